@@ -1,0 +1,262 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"samen/models"
+)
+
+// Config is Samen's configuration, read once from the environment at start.
+type Config struct {
+	Addr        string `env:"SAMEN_ADDR" envDefault:"127.0.0.1:8080"`
+	BaseURL     string `env:"SAMEN_BASE_URL" envDefault:"http://localhost:8080"`
+	DatabaseURL string `env:"DATABASE_URL" envDefault:"sqlite:./data/samen.db"`
+	Env         string `env:"SAMEN_ENV" envDefault:"development"`
+	Brand       string `env:"SAMEN_BRAND_NAME" envDefault:"Samen"`
+
+	AdminEmails []string `env:"SAMEN_ADMIN_EMAILS" envSeparator:","`
+	SMTPURL     string   `env:"SAMEN_SMTP_URL"`
+	MailFrom    string   `env:"SAMEN_MAIL_FROM"`
+	RedisURL    string   `env:"SAMEN_REDIS_URL"`
+
+	RateLimits        string `env:"SAMEN_RATE_LIMITS" envDefault:"on"`
+	RateLimitRequests int    `env:"SAMEN_RATE_LIMIT_REQUESTS" envDefault:"600"`
+	RateLimitWrites   int    `env:"SAMEN_RATE_LIMIT_WRITES" envDefault:"60"`
+
+	TrustedProxies []string `env:"SAMEN_TRUSTED_PROXIES" envSeparator:","`
+	ProxyHeader    string   `env:"SAMEN_PROXY_HEADER" envDefault:"X-Forwarded-For"`
+
+	DBMaxConns      int           `env:"SAMEN_DB_MAX_CONNS" envDefault:"20"`
+	ShutdownTimeout time.Duration `env:"SAMEN_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+
+	Providers map[string]ProviderKeys
+	OIDC      OIDCConfig
+}
+
+// ProviderKeys are one social sign-in provider's OAuth client.
+type ProviderKeys struct {
+	Key    string
+	Secret string
+}
+
+// OIDCConfig is a generic OpenID Connect provider (Keycloak, Auth0, Okta, ...).
+type OIDCConfig struct {
+	Issuer string `env:"SAMEN_OIDC_ISSUER"`
+	Key    string `env:"SAMEN_OIDC_KEY"`
+	Secret string `env:"SAMEN_OIDC_SECRET"`
+	Name   string `env:"SAMEN_OIDC_NAME" envDefault:"Single sign-on"`
+}
+
+// ProviderNames are the social providers configured by SAMEN_<NAME>_KEY and
+// SAMEN_<NAME>_SECRET.
+var ProviderNames = []string{"google", "github", "facebook", "twitter", "linkedin", "apple", "microsoft", "discord", "pinterest"}
+
+// ConfigError names the variable that stopped the start.
+type ConfigError struct {
+	Var string
+	Msg string
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Msg }
+
+// LoadConfig reads and checks the configuration from environ ("KEY=value" pairs).
+func LoadConfig(environ []string) (Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: vars})
+	if err != nil {
+		return cfg, translateEnvError(err)
+	}
+	cfg.Providers = map[string]ProviderKeys{}
+	for _, name := range ProviderNames {
+		prefix := "SAMEN_" + strings.ToUpper(name)
+		keys := ProviderKeys{Key: vars[prefix+"_KEY"], Secret: vars[prefix+"_SECRET"]}
+		switch {
+		case keys.Key == "" && keys.Secret == "":
+		case keys.Key == "":
+			return cfg, &ConfigError{prefix + "_KEY", "is required when " + prefix + "_SECRET is set"}
+		case keys.Secret == "":
+			return cfg, &ConfigError{prefix + "_SECRET", "is required when " + prefix + "_KEY is set"}
+		default:
+			cfg.Providers[name] = keys
+		}
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return &ConfigError{"SAMEN_ADDR", "must be host:port, as in 127.0.0.1:8080"}
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return &ConfigError{"SAMEN_BASE_URL", "must be an http or https URL, as in https://ideas.example.com"}
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if _, _, err := models.ParseDatabaseURL(c.DatabaseURL); err != nil {
+		return &ConfigError{"DATABASE_URL", err.Error()}
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return &ConfigError{"SAMEN_ENV", "must be development or production"}
+	}
+	if strings.TrimSpace(c.Brand) == "" {
+		return &ConfigError{"SAMEN_BRAND_NAME", "must not be empty"}
+	}
+	for i, e := range c.AdminEmails {
+		normal, err := models.NormalizeEmail(e)
+		if err != nil {
+			return &ConfigError{"SAMEN_ADMIN_EMAILS", fmt.Sprintf("%q %s", strings.TrimSpace(e), err)}
+		}
+		c.AdminEmails[i] = normal
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return &ConfigError{"SAMEN_SMTP_URL", "must be smtp://user:password@host:port or smtps://..."}
+		}
+		if c.MailFrom == "" {
+			return &ConfigError{"SAMEN_MAIL_FROM", "is required when SAMEN_SMTP_URL is set"}
+		}
+	}
+	if c.MailFrom != "" {
+		if _, err := models.NormalizeEmail(c.MailFrom); err != nil {
+			return &ConfigError{"SAMEN_MAIL_FROM", "must be an email address"}
+		}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return &ConfigError{"SAMEN_REDIS_URL", "must be redis://host:port/db or rediss://..."}
+		}
+	}
+	if c.RateLimits != "on" && c.RateLimits != "off" {
+		return &ConfigError{"SAMEN_RATE_LIMITS", "must be on or off"}
+	}
+	if c.RateLimitRequests < 1 {
+		return &ConfigError{"SAMEN_RATE_LIMIT_REQUESTS", "must be at least 1 (requests a minute per address)"}
+	}
+	if c.RateLimitWrites < 1 {
+		return &ConfigError{"SAMEN_RATE_LIMIT_WRITES", "must be at least 1 (writes a minute per member)"}
+	}
+	for i, p := range c.TrustedProxies {
+		p = strings.TrimSpace(p)
+		c.TrustedProxies[i] = p
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			return &ConfigError{"SAMEN_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR range", p)}
+		}
+	}
+	if c.ProxyHeader == "" || strings.ContainsAny(c.ProxyHeader, " :\r\n") {
+		return &ConfigError{"SAMEN_PROXY_HEADER", "must be a header name, as in X-Forwarded-For"}
+	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		return &ConfigError{"SAMEN_DB_MAX_CONNS", "must be between 1 and 1000"}
+	}
+	if c.ShutdownTimeout <= 0 {
+		return &ConfigError{"SAMEN_SHUTDOWN_TIMEOUT", "must be a positive duration, as in 20s"}
+	}
+	if (c.OIDC.Issuer != "" || c.OIDC.Key != "" || c.OIDC.Secret != "") &&
+		(c.OIDC.Issuer == "" || c.OIDC.Key == "" || c.OIDC.Secret == "") {
+		missing := "SAMEN_OIDC_ISSUER"
+		if c.OIDC.Key == "" {
+			missing = "SAMEN_OIDC_KEY"
+		} else if c.OIDC.Secret == "" {
+			missing = "SAMEN_OIDC_SECRET"
+		}
+		return &ConfigError{missing, "is required when any SAMEN_OIDC_ variable is set"}
+	}
+	if c.OIDC.Issuer != "" {
+		u, err := url.Parse(c.OIDC.Issuer)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return &ConfigError{"SAMEN_OIDC_ISSUER", "must be the provider's issuer URL"}
+		}
+	}
+	return nil
+}
+
+// Secure reports whether Samen is served over https.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Production reports whether SAMEN_ENV is production.
+func (c *Config) Production() bool { return c.Env == "production" }
+
+// LogValue shows the configuration without its secrets.
+func (c Config) LogValue() slog.Value {
+	providers := make([]string, 0, len(c.Providers))
+	for name := range c.Providers {
+		providers = append(providers, name)
+	}
+	if c.OIDC.Issuer != "" {
+		providers = append(providers, "oidc")
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL),
+		slog.String("database", redactURL(c.DatabaseURL)),
+		slog.String("env", c.Env),
+		slog.Bool("smtp", c.SMTPURL != ""),
+		slog.Bool("redis", c.RedisURL != ""),
+		slog.String("rate_limits", c.RateLimits),
+		slog.Any("providers", providers),
+	)
+}
+
+// redactURL hides the password of a URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if strings.HasPrefix(raw, "sqlite:") {
+			return raw
+		}
+		return "(hidden)"
+	}
+	return u.Redacted()
+}
+
+// translateEnvError turns the env library's error into one that names the variable.
+func translateEnvError(err error) error {
+	var agg env.AggregateError
+	if errors.As(err, &agg) && len(agg.Errors) > 0 {
+		err = agg.Errors[0]
+	}
+	var perr env.ParseError
+	if errors.As(err, &perr) {
+		return &ConfigError{envVarOf(perr.Name), fmt.Sprintf("cannot read as %s", friendlyType(perr.Type))}
+	}
+	return &ConfigError{"environment", err.Error()}
+}
+
+func envVarOf(field string) string {
+	for _, t := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[OIDCConfig]()} {
+		if f, ok := t.FieldByName(field); ok {
+			return f.Tag.Get("env")
+		}
+	}
+	return field
+}
+
+func friendlyType(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[time.Duration]():
+		return "a duration (as in 20s)"
+	case reflect.TypeFor[int]():
+		return "a whole number"
+	}
+	return t.String()
+}

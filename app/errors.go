@@ -1,0 +1,76 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"samen/handlers"
+	"samen/models"
+)
+
+// apiCodes are the stable error codes of the JSON API, by status.
+var apiCodes = map[int]string{
+	400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+	405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+	422: "invalid", 429: "too_many_requests", 500: "internal", 503: "unavailable",
+}
+
+// apiMessages are the JSON API's messages, by status.
+var apiMessages = map[int]string{
+	400: "The request is malformed.", 401: "Sign in or send an API token.",
+	403: "You are not allowed to do that.", 404: "Not found.",
+	405: "Method not allowed.", 409: "That conflicts with the current state.",
+	413: "The request body is too large.", 415: "Unsupported content type.",
+	422: "Some fields are invalid.", 429: "Too many requests; retry later.",
+	500: "Something went wrong on our side.", 503: "Temporarily unavailable.",
+}
+
+// statusOf maps an error to its HTTP status.
+func statusOf(err error) int {
+	var fe *fiber.Error
+	var verrs models.ValidationErrors
+	switch {
+	case errors.As(err, &fe):
+		return fe.Code
+	case errors.As(err, &verrs):
+		return fiber.StatusUnprocessableEntity
+	case errors.Is(err, models.ErrNotFound):
+		return fiber.StatusNotFound
+	case errors.Is(err, models.ErrConflict):
+		return fiber.StatusConflict
+	}
+	return fiber.StatusInternalServerError
+}
+
+// handleError is the one place errors become responses: a JSON error for the
+// API, a friendly page otherwise. Unexpected errors are logged here, once.
+func (s *server) handleError(c *fiber.Ctx, err error) error {
+	status := statusOf(err)
+	if status >= 500 {
+		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", c.Path()),
+			slog.String("request_id", requestID(c)), slog.Any("error", err))
+	}
+	if _, known := apiCodes[status]; !known {
+		if status >= 500 {
+			status = 500
+		} else {
+			status = 400
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if handlers.WantsJSON(c) {
+		body := handlers.APIErrorBody{Code: apiCodes[status], Message: apiMessages[status]}
+		var verrs models.ValidationErrors
+		if errors.As(err, &verrs) {
+			body.Fields = verrs
+		}
+		return c.Status(status).JSON(handlers.APIError{Error: body})
+	}
+	if rerr := s.deps.ErrorPage(c, status); rerr != nil {
+		s.log.Error("render error page", slog.Any("error", rerr))
+		return c.Status(status).SendString(apiMessages[status])
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"samen/handlers"
+	"samen/models"
+	"samen/static"
+)
+
+// routes is the one table of every URL, its middleware and its handler.
+func (s *server) routes(app *fiber.App, assets *static.Assets) {
+	d := s.deps
+	var (
+		files  = &handlers.Static{Assets: assets}
+		health = &handlers.Health{Deps: d}
+		home   = &handlers.Home{Deps: d}
+		lang   = &handlers.Lang{Deps: d}
+		me     = &handlers.Me{Deps: d}
+	)
+
+	// Served before sessions and rate limits: no database work, no cookies.
+	app.Get("/static/*", files.Serve)
+	app.Get("/healthz", health.Live)
+	app.Get("/readyz", health.Ready)
+	app.Get("/metrics", s.metrics.handler())
+
+	app.Use(s.viewer, s.checkCSRF)
+	app.Use(s.rateLimits()...)
+
+	app.Get("/", home.Show)
+	app.Post("/lang", lang.Set)
+	app.Post("/logout", me.Logout)
+
+	member := s.require(models.ActAccount)
+	app.Get("/me", member, me.Show)
+	app.Post("/me/sessions/:id/revoke", member, me.RevokeSession)
+	app.Post("/me/tokens", member, me.CreateToken)
+	app.Post("/me/tokens/:id/revoke", member, me.RevokeToken)
+
+	api := app.Group("/api/v1")
+	api.Get("/me", member, me.ShowAPI)
+
+	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
+}

@@ -1,0 +1,140 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/template/html/v2"
+
+	"samen/handlers"
+	"samen/models"
+	"samen/static"
+	"samen/views"
+)
+
+// contentSecurityPolicy allows only Samen's own scripts and styles; avatars
+// may come from the sign-in providers over https.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
+	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// bodyLimit caps every request body (413 above).
+const bodyLimit = 1 << 20
+
+// NewServer builds the whole web application on a migrated store.
+func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, error) {
+	assets, err := static.Load()
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := views.Bundle()
+	if err != nil {
+		return nil, err
+	}
+	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	engine.AddFuncMap(views.Funcs(assets.URL))
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	limits, err := newRateLimitStorage(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	deps := &handlers.Deps{Store: store, Bundle: bundle, Log: log, Brand: cfg.Brand, Secure: cfg.Secure()}
+	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics()}
+
+	app := fiber.New(fiber.Config{
+		Immutable:               true,
+		Views:                   engine,
+		ErrorHandler:            s.handleError,
+		BodyLimit:               bodyLimit,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		DisableStartupMessage:   true,
+		AppName:                 "samen",
+	})
+
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(requestid.New(requestid.Config{Generator: newRequestID}))
+	app.Use(s.accessLog)
+	app.Use(helmet.New(helmet.Config{
+		XSSProtection:             "0",
+		ContentTypeNosniff:        "nosniff",
+		XFrameOptions:             "DENY",
+		ReferrerPolicy:            "same-origin",
+		CrossOriginEmbedderPolicy: "credentialless",
+		CrossOriginOpenerPolicy:   "same-origin",
+		CrossOriginResourcePolicy: "same-origin",
+		ContentSecurityPolicy:     contentSecurityPolicy,
+		PermissionPolicy:          "camera=(), microphone=(), geolocation=(), payment=()",
+	}))
+	if cfg.Secure() {
+		app.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
+			return c.Next()
+		})
+	}
+	app.Use(compress.New())
+
+	s.routes(app, assets)
+	return app, nil
+}
+
+// server holds what the middleware and the error handler share.
+type server struct {
+	cfg     Config
+	store   *models.Store
+	log     *slog.Logger
+	deps    *handlers.Deps
+	limits  fiber.Storage
+	metrics *metrics
+}
+
+// accessLog writes one structured line per request, without query strings
+// (they may carry OAuth codes) and with sign-in link tokens cut off.
+func (s *server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		// The error handler has not run yet; log the status it will give.
+		status = statusOf(err)
+	}
+	path := c.Path()
+	if strings.HasPrefix(path, "/auth/email/") {
+		path = "/auth/email/…"
+	}
+	elapsed := time.Since(start)
+	s.metrics.observe(c.Method(), c.Route().Path, status, elapsed)
+	s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "request",
+		slog.String("method", c.Method()),
+		slog.String("path", path),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.String("ip", clientIP(c, s.cfg)),
+		slog.String("request_id", requestID(c)),
+	)
+	return err
+}
+
+func (s *server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", slog.Any("panic", e), slog.String("path", c.Path()), slog.String("request_id", requestID(c)))
+}
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals("requestid").(string)
+	return id
+}

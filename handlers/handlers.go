@@ -1,0 +1,148 @@
+// Package handlers turns HTTP requests into calls on models and renders the
+// answer as HTML or JSON. Each handler reads parse -> authorize -> model ->
+// render and returns its errors; app's error handler turns them into pages.
+package handlers
+
+import (
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"samen/models"
+	"samen/views"
+)
+
+// Deps are what handlers share.
+type Deps struct {
+	Store  *models.Store
+	Bundle *i18n.Bundle
+	Log    *slog.Logger
+	// Brand is the community's name in the header and titles.
+	Brand string
+	// Secure marks cookies Secure: the site is served over https.
+	Secure bool
+}
+
+// Viewer is who is asking, as the middleware found out.
+type Viewer struct {
+	User    *models.User    // nil for visitors
+	Session *models.Session // set when signed in through the session cookie
+	Bearer  bool            // authenticated by an API token
+	IP      string          // the client's address, proxies taken into account
+	CSRF    string          // masked CSRF token for this response's forms
+	Lang    string          // "en" or "nl"
+	L       *i18n.Localizer
+}
+
+type viewerKey struct{}
+
+// SetViewer records who is asking, for the handlers after it.
+func SetViewer(c *fiber.Ctx, v *Viewer) { c.Locals(viewerKey{}, v) }
+
+// ViewerOf returns who is asking. Before the middleware ran (an error early
+// in the request), it is a visitor speaking the language the browser asks for.
+func (d *Deps) ViewerOf(c *fiber.Ctx) *Viewer {
+	if v, ok := c.Locals(viewerKey{}).(*Viewer); ok {
+		return v
+	}
+	v := &Viewer{}
+	v.Lang, v.L = d.Localizer(c.Get(fiber.HeaderAcceptLanguage))
+	SetViewer(c, v)
+	return v
+}
+
+// Localizer picks the first supported language of the preferences given
+// (a chosen locale, then Accept-Language); English when none fits.
+func (d *Deps) Localizer(prefs ...string) (string, *i18n.Localizer) {
+	lang := "en"
+	for _, p := range prefs {
+		if p == "" {
+			continue
+		}
+		if l := matchLanguage(p); l != "" {
+			lang = l
+			break
+		}
+	}
+	return lang, i18n.NewLocalizer(d.Bundle, lang)
+}
+
+// matchLanguage reads an Accept-Language value (or a bare tag) and returns
+// the first language Samen speaks, or "".
+func matchLanguage(header string) string {
+	for _, part := range strings.Split(header, ",") {
+		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+		if _, ok := views.LanguageNames[base]; ok {
+			return base
+		}
+	}
+	return ""
+}
+
+// Layout is what every page's layout needs; each page's data embeds it.
+type Layout struct {
+	*Viewer
+	Brand     string
+	Title     string
+	Path      string // this page's path and query, where the language switch returns to
+	Nav       string // the navigation item to mark current
+	Flash     string
+	Languages []string
+}
+
+// layout builds the layout data for a page titled by a message id.
+func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
+	v := d.ViewerOf(c)
+	l := Layout{
+		Viewer:    v,
+		Brand:     d.Brand,
+		Path:      c.OriginalURL(),
+		Nav:       nav,
+		Languages: []string{"en", "nl"},
+	}
+	if titleID != "" {
+		l.Title = views.T(v.L, titleID)
+	}
+	if id := c.Cookies(flashCookie); id != "" {
+		if msg := views.T(v.L, "flash."+id); msg != "flash."+id {
+			l.Flash = msg
+		}
+		c.ClearCookie(flashCookie)
+	}
+	return l
+}
+
+const flashCookie = "samen_flash"
+
+// redirectWithFlash answers a form with 303 to path, showing the message
+// flash.<id> on the next page.
+func (d *Deps) redirectWithFlash(c *fiber.Ctx, path, id string) error {
+	c.Cookie(&fiber.Cookie{
+		Name: flashCookie, Value: id, Path: "/", MaxAge: 60,
+		HTTPOnly: true, Secure: d.Secure, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// SafeNext returns next when it is a path on this site, else "/". It keeps
+// redirects after a form from leading anywhere else.
+func SafeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return next
+}
+
+// WantsJSON reports whether the caller expects JSON rather than a page.
+func WantsJSON(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/")
+}

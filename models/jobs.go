@@ -1,0 +1,89 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+)
+
+// CleanupArgs is the periodic job that deletes expired sessions and sign-in
+// links.
+type CleanupArgs struct{}
+
+// Kind names the job in River's tables.
+func (CleanupArgs) Kind() string { return "cleanup_expired" }
+
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	store *Store
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	_, err := w.store.DeleteExpired(ctx)
+	return err
+}
+
+func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &cleanupWorker{store: s})
+
+	var driver riverdriver.Driver[*sql.Tx]
+	if s.dialect == Postgres {
+		driver = riverdatabasesql.New(s.sqlDB)
+	} else {
+		driver = riversqlite.New(s.sqlDB)
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Logger:  s.log,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(
+				river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup_expired"},
+			),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up jobs: %w", err)
+	}
+	return client, nil
+}
+
+// StartJobs starts working background jobs, periodic ones included.
+func (s *Store) StartJobs(ctx context.Context) error {
+	if err := s.jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	return nil
+}
+
+// StopJobs lets running jobs finish, waiting until ctx ends.
+func (s *Store) StopJobs(ctx context.Context) error {
+	if err := s.jobs.Stop(ctx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpired deletes sessions and sign-in links past their expiry and
+// reports how many rows went.
+func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
+	now := s.Now()
+	var total int64
+	for _, model := range []any{&Session{}, &LoginToken{}} {
+		res := s.db.WithContext(ctx).Where("expires_at < ?", now).Delete(model)
+		if res.Error != nil {
+			return total, fmt.Errorf("delete expired: %w", res.Error)
+		}
+		total += res.RowsAffected
+	}
+	return total, nil
+}

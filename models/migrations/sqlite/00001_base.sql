@@ -1,0 +1,74 @@
+-- +goose Up
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    name            TEXT    NOT NULL,
+    email           TEXT    UNIQUE,
+    email_verified  BOOLEAN NOT NULL DEFAULT FALSE,
+    avatar_url      TEXT    NOT NULL DEFAULT '',
+    role            TEXT    NOT NULL DEFAULT 'member'
+                    CHECK (role IN ('member', 'moderator', 'team', 'admin')),
+    locale          TEXT    NOT NULL DEFAULT '',
+    banned_at       DATETIME,
+    suspended_until DATETIME,
+    created_at      DATETIME NOT NULL,
+    updated_at      DATETIME NOT NULL
+);
+
+CREATE TABLE identities (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    provider   TEXT    NOT NULL,
+    subject    TEXT    NOT NULL,
+    email      TEXT    NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL,
+    UNIQUE (provider, subject)
+);
+CREATE INDEX identities_user_id ON identities (user_id);
+
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash   BLOB    NOT NULL UNIQUE,
+    user_agent   TEXT    NOT NULL DEFAULT '',
+    ip           TEXT    NOT NULL DEFAULT '',
+    created_at   DATETIME NOT NULL,
+    last_seen_at DATETIME NOT NULL,
+    expires_at   DATETIME NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions (user_id);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+CREATE TABLE login_tokens (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash BLOB    NOT NULL UNIQUE,
+    email      TEXT    NOT NULL,
+    next_path  TEXT    NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL,
+    used_at    DATETIME
+);
+CREATE INDEX login_tokens_expires_at ON login_tokens (expires_at);
+
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    token_hash   BLOB    NOT NULL UNIQUE,
+    created_at   DATETIME NOT NULL,
+    last_used_at DATETIME
+);
+CREATE INDEX api_tokens_user_id ON api_tokens (user_id);
+
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at DATETIME NOT NULL
+);
+
+-- +goose Down
+DROP TABLE settings;
+DROP TABLE api_tokens;
+DROP TABLE login_tokens;
+DROP TABLE sessions;
+DROP TABLE identities;
+DROP TABLE users;

@@ -1,0 +1,146 @@
+// Package models holds Samen's data, its queries and its domain rules.
+// It knows nothing of HTTP.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/riverqueue/river"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects Samen stores its data in.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is Samen's data: every query goes through it.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	log     *slog.Logger
+	jobs    *river.Client[*sql.Tx]
+
+	// Now is the store's clock; tests replace it.
+	Now func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	Logger *slog.Logger
+	// MaxOpenConns sizes the PostgreSQL pool (SQLite always uses one connection).
+	MaxOpenConns int
+}
+
+// ParseDatabaseURL splits a DATABASE_URL into its dialect and the driver's
+// data source name. It accepts "sqlite:PATH" and "postgres://..." (or
+// "postgresql://...").
+func ParseDatabaseURL(raw string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return Postgres, raw, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return "", "", errors.New("sqlite: needs a file path, as in sqlite:./data/samen.db")
+		}
+		return SQLite, path, nil
+	default:
+		return "", "", errors.New("must start with sqlite: or postgres://")
+	}
+}
+
+// Open connects to the database named by databaseURL. It does not migrate:
+// call Migrate for that.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	dialect, dsn, err := ParseDatabaseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{dialect: dialect, log: log, Now: systemClock}
+	cfg := &gorm.Config{
+		TranslateError: true,
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return s.Now() },
+		PrepareStmt:    false,
+	}
+
+	var dialector gorm.Dialector
+	switch dialect {
+	case SQLite:
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		dialector = sqlite.Open("file:" + dsn +
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite")
+	case Postgres:
+		dialector = postgres.Open(dsn)
+	}
+	s.db, err = gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	s.sqlDB, err = s.db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if dialect == SQLite {
+		// One connection: SQLite writes one at a time anyway, and a single
+		// connection keeps River and the app from ever meeting SQLITE_BUSY.
+		s.sqlDB.SetMaxOpenConns(1)
+	} else {
+		n := opts.MaxOpenConns
+		if n <= 0 {
+			n = 20
+		}
+		s.sqlDB.SetMaxOpenConns(n)
+		s.sqlDB.SetMaxIdleConns(n)
+		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.sqlDB.Close()
+		return nil, err
+	}
+	if s.jobs, err = newJobs(s); err != nil {
+		_ = s.sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect names the database in use: SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// DB gives tests and the benchmark seeder the underlying pool.
+func (s *Store) DB() *sql.DB { return s.sqlDB }

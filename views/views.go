@@ -1,0 +1,98 @@
+// Package views holds Samen's templates and translations, embedded, and the
+// small set of functions templates may call.
+package views
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// FS holds the templates: layouts/, partials/ and one folder per resource.
+//
+//go:embed layouts partials home errors me
+var FS embed.FS
+
+//go:embed locales
+var locales embed.FS
+
+// Languages are the locales Samen speaks, the default first.
+var Languages = []language.Tag{language.English, language.Dutch}
+
+// LanguageNames are each language's own name for itself.
+var LanguageNames = map[string]string{"en": "English", "nl": "Nederlands"}
+
+// Bundle loads every locale file.
+func Bundle() (*i18n.Bundle, error) {
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	entries, err := fs.ReadDir(locales, "locales")
+	if err != nil {
+		return nil, fmt.Errorf("read locales: %w", err)
+	}
+	for _, e := range entries {
+		if _, err := bundle.LoadMessageFileFS(locales, path.Join("locales", e.Name())); err != nil {
+			return nil, fmt.Errorf("load locale %s: %w", e.Name(), err)
+		}
+	}
+	return bundle, nil
+}
+
+// Messages returns the message ids of one locale file ("en", "nl").
+func Messages(lang string) (map[string]string, error) {
+	body, err := locales.ReadFile("locales/" + lang + ".json")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("locale %s: %w", lang, err)
+	}
+	return m, nil
+}
+
+// T translates a message id; pairs of arguments fill its template data:
+// T(l, "greeting", "Name", "Anna"). A missing id shows as itself, so a
+// forgotten translation is visible rather than blank.
+func T(l *i18n.Localizer, id string, pairs ...any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(pairs) > 0 {
+		data := make(map[string]any, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			key, _ := pairs[i].(string)
+			data[key] = pairs[i+1]
+		}
+		cfg.TemplateData = data
+		if n, ok := data["Count"]; ok {
+			cfg.PluralCount = n
+		}
+	}
+	s, err := l.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Funcs are the functions templates call. asset turns a static file name
+// into its fingerprinted URL.
+func Funcs(asset func(string) string) template.FuncMap {
+	return template.FuncMap{
+		"t":     T,
+		"asset": asset,
+		"upper": strings.ToUpper,
+		"date": func(t time.Time) string {
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"langName": func(tag string) string { return LanguageNames[tag] },
+	}
+}
