@@ -92,7 +92,7 @@ func Funcs(asset func(string) string) template.FuncMap {
 		"date": func(t time.Time) string {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"langName": func(tag string) string { return LanguageNames[tag] },
 	}
 }

@@ -100,4 +100,3 @@ func Reopen(t testing.TB, url string) *models.Store {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
-

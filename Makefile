@@ -1,0 +1,32 @@
+# Samen's everyday commands. `make test` runs every test; PostgreSQL tests run
+# when TEST_DATABASE_URL is set and browser tests when Chromium is found.
+
+GO          ?= go
+TESTFLAGS   ?=
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+# govulncheck runs on the toolchain without standard-library advisories.
+VULN_GO     := go1.27.3
+
+.PHONY: run build test lint vuln bench
+
+run:
+	$(GO) run .
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o samen .
+
+test:
+	$(GO) test $(TESTFLAGS) ./...
+
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+vuln:
+	GOTOOLCHAIN=$(VULN_GO) $(GO) run $(GOVULNCHECK) -db "file://$$(scripts/vulndb)" ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./bench/
