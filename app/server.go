@@ -57,6 +57,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		Views:                   engine,
 		ErrorHandler:            s.handleError,
 		BodyLimit:               bodyLimit,
+		ReadBufferSize:          16 << 10, // request headers up to 16 KiB (many cookies)
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
 		IdleTimeout:             120 * time.Second,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -40,7 +41,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 		driver = riversqlite.New(s.sqlDB)
 	}
 	client, err := river.NewClient(driver, &river.Config{
-		Logger:  s.log,
+		Logger:  slog.New(quieter{s.log.Handler()}), // River's routine notices are noise in a CLI
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{
@@ -87,3 +88,16 @@ func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	}
 	return total, nil
 }
+
+// quieter passes on warnings and errors only.
+type quieter struct{ slog.Handler }
+
+func (q quieter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+}
+
+func (q quieter) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quieter{q.Handler.WithAttrs(attrs)}
+}
+
+func (q quieter) WithGroup(name string) slog.Handler { return quieter{q.Handler.WithGroup(name)} }

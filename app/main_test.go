@@ -1,0 +1,151 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"samen/models"
+	"samen/models/modelstest"
+)
+
+// runCLI runs the command line as the binary would, on the database.
+func runCLI(t *testing.T, databaseURL string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, []string{"DATABASE_URL=" + databaseURL}, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	for _, dialect := range []string{models.SQLite, models.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			db := modelstest.URL(t, dialect)
+
+			code, out, errOut := runCLI(t, db, "migrate")
+			if code != 0 || !strings.Contains(out, "up to date") {
+				t.Fatalf("migrate: %d %q %q", code, out, errOut)
+			}
+
+			code, out, errOut = runCLI(t, db, "user", "create", "--email", "Admin@Example.com", "--name", "Ada Admin", "--role", "admin")
+			if code != 0 || !regexp.MustCompile(`^\d+\n$`).MatchString(out) {
+				t.Fatalf("user create: %d %q %q", code, out, errOut)
+			}
+			code, _, errOut = runCLI(t, db, "user", "create", "--email", "admin@example.com", "--name", "Again")
+			if code != 1 || !strings.Contains(errOut, "taken") || strings.Count(errOut, "\n") != 1 {
+				t.Fatalf("duplicate user: %d %q", code, errOut)
+			}
+			code, _, errOut = runCLI(t, db, "user", "create", "--email", "x@example.com", "--name", "X", "--role", "owner")
+			if code != 1 || !strings.Contains(errOut, "role") {
+				t.Fatalf("bad role: %d %q", code, errOut)
+			}
+			code, _, errOut = runCLI(t, db, "user", "create", "--name", "No Email")
+			if code != 2 || !strings.Contains(errOut, "--email and --name are required") || !strings.Contains(errOut, "usage:") {
+				t.Fatalf("missing email: %d %q", code, errOut)
+			}
+
+			code, out, errOut = runCLI(t, db, "user", "role", "--email", "admin@example.com", "--role", "moderator")
+			if code != 0 {
+				t.Fatalf("user role: %d %q %q", code, out, errOut)
+			}
+			code, _, errOut = runCLI(t, db, "user", "role", "--email", "nobody@example.com", "--role", "team")
+			if code != 1 || !strings.Contains(errOut, "not found") {
+				t.Fatalf("role of unknown user: %d %q", code, errOut)
+			}
+
+			code, out, errOut = runCLI(t, db, "token", "create", "--email", "admin@example.com", "--name", "ci")
+			if code != 0 || !regexp.MustCompile(`^samen_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+				t.Fatalf("token create: %d %q %q", code, out, errOut)
+			}
+			s := modelstest.Reopen(t, db)
+			u, err := s.UserByAPIToken(context.Background(), strings.TrimSpace(out))
+			if err != nil || u.Role != models.RoleModerator || u.Name != "Ada Admin" {
+				t.Fatalf("the printed token acts for %+v, %v", u, err)
+			}
+		})
+	}
+}
+
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	for name := range commands {
+		args := append(strings.Fields(name), "--help")
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "usage: samen") {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", name, code, out.String(), errOut.String())
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		var out bytes.Buffer
+		if code := run(context.Background(), args, nil, &out, &out); code != 0 || !strings.Contains(out.String(), "samen user create") {
+			t.Errorf("%v: exit %d, %q", args, code, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &out); code != 2 || !strings.Contains(out.String(), `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, %q", code, out.String())
+	}
+}
+
+func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
+	cases := map[string]string{
+		"SAMEN_ADDR=8080":                          "SAMEN_ADDR",
+		"SAMEN_BASE_URL=ftp://x":                   "SAMEN_BASE_URL",
+		"SAMEN_BASE_URL=localhost:8080":            "SAMEN_BASE_URL",
+		"DATABASE_URL=mysql://x":                   "DATABASE_URL",
+		"SAMEN_ENV=staging":                        "SAMEN_ENV",
+		"SAMEN_ADMIN_EMAILS=a@example.com,not-one": "SAMEN_ADMIN_EMAILS",
+		"SAMEN_SMTP_URL=http://mail":               "SAMEN_SMTP_URL",
+		"SAMEN_REDIS_URL=localhost:6379":           "SAMEN_REDIS_URL",
+		"SAMEN_RATE_LIMITS=maybe":                  "SAMEN_RATE_LIMITS",
+		"SAMEN_RATE_LIMIT_WRITES=lots":             "SAMEN_RATE_LIMIT_WRITES",
+		"SAMEN_RATE_LIMIT_REQUESTS=0":              "SAMEN_RATE_LIMIT_REQUESTS",
+		"SAMEN_TRUSTED_PROXIES=10.0.0.0/8,nope":    "SAMEN_TRUSTED_PROXIES",
+		"SAMEN_SHUTDOWN_TIMEOUT=soon":              "SAMEN_SHUTDOWN_TIMEOUT",
+		"SAMEN_DB_MAX_CONNS=-1":                    "SAMEN_DB_MAX_CONNS",
+		"SAMEN_GITHUB_KEY=abc":                     "SAMEN_GITHUB_SECRET",
+		"SAMEN_OIDC_ISSUER=https://id.example.com": "SAMEN_OIDC_KEY",
+	}
+	for setting, variable := range cases {
+		_, err := LoadConfig([]string{setting})
+		var cerr *ConfigError
+		if !errors.As(err, &cerr) || cerr.Var != variable {
+			t.Errorf("%s: got %v, want an error naming %s", setting, err, variable)
+		}
+		// Through the command line: one line, naming the variable, exit 1.
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"migrate"}, []string{setting}, &out, &errOut)
+		if code != 1 || !strings.HasPrefix(errOut.String(), "samen: "+variable+": ") || strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q", setting, code, errOut.String())
+		}
+	}
+	cfg, err := LoadConfig(nil)
+	if err != nil || cfg.Addr != "127.0.0.1:8080" || cfg.DatabaseURL != "sqlite:./data/samen.db" || cfg.BaseURL != "http://localhost:8080" {
+		t.Fatalf("defaults: %+v, %v", cfg, err)
+	}
+}
+
+func TestSecretsStayOutOfTheLog(t *testing.T) {
+	cfg, err := LoadConfig([]string{
+		"DATABASE_URL=postgres://samen:hunter2@db:5432/samen",
+		"SAMEN_SMTP_URL=smtp://mail:smtp-secret@mail.example.com:587", "SAMEN_MAIL_FROM=ideas@example.com",
+		"SAMEN_GITHUB_KEY=gh-key", "SAMEN_GITHUB_SECRET=gh-secret",
+		"SAMEN_REDIS_URL=redis://:redis-secret@cache:6379/0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	newLogger(cfg, &buf).Info("starting", "config", cfg)
+	newLogger(Config{Env: "production"}, &buf).Info("starting", "config", cfg)
+	for _, secret := range []string{"hunter2", "smtp-secret", "gh-secret", "gh-key", "redis-secret"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the log shows %q:\n%s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "github") {
+		t.Errorf("the log does not say which providers are on:\n%s", buf.String())
+	}
+}

@@ -1,0 +1,598 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+func each(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range []string{models.SQLite, models.Postgres} {
+		t.Run(d, func(t *testing.T) { f(t, d) })
+	}
+}
+
+func wantStatus(t *testing.T, r *apptest.Response, want int) {
+	t.Helper()
+	if r.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d; body: %.300s", r.Request.Method, r.Request.URL, r.StatusCode, want, r.Body)
+	}
+}
+
+func wantText(t *testing.T, r *apptest.Response, selector, want string) {
+	t.Helper()
+	if r.Doc == nil {
+		t.Fatalf("%s: not an HTML page", r.Request.URL)
+	}
+	got := strings.TrimSpace(r.Doc.Find(selector).First().Text())
+	if got != want {
+		t.Fatalf("%s %q: got %q, want %q", r.Request.URL, selector, got, want)
+	}
+}
+
+func wantCount(t *testing.T, r *apptest.Response, selector string, want int) {
+	t.Helper()
+	if got := r.Doc.Find(selector).Length(); got != want {
+		t.Fatalf("%s: %d elements match %q, want %d", r.Request.URL, got, selector, want)
+	}
+}
+
+type apiError struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+}
+
+func wantAPIError(t *testing.T, r *apptest.Response, status int, code string) {
+	t.Helper()
+	wantStatus(t, r, status)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("content type %q, want JSON", ct)
+	}
+	var e apiError
+	if err := json.Unmarshal(r.Body, &e); err != nil {
+		t.Fatalf("error body %s: %v", r.Body, err)
+	}
+	if e.Error.Code != code || e.Error.Message == "" {
+		t.Fatalf("error %+v, want code %q with a message", e.Error, code)
+	}
+}
+
+func TestHomePageInEnglishAndDutch(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		c := srv.Client()
+
+		r := c.Get("/")
+		wantStatus(t, r, 200)
+		wantCount(t, r, `html[lang="en"]`, 1)
+		wantText(t, r, "h1#home-title", "Shape what Samen makes next")
+		wantText(t, r, "header .brand span", "Samen")
+		wantCount(t, r, `header a.sign-in[href="/login"]`, 1)
+		wantCount(t, r, `footer.site-footer`, 1)
+		wantCount(t, r, `button[name="lang"][value="en"][aria-pressed="true"]`, 1)
+
+		// The browser's language is the fallback.
+		c.Header.Set("Accept-Language", "nl-BE,nl;q=0.9,en;q=0.5")
+		r = c.Get("/")
+		wantCount(t, r, `html[lang="nl"]`, 1)
+		wantText(t, r, "h1#home-title", "Bepaal mee wat Samen hierna maakt")
+		c.Header.Del("Accept-Language")
+
+		// A choice made with the switch wins over the browser's language.
+		r = c.PostForm("/lang", url.Values{"lang": {"nl"}, "next": {"/?x=1"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.Header.Get("Location"); loc != "/?x=1" {
+			t.Fatalf("redirected to %q", loc)
+		}
+		c.Header.Set("Accept-Language", "en")
+		r = c.Get("/")
+		wantCount(t, r, `html[lang="nl"]`, 1)
+		wantText(t, r, "header a.sign-in", "Inloggen")
+	})
+}
+
+func TestLanguageSwitchRefusesOtherSitesAndUnknownLanguages(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	c := srv.Client()
+	c.Get("/")
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""} {
+		r := c.PostForm("/lang", url.Values{"lang": {"en"}, "next": {next}})
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.Header.Get("Location"); loc != "/" {
+			t.Errorf("next %q: redirected to %q, want /", next, loc)
+		}
+	}
+	r := c.PostForm("/lang", url.Values{"lang": {"fr"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantText(t, r, ".error-page .code", "422")
+}
+
+func TestSignedInLanguageChoiceIsKeptOnTheMember(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Femke", "femke@example.com", models.RoleMember)
+		c := srv.SignedIn(u)
+		c.Get("/")
+		wantStatus(t, c.PostForm("/lang", url.Values{"lang": {"nl"}, "next": {"/me"}}), http.StatusSeeOther)
+		// Another browser of the same member, without the cookie, is in Dutch too.
+		other := srv.SignedIn(u)
+		wantCount(t, other.Get("/"), `html[lang="nl"]`, 1)
+	})
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	r := srv.Client().Get("/")
+	want := map[string]string{
+		"Content-Security-Policy":      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+		"X-Frame-Options":              "DENY",
+		"X-Content-Type-Options":       "nosniff",
+		"Referrer-Policy":              "same-origin",
+		"Cross-Origin-Embedder-Policy": "credentialless",
+		"Cross-Origin-Opener-Policy":   "same-origin",
+	}
+	for name, value := range want {
+		if got := r.Header.Get(name); got != value {
+			t.Errorf("%s: %q, want %q", name, got, value)
+		}
+	}
+	if r.Header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
+	}
+	if hsts := r.Header.Get("Strict-Transport-Security"); hsts != "" {
+		t.Errorf("HSTS on http: %q", hsts)
+	}
+	// No inline script anywhere: every script has a src under /static/.
+	r.Doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		if src, _ := s.Attr("src"); !strings.HasPrefix(src, "/static/") || strings.TrimSpace(s.Text()) != "" {
+			t.Errorf("inline or foreign script: src=%q", src)
+		}
+	})
+	wantCount(t, r, "[style]", 0)
+
+	secure := apptest.New(t, models.SQLite, "SAMEN_BASE_URL=https://ideas.example.com")
+	r = secure.Client().Get("/")
+	if hsts := r.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(hsts, "max-age=31536000") {
+		t.Errorf("HSTS on https: %q", hsts)
+	}
+	for _, ck := range r.Cookies() {
+		if !ck.Secure || !ck.HttpOnly {
+			t.Errorf("cookie %s on https: secure=%v httponly=%v", ck.Name, ck.Secure, ck.HttpOnly)
+		}
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		visitor := srv.Client()
+		visitor.Get("/")
+
+		// Missing, malformed and foreign tokens are refused with the 403 page.
+		other := srv.Client()
+		other.Get("/")
+		for name, token := range map[string]string{
+			"missing":       "",
+			"malformed":     "not-a-token",
+			"other browser": other.CSRF,
+			"truncated":     visitor.CSRF[:20],
+		} {
+			r := visitor.PostForm("/lang", url.Values{"lang": {"nl"}, "_csrf": {token}})
+			if r.StatusCode != http.StatusForbidden {
+				t.Fatalf("%s token: status %d, want 403", name, r.StatusCode)
+			}
+			wantText(t, r, ".error-page .code", "403")
+		}
+		wantStatus(t, visitor.PostForm("/lang", url.Values{"lang": {"nl"}}), http.StatusSeeOther)
+
+		// Each page masks the token differently, and every mask is accepted.
+		first := visitor.CSRF
+		visitor.Get("/")
+		if visitor.CSRF == first {
+			t.Fatal("the CSRF token is the same on two pages")
+		}
+		wantStatus(t, visitor.PostForm("/lang", url.Values{"lang": {"en"}, "_csrf": {first}}), http.StatusSeeOther)
+
+		// Signed in: sign-out without a token is refused and the session lives on.
+		u := srv.User("Gijs", "gijs@example.com", models.RoleMember)
+		member := srv.SignedIn(u)
+		member.Get("/")
+		wantStatus(t, member.PostForm("/logout", url.Values{"_csrf": {visitor.CSRF}}), http.StatusForbidden)
+		wantStatus(t, member.Get("/me"), http.StatusOK)
+
+		// Cookie-authenticated API writes need the header; the header form works too.
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/me", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		wantAPIError(t, member.Do(req), http.StatusForbidden, "forbidden")
+		req = httptest.NewRequest(http.MethodPost, "/api/v1/me", strings.NewReader(`{}`))
+		req.Header.Set("X-CSRF-Token", member.CSRF)
+		if r := member.Do(req); r.StatusCode == http.StatusForbidden {
+			t.Fatalf("API call with the CSRF header refused: %s", r.Body)
+		}
+
+		// A bearer token carries no ambient authority and needs no CSRF token.
+		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := srv.Client()
+		api.Header.Set("Authorization", "Bearer "+token)
+		req = httptest.NewRequest(http.MethodPost, "/api/v1/me", strings.NewReader(`{}`))
+		if r := api.Do(req); r.StatusCode == http.StatusForbidden {
+			t.Fatalf("bearer API call refused for CSRF: %s", r.Body)
+		}
+	})
+}
+
+func TestBodyLimit(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	c := srv.Client()
+	c.Get("/")
+	big := strings.Repeat("a", 2<<20)
+	r := c.PostForm("/lang", url.Values{"lang": {"nl"}, "next": {big}})
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
+	wantText(t, r, ".error-page .code", "413")
+
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/me", strings.NewReader(`{"x":"`+big+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	wantAPIError(t, c.Do(req), http.StatusRequestEntityTooLarge, "too_large")
+}
+
+func TestRateLimits(t *testing.T) {
+	srv := apptest.New(t, models.SQLite, "SAMEN_RATE_LIMIT_REQUESTS=5", "SAMEN_RATE_LIMIT_WRITES=2")
+	c := srv.Client()
+	c.Get("/")
+	wantStatus(t, c.PostForm("/lang", url.Values{"lang": {"nl"}}), http.StatusSeeOther)
+	wantStatus(t, c.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
+	r := c.PostForm("/lang", url.Values{"lang": {"nl"}})
+	wantStatus(t, r, http.StatusTooManyRequests)
+	wantText(t, r, ".error-page .code", "429")
+	if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	// Four requests so far; the fifth passes and the sixth is over the address limit.
+	wantStatus(t, c.Get("/"), http.StatusOK)
+	r = c.Get("/api/v1/me")
+	wantAPIError(t, r, http.StatusTooManyRequests, "too_many_requests")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After in the API answer")
+	}
+	// Static files, health checks and metrics are not counted.
+	wantStatus(t, c.Get("/healthz"), http.StatusOK)
+
+	off := apptest.New(t, models.SQLite, "SAMEN_RATE_LIMIT_REQUESTS=2", "SAMEN_RATE_LIMITS=off")
+	oc := off.Client()
+	for range 10 {
+		wantStatus(t, oc.Get("/"), http.StatusOK)
+	}
+}
+
+func TestClientAddressBehindTrustedProxy(t *testing.T) {
+	// app.Test connects from 0.0.0.0; trust it as the proxy.
+	srv := apptest.New(t, models.SQLite, "SAMEN_RATE_LIMIT_REQUESTS=2", "SAMEN_TRUSTED_PROXIES=0.0.0.0/32,10.0.0.0/8")
+	get := func(xff string) int {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("X-Forwarded-For", xff)
+		return srv.Client().Do(req).StatusCode
+	}
+	// The client forges a left-most address; the proxy appends the real one.
+	for _, forged := range []string{"1.1.1.1", "2.2.2.2", "3.3.3.3"} {
+		get(forged + ", 203.0.113.7, 10.1.2.3")
+	}
+	if status := get("4.4.4.4, 203.0.113.7"); status != http.StatusTooManyRequests {
+		t.Fatalf("forged X-Forwarded-For dodged the limit: %d", status)
+	}
+	if status := get("198.51.100.9"); status != http.StatusOK {
+		t.Fatalf("another client was limited: %d", status)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	c := srv.Client()
+	r := c.Get("/no/such/page")
+	wantStatus(t, r, http.StatusNotFound)
+	wantText(t, r, ".error-page .code", "404")
+	wantText(t, r, ".error-page h1", "Page not found")
+	if strings.Contains(string(r.Body), "Cannot GET") {
+		t.Fatal("the 404 page shows the framework's message")
+	}
+	c.Header.Set("Accept-Language", "nl")
+	wantText(t, c.Get("/nergens"), ".error-page h1", "Pagina niet gevonden")
+	wantAPIError(t, c.Get("/api/v1/nothing"), http.StatusNotFound, "not_found")
+	wantStatus(t, c.Get("/static/css/nothing.css"), http.StatusNotFound)
+}
+
+// TestMalformedInputNeverA500 throws broken requests at every route over a
+// real connection, bytes as written, so nothing is tidied by an HTTP client.
+func TestMalformedInputNeverA500(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Hanna", "hanna@example.com", models.RoleMember)
+		member := srv.SignedIn(u)
+		member.Get("/")
+		addr := strings.TrimPrefix(srv.Listen(), "http://")
+		session := "samen_session=" + member.Cookie("samen_session") + "; samen_csrf=" + member.Cookie("samen_csrf")
+
+		paths := []string{"/", "/me", "/lang", "/logout", "/me/tokens", "/me/sessions/1/revoke",
+			"/me/sessions/99999999999999999999999/revoke", "/me/sessions/-1/revoke", "/me/sessions/%ff/revoke",
+			"/me/tokens/abc/revoke", "/api/v1/me", "/api/v1/ideas", "/%ff%fe", "/static/%2e%2e/go.mod",
+			"/static/../../etc/passwd", "/healthz", "/readyz", "/?page=%ff&sort=" + strings.Repeat("x", 5000)}
+		methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+		bodies := []struct{ ct, body string }{
+			{"application/x-www-form-urlencoded", "lang=%ff%fe&next=%00&_csrf=" + url.QueryEscape(member.CSRF)},
+			{"application/x-www-form-urlencoded", "%%%%&&&==="},
+			{"application/json", `{"name": [1,2,{`},
+			{"application/json", "\xff\xfe\x00"},
+			{"multipart/form-data; boundary=zzz", "--zzz\r\nbroken"},
+			{"text/plain", strings.Repeat("\x00", 100)},
+		}
+		headers := []string{
+			"Cookie: " + session,
+			"Cookie: " + session + "\r\nAuthorization: Bearer \xff\xfe",
+			"Authorization: Basic Zm9vOmJhcg==",
+			"Authorization: Bearer samen_" + strings.Repeat("A", 500),
+			"Cookie: " + session + "\r\nAccept-Language: \xff;q=abc,,,;;",
+			"Cookie: samen_session=%ff%00; samen_lang=xx; samen_csrf=" + strings.Repeat("z", 4000),
+			"Cookie: " + session + "\r\nX-CSRF-Token: \x01\x02",
+			"Cookie: " + strings.Repeat("a=b; ", 5000),
+		}
+		for _, path := range paths {
+			for _, method := range methods {
+				for _, b := range bodies {
+					for _, h := range headers {
+						raw := method + " " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nConnection: close\r\n" +
+							h + "\r\nContent-Type: " + b.ct + "\r\nContent-Length: " + strconv.Itoa(len(b.body)) +
+							"\r\n\r\n" + b.body
+						if status := rawStatus(t, addr, raw); status >= 500 || status == 0 {
+							t.Fatalf("%s %.80s (%s, %.80q): status %d", method, path, b.ct, h, status)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// rawStatus writes raw bytes to the server and returns the response status.
+func rawStatus(t *testing.T, addr, raw string) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read response to %.100q: %v", raw, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestAPIMe(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Ilse", "ilse@example.com", models.RoleTeam)
+		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		wantAPIError(t, srv.Client().Get("/api/v1/me"), http.StatusUnauthorized, "unauthorized")
+		for _, auth := range []string{"Bearer nope", "Bearer samen_nope", "Basic " + token, token, "Bearer"} {
+			c := srv.Client()
+			c.Header.Set("Authorization", auth)
+			wantAPIError(t, c.Get("/api/v1/me"), http.StatusUnauthorized, "unauthorized")
+		}
+
+		c := srv.Client()
+		c.Header.Set("Authorization", "Bearer "+token)
+		r := c.Get("/api/v1/me")
+		wantStatus(t, r, http.StatusOK)
+		var me map[string]any
+		if err := json.Unmarshal(r.Body, &me); err != nil {
+			t.Fatal(err)
+		}
+		if me["id"] != float64(u.ID) || me["name"] != "Ilse" || me["email"] != "ilse@example.com" ||
+			me["role"] != "team" || me["avatar_url"] != "" {
+			t.Fatalf("GET /api/v1/me: %v", me)
+		}
+		if len(me) != 5 {
+			t.Fatalf("GET /api/v1/me has fields beyond the contract: %v", me)
+		}
+
+		// The session cookie works for the API too.
+		wantStatus(t, srv.SignedIn(u).Get("/api/v1/me"), http.StatusOK)
+	})
+}
+
+func TestMePageSessions(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		wantLogin := func(r *apptest.Response) {
+			t.Helper()
+			wantStatus(t, r, http.StatusSeeOther)
+			if loc := r.Header.Get("Location"); loc != "/login?next=%2Fme" {
+				t.Fatalf("visitor sent to %q", loc)
+			}
+		}
+		wantLogin(srv.Client().Get("/me"))
+
+		u := srv.User("Joost", "joost@example.com", models.RoleMember)
+		laptop, phone := srv.SignedIn(u), srv.SignedIn(u)
+		r := laptop.Get("/me")
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, ".profile dd.name", "Joost")
+		wantText(t, r, ".profile dd.email", "joost@example.com")
+		wantCount(t, r, "tr.session", 2)
+		wantCount(t, r, "tr.session .badge.current", 1)
+
+		// Revoke the phone from the laptop.
+		phoneRow := r.Doc.Find("tr.session").FilterFunction(func(_ int, s *goquery.Selection) bool {
+			return s.Find(".badge.current").Length() == 0
+		})
+		phoneID, _ := phoneRow.Attr("data-id")
+		r = laptop.PostForm("/me/sessions/"+phoneID+"/revoke", nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		r = laptop.Get("/me")
+		wantCount(t, r, "tr.session", 1)
+		wantText(t, r, "p.flash", "That device is signed out.")
+		wantLogin(phone.Get("/me"))
+
+		// Someone else's session is not found.
+		other := srv.SignedIn(srv.User("Kees", "kees@example.com", models.RoleMember))
+		other.Get("/")
+		currentID, _ := r.Doc.Find("tr.session").Attr("data-id")
+		wantStatus(t, other.PostForm("/me/sessions/"+currentID+"/revoke", nil), http.StatusNotFound)
+
+		// Revoking the current session signs this browser out.
+		laptop.Get("/me")
+		r = laptop.PostForm("/me/sessions/"+currentID+"/revoke", nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		wantLogin(laptop.Get("/me"))
+	})
+}
+
+func TestAPITokensOnMePage(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Lotte", "lotte@example.com", models.RoleMember)
+		c := srv.SignedIn(u)
+		c.Get("/me")
+		r := c.PostForm("/me/tokens", url.Values{"name": {"my script"}})
+		wantStatus(t, r, http.StatusOK)
+		token := strings.TrimSpace(r.Doc.Find(".new-token code").Text())
+		if !regexp.MustCompile(`^samen_[A-Za-z0-9_-]{43}$`).MatchString(token) {
+			t.Fatalf("new token %q", token)
+		}
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Fatalf("the page with the new token may be cached: %q", cc)
+		}
+		wantText(t, r, "tr.token td", "my script")
+
+		api := srv.Client()
+		api.Header.Set("Authorization", "Bearer "+token)
+		wantStatus(t, api.Get("/api/v1/me"), http.StatusOK)
+
+		// The token is never shown again.
+		r = c.Get("/me")
+		wantCount(t, r, ".new-token code", 0)
+		if strings.Contains(string(r.Body), token) {
+			t.Fatal("the token appears on a later page")
+		}
+		id, _ := r.Doc.Find("tr.token").Attr("data-id")
+		wantStatus(t, c.PostForm("/me/tokens/"+id+"/revoke", nil), http.StatusSeeOther)
+		wantAPIError(t, api.Get("/api/v1/me"), http.StatusUnauthorized, "unauthorized")
+
+		r = c.PostForm("/me/tokens", url.Values{"name": {strings.Repeat("x", 101)}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+	})
+}
+
+func TestLogout(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Maarten", "maarten@example.com", models.RoleMember)
+		c := srv.SignedIn(u)
+		token := c.Cookie("samen_session")
+		r := c.Get("/")
+		wantText(t, r, "header a.account-name", "Maarten")
+		r = c.PostForm("/logout", nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		if c.Cookie("samen_session") != "" {
+			t.Fatal("the session cookie was not cleared")
+		}
+		if _, err := srv.Store.SessionByToken(context.Background(), token); err == nil {
+			t.Fatal("the session still exists after sign-out")
+		}
+		r = c.Get("/")
+		wantCount(t, r, "header a.sign-in", 1)
+		wantText(t, r, "p.flash", "You are signed out.")
+	})
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		c := srv.Client()
+		wantStatus(t, c.Get("/healthz"), http.StatusOK)
+		wantStatus(t, c.Get("/readyz"), http.StatusOK)
+		c.Get("/")
+		r := c.Get("/metrics")
+		wantStatus(t, r, http.StatusOK)
+		if !strings.Contains(string(r.Body), `samen_http_requests_total{method="GET",route="/",status="200"} 1`) {
+			t.Fatalf("metrics lack the home page request:\n%.2000s", r.Body)
+		}
+		_ = srv.Store.Close()
+		wantStatus(t, c.Get("/readyz"), http.StatusServiceUnavailable)
+		wantStatus(t, c.Get("/healthz"), http.StatusOK)
+	})
+}
+
+func TestStaticFilesAreFingerprintedAndCached(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	c := srv.Client()
+	r := c.Get("/")
+	href, _ := r.Doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	if !regexp.MustCompile(`^/static/css/samen\.[0-9a-f]{10}\.css$`).MatchString(href) {
+		t.Fatalf("stylesheet %q is not fingerprinted", href)
+	}
+	var scripts []string
+	r.Doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) { scripts = append(scripts, s.AttrOr("src", "")) })
+	if len(scripts) != 2 || !strings.HasPrefix(scripts[0], "/static/js/htmx-2.0.11.min.") {
+		t.Fatalf("scripts %v", scripts)
+	}
+
+	css := c.Get(href)
+	wantStatus(t, css, http.StatusOK)
+	if cc := css.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	if ct := css.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	etag := css.Header.Get("ETag")
+	req := httptest.NewRequest(http.MethodGet, href, nil)
+	req.Header.Set("If-None-Match", etag)
+	wantStatus(t, c.Do(req), http.StatusNotModified)
+
+	plain := c.Get("/static/css/samen.css")
+	wantStatus(t, plain, http.StatusOK)
+	if cc := plain.Header.Get("Cache-Control"); cc != "public, no-cache" {
+		t.Fatalf("unfingerprinted Cache-Control %q", cc)
+	}
+	// A stale fingerprint is not served from the long cache.
+	wantStatus(t, c.Get("/static/css/samen.0000000000.css"), http.StatusNotFound)
+
+	// Compression.
+	req = httptest.NewRequest(http.MethodGet, scripts[0], nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if enc := c.Do(req).Header.Get("Content-Encoding"); enc != "gzip" {
+		t.Fatalf("htmx served with Content-Encoding %q", enc)
+	}
+}
