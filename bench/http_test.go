@@ -1,0 +1,58 @@
+// Package bench measures Samen's speed. `make bench` runs these benchmarks;
+// the figures and how they were taken are in docs/benchmarks.md.
+package bench
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+// serve starts Samen on SQLite with rate limits off and returns its URL and a
+// keep-alive client.
+func serve(b *testing.B) (string, *http.Client) {
+	b.Helper()
+	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production")
+	base := srv.Listen()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.Cleanup(client.CloseIdleConnections) // before the server stops
+	return base, client
+}
+
+func get(b *testing.B, client *http.Client, url string) {
+	resp, err := client.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %d", url, resp.StatusCode)
+	}
+}
+
+func benchmarkPath(b *testing.B, path string) {
+	base, client := serve(b)
+	get(b, client, base+path)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			get(b, client, base+path)
+		}
+	})
+}
+
+// BenchmarkHealthz is the baseline: the same server and middleware with the
+// cheapest handler there is.
+func BenchmarkHealthz(b *testing.B) { benchmarkPath(b, "/healthz") }
+
+// BenchmarkHomePage renders the home page for a visitor: session lookup,
+// CSRF token, locale, templates and gzip (Go's client asks for it).
+func BenchmarkHomePage(b *testing.B) { benchmarkPath(b, "/") }
+
+// BenchmarkStaticCSS serves the fingerprinted stylesheet from memory.
+func BenchmarkStaticCSS(b *testing.B) { benchmarkPath(b, "/static/css/samen.css") }
