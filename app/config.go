@@ -217,16 +217,17 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-// redactURL hides the password of a URL.
+// redactURL shows where a database is without any credentials: only the
+// scheme, host and path (a password may sit in the user part or the query).
 func redactURL(raw string) string {
+	if strings.HasPrefix(raw, "sqlite:") {
+		return raw
+	}
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		if strings.HasPrefix(raw, "sqlite:") {
-			return raw
-		}
+	if err != nil {
 		return "(hidden)"
 	}
-	return u.Redacted()
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // translateEnvError turns the env library's error into one that names the variable.

@@ -190,11 +190,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		log.Info("stopping: draining requests", slog.String("signal", sig.String()))
 	}
 
-	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
-		log.Warn("requests still running at shutdown timeout", slog.Any("error", err))
-	}
+	// One deadline for the whole stop: requests first, then jobs.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
+	if err := app.ShutdownWithContext(stopCtx); err != nil {
+		log.Warn("requests still running at shutdown timeout", slog.Any("error", err))
+	}
 	if err := store.StopJobs(stopCtx); err != nil {
 		log.Warn("jobs still running at shutdown timeout", slog.Any("error", err))
 	}

@@ -129,10 +129,11 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 
 func TestSecretsStayOutOfTheLog(t *testing.T) {
 	cfg, err := LoadConfig([]string{
-		"DATABASE_URL=postgres://samen:hunter2@db:5432/samen",
+		"DATABASE_URL=postgres://samen:hunter2@db:5432/samen?password=query-secret",
 		"SAMEN_SMTP_URL=smtp://mail:smtp-secret@mail.example.com:587", "SAMEN_MAIL_FROM=ideas@example.com",
 		"SAMEN_GITHUB_KEY=gh-key", "SAMEN_GITHUB_SECRET=gh-secret",
 		"SAMEN_REDIS_URL=redis://:redis-secret@cache:6379/0",
+		"SAMEN_OIDC_ISSUER=https://id.example.com", "SAMEN_OIDC_KEY=oidc-key", "SAMEN_OIDC_SECRET=oidc-secret",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +141,7 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 	var buf bytes.Buffer
 	newLogger(cfg, &buf).Info("starting", "config", cfg)
 	newLogger(Config{Env: "production"}, &buf).Info("starting", "config", cfg)
-	for _, secret := range []string{"hunter2", "smtp-secret", "gh-secret", "gh-key", "redis-secret"} {
+	for _, secret := range []string{"hunter2", "smtp-secret", "gh-secret", "gh-key", "redis-secret", "oidc-secret", "query-secret"} {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("the log shows %q:\n%s", secret, buf.String())
 		}

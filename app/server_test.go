@@ -286,8 +286,8 @@ func TestRateLimits(t *testing.T) {
 }
 
 func TestClientAddressBehindTrustedProxy(t *testing.T) {
-	// app.Test connects from 0.0.0.0; trust it as the proxy.
-	srv := apptest.New(t, models.SQLite, "SAMEN_RATE_LIMIT_REQUESTS=2", "SAMEN_TRUSTED_PROXIES=0.0.0.0/32,10.0.0.0/8")
+	// Tests connect from 127.0.0.1; trust it as the proxy.
+	srv := apptest.New(t, models.SQLite, "SAMEN_RATE_LIMIT_REQUESTS=2", "SAMEN_TRUSTED_PROXIES=127.0.0.1/32,10.0.0.0/8")
 	get := func(xff string) int {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.Header.Set("X-Forwarded-For", xff)
@@ -295,7 +295,7 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 	}
 	// The client forges a left-most address; the proxy appends the real one.
 	for _, forged := range []string{"1.1.1.1", "2.2.2.2", "3.3.3.3"} {
-		get(forged + ", 203.0.113.7, 10.1.2.3")
+		get(forged + ", 203.0.113.7:41000, 10.1.2.3")
 	}
 	if status := get("4.4.4.4, 203.0.113.7"); status != http.StatusTooManyRequests {
 		t.Fatalf("forged X-Forwarded-For dodged the limit: %d", status)

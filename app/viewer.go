@@ -168,7 +168,7 @@ func clientIP(c *fiber.Ctx, cfg Config) string {
 	}
 	hops := strings.Split(c.Get(cfg.ProxyHeader), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		addr, err := parseHop(strings.TrimSpace(hops[i]))
 		if err != nil {
 			break
 		}
@@ -177,6 +177,14 @@ func clientIP(c *fiber.Ctx, cfg Config) string {
 		}
 	}
 	return remote
+}
+
+// parseHop reads one proxy header entry: an address, with or without a port.
+func parseHop(hop string) (netip.Addr, error) {
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), nil
+	}
+	return netip.ParseAddr(strings.Trim(hop, "[]"))
 }
 
 func trusted(addr netip.Addr, proxies []string) bool {

@@ -30,6 +30,7 @@ type Server struct {
 	Store  *models.Store
 	Config app.Config
 	t      testing.TB
+	base   string // set once the server listens
 }
 
 // New builds Samen on a new database of the dialect. env holds extra
@@ -50,16 +51,20 @@ func New(t testing.TB, dialect string, env ...string) *Server {
 	return &Server{App: a, Store: store, Config: cfg, t: t}
 }
 
-// Listen serves on a free 127.0.0.1 port (for browsers) and returns its URL.
+// Listen serves on a free 127.0.0.1 port (once) and returns its URL.
 func (s *Server) Listen() string {
 	s.t.Helper()
+	if s.base != "" {
+		return s.base
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	go func() { _ = s.App.Listener(ln) }()
 	s.t.Cleanup(func() { _ = s.App.ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String()
+	s.base = "http://" + ln.Addr().String()
+	return s.base
 }
 
 // User creates a user with the role.
@@ -107,9 +112,21 @@ type Response struct {
 	Doc  *goquery.Document
 }
 
-// Do sends a request through the whole app.
+// httpClient sends requests as they are: no redirects followed, no cookie jar.
+var httpClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Timeout:       30 * time.Second,
+}
+
+// Do sends a request to the whole app over a real connection. A request
+// made with httptest.NewRequest (a relative path) is sent to the server.
 func (c *Client) Do(req *http.Request) *Response {
 	c.s.t.Helper()
+	target, err := url.Parse(c.s.Listen() + req.URL.RequestURI())
+	if err != nil {
+		c.s.t.Fatal(err)
+	}
+	req.URL, req.Host, req.RequestURI = target, target.Host, ""
 	for name, value := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
@@ -118,7 +135,7 @@ func (c *Client) Do(req *http.Request) *Response {
 			req.Header.Add(k, v)
 		}
 	}
-	resp, err := c.s.App.Test(req, -1)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		c.s.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
