@@ -33,6 +33,7 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{store: s})
+	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -43,6 +44,11 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	client, err := river.NewClient(driver, &river.Config{
 		Logger:  slog.New(quieter{s.log.Handler()}), // River's routine notices are noise in a CLI
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		// Sign-in links ride in job arguments: keep finished jobs no longer
+		// than the links live.
+		CompletedJobRetentionPeriod: LoginTokenTTL,
+		FetchPollInterval:           s.pollInterval,
+		FetchCooldown:               min(s.pollInterval, river.FetchCooldownDefault),
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(
@@ -79,7 +85,7 @@ func (s *Store) StopJobs(ctx context.Context) error {
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	now := s.Now()
 	var total int64
-	for _, model := range []any{&Session{}, &LoginToken{}} {
+	for _, model := range []any{&Session{}, &LoginToken{}, &AuthState{}} {
 		res := s.db.WithContext(ctx).Where("expires_at < ?", now).Delete(model)
 		if res.Error != nil {
 			return total, fmt.Errorf("delete expired: %w", res.Error)

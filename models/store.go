@@ -33,6 +33,9 @@ type Store struct {
 	dialect string
 	log     *slog.Logger
 	jobs    *river.Client[*sql.Tx]
+	mailer  *mailer
+
+	pollInterval time.Duration
 
 	// Now is the store's clock; tests replace it.
 	Now func() time.Time
@@ -43,6 +46,11 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxOpenConns sizes the PostgreSQL pool (SQLite always uses one connection).
 	MaxOpenConns int
+	// SMTPURL and MailFrom configure email; without SMTPURL emails go to the log.
+	SMTPURL  string
+	MailFrom string
+	// JobPollInterval is how often idle job workers look for work (default 1s).
+	JobPollInterval time.Duration
 }
 
 // ParseDatabaseURL splits a DATABASE_URL into its dialect and the driver's
@@ -75,7 +83,11 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{dialect: dialect, log: log, Now: systemClock}
+	s := &Store{dialect: dialect, log: log, Now: systemClock, pollInterval: time.Second}
+	if opts.JobPollInterval > 0 {
+		s.pollInterval = opts.JobPollInterval
+	}
+	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,
