@@ -76,6 +76,9 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
+		// Pages follow Accept-Language, which Chromium otherwise takes from
+		// the machine's locale: pin it so that tests start in English.
+		chromedp.Flag("accept-lang", "en-US,en"),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	problems := &pageProblems{}

@@ -128,7 +128,9 @@ func (c *cli) open(ctx context.Context) (Config, *models.Store, *slog.Logger, er
 	log := newLogger(cfg, c.stderr)
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	store, err := models.Open(openCtx, cfg.DatabaseURL, models.Options{Logger: log, MaxOpenConns: cfg.DBMaxConns})
+	store, err := models.Open(openCtx, cfg.DatabaseURL, models.Options{
+		Logger: log, MaxOpenConns: cfg.DBMaxConns, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom,
+	})
 	if err != nil {
 		return cfg, nil, nil, err
 	}

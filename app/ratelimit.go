@@ -7,6 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/storage/redis/v3"
+
+	"samen/models"
 )
 
 // newRateLimitStorage returns the shared Redis store when SAMEN_REDIS_URL is
@@ -24,37 +26,51 @@ func newRateLimitStorage(cfg Config) (storage fiber.Storage, err error) {
 	return redis.New(redis.Config{URL: cfg.RedisURL, Reset: false}), nil
 }
 
-// rateLimits are the per-address limit on all requests and the per-member
-// limit on writes. Both answer 429 with Retry-After.
-func (s *server) rateLimits() []any {
+// limit answers 429 with Retry-After once a key has been counted max times
+// within window. skip exempts a request from counting.
+func (s *server) limit(max int, window time.Duration, key func(*fiber.Ctx) string, skip func(*fiber.Ctx) bool) fiber.Handler {
 	off := s.cfg.RateLimits == "off"
-	tooMany := func(*fiber.Ctx) error { return fiber.ErrTooManyRequests }
-	perAddress := limiter.New(limiter.Config{
-		Next:         func(*fiber.Ctx) bool { return off },
-		Max:          s.cfg.RateLimitRequests,
-		Expiration:   time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return "samen:rl:addr:" + s.deps.ViewerOf(c).IP },
-		LimitReached: tooMany,
+	return limiter.New(limiter.Config{
+		Next:         func(c *fiber.Ctx) bool { return off || (skip != nil && skip(c)) },
+		Max:          max,
+		Expiration:   window,
+		KeyGenerator: key,
+		LimitReached: func(*fiber.Ctx) error { return fiber.ErrTooManyRequests },
 		Storage:      s.limits,
 	})
-	perMember := limiter.New(limiter.Config{
-		Next: func(c *fiber.Ctx) bool {
-			switch c.Method() {
-			case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-				return true
-			}
-			return off
-		},
-		Max:        s.cfg.RateLimitWrites,
-		Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			if v := s.deps.ViewerOf(c); v.User != nil {
-				return fmt.Sprintf("samen:rl:write:user:%d", v.User.ID)
-			}
-			return "samen:rl:write:addr:" + s.deps.ViewerOf(c).IP
-		},
-		LimitReached: tooMany,
-		Storage:      s.limits,
-	})
+}
+
+// rateLimits are the per-address limit on all requests and the per-member
+// limit on writes.
+func (s *server) rateLimits() []any {
+	reading := func(c *fiber.Ctx) bool {
+		switch c.Method() {
+		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+			return true
+		}
+		return false
+	}
+	perAddress := s.limit(s.cfg.RateLimitRequests, time.Minute, func(c *fiber.Ctx) string {
+		return "samen:rl:addr:" + s.deps.ViewerOf(c).IP
+	}, nil)
+	perMember := s.limit(s.cfg.RateLimitWrites, time.Minute, func(c *fiber.Ctx) string {
+		if v := s.deps.ViewerOf(c); v.User != nil {
+			return fmt.Sprintf("samen:rl:write:user:%d", v.User.ID)
+		}
+		return "samen:rl:write:addr:" + s.deps.ViewerOf(c).IP
+	}, reading)
 	return []any{perAddress, perMember}
+}
+
+// signInLinkLimits allow at most 5 sign-in links per email address and 20 per
+// client address in 15 minutes, so nobody floods an inbox through Samen.
+func (s *server) signInLinkLimits() []fiber.Handler {
+	perEmail := s.limit(5, 15*time.Minute, func(c *fiber.Ctx) string {
+		email, _ := models.NormalizeEmail(c.FormValue("email"))
+		return "samen:rl:link:email:" + email
+	}, nil)
+	perAddress := s.limit(20, 15*time.Minute, func(c *fiber.Ctx) string {
+		return "samen:rl:link:addr:" + s.deps.ViewerOf(c).IP
+	}, nil)
+	return []fiber.Handler{perAddress, perEmail}
 }

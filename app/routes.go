@@ -16,7 +16,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		health = &handlers.Health{Deps: d}
 		home   = &handlers.Home{Deps: d}
 		lang   = &handlers.Lang{Deps: d}
-		me     = &handlers.Me{Deps: d}
+		auth   = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
+		me     = &handlers.Me{Deps: d, Providers: s.providers}
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -32,8 +33,19 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Post("/lang", lang.Set)
 	app.Post("/logout", me.Logout)
 
+	app.Get("/login", auth.Login)
+	app.Post("/auth/email", append(s.signInLinkLimits(), auth.SendLink)...)
+	app.Get("/auth/email/:token", auth.ShowLink)
+	app.Post("/auth/email/:token", auth.UseLink)
+	app.Get("/auth/:provider", auth.Begin)
+	app.Get("/auth/:provider/callback", auth.Callback)
+	app.Post("/auth/:provider/callback", auth.Callback) // Apple's form_post; state protects it, not CSRF
+
 	member := s.require(models.ActAccount)
 	app.Get("/me", member, me.Show)
+	app.Post("/me/profile", member, me.UpdateProfile)
+	app.Post("/me/identities/:id/unlink", member, me.Unlink)
+	app.Post("/me/sessions/revoke-all", member, me.SignOutEverywhere)
 	app.Post("/me/sessions/:id/revoke", member, me.RevokeSession)
 	app.Post("/me/tokens", member, me.CreateToken)
 	app.Post("/me/tokens/:id/revoke", member, me.RevokeToken)

@@ -49,8 +49,8 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		return nil, err
 	}
 
-	deps := &handlers.Deps{Store: store, Bundle: bundle, Log: log, Brand: cfg.Brand, Secure: cfg.Secure()}
-	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics()}
+	deps := &handlers.Deps{Store: store, Bundle: bundle, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
+	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(), providers: newProviders(cfg)}
 
 	app := fiber.New(fiber.Config{
 		Immutable:               true,
@@ -102,6 +102,8 @@ type server struct {
 	deps    *handlers.Deps
 	limits  fiber.Storage
 	metrics *metrics
+
+	providers []*handlers.Provider
 }
 
 // accessLog writes one structured line per request, without query strings

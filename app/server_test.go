@@ -246,14 +246,31 @@ func TestBodyLimit(t *testing.T) {
 	srv := apptest.New(t, models.SQLite)
 	c := srv.Client()
 	c.Get("/")
-	big := strings.Repeat("a", 2<<20)
-	r := c.PostForm("/lang", url.Values{"lang": {"nl"}, "next": {big}})
-	wantStatus(t, r, http.StatusRequestEntityTooLarge)
-	wantText(t, r, ".error-page .code", "413")
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	cookies := "samen_csrf=" + c.Cookie("samen_csrf")
 
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/me", strings.NewReader(`{"x":"`+big+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	wantAPIError(t, c.Do(req), http.StatusRequestEntityTooLarge, "too_large")
+	// The server answers as soon as it reads the declared length, before the body.
+	for _, target := range []struct{ path, ct string }{
+		{"/lang", "application/x-www-form-urlencoded"},
+		{"/api/v1/me", "application/json"},
+	} {
+		raw := "POST " + target.path + " HTTP/1.1\r\nHost: " + addr + "\r\nCookie: " + cookies +
+			"\r\nContent-Type: " + target.ct + "\r\nContent-Length: " + strconv.Itoa(2<<20) + "\r\n\r\nlang=nl&"
+		status, body := rawResponse(t, addr, raw)
+		if status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("POST %s with 2 MiB: %d", target.path, status)
+		}
+		if target.path == "/lang" && !strings.Contains(body, `<p class="code">413</p>`) {
+			t.Fatalf("413 page: %.300s", body)
+		}
+		if target.path == "/api/v1/me" && !strings.Contains(body, `"code":"too_large"`) {
+			t.Fatalf("413 JSON: %s", body)
+		}
+	}
+
+	// Just under the limit is read and handled.
+	r := c.PostForm("/lang", url.Values{"lang": {"nl"}, "next": {"/" + strings.Repeat("a", 1<<20-1000)}})
+	wantStatus(t, r, http.StatusSeeOther)
 }
 
 func TestRateLimits(t *testing.T) {
@@ -375,6 +392,13 @@ func TestMalformedInputNeverA500(t *testing.T) {
 // rawStatus writes raw bytes to the server and returns the response status.
 func rawStatus(t *testing.T, addr, raw string) int {
 	t.Helper()
+	status, _ := rawResponse(t, addr, raw)
+	return status
+}
+
+// rawResponse writes raw bytes to the server and returns the response.
+func rawResponse(t *testing.T, addr, raw string) (int, string) {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -390,8 +414,9 @@ func rawStatus(t *testing.T, addr, raw string) int {
 	if err != nil {
 		t.Fatalf("read response to %.100q: %v", raw, err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 func TestAPIMe(t *testing.T) {

@@ -43,7 +43,7 @@ func (d *Deps) ErrorPage(c *fiber.Ctx, status int) error {
 // errorKey names the message set for a status; unusual ones share a generic set.
 func errorKey(status int) string {
 	switch status {
-	case 400, 401, 403, 404, 405, 409, 413, 422, 429:
+	case 400, 401, 403, 404, 405, 409, 413, 422, 429, 503:
 		return strconv.Itoa(status)
 	}
 	if status >= 500 {

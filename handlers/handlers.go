@@ -22,6 +22,8 @@ type Deps struct {
 	Log    *slog.Logger
 	// Brand is the community's name in the header and titles.
 	Brand string
+	// BaseURL is where Samen is served, for links in emails.
+	BaseURL string
 	// Secure marks cookies Secure: the site is served over https.
 	Secure bool
 }

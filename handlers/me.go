@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -8,25 +9,53 @@ import (
 	"samen/models"
 )
 
-// Me is the signed-in member's own page: profile, sessions and API tokens.
-type Me struct{ *Deps }
+// Me is the signed-in member's own page: profile, sign-in methods,
+// sessions and API tokens.
+type Me struct {
+	*Deps
+	// Providers can be connected as further ways to sign in.
+	Providers []*Provider
+}
 
 type mePage struct {
 	Layout
-	Sessions []models.Session
-	Tokens   []models.APIToken
-	NewToken string // shown once, right after it was made
+	Identities []models.Identity
+	Connect    []*Provider // configured providers not linked yet
+	Sessions   []models.Session
+	Tokens     []models.APIToken
+	NewToken   string // shown once, right after it was made
+	Name       string // the profile form, as typed
+	AvatarURL  string
+	Errors     models.ValidationErrors
 }
 
 // Show renders /me.
 func (h *Me) Show(c *fiber.Ctx) error {
-	return h.renderPage(c, "")
+	data := h.page(c)
+	return h.renderPage(c, &data)
 }
 
-func (h *Me) renderPage(c *fiber.Ctx, newToken string) error {
-	data := mePage{Layout: h.layout(c, "me.title", "me"), NewToken: newToken}
+func (h *Me) page(c *fiber.Ctx) mePage {
+	data := mePage{Layout: h.layout(c, "me.title", "me")}
+	data.Name, data.AvatarURL = data.User.Name, data.User.AvatarURL
+	return data
+}
+
+func (h *Me) renderPage(c *fiber.Ctx, data *mePage) error {
 	ctx, user := c.UserContext(), data.User
 	var err error
+	if data.Identities, err = h.Store.Identities(ctx, user.ID); err != nil {
+		return err
+	}
+	linked := map[string]bool{}
+	for _, id := range data.Identities {
+		linked[id.Provider] = true
+	}
+	for _, p := range h.Providers {
+		if !linked[p.Name] {
+			data.Connect = append(data.Connect, p)
+		}
+	}
 	if data.Sessions, err = h.Store.Sessions(ctx, user.ID); err != nil {
 		return err
 	}
@@ -34,6 +63,49 @@ func (h *Me) renderPage(c *fiber.Ctx, newToken string) error {
 		return err
 	}
 	return c.Render("me/index", data)
+}
+
+// UpdateProfile changes the member's display name and avatar.
+func (h *Me) UpdateProfile(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	name, avatar := c.FormValue("name"), c.FormValue("avatar_url")
+	err := h.Store.UpdateProfile(c.UserContext(), v.User.ID, name, avatar)
+	var invalid models.ValidationErrors
+	if errors.As(err, &invalid) {
+		data := h.page(c)
+		data.Name, data.AvatarURL, data.Errors = name, avatar, invalid
+		c.Status(fiber.StatusUnprocessableEntity)
+		return h.renderPage(c, &data)
+	}
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/me", "profile_saved")
+}
+
+// Unlink removes a sign-in provider from the account, while another way remains.
+func (h *Me) Unlink(c *fiber.Ctx) error {
+	id, err := c.ParamsInt("id")
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	err = h.Store.Unlink(c.UserContext(), h.ViewerOf(c).User.ID, int64(id))
+	if errors.Is(err, models.ErrConflict) {
+		return h.redirectWithFlash(c, "/me", "unlink_last")
+	}
+	if err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/me", "identity_unlinked")
+}
+
+// SignOutEverywhere ends every session of the member, this one included.
+func (h *Me) SignOutEverywhere(c *fiber.Ctx) error {
+	if err := h.Store.RevokeAllSessions(c.UserContext(), h.ViewerOf(c).User.ID); err != nil {
+		return err
+	}
+	h.ClearSessionCookie(c)
+	return h.redirectWithFlash(c, "/", "signed_out_everywhere")
 }
 
 // RevokeSession ends one of the member's sessions (a lost phone, a shared computer).
@@ -61,7 +133,9 @@ func (h *Me) CreateToken(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return h.renderPage(c, token)
+	data := h.page(c)
+	data.NewToken = token
+	return h.renderPage(c, &data)
 }
 
 // RevokeToken deletes one of the member's API tokens.

@@ -42,14 +42,14 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 		driver = riversqlite.New(s.sqlDB)
 	}
 	client, err := river.NewClient(driver, &river.Config{
-		Logger:  slog.New(quieter{s.log.Handler()}), // River's routine notices are noise in a CLI
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Logger: slog.New(quieter{s.log.Handler()}), // River's routine notices are noise in a CLI
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		// Sign-in links ride in job arguments: keep finished jobs no longer
 		// than the links live.
 		CompletedJobRetentionPeriod: LoginTokenTTL,
 		FetchPollInterval:           s.pollInterval,
 		FetchCooldown:               min(s.pollInterval, river.FetchCooldownDefault),
-		Workers: workers,
+		Workers:                     workers,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(
 				river.PeriodicInterval(time.Hour),

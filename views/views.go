@@ -18,7 +18,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials home errors me
+//go:embed layouts partials home errors me auth
 var FS embed.FS
 
 //go:embed locales

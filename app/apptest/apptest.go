@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,47 +26,77 @@ import (
 	"samen/models/modelstest"
 )
 
-// Server is a running Samen on a test database.
+// Server is a running Samen on a test database, serving on 127.0.0.1.
 type Server struct {
 	App    *fiber.App
 	Store  *models.Store
 	Config app.Config
-	t      testing.TB
-	base   string // set once the server listens
+	// URL is where the server listens, and its SAMEN_BASE_URL unless the test sets one.
+	URL  string
+	t    testing.TB
+	logs *syncBuffer
 }
 
-// New builds Samen on a new database of the dialect. env holds extra
-// "KEY=value" settings on top of the test defaults.
+// New builds Samen on a new database of the dialect, with background jobs
+// running, and serves it. env holds extra "KEY=value" settings.
 func New(t testing.TB, dialect string, env ...string) *Server {
 	t.Helper()
-	store := modelstest.Open(t, dialect)
-	environ := append([]string{"SAMEN_ENV=development"}, env...)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	environ := append([]string{"SAMEN_ENV=development", "SAMEN_BASE_URL=" + base}, env...)
 	cfg, err := app.LoadConfig(environ)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	store := modelstest.OpenWith(t, dialect, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond})
 	a, err := app.NewServer(cfg, store, log)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	return &Server{App: a, Store: store, Config: cfg, t: t}
+	if err := store.StartJobs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = a.ShutdownWithTimeout(5 * time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = store.StopJobs(ctx)
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &Server{App: a, Store: store, Config: cfg, URL: base, t: t, logs: logs}
 }
 
-// Listen serves on a free 127.0.0.1 port (once) and returns its URL.
-func (s *Server) Listen() string {
+// Listen returns the URL the server listens on.
+func (s *Server) Listen() string { return s.URL }
+
+// Logs returns everything the server logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// LogCount counts the log's matches of re.
+func (s *Server) LogCount(re *regexp.Regexp) int { return len(re.FindAllString(s.Logs(), -1)) }
+
+// WaitLog waits (bounded) until the log matches re n times and returns the
+// last submatch of the nth match. Emails are written to the log without SMTP.
+func (s *Server) WaitLog(re *regexp.Regexp, n int) string {
 	s.t.Helper()
-	if s.base != "" {
-		return s.base
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if all := re.FindAllStringSubmatch(s.Logs(), -1); len(all) >= n {
+			match := all[n-1]
+			return match[len(match)-1]
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	go func() { _ = s.App.Listener(ln) }()
-	s.t.Cleanup(func() { _ = s.App.ShutdownWithTimeout(5 * time.Second) })
-	s.base = "http://" + ln.Addr().String()
-	return s.base
+	s.t.Fatalf("the log never matched %s %d times:\n%s", re, n, s.Logs())
+	return ""
 }
 
 // User creates a user with the role.
@@ -185,9 +217,20 @@ func (c *Client) PostForm(path string, form url.Values) *Response {
 // Cookie returns the value of a cookie the client holds.
 func (c *Client) Cookie(name string) string { return c.cookies[name] }
 
-type testWriter struct{ t testing.TB }
+// syncBuffer is a log buffer safe for the server writing while a test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -42,8 +42,17 @@ func Dialects(t *testing.T, f func(t *testing.T, s *models.Store)) {
 // Open gives t a new, migrated database of the dialect, removed when t ends.
 func Open(t testing.TB, dialect string) *models.Store {
 	t.Helper()
+	return OpenWith(t, dialect, models.Options{})
+}
+
+// OpenWith is Open with store options.
+func OpenWith(t testing.TB, dialect string, opts models.Options) *models.Store {
+	t.Helper()
 	url := URL(t, dialect)
-	s, err := models.Open(context.Background(), url, models.Options{MaxOpenConns: 10})
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = 10
+	}
+	s, err := models.Open(context.Background(), url, opts)
 	if err != nil {
 		t.Fatalf("open %s: %v", dialect, err)
 	}
