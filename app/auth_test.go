@@ -149,6 +149,22 @@ func TestOpenIDConnectSignIn(t *testing.T) {
 		if countRows(t, srv, "auth_states") != 0 {
 			t.Fatal("used sign-in states are left behind")
 		}
+
+		// A provider may post the answer back (Apple's form_post): no CSRF token, state protects it.
+		m.QueueUser(anna)
+		poster := newJarBrowser(t)
+		u, _ := url.Parse(poster.toCallback(srv, "/auth/oidc?next=%2Fme"))
+		resp, err := poster.client.PostForm(srv.URL+u.Path, u.Query())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/me" {
+			t.Fatalf("posted callback: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if poster.me(srv)["name"] != "anna" {
+			t.Fatal("the posted callback did not sign in")
+		}
 	})
 }
 

@@ -85,7 +85,7 @@ func TestHomePageInEnglishAndDutch(t *testing.T) {
 		wantCount(t, r, `html[lang="en"]`, 1)
 		wantText(t, r, "h1#home-title", "Shape what Samen makes next")
 		wantText(t, r, "header .brand span", "Samen")
-		wantCount(t, r, `header a.sign-in[href="/login"]`, 1)
+		wantCount(t, r, `header a.sign-in[href="/login?next=%2f"]`, 1)
 		wantCount(t, r, `footer.site-footer`, 1)
 		wantCount(t, r, `button[name="lang"][value="en"][aria-pressed="true"]`, 1)
 
