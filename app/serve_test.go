@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"samen/app/apptest"
 	"samen/models"
 	"samen/models/modelstest"
 )
@@ -57,7 +57,7 @@ func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n"
 type process struct {
 	cmd  *exec.Cmd
 	addr string
-	log  *syncBuffer
+	log  *apptest.SyncBuffer
 	done chan error
 }
 
@@ -69,7 +69,7 @@ func startSamen(t *testing.T, databaseURL string) *process {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	p := &process{addr: addr, log: &syncBuffer{}, done: make(chan error, 1)}
+	p := &process{addr: addr, log: &apptest.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(samenBinary(t), "serve")
 	p.cmd.Dir = t.TempDir()
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SAMEN_ADDR=" + addr, "DATABASE_URL=" + databaseURL, "SAMEN_SHUTDOWN_TIMEOUT=10s"}
@@ -180,22 +180,4 @@ func TestTwoInstancesStartingTogetherMigrateOnce(t *testing.T) {
 			t.Fatalf("instance at %s: home page %d", p.addr, resp.StatusCode)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

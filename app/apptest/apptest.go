@@ -34,7 +34,7 @@ type Server struct {
 	// URL is where the server listens, and its SAMEN_BASE_URL unless the test sets one.
 	URL  string
 	t    testing.TB
-	logs *syncBuffer
+	logs *SyncBuffer
 }
 
 // New builds Samen on a new database of the dialect, with background jobs
@@ -51,7 +51,7 @@ func New(t testing.TB, dialect string, env ...string) *Server {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	store := modelstest.OpenWith(t, dialect, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond})
 	a, err := app.NewServer(cfg, store, log)
@@ -217,19 +217,20 @@ func (c *Client) PostForm(path string, form url.Values) *Response {
 // Cookie returns the value of a cookie the client holds.
 func (c *Client) Cookie(name string) string { return c.cookies[name] }
 
-// syncBuffer is a log buffer safe for the server writing while a test reads.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for a server or process writing while a
+// test reads.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
