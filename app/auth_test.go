@@ -479,93 +479,99 @@ func TestEmailLinkSignIn(t *testing.T) {
 }
 
 func TestEmailLinkAnswersAlikeForKnownAndUnknownAddresses(t *testing.T) {
-	srv := apptest.New(t, models.SQLite)
-	srv.User("Known", "known@example.com", models.RoleMember)
-	answer := func(email string) (int, string) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		srv.User("Known", "known@example.com", models.RoleMember)
+		answer := func(email string) (int, string) {
+			c := srv.Client()
+			c.Get("/login")
+			r := c.PostForm("/auth/email", url.Values{"email": {email}})
+			html, _ := r.Doc.Find("main").Html()
+			return r.StatusCode, html
+		}
+		knownStatus, knownPage := answer("known@example.com")
+		unknownStatus, unknownPage := answer("unknown@example.com")
+		if knownStatus != http.StatusOK || knownStatus != unknownStatus || knownPage != unknownPage {
+			t.Fatalf("known: %d %q\nunknown: %d %q", knownStatus, knownPage, unknownStatus, unknownPage)
+		}
+		srv.WaitLog(regexp.MustCompile(`to=unknown@example.com`), 1)
+		srv.WaitLog(regexp.MustCompile(`to=known@example.com`), 1)
+
+		// Invalid input re-renders the form with what was typed.
 		c := srv.Client()
 		c.Get("/login")
-		r := c.PostForm("/auth/email", url.Values{"email": {email}})
-		html, _ := r.Doc.Find("main").Html()
-		return r.StatusCode, html
-	}
-	knownStatus, knownPage := answer("known@example.com")
-	unknownStatus, unknownPage := answer("unknown@example.com")
-	if knownStatus != http.StatusOK || knownStatus != unknownStatus || knownPage != unknownPage {
-		t.Fatalf("known: %d %q\nunknown: %d %q", knownStatus, knownPage, unknownStatus, unknownPage)
-	}
-	srv.WaitLog(regexp.MustCompile(`to=unknown@example.com`), 1)
-	srv.WaitLog(regexp.MustCompile(`to=known@example.com`), 1)
-
-	// Invalid input re-renders the form with what was typed.
-	c := srv.Client()
-	c.Get("/login")
-	r := c.PostForm("/auth/email", url.Values{"email": {"not an email"}})
-	wantStatus(t, r, http.StatusUnprocessableEntity)
-	if v, _ := r.Doc.Find("input#email").Attr("value"); v != "not an email" {
-		t.Fatalf("the form lost the input: %q", v)
-	}
-	wantCount(t, r, "#email-error", 1)
+		r := c.PostForm("/auth/email", url.Values{"email": {"not an email"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if v, _ := r.Doc.Find("input#email").Attr("value"); v != "not an email" {
+			t.Fatalf("the form lost the input: %q", v)
+		}
+		wantCount(t, r, "#email-error", 1)
+	})
 }
 
 func TestEmailLinkRateLimits(t *testing.T) {
-	srv := apptest.New(t, models.SQLite)
-	c := srv.Client()
-	c.Get("/login")
-	for range 5 {
-		wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"flood@example.com"}}), http.StatusOK)
-	}
-	r := c.PostForm("/auth/email", url.Values{"email": {"FLOOD@example.com"}})
-	wantStatus(t, r, http.StatusTooManyRequests)
-	if r.Header.Get("Retry-After") == "" {
-		t.Fatal("no Retry-After")
-	}
-	// Other addresses from the same client still work, up to 20 requests in all.
-	for i := range 14 {
-		email := "person" + string(rune('a'+i)) + "@example.com"
-		if status := c.PostForm("/auth/email", url.Values{"email": {email}}).StatusCode; status != http.StatusOK {
-			t.Fatalf("request %d from this client: %d", 7+i, status)
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		c := srv.Client()
+		c.Get("/login")
+		for range 5 {
+			wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"flood@example.com"}}), http.StatusOK)
 		}
-	}
-	wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"one-more@example.com"}}), http.StatusTooManyRequests)
+		r := c.PostForm("/auth/email", url.Values{"email": {"FLOOD@example.com"}})
+		wantStatus(t, r, http.StatusTooManyRequests)
+		if r.Header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
+		// Other addresses from the same client still work, up to 20 requests in all.
+		for i := range 14 {
+			email := "person" + string(rune('a'+i)) + "@example.com"
+			if status := c.PostForm("/auth/email", url.Values{"email": {email}}).StatusCode; status != http.StatusOK {
+				t.Fatalf("request %d from this client: %d", 7+i, status)
+			}
+		}
+		wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"one-more@example.com"}}), http.StatusTooManyRequests)
+	})
 }
 
 func TestLoginPageFollowsTheConfiguration(t *testing.T) {
-	srv := apptest.New(t, models.SQLite, "SAMEN_GITHUB_KEY=k", "SAMEN_GITHUB_SECRET=s",
-		"SAMEN_GOOGLE_KEY=k", "SAMEN_GOOGLE_SECRET=s", "SAMEN_TWITTER_KEY=k", "SAMEN_TWITTER_SECRET=s")
-	c := srv.Client()
-	r := c.Get("/login")
-	var names []string
-	r.Doc.Find("ul.providers a.provider-button").Each(func(_ int, s *goquery.Selection) {
-		names = append(names, strings.TrimSpace(s.Text()))
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_GITHUB_KEY=k", "SAMEN_GITHUB_SECRET=s",
+			"SAMEN_GOOGLE_KEY=k", "SAMEN_GOOGLE_SECRET=s", "SAMEN_TWITTER_KEY=k", "SAMEN_TWITTER_SECRET=s")
+		c := srv.Client()
+		r := c.Get("/login")
+		var names []string
+		r.Doc.Find("ul.providers a.provider-button").Each(func(_ int, s *goquery.Selection) {
+			names = append(names, strings.TrimSpace(s.Text()))
+		})
+		if strings.Join(names, "|") != "Continue with Google|Continue with GitHub|Continue with X" {
+			t.Fatalf("buttons %q", names)
+		}
+		wantCount(t, r, `a.provider-google img[src^="/static/img/providers/google."]`, 1)
+		c.Header.Set("Accept-Language", "nl")
+		wantText(t, c.Get("/login"), "a.provider-github span", "Verder met GitHub")
+
+		// GitHub's sign-in starts at GitHub, with state and our callback, and no PKCE.
+		status, loc, _ := newJarBrowser(t).get(srv.URL + "/auth/github")
+		u, err := url.Parse(loc)
+		if status != http.StatusSeeOther || err != nil || u.Host != "github.com" {
+			t.Fatalf("GitHub begin: %d %q", status, loc)
+		}
+		q := u.Query()
+		if q.Get("state") == "" || q.Get("redirect_uri") != srv.URL+"/auth/github/callback" || q.Get("code_challenge") != "" {
+			t.Fatalf("GitHub authorize URL %s", loc)
+		}
+		// X uses PKCE.
+		_, loc, _ = newJarBrowser(t).get(srv.URL + "/auth/twitter")
+		u, _ = url.Parse(loc)
+		if u.Query().Get("code_challenge_method") != "S256" || len(u.Query().Get("code_challenge")) != 43 {
+			t.Fatalf("X authorize URL without PKCE: %s", loc)
+		}
+
+		wantStatus(t, c.Get("/auth/myspace"), http.StatusNotFound)
+		none := apptest.New(t, dialect).Client()
+		wantCount(t, none.Get("/login"), "a.provider-button", 0)
+		wantStatus(t, none.Get("/auth/google"), http.StatusNotFound)
 	})
-	if strings.Join(names, "|") != "Continue with Google|Continue with GitHub|Continue with X" {
-		t.Fatalf("buttons %q", names)
-	}
-	wantCount(t, r, `a.provider-google img[src^="/static/img/providers/google."]`, 1)
-	c.Header.Set("Accept-Language", "nl")
-	wantText(t, c.Get("/login"), "a.provider-github span", "Verder met GitHub")
-
-	// GitHub's sign-in starts at GitHub, with state and our callback, and no PKCE.
-	status, loc, _ := newJarBrowser(t).get(srv.URL + "/auth/github")
-	u, err := url.Parse(loc)
-	if status != http.StatusSeeOther || err != nil || u.Host != "github.com" {
-		t.Fatalf("GitHub begin: %d %q", status, loc)
-	}
-	q := u.Query()
-	if q.Get("state") == "" || q.Get("redirect_uri") != srv.URL+"/auth/github/callback" || q.Get("code_challenge") != "" {
-		t.Fatalf("GitHub authorize URL %s", loc)
-	}
-	// X uses PKCE.
-	_, loc, _ = newJarBrowser(t).get(srv.URL + "/auth/twitter")
-	u, _ = url.Parse(loc)
-	if u.Query().Get("code_challenge_method") != "S256" || len(u.Query().Get("code_challenge")) != 43 {
-		t.Fatalf("X authorize URL without PKCE: %s", loc)
-	}
-
-	wantStatus(t, c.Get("/auth/myspace"), http.StatusNotFound)
-	none := apptest.New(t, models.SQLite).Client()
-	wantCount(t, none.Get("/login"), "a.provider-button", 0)
-	wantStatus(t, none.Get("/auth/google"), http.StatusNotFound)
 }
 
 func TestProfileAndSignOutEverywhere(t *testing.T) {
