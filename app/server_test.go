@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,9 +17,11 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/storage/redis/v3"
 
 	"samen/app/apptest"
 	"samen/models"
+	"samen/models/modelstest"
 )
 
 func each(t *testing.T, f func(t *testing.T, dialect string)) {
@@ -620,4 +623,28 @@ func TestStaticFilesAreFingerprintedAndCached(t *testing.T) {
 	if enc := c.Do(req).Header.Get("Content-Encoding"); enc != "gzip" {
 		t.Fatalf("htmx served with Content-Encoding %q", enc)
 	}
+}
+
+// TestRateLimitsSharedThroughRedis runs two instances on one Redis: together
+// they allow no more than one instance would.
+func TestRateLimitsSharedThroughRedis(t *testing.T) {
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		modelstest.Skip(t, "Redis tests skipped: TEST_REDIS_URL is not set")
+	}
+	// A database of its own, emptied first: counts live for a minute.
+	flush := redis.New(redis.Config{URL: redisURL, Database: 9, Reset: true})
+	_ = flush.Close()
+	env := []string{"SAMEN_REDIS_URL=" + strings.TrimSuffix(redisURL, "/") + "/9", "SAMEN_RATE_LIMIT_REQUESTS=4"}
+	a, b := apptest.New(t, models.SQLite, env...), apptest.New(t, models.SQLite, env...)
+	ca, cb := a.Client(), b.Client()
+	for _, c := range []*apptest.Client{ca, cb, ca, cb} {
+		wantStatus(t, c.Get("/"), http.StatusOK)
+	}
+	r := cb.Get("/")
+	wantStatus(t, r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	wantStatus(t, ca.Get("/"), http.StatusTooManyRequests)
 }
