@@ -602,3 +602,40 @@ func TestProfileAndSignOutEverywhere(t *testing.T) {
 		}
 	})
 }
+
+func TestSignInCookiesAndSessionRotation(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		// Over https the OAuth cookie survives Apple's cross-site form POST.
+		secure := apptest.New(t, dialect, "SAMEN_BASE_URL=https://ideas.example.com", "SAMEN_GITHUB_KEY=k", "SAMEN_GITHUB_SECRET=s")
+		r := secure.Client().Get("/auth/github")
+		wantStatus(t, r, http.StatusSeeOther)
+		set := strings.Join(r.Header.Values("Set-Cookie"), "\n")
+		for _, part := range []string{"samen_oauth=", "max-age=600", "path=/auth/", "HttpOnly", "secure", "SameSite=None"} {
+			if !strings.Contains(strings.ToLower(set), strings.ToLower(part)) {
+				t.Errorf("https OAuth cookie lacks %q: %s", part, set)
+			}
+		}
+		plain := apptest.New(t, dialect, "SAMEN_GITHUB_KEY=k", "SAMEN_GITHUB_SECRET=s")
+		set = strings.Join(plain.Client().Get("/auth/github").Header.Values("Set-Cookie"), "\n")
+		if !strings.Contains(set, "SameSite=Lax") || strings.Contains(strings.ToLower(set), "secure") {
+			t.Errorf("http OAuth cookie: %s", set)
+		}
+
+		// Signing in again gives a new session and ends the old one.
+		u := plain.User("Gerrit", "gerrit@example.com", models.RoleMember)
+		c := plain.SignedIn(u)
+		old := c.Cookie("samen_session")
+		c.Get("/")
+		wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"gerrit@example.com"}}), http.StatusOK)
+		path := strings.TrimPrefix(plain.WaitLog(linkInLog, 1), plain.URL)
+		c.Get(path)
+		wantStatus(t, c.PostForm(path, nil), http.StatusSeeOther)
+		if now := c.Cookie("samen_session"); now == "" || now == old {
+			t.Fatalf("session cookie not rotated: %q -> %q", old, now)
+		}
+		if _, err := plain.Store.SessionByToken(context.Background(), old); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("the old session still works: %v", err)
+		}
+		wantText(t, c.Get("/me"), ".profile dd.name", "Gerrit")
+	})
+}
