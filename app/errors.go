@@ -27,6 +27,14 @@ var apiMessages = map[int]string{
 	500: "Something went wrong on our side.", 503: "Temporarily unavailable.",
 }
 
+// conflictMessages explain a 409 in the API.
+var conflictMessages = map[string]string{
+	models.ReasonLocked: "The idea is locked: it takes no new votes or comments.",
+	models.ReasonMerged: "The idea was merged into another one; vote and comment there.",
+	models.ReasonClosed: "The idea is closed (shipped or declined): it takes no new votes.",
+	models.ReasonVoted:  "Others have voted or commented on the idea, so it can no longer be deleted.",
+}
+
 // statusOf maps an error to its HTTP status.
 func statusOf(err error) int {
 	var fe *fiber.Error
@@ -38,6 +46,8 @@ func statusOf(err error) int {
 		return fiber.StatusUnprocessableEntity
 	case errors.Is(err, models.ErrNotFound):
 		return fiber.StatusNotFound
+	case errors.Is(err, models.ErrForbidden):
+		return fiber.StatusForbidden
 	case errors.Is(err, models.ErrConflict):
 		return fiber.StatusConflict
 	}
@@ -62,6 +72,10 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if handlers.WantsJSON(c) {
 		body := handlers.APIErrorBody{Code: apiCodes[status], Message: apiMessages[status]}
+		var conflict *models.ConflictError
+		if errors.As(err, &conflict) {
+			body.Message = conflictMessages[conflict.Reason]
+		}
 		var verrs models.ValidationErrors
 		if errors.As(err, &verrs) {
 			body.Fields = verrs

@@ -52,6 +52,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 
 	api := app.Group("/api/v1")
 	api.Get("/me", member, me.ShowAPI)
+	s.apiIdeaRoutes(api)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

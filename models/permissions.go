@@ -7,11 +7,20 @@ type Action string
 const (
 	// ActAccount: see and manage one's own account, sessions and tokens.
 	ActAccount Action = "account"
+	// ActPropose: propose ideas, vote and comment.
+	ActPropose Action = "propose"
+	// ActSetStatus: move an idea to another status with a public answer.
+	ActSetStatus Action = "status.set"
+	// ActTagIdeas: set an idea's tags.
+	ActTagIdeas Action = "ideas.tag"
 )
 
 // permissions is the one table of who may do what: the lowest role for each action.
 var permissions = map[Action]Role{
-	ActAccount: RoleMember,
+	ActAccount:   RoleMember,
+	ActPropose:   RoleMember,
+	ActSetStatus: RoleTeam,
+	ActTagIdeas:  RoleTeam,
 }
 
 // Can reports whether u may take action a. Visitors (nil) and banned users may not.

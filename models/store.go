@@ -34,6 +34,7 @@ type Store struct {
 	log     *slog.Logger
 	jobs    *river.Client[*sql.Tx]
 	mailer  *mailer
+	md      *renderer
 
 	pollInterval time.Duration
 
@@ -88,6 +89,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		s.pollInterval = opts.JobPollInterval
 	}
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
+	s.md = newRenderer()
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,

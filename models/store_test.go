@@ -17,11 +17,12 @@ func columns(t *testing.T, s *models.Store) []string {
 	t.Helper()
 	var q string
 	if s.Dialect() == models.Postgres {
+		// ideas.search is PostgreSQL's full-text column; SQLite keeps an FTS5 table instead.
 		q = `SELECT table_name || '.' || column_name FROM information_schema.columns
-		     WHERE table_schema = 'public'`
+		     WHERE table_schema = 'public' AND NOT (table_name = 'ideas' AND column_name = 'search')`
 	} else {
 		q = `SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
-		     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+		     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'ideas_fts%'`
 	}
 	rows, err := s.DB().Query(q)
 	if err != nil {

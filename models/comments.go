@@ -1,0 +1,165 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// MaxCommentLength bounds a comment, in characters.
+const MaxCommentLength = 10000
+
+// Comment is a member's contribution to an idea's discussion. Replies go
+// one level deep: a reply to a reply joins its parent's thread.
+type Comment struct {
+	ID        int64
+	IdeaID    int64
+	UserID    int64
+	ParentID  *int64
+	Body      string
+	BodyHTML  template.HTML `gorm:"column:body_html"`
+	Internal  bool
+	State     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	EditedAt  *time.Time
+
+	User User `gorm:"foreignKey:UserID"`
+}
+
+// Deleted reports whether the comment is a tombstone.
+func (c *Comment) Deleted() bool { return c.State == StateDeleted }
+
+// NewComment is what a member writes.
+type NewComment struct {
+	Body     string
+	ParentID *int64
+}
+
+func validateComment(body string) (string, error) {
+	body = strings.TrimSpace(body)
+	switch {
+	case !utf8.ValidString(body):
+		return "", ValidationErrors{"body": "is not valid text"}
+	case body == "":
+		return "", ValidationErrors{"body": "is required"}
+	case utf8.RuneCountInString(body) > MaxCommentLength:
+		return "", ValidationErrors{"body": fmt.Sprintf("must be at most %d characters", MaxCommentLength)}
+	}
+	return body, nil
+}
+
+// CreateComment adds a comment to a published idea that is neither locked nor merged.
+func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n NewComment) (*Comment, error) {
+	body, err := validateComment(n.Body)
+	if err != nil {
+		return nil, err
+	}
+	idea, err := s.Idea(ctx, ideaID, author)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case idea.MergedInto != nil:
+		return nil, &ConflictError{ReasonMerged}
+	case idea.Locked:
+		return nil, &ConflictError{ReasonLocked}
+	}
+	now := s.Now()
+	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: s.md.render(body), State: StatePublished, CreatedAt: now, UpdatedAt: now}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if n.ParentID != nil {
+			var parent Comment
+			if err := first(tx.Where("id = ? AND idea_id = ?", *n.ParentID, ideaID), &parent); err != nil {
+				return ValidationErrors{"parent_id": "is not a comment on this idea"}
+			}
+			top := parent.ID
+			if parent.ParentID != nil {
+				top = *parent.ParentID
+			}
+			c.ParentID = &top
+		}
+		if err := tx.Omit("User").Create(c).Error; err != nil {
+			return err
+		}
+		return tx.Model(&Idea{}).Where("id = ?", ideaID).
+			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("comment on idea %d: %w", ideaID, err)
+	}
+	c.User = *author
+	return c, nil
+}
+
+// Comments lists an idea's discussion, oldest first. Deleted comments stay as
+// tombstones without their text, so replies keep their place.
+func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Comment, error) {
+	if _, err := s.Idea(ctx, ideaID, viewer); err != nil {
+		return nil, err
+	}
+	var list []Comment
+	err := s.db.WithContext(ctx).Joins("User").
+		Where("comments.idea_id = ? AND comments.state IN ?", ideaID, []string{StatePublished, StateDeleted}).
+		Order("comments.created_at, comments.id").Find(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("list comments of idea %d: %w", ideaID, err)
+	}
+	for i := range list {
+		if list[i].Deleted() {
+			list[i].Body, list[i].BodyHTML = "", ""
+		}
+	}
+	return list, nil
+}
+
+// EditComment changes the text of one's own comment and marks it edited.
+func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, body string) (*Comment, error) {
+	body, err := validateComment(body)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.ownComment(ctx, commentID, editor)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	err = s.db.WithContext(ctx).Model(&Comment{}).Where("id = ?", c.ID).
+		Updates(map[string]any{"body": body, "body_html": s.md.render(body), "updated_at": now, "edited_at": now}).Error
+	if err != nil {
+		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
+	}
+	c.Body, c.BodyHTML, c.EditedAt = body, s.md.render(body), &now
+	return c, nil
+}
+
+// DeleteComment turns one's own comment into a tombstone.
+func (s *Store) DeleteComment(ctx context.Context, commentID int64, user *User) error {
+	c, err := s.ownComment(ctx, commentID, user)
+	if err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Model(&Comment{}).Where("id = ?", c.ID).
+		Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+	if err != nil {
+		return fmt.Errorf("delete comment %d: %w", commentID, err)
+	}
+	return nil
+}
+
+// ownComment loads a live comment the user wrote (moderators: any comment).
+func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*Comment, error) {
+	var c Comment
+	if err := first(s.db.WithContext(ctx).Joins("User").Where("comments.id = ? AND comments.state = ?", commentID, StatePublished), &c); err != nil {
+		return nil, fmt.Errorf("load comment %d: %w", commentID, err)
+	}
+	if user == nil || (c.UserID != user.ID && !user.Role.AtLeast(RoleModerator)) {
+		return nil, ErrForbidden
+	}
+	return &c, nil
+}

@@ -1,0 +1,415 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+	"gorm.io/gorm"
+)
+
+// Idea states.
+const (
+	StatePublished = "published"
+	StatePending   = "pending"
+	StateHidden    = "hidden"
+	StateDeleted   = "deleted"
+)
+
+// Limits on what members write.
+const (
+	MinTitleLength = 8
+	MaxTitleLength = 120
+	MaxBodyLength  = 20000
+)
+
+// Idea is a member's proposal.
+type Idea struct {
+	ID             int64
+	Title          string
+	Slug           string
+	Body           string
+	BodyHTML       template.HTML `gorm:"column:body_html"`
+	AuthorID       int64
+	CategoryID     *int64
+	StatusID       int64
+	Votes          int
+	Comments       int
+	Hot            float64
+	State          string
+	Locked         bool
+	Pinned         bool
+	MergedInto     *int64
+	AssigneeID     *int64
+	Impact         *int
+	Effort         *int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	LastActivityAt time.Time
+	EditedAt       *time.Time
+
+	Author   User      `gorm:"foreignKey:AuthorID"`
+	Category *Category `gorm:"foreignKey:CategoryID"`
+	Status   Status    `gorm:"foreignKey:StatusID"`
+	// Tags and Voted are filled in by the queries that list or load ideas.
+	Tags  []Tag `gorm:"-"`
+	Voted bool  `gorm:"-"`
+}
+
+// ConflictError says why a change clashes with an idea's state. It is an ErrConflict.
+type ConflictError struct{ Reason string }
+
+func (e *ConflictError) Error() string        { return "conflict: " + e.Reason }
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// Reasons for a ConflictError.
+const (
+	ReasonLocked = "locked"
+	ReasonMerged = "merged"
+	ReasonClosed = "closed"
+	ReasonVoted  = "others-took-part"
+)
+
+// hotScore ranks ideas in the manner of Reddit: the logarithm of the votes
+// plus the creation time, so newer ideas need fewer votes to rise. It depends
+// only on stored values, so it never needs recomputing as time passes.
+func hotScore(votes int, created time.Time) float64 {
+	return math.Log10(math.Max(float64(votes), 1)) + float64(created.Unix()-1704067200)/45000
+}
+
+// NewIdea is what a member proposes.
+type NewIdea struct {
+	Title    string
+	Body     string
+	Category string // a category slug, or empty
+}
+
+// validateIdeaText checks a title and body and returns them trimmed.
+func validateIdeaText(title, body string, errs ValidationErrors) (string, string) {
+	title = strings.Join(strings.Fields(title), " ")
+	switch n := utf8.RuneCountInString(title); {
+	case !utf8.ValidString(title):
+		errs["title"] = "is not valid text"
+	case n < MinTitleLength:
+		errs["title"] = fmt.Sprintf("must be at least %d characters", MinTitleLength)
+	case n > MaxTitleLength:
+		errs["title"] = fmt.Sprintf("must be at most %d characters", MaxTitleLength)
+	}
+	body = strings.TrimSpace(body)
+	switch {
+	case !utf8.ValidString(body):
+		errs["body"] = "is not valid text"
+	case utf8.RuneCountInString(body) > MaxBodyLength:
+		errs["body"] = fmt.Sprintf("must be at most %d characters", MaxBodyLength)
+	}
+	return title, body
+}
+
+// Slugify makes the readable part of an idea's URL from its title.
+func Slugify(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFKD.String(strings.ToLower(title)) {
+		switch {
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			dash = false
+		case unicode.Is(unicode.Mn, r):
+			// accents fall away: é -> e
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	slug := strings.Trim(b.String(), "-")
+	if slug == "" {
+		return "idea"
+	}
+	return slug
+}
+
+// categoryID resolves an optional category slug.
+func (s *Store) categoryID(ctx context.Context, slug string, errs ValidationErrors) *int64 {
+	if slug == "" {
+		return nil
+	}
+	c, err := s.CategoryBySlug(ctx, slug)
+	if err != nil {
+		errs["category"] = "is not a known category"
+		return nil
+	}
+	return &c.ID
+}
+
+// CreateIdea publishes a member's idea, with the author's own vote on it.
+func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea, error) {
+	errs := ValidationErrors{}
+	title, body := validateIdeaText(n.Title, n.Body, errs)
+	category := s.categoryID(ctx, n.Category, errs)
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	status, err := s.defaultStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	idea := &Idea{
+		Title: title, Slug: Slugify(title), Body: body, BodyHTML: s.md.render(body),
+		AuthorID: author.ID, CategoryID: category, StatusID: status.ID, Votes: 1,
+		Hot: hotScore(1, now), State: StatePublished,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("Author", "Category", "Status").Create(idea).Error; err != nil {
+			return err
+		}
+		return tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create idea: %w", err)
+	}
+	return s.Idea(ctx, idea.ID, author)
+}
+
+// Idea loads one idea as the viewer may see it (nil for visitors): deleted,
+// hidden and pending ideas are ErrNotFound, except pending ones for their
+// author and hidden ones for moderators. A merged idea loads with MergedInto set.
+func (s *Store) Idea(ctx context.Context, id int64, viewer *User) (*Idea, error) {
+	var idea Idea
+	if err := first(s.ideaQuery(ctx).Where("ideas.id = ?", id), &idea); err != nil {
+		return nil, fmt.Errorf("load idea %d: %w", id, err)
+	}
+	if !idea.VisibleTo(viewer) {
+		return nil, fmt.Errorf("load idea %d: %w", id, ErrNotFound)
+	}
+	list := []*Idea{&idea}
+	if err := s.fillIdeas(ctx, list, viewer); err != nil {
+		return nil, err
+	}
+	return &idea, nil
+}
+
+// VisibleTo reports whether the viewer may see the idea at all.
+func (i *Idea) VisibleTo(viewer *User) bool {
+	switch i.State {
+	case StatePublished:
+		return true
+	case StatePending:
+		return viewer != nil && (viewer.ID == i.AuthorID || viewer.Role.AtLeast(RoleModerator))
+	case StateHidden:
+		return viewer != nil && viewer.Role.AtLeast(RoleModerator)
+	}
+	return false
+}
+
+// EditableBy reports whether u may change the idea's title, body and category.
+func (i *Idea) EditableBy(u *User) bool {
+	return u != nil && !u.Banned() && (u.ID == i.AuthorID || u.Role.AtLeast(RoleModerator))
+}
+
+func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&Idea{}).Joins("Author").Joins("Category").Joins("Status")
+}
+
+// fillIdeas adds tags and the viewer's votes to loaded ideas: two queries for
+// the whole list, never one per idea.
+func (s *Store) fillIdeas(ctx context.Context, ideas []*Idea, viewer *User) error {
+	if len(ideas) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ideas))
+	byID := make(map[int64]*Idea, len(ideas))
+	for i, idea := range ideas {
+		ids[i] = idea.ID
+		byID[idea.ID] = idea
+	}
+	var tags []struct {
+		IdeaID int64
+		Tag
+	}
+	err := s.db.WithContext(ctx).Table("idea_tags").
+		Select("idea_tags.idea_id, tags.id, tags.slug, tags.name, tags.created_at").
+		Joins("JOIN tags ON tags.id = idea_tags.tag_id").
+		Where("idea_tags.idea_id IN ?", ids).Order("tags.name").Scan(&tags).Error
+	if err != nil {
+		return fmt.Errorf("load tags: %w", err)
+	}
+	for _, t := range tags {
+		byID[t.IdeaID].Tags = append(byID[t.IdeaID].Tags, t.Tag)
+	}
+	if viewer == nil {
+		return nil
+	}
+	var voted []int64
+	err = s.db.WithContext(ctx).Model(&Vote{}).Where("user_id = ? AND idea_id IN ?", viewer.ID, ids).
+		Pluck("idea_id", &voted).Error
+	if err != nil {
+		return fmt.Errorf("load votes: %w", err)
+	}
+	for _, id := range voted {
+		byID[id].Voted = true
+	}
+	return nil
+}
+
+// IdeaUpdate changes some of an idea's fields; nil leaves a field as it is.
+type IdeaUpdate struct {
+	Title    *string
+	Body     *string
+	Category *string
+	Tags     *[]string
+}
+
+// UpdateIdea edits an idea. The author and moderators change the text and
+// category, keeping the old text as a revision; the team and up set tags.
+func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaUpdate) (*Idea, error) {
+	idea, err := s.Idea(ctx, id, editor)
+	if err != nil {
+		return nil, err
+	}
+	if idea.MergedInto != nil {
+		return nil, &ConflictError{ReasonMerged}
+	}
+	textChange := up.Title != nil || up.Body != nil || up.Category != nil
+	if (textChange && !idea.EditableBy(editor)) || (up.Tags != nil && !Can(editor, ActTagIdeas)) {
+		return nil, ErrForbidden
+	}
+	errs := ValidationErrors{}
+	title, body := idea.Title, idea.Body
+	if up.Title != nil {
+		title = *up.Title
+	}
+	if up.Body != nil {
+		body = *up.Body
+	}
+	title, body = validateIdeaText(title, body, errs)
+	category := idea.CategoryID
+	if up.Category != nil {
+		category = s.categoryID(ctx, *up.Category, errs)
+	}
+	var tagNames []string
+	if up.Tags != nil {
+		tagNames = normalizeTags(*up.Tags, errs)
+	}
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+
+	now := s.Now()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID) {
+			rev := map[string]any{"idea_id": idea.ID, "title": idea.Title, "body": idea.Body, "editor_id": editor.ID, "created_at": now}
+			if err := tx.Table("idea_revisions").Create(rev).Error; err != nil {
+				return err
+			}
+			err := tx.Model(&Idea{}).Where("id = ?", idea.ID).Updates(map[string]any{
+				"title": title, "slug": Slugify(title), "body": body, "body_html": s.md.render(body),
+				"category_id": category, "updated_at": now, "edited_at": now,
+			}).Error
+			if err != nil {
+				return err
+			}
+		}
+		if up.Tags != nil {
+			return setTags(tx, idea.ID, tagNames, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update idea %d: %w", id, err)
+	}
+	return s.Idea(ctx, id, editor)
+}
+
+// ErrForbidden: the user may not do this.
+var ErrForbidden = errors.New("forbidden")
+
+func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+// normalizeTags trims, de-duplicates and checks tag names.
+func normalizeTags(names []string, errs ValidationErrors) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		n = strings.Join(strings.Fields(n), " ")
+		if n == "" {
+			continue
+		}
+		if !utf8.ValidString(n) || utf8.RuneCountInString(n) > 40 {
+			errs["tags"] = "each tag must be valid text of at most 40 characters"
+			return nil
+		}
+		if slug := Slugify(n); !seen[slug] {
+			seen[slug] = true
+			out = append(out, n)
+		}
+	}
+	if len(out) > 10 {
+		errs["tags"] = "at most 10 tags"
+	}
+	return out
+}
+
+// setTags replaces an idea's tags, creating unknown ones.
+func setTags(tx *gorm.DB, ideaID int64, names []string, now time.Time) error {
+	if err := tx.Exec("DELETE FROM idea_tags WHERE idea_id = ?", ideaID).Error; err != nil {
+		return err
+	}
+	for _, name := range names {
+		slug := Slugify(name)
+		var tag Tag
+		err := first(tx.Where("slug = ?", slug), &tag)
+		if errors.Is(err, ErrNotFound) {
+			tag = Tag{Slug: slug, Name: name, CreatedAt: now}
+			err = tx.Create(&tag).Error
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec("INSERT INTO idea_tags (idea_id, tag_id) VALUES (?, ?)", ideaID, tag.ID).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteIdea removes an idea. Its author may, while nobody else has voted or
+// commented; moderators may always. The row stays, marked deleted.
+func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
+	idea, err := s.Idea(ctx, id, user)
+	if err != nil {
+		return err
+	}
+	if !idea.EditableBy(user) {
+		return ErrForbidden
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if !user.Role.AtLeast(RoleModerator) {
+			var others int64
+			err := tx.Raw(`SELECT (SELECT COUNT(*) FROM votes WHERE idea_id = ? AND user_id <> ?)
+				+ (SELECT COUNT(*) FROM comments WHERE idea_id = ? AND user_id <> ?)`, id, user.ID, id, user.ID).Scan(&others).Error
+			if err != nil {
+				return fmt.Errorf("delete idea %d: %w", id, err)
+			}
+			if others > 0 {
+				return &ConflictError{ReasonVoted}
+			}
+		}
+		err := tx.Model(&Idea{}).Where("id = ?", id).Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+		if err != nil {
+			return fmt.Errorf("delete idea %d: %w", id, err)
+		}
+		return nil
+	})
+}

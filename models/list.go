@@ -1,0 +1,184 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Sorts of the idea list.
+const (
+	SortHot       = "hot"
+	SortTop       = "top"
+	SortNew       = "new"
+	SortUpdated   = "updated"
+	SortRelevance = "relevance" // only with a search query
+)
+
+// Paging bounds.
+const (
+	DefaultPerPage = 20
+	MaxPerPage     = 100
+	MaxPage        = 500
+	MaxQueryLength = 200
+)
+
+// ListOptions choose and order ideas. Zero values mean "all" and the defaults.
+type ListOptions struct {
+	Sort     string
+	Status   string // status slug
+	Category string // category slug
+	Tag      string // tag slug
+	Query    string // full-text search
+	AuthorID int64  // "my ideas"
+	VotedBy  int64  // "my votes"
+	Page     int
+	PerPage  int
+}
+
+// IdeaPage is one page of a list, with the total that matched.
+type IdeaPage struct {
+	Ideas   []*Idea
+	Total   int64
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages the total fills.
+func (p *IdeaPage) Pages() int {
+	if p.Total == 0 {
+		return 1
+	}
+	return int((p.Total + int64(p.PerPage) - 1) / int64(p.PerPage))
+}
+
+var orders = map[string]string{
+	SortHot:     "ideas.pinned DESC, ideas.hot DESC, ideas.id DESC",
+	SortTop:     "ideas.pinned DESC, ideas.votes DESC, ideas.id DESC",
+	SortNew:     "ideas.pinned DESC, ideas.created_at DESC, ideas.id DESC",
+	SortUpdated: "ideas.pinned DESC, ideas.last_activity_at DESC, ideas.id DESC",
+}
+
+// Normalize fills in defaults and checks the options.
+func (o *ListOptions) Normalize() error {
+	errs := ValidationErrors{}
+	o.Query = strings.TrimSpace(o.Query)
+	if !utf8.ValidString(o.Query) || utf8.RuneCountInString(o.Query) > MaxQueryLength {
+		errs["q"] = fmt.Sprintf("must be valid text of at most %d characters", MaxQueryLength)
+	}
+	if o.Sort == "" {
+		o.Sort = SortHot
+		if o.Query != "" {
+			o.Sort = SortRelevance
+		}
+	}
+	if _, ok := orders[o.Sort]; !ok && !(o.Sort == SortRelevance && o.Query != "") {
+		errs["sort"] = "must be hot, top, new or updated"
+	}
+	if o.Page == 0 {
+		o.Page = 1
+	}
+	if o.Page < 1 || o.Page > MaxPage {
+		errs["page"] = fmt.Sprintf("must be between 1 and %d", MaxPage)
+	}
+	if o.PerPage == 0 {
+		o.PerPage = DefaultPerPage
+	}
+	if o.PerPage < 1 || o.PerPage > MaxPerPage {
+		errs["per_page"] = fmt.Sprintf("must be between 1 and %d", MaxPerPage)
+	}
+	return errs.orNil()
+}
+
+// ListIdeas returns a page of published ideas: one query for the page, one for
+// the total, and two for tags and the viewer's votes. Every sort is served by
+// an index; pinned ideas come first.
+func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*IdeaPage, error) {
+	if err := o.Normalize(); err != nil {
+		return nil, err
+	}
+	q := s.db.WithContext(ctx).Model(&Idea{}).Where("ideas.state = ? AND ideas.merged_into IS NULL", StatePublished)
+	errs := ValidationErrors{}
+	if o.Status != "" {
+		st, err := s.StatusBySlug(ctx, o.Status)
+		if err != nil {
+			errs["status"] = "is not a known status"
+		} else {
+			q = q.Where("ideas.status_id = ?", st.ID)
+		}
+	}
+	if o.Category != "" {
+		c, err := s.CategoryBySlug(ctx, o.Category)
+		if err != nil {
+			errs["category"] = "is not a known category"
+		} else {
+			q = q.Where("ideas.category_id = ?", c.ID)
+		}
+	}
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	if o.Tag != "" {
+		q = q.Where("ideas.id IN (SELECT idea_tags.idea_id FROM idea_tags JOIN tags ON tags.id = idea_tags.tag_id WHERE tags.slug = ?)", o.Tag)
+	}
+	if o.AuthorID != 0 {
+		q = q.Where("ideas.author_id = ?", o.AuthorID)
+	}
+	if o.VotedBy != 0 {
+		q = q.Where("ideas.id IN (SELECT idea_id FROM votes WHERE user_id = ?)", o.VotedBy)
+	}
+	order := clause.Expr{SQL: orders[o.Sort]}
+	if o.Query != "" {
+		var rank clause.Expr
+		q, rank = s.search(q, o.Query)
+		if o.Sort == SortRelevance {
+			order = clause.Expr{SQL: "ideas.pinned DESC, " + rank.SQL + ", ideas.id DESC", Vars: rank.Vars}
+		}
+	}
+
+	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
+	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+		return nil, fmt.Errorf("count ideas: %w", err)
+	}
+	var ideas []*Idea
+	err := q.Joins("Author").Joins("Category").Joins("Status").Order(clause.OrderBy{Expression: order}).
+		Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage).Find(&ideas).Error
+	if err != nil {
+		return nil, fmt.Errorf("list ideas: %w", err)
+	}
+	if err := s.fillIdeas(ctx, ideas, viewer); err != nil {
+		return nil, err
+	}
+	page.Ideas = ideas
+	return page, nil
+}
+
+// search narrows q to ideas matching the words of query and returns the
+// ORDER BY term that ranks them, best first. Titles weigh more than bodies.
+func (s *Store) search(q *gorm.DB, query string) (*gorm.DB, clause.Expr) {
+	query = strings.ReplaceAll(query, "\x00", "")
+	if s.dialect == Postgres {
+		q = q.Where("ideas.search @@ websearch_to_tsquery('simple', ?)", query)
+		return q, clause.Expr{SQL: "ts_rank(ideas.search, websearch_to_tsquery('simple', ?)) DESC", Vars: []any{query}}
+	}
+	q = q.Joins("JOIN ideas_fts ON ideas_fts.rowid = ideas.id").Where("ideas_fts MATCH ?", ftsQuery(query))
+	return q, clause.Expr{SQL: "bm25(ideas_fts, 10.0, 1.0)"}
+}
+
+// ftsQuery turns what a member typed into an FTS5 query that matches every
+// word (as a prefix), with no FTS5 syntax of the member's own.
+func ftsQuery(query string) string {
+	words := strings.FieldsFunc(query, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if len(words) == 0 {
+		return `""`
+	}
+	for i, w := range words {
+		words[i] = `"` + w + `"*`
+	}
+	return strings.Join(words, " ")
+}
