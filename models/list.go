@@ -158,27 +158,35 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 	return page, nil
 }
 
-// search narrows q to ideas matching the words of query and returns the
-// ORDER BY term that ranks them, best first. Titles weigh more than bodies.
+// search narrows q to ideas matching every word of query (as a prefix, so
+// results come while a member is still typing) and returns the ORDER BY term
+// that ranks them, best first. Titles weigh more than bodies.
 func (s *Store) search(q *gorm.DB, query string) (*gorm.DB, clause.Expr) {
-	query = strings.ReplaceAll(query, "\x00", "")
+	words := searchWords(query)
 	if s.dialect == Postgres {
-		q = q.Where("ideas.search @@ websearch_to_tsquery('simple', ?)", query)
-		return q, clause.Expr{SQL: "ts_rank(ideas.search, websearch_to_tsquery('simple', ?)) DESC", Vars: []any{query}}
-	}
-	q = q.Joins("JOIN ideas_fts ON ideas_fts.rowid = ideas.id").Where("ideas_fts MATCH ?", ftsQuery(query))
-	return q, clause.Expr{SQL: "bm25(ideas_fts, 10.0, 1.0)"}
-}
-
-// ftsQuery turns what a member typed into an FTS5 query that matches every
-// word (as a prefix), with no FTS5 syntax of the member's own.
-func ftsQuery(query string) string {
-	words := strings.FieldsFunc(query, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-	if len(words) == 0 {
-		return `""`
+		for i, w := range words {
+			words[i] = w + ":*"
+		}
+		tsquery := strings.Join(words, " & ")
+		if tsquery == "" {
+			return q.Where("FALSE"), clause.Expr{SQL: "ideas.id"}
+		}
+		q = q.Where("ideas.search @@ to_tsquery('simple', ?)", tsquery)
+		return q, clause.Expr{SQL: "ts_rank(ideas.search, to_tsquery('simple', ?)) DESC", Vars: []any{tsquery}}
 	}
 	for i, w := range words {
 		words[i] = `"` + w + `"*`
 	}
-	return strings.Join(words, " ")
+	match := strings.Join(words, " ")
+	if match == "" {
+		match = `""`
+	}
+	q = q.Joins("JOIN ideas_fts ON ideas_fts.rowid = ideas.id").Where("ideas_fts MATCH ?", match)
+	return q, clause.Expr{SQL: "bm25(ideas_fts, 10.0, 1.0)"}
+}
+
+// searchWords splits what a member typed into lower-case words of letters
+// and digits: no query syntax of the member's own reaches the database.
+func searchWords(query string) []string {
+	return strings.FieldsFunc(strings.ToLower(query), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
 }

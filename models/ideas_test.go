@@ -1,0 +1,245 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"samen/models"
+	"samen/models/modelstest"
+)
+
+func member(t *testing.T, s *models.Store, name string, role models.Role) *models.User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), models.NewUser{Name: name, Email: strings.ToLower(name) + "@example.com", Role: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func idea(t *testing.T, s *models.Store, author *models.User, title, body string) *models.Idea {
+	t.Helper()
+	i, err := s.CreateIdea(context.Background(), author, models.NewIdea{Title: title, Body: body, Category: "features"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+func TestCreateIdea(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		anna := member(t, s, "Anna", models.RoleMember)
+		i := idea(t, s, anna, "  Swappable   battery for longer rides ", "Two *batteries* would let me ride 200 km.")
+		if i.Title != "Swappable battery for longer rides" || i.Slug != "swappable-battery-for-longer-rides" {
+			t.Fatalf("title %q slug %q", i.Title, i.Slug)
+		}
+		if i.Votes != 1 || !i.Voted || i.Status.Slug != "open" || i.Category.Slug != "features" || i.Author.Name != "Anna" {
+			t.Fatalf("new idea: %+v", i)
+		}
+		if string(i.BodyHTML) != "<p>Two <em>batteries</em> would let me ride 200 km.</p>\n" {
+			t.Fatalf("body_html %q", i.BodyHTML)
+		}
+		var verrs models.ValidationErrors
+		_, err := s.CreateIdea(ctx, anna, models.NewIdea{Title: "short", Body: strings.Repeat("x", models.MaxBodyLength+1), Category: "nope"})
+		if !errors.As(err, &verrs) || verrs["title"] == "" || verrs["body"] == "" || verrs["category"] == "" {
+			t.Fatalf("invalid idea: %v", err)
+		}
+		_, err = s.CreateIdea(ctx, anna, models.NewIdea{Title: "Broken \xff\xfe text here"})
+		if !errors.As(err, &verrs) || verrs["title"] == "" {
+			t.Fatalf("broken UTF-8: %v", err)
+		}
+	})
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Fietsen in de regen: spatborden!": "fietsen-in-de-regen-spatborden",
+		"Één app voor alles":               "een-app-voor-alles",
+		"<script>alert(1)</script>":        "script-alert-1-script",
+		"🚲🚲🚲":                              "idea",
+	} {
+		if got := models.Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMarkdownIsRenderedSafely(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		anna := member(t, s, "Anna", models.RoleMember)
+		body := "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n[site](https://example.com) <b onclick=x>b</b>"
+		i := idea(t, s, anna, "Markdown that tries things", body)
+		html := string(i.BodyHTML)
+		for _, bad := range []string{"<script", "javascript:", "onerror", "<img"} {
+			if strings.Contains(strings.ToLower(html), bad) {
+				t.Errorf("body_html keeps %q: %s", bad, html)
+			}
+		}
+		if !strings.Contains(html, `<a href="https://example.com" rel="nofollow ugc noopener">site</a>`) {
+			t.Errorf("link not marked: %s", html)
+		}
+	})
+}
+
+func TestListSortsFiltersAndSearch(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		anna, bram, cas := member(t, s, "Anna", models.RoleMember), member(t, s, "Bram", models.RoleMember), member(t, s, "Cas", models.RoleTeam)
+		base := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Microsecond)
+		at := func(h int) { s.Now = func() time.Time { return base.Add(time.Duration(h) * time.Hour) } }
+		at(0)
+		old := idea(t, s, anna, "Battery indicator on the frame", "Show the charge with five lights.")
+		at(10)
+		popular := idea(t, s, bram, "Automatic lights when it gets dark", "Lights should switch on by themselves.")
+		at(20)
+		fresh := idea(t, s, anna, "Quieter mudguards on cobblestones", "They rattle on every street in Amsterdam.")
+		at(21)
+		for _, u := range []*models.User{anna, cas} {
+			if _, _, err := s.Vote(ctx, popular.ID, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CreateComment(ctx, old.ID, bram, models.NewComment{Body: "Yes please"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetStatus(ctx, fresh.ID, cas, "planned", "We are on it."); err != nil {
+			t.Fatal(err)
+		}
+
+		titles := func(o models.ListOptions, viewer *models.User) []int64 {
+			t.Helper()
+			p, err := s.ListIdeas(ctx, o, viewer)
+			if err != nil {
+				t.Fatalf("%+v: %v", o, err)
+			}
+			var ids []int64
+			for _, i := range p.Ideas {
+				ids = append(ids, i.ID)
+			}
+			if int(p.Total) != len(ids) && o.PerPage == 0 {
+				t.Fatalf("total %d for %d ideas", p.Total, len(ids))
+			}
+			return ids
+		}
+		same := func(got []int64, want ...*models.Idea) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Fatalf("got %v, want %d ideas", got, len(want))
+			}
+			for i := range want {
+				if got[i] != want[i].ID {
+					t.Fatalf("got %v, want order %d,...", got, want[0].ID)
+				}
+			}
+		}
+		same(titles(models.ListOptions{Sort: "top"}, nil), popular, fresh, old) // ties: newest first
+		same(titles(models.ListOptions{Sort: "new"}, nil), fresh, popular, old)
+		same(titles(models.ListOptions{Sort: "hot"}, nil), fresh, popular, old)
+		same(titles(models.ListOptions{Sort: "updated"}, nil), fresh, old, popular)
+		same(titles(models.ListOptions{Status: "planned"}, nil), fresh)
+		same(titles(models.ListOptions{AuthorID: anna.ID, Sort: "new"}, nil), fresh, old)
+		same(titles(models.ListOptions{VotedBy: cas.ID}, nil), popular)
+		same(titles(models.ListOptions{Query: "mudguards"}, nil), fresh)
+		same(titles(models.ListOptions{Query: "light"}, nil), popular, old) // prefix; title weighs more
+		same(titles(models.ListOptions{Query: `"; DROP TABLE ideas; --`}, nil))
+		same(titles(models.ListOptions{Query: "AND OR NOT * ( ) : ^"}, nil))
+
+		p, err := s.ListIdeas(ctx, models.ListOptions{Sort: "top", PerPage: 2, Page: 2}, anna)
+		if err != nil || p.Total != 3 || len(p.Ideas) != 1 || p.Pages() != 2 || p.Ideas[0].ID != old.ID || !p.Ideas[0].Voted {
+			t.Fatalf("page 2: %+v %v", p, err)
+		}
+		var verrs models.ValidationErrors
+		_, err = s.ListIdeas(ctx, models.ListOptions{Sort: "best", Status: "nope", PerPage: 101, Page: -1}, nil)
+		if !errors.As(err, &verrs) || verrs["sort"] == "" || verrs["per_page"] == "" || verrs["page"] == "" {
+			t.Fatalf("bad options: %v", err)
+		}
+	})
+}
+
+func TestVotingRules(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		anna, bram, cas := member(t, s, "Anna", models.RoleMember), member(t, s, "Bram", models.RoleMember), member(t, s, "Cas", models.RoleTeam)
+		i := idea(t, s, anna, "A rear rack for a child seat", "")
+		if changed, votes, err := s.Vote(ctx, i.ID, bram.ID); err != nil || !changed || votes != 2 {
+			t.Fatalf("vote: %v %d %v", changed, votes, err)
+		}
+		if changed, votes, err := s.Vote(ctx, i.ID, bram.ID); err != nil || changed || votes != 2 {
+			t.Fatalf("second vote: %v %d %v", changed, votes, err)
+		}
+		if changed, votes, err := s.Unvote(ctx, i.ID, bram.ID); err != nil || !changed || votes != 1 {
+			t.Fatalf("unvote: %v %d %v", changed, votes, err)
+		}
+		if changed, votes, err := s.Unvote(ctx, i.ID, bram.ID); err != nil || changed || votes != 1 {
+			t.Fatalf("second unvote: %v %d %v", changed, votes, err)
+		}
+		if _, _, err := s.Vote(ctx, 999999, bram.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("unknown idea: %v", err)
+		}
+		if _, err := s.SetStatus(ctx, i.ID, anna, "shipped", ""); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("member sets status: %v", err)
+		}
+		var verrs models.ValidationErrors
+		if _, err := s.SetStatus(ctx, i.ID, cas, "declined", "  "); !errors.As(err, &verrs) || verrs["note"] == "" {
+			t.Fatalf("declined without an answer: %v", err)
+		}
+		if _, err := s.SetStatus(ctx, i.ID, cas, "shipped", "In the 2027 model."); err != nil {
+			t.Fatal(err)
+		}
+		var conflict *models.ConflictError
+		if _, _, err := s.Vote(ctx, i.ID, bram.ID); !errors.As(err, &conflict) || conflict.Reason != models.ReasonClosed || !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("vote on shipped idea: %v", err)
+		}
+		got, _ := s.Idea(ctx, i.ID, anna)
+		if got.Votes != 1 || !got.Voted {
+			t.Fatalf("votes already cast must stay: %+v", got)
+		}
+		history, err := s.StatusHistory(ctx, i.ID)
+		if err != nil || len(history) != 1 || history[0].To.Slug != "shipped" || history[0].Actor.Name != "Cas" {
+			t.Fatalf("history: %+v %v", history, err)
+		}
+	})
+}
+
+func TestCommentsAndDeletion(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		anna, bram := member(t, s, "Anna", models.RoleMember), member(t, s, "Bram", models.RoleMember)
+		i := idea(t, s, anna, "Phone holder on the handlebar", "")
+		top, err := s.CreateComment(ctx, i.ID, bram, models.NewComment{Body: "I want this"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, _ := s.CreateComment(ctx, i.ID, anna, models.NewComment{Body: "Me too", ParentID: &top.ID})
+		deep, _ := s.CreateComment(ctx, i.ID, bram, models.NewComment{Body: "Deeper", ParentID: &reply.ID})
+		if *reply.ParentID != top.ID || *deep.ParentID != top.ID {
+			t.Fatalf("replies must stay one level deep: %v %v", *reply.ParentID, *deep.ParentID)
+		}
+		if err := s.DeleteComment(ctx, top.ID, anna); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("deleting another's comment: %v", err)
+		}
+		if err := s.DeleteComment(ctx, top.ID, bram); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.Comments(ctx, i.ID, nil)
+		if err != nil || len(list) != 3 || !list[0].Deleted() || list[0].Body != "" || list[1].Body != "Me too" {
+			t.Fatalf("comments: %+v %v", list, err)
+		}
+		// Anna may no longer delete her idea: Bram took part.
+		var conflict *models.ConflictError
+		if err := s.DeleteIdea(ctx, i.ID, anna); !errors.As(err, &conflict) {
+			t.Fatalf("delete with others' comments: %v", err)
+		}
+		solo := idea(t, s, anna, "An idea nobody noticed", "")
+		if err := s.DeleteIdea(ctx, solo.ID, anna); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Idea(ctx, solo.ID, anna); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("deleted idea still loads: %v", err)
+		}
+	})
+}
