@@ -14,7 +14,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	var (
 		files  = &handlers.Static{Assets: assets}
 		health = &handlers.Health{Deps: d}
-		home   = &handlers.Home{Deps: d}
+		ideas  = &handlers.Ideas{Deps: d}
 		lang   = &handlers.Lang{Deps: d}
 		auth   = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me     = &handlers.Me{Deps: d, Providers: s.providers}
@@ -29,7 +29,16 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Use(s.viewer, s.checkCSRF)
 	app.Use(s.rateLimits()...)
 
-	app.Get("/", home.Show)
+	propose, team := s.require(models.ActPropose), s.require(models.ActSetStatus)
+	app.Get("/", ideas.List)
+	app.Get("/ideas/new", propose, ideas.New)
+	app.Get("/ideas/similar", ideas.Similar)
+	app.Post("/ideas", propose, ideas.Create)
+	app.Get("/ideas/:id/:slug?", ideas.Show)
+	app.Post("/ideas/:id/vote", propose, ideas.Vote)
+	app.Post("/ideas/:id/unvote", propose, ideas.Unvote)
+	app.Post("/ideas/:id/comments", propose, ideas.Comment)
+	app.Post("/ideas/:id/status", team, ideas.SetStatus)
 	app.Post("/lang", lang.Set)
 	app.Post("/logout", me.Logout)
 

@@ -182,6 +182,40 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 	return s.Idea(ctx, idea.ID, author)
 }
 
+// IdeaPreview shows how a proposed idea will look, and which published ideas
+// are alike, before it is posted.
+type IdeaPreview struct {
+	BodyHTML template.HTML
+	Similar  []*Idea
+}
+
+// PreviewIdea checks a proposal without storing it.
+func (s *Store) PreviewIdea(ctx context.Context, n NewIdea, viewer *User) (*IdeaPreview, error) {
+	errs := ValidationErrors{}
+	title, body := validateIdeaText(n.Title, n.Body, errs)
+	s.categoryID(ctx, n.Category, errs)
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	similar, err := s.SimilarIdeas(ctx, title, viewer)
+	if err != nil {
+		return nil, err
+	}
+	return &IdeaPreview{BodyHTML: s.md.render(body), Similar: similar}, nil
+}
+
+// SimilarIdeas finds up to five published ideas that share words with a title.
+func (s *Store) SimilarIdeas(ctx context.Context, title string, viewer *User) ([]*Idea, error) {
+	if len(searchWords(title)) == 0 || utf8.RuneCountInString(title) > MaxQueryLength {
+		return nil, nil
+	}
+	page, err := s.ListIdeas(ctx, ListOptions{Query: title, AnyWord: true, PerPage: 5}, viewer)
+	if err != nil {
+		return nil, err
+	}
+	return page.Ideas, nil
+}
+
 // Idea loads one idea as the viewer may see it (nil for visitors): deleted,
 // hidden and pending ideas are ErrNotFound, except pending ones for their
 // author and hidden ones for moderators. A merged idea loads with MergedInto set.

@@ -35,6 +35,7 @@ type ListOptions struct {
 	Category string // category slug
 	Tag      string // tag slug
 	Query    string // full-text search
+	AnyWord  bool   // match ideas with any word of Query, not all: "similar ideas"
 	AuthorID int64  // "my ideas"
 	VotedBy  int64  // "my votes"
 	Page     int
@@ -135,7 +136,7 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 	order := clause.Expr{SQL: orders[o.Sort]}
 	if o.Query != "" {
 		var rank clause.Expr
-		q, rank = s.search(q, o.Query)
+		q, rank = s.search(q, o.Query, o.AnyWord)
 		if o.Sort == SortRelevance {
 			order = clause.Expr{SQL: "ideas.pinned DESC, " + rank.SQL + ", ideas.id DESC", Vars: rank.Vars}
 		}
@@ -161,13 +162,17 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 // search narrows q to ideas matching every word of query (as a prefix, so
 // results come while a member is still typing) and returns the ORDER BY term
 // that ranks them, best first. Titles weigh more than bodies.
-func (s *Store) search(q *gorm.DB, query string) (*gorm.DB, clause.Expr) {
+func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause.Expr) {
 	words := searchWords(query)
 	if s.dialect == Postgres {
 		for i, w := range words {
 			words[i] = w + ":*"
 		}
-		tsquery := strings.Join(words, " & ")
+		join := " & "
+		if anyWord {
+			join = " | "
+		}
+		tsquery := strings.Join(words, join)
 		if tsquery == "" {
 			return q.Where("FALSE"), clause.Expr{SQL: "ideas.id"}
 		}
@@ -177,7 +182,11 @@ func (s *Store) search(q *gorm.DB, query string) (*gorm.DB, clause.Expr) {
 	for i, w := range words {
 		words[i] = `"` + w + `"*`
 	}
-	match := strings.Join(words, " ")
+	join := " "
+	if anyWord {
+		join = " OR "
+	}
+	match := strings.Join(words, join)
 	if match == "" {
 		match = `""`
 	}

@@ -18,7 +18,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials home errors me auth
+//go:embed layouts partials errors me auth ideas
 var FS embed.FS
 
 //go:embed locales
@@ -94,5 +94,7 @@ func Funcs(asset func(string) string) template.FuncMap {
 		},
 		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"langName": func(tag string) string { return LanguageNames[tag] },
+		"add":      func(a, b int) int { return a + b },
+		"sub":      func(a, b int) int { return a - b },
 	}
 }

@@ -1,0 +1,297 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"samen/models"
+)
+
+// Ideas are the pages of the board: the list, one idea, proposing, voting,
+// commenting and the team's status answers. Every action is a plain form;
+// htmx makes voting happen in place.
+type Ideas struct{ *Deps }
+
+type listPage struct {
+	Layout
+	Page       *models.IdeaPage
+	Options    models.ListOptions
+	Statuses   []models.Status
+	Categories []models.Category
+	Sorts      []string
+	// Query is the list's query string without page, for the pager's links.
+	Query string
+}
+
+// ideaView is what the vote button needs: the layout and one idea.
+type ideaView struct {
+	Layout
+	Idea *models.Idea
+}
+
+// Row gives the vote button of one idea in the list.
+func (p listPage) Row(i *models.Idea) ideaView { return ideaView{p.Layout, i} }
+
+// List shows the ideas: sorted, filtered, searched and paged.
+func (h *Ideas) List(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	o := models.ListOptions{
+		Sort: c.Query("sort"), Status: c.Query("status"), Category: c.Query("category"),
+		Tag: c.Query("tag"), Query: c.Query("q"),
+	}
+	var err error
+	if o.Page, err = optionalInt(c.Query("page")); err != nil {
+		return models.ValidationErrors{"page": "must be a number"}
+	}
+	if v.User != nil {
+		if c.Query("mine") != "" {
+			o.AuthorID = v.User.ID
+		}
+		if c.Query("voted") != "" {
+			o.VotedBy = v.User.ID
+		}
+	}
+	page, err := h.Store.ListIdeas(c.UserContext(), o, v.User)
+	if err != nil {
+		return err
+	}
+	data := listPage{Layout: h.layout(c, "", "home"), Page: page, Options: o, Sorts: []string{models.SortHot, models.SortTop, models.SortNew, models.SortUpdated}}
+	if data.Statuses, err = h.Store.Statuses(c.UserContext()); err != nil {
+		return err
+	}
+	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
+		return err
+	}
+	q := c.Context().QueryArgs()
+	keep := url.Values{}
+	for _, k := range []string{"sort", "status", "category", "tag", "q", "mine", "voted"} {
+		if val := string(q.Peek(k)); val != "" {
+			keep.Set(k, val)
+		}
+	}
+	data.Query = keep.Encode()
+	return c.Render("ideas/list", data)
+}
+
+// optionalInt reads an optional number; empty is zero.
+func optionalInt(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return strconv.Atoi(s)
+}
+
+type formPage struct {
+	Layout
+	Categories []models.Category
+	Title      string
+	Body       string
+	Category   string
+	Errors     models.ValidationErrors
+	Preview    template.HTML
+	Similar    []*models.Idea
+}
+
+// New shows the form to propose an idea.
+func (h *Ideas) New(c *fiber.Ctx) error {
+	return h.renderForm(c, formPage{Title: c.Query("title")}, fiber.StatusOK)
+}
+
+func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
+	data.Layout = h.layout(c, "ideas.new.title", "new")
+	var err error
+	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
+		return err
+	}
+	return c.Status(status).Render("ideas/new", data)
+}
+
+// Create publishes an idea, or with the preview button shows how it will
+// look and which existing ideas are alike, so a member can vote for one of
+// those instead.
+func (h *Ideas) Create(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	data := formPage{Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category")}
+	n := models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category}
+	if c.FormValue("preview") != "" {
+		preview, err := h.Store.PreviewIdea(c.UserContext(), n, v.User)
+		var invalid models.ValidationErrors
+		if errors.As(err, &invalid) {
+			data.Errors = invalid
+		} else if err != nil {
+			return err
+		} else {
+			data.Preview, data.Similar = preview.BodyHTML, preview.Similar
+		}
+		return h.renderForm(c, data, fiber.StatusOK)
+	}
+	idea, err := h.Store.CreateIdea(c.UserContext(), v.User, n)
+	var invalid models.ValidationErrors
+	if errors.As(err, &invalid) {
+		data.Errors = invalid
+		return h.renderForm(c, data, fiber.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(ideaPath(idea), fiber.StatusSeeOther)
+}
+
+// Similar answers htmx while a member types a title: ideas that look alike.
+func (h *Ideas) Similar(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	similar, err := h.Store.SimilarIdeas(c.UserContext(), c.Query("title"), v.User)
+	if err != nil {
+		return err
+	}
+	return c.Render("partials/similar", struct {
+		Layout
+		Similar []*models.Idea
+	}{h.layout(c, "", ""), similar})
+}
+
+func ideaPath(i *models.Idea) string { return fmt.Sprintf("/ideas/%d/%s", i.ID, i.Slug) }
+
+type showPage struct {
+	Layout
+	Idea        *models.Idea
+	Comments    []models.Comment
+	History     []models.StatusChange
+	Voters      []models.User
+	Statuses    []models.Status
+	CommentBody string
+	Errors      models.ValidationErrors
+	CanStatus   bool
+	CanVote     bool
+}
+
+// Answer is the team's latest public answer on the idea, if any.
+func (p showPage) Answer() *models.StatusChange {
+	for i := len(p.History) - 1; i >= 0; i-- {
+		if p.History[i].Note != "" {
+			return &p.History[i]
+		}
+	}
+	return nil
+}
+
+func (h *Ideas) idea(c *fiber.Ctx) (*models.Idea, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	return h.Store.Idea(c.UserContext(), id, h.ViewerOf(c).User)
+}
+
+// Show is one idea with its votes, discussion and status history. Old slugs
+// and merged ideas redirect.
+func (h *Ideas) Show(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	if idea.MergedInto != nil {
+		return c.Redirect(fmt.Sprintf("/ideas/%d", *idea.MergedInto), fiber.StatusMovedPermanently)
+	}
+	if c.Params("slug") != idea.Slug {
+		return c.Redirect(ideaPath(idea), fiber.StatusMovedPermanently)
+	}
+	return h.renderShow(c, idea, "", nil, fiber.StatusOK)
+}
+
+func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, status int) error {
+	ctx := c.UserContext()
+	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs}
+	data.Title = idea.Title
+	data.CanStatus = models.Can(data.User, models.ActSetStatus)
+	data.CanVote = idea.Status.TakesVotes() && !idea.Locked
+	var err error
+	if data.Comments, err = h.Store.Comments(ctx, idea.ID, data.User); err != nil {
+		return err
+	}
+	if data.History, err = h.Store.StatusHistory(ctx, idea.ID); err != nil {
+		return err
+	}
+	if data.Voters, err = h.Store.Voters(ctx, idea.ID, 30); err != nil {
+		return err
+	}
+	if data.CanStatus {
+		if data.Statuses, err = h.Store.Statuses(ctx); err != nil {
+			return err
+		}
+	}
+	return c.Status(status).Render("ideas/show", data)
+}
+
+// Vote and Unvote change the member's vote. With htmx the vote button is
+// swapped in place; without, the browser returns to the page it came from.
+func (h *Ideas) Vote(c *fiber.Ctx) error   { return h.changeVote(c, true) }
+func (h *Ideas) Unvote(c *fiber.Ctx) error { return h.changeVote(c, false) }
+
+func (h *Ideas) changeVote(c *fiber.Ctx, vote bool) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	v := h.ViewerOf(c)
+	if vote {
+		_, idea.Votes, err = h.Store.Vote(c.UserContext(), idea.ID, v.User.ID)
+	} else {
+		_, idea.Votes, err = h.Store.Unvote(c.UserContext(), idea.ID, v.User.ID)
+	}
+	if err != nil {
+		return err
+	}
+	idea.Voted = vote
+	if c.Get("HX-Request") == "true" {
+		return c.Render("partials/vote", ideaView{h.layout(c, "", ""), idea})
+	}
+	next := SafeNext(c.FormValue("next"))
+	if next == "/" && c.FormValue("next") == "" {
+		next = ideaPath(idea)
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// Comment adds to the discussion.
+func (h *Ideas) Comment(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	n := models.NewComment{Body: c.FormValue("body")}
+	if parent := c.FormValue("parent_id"); parent != "" {
+		id, err := strconv.ParseInt(parent, 10, 64)
+		if err != nil {
+			return models.ValidationErrors{"parent_id": "must be a number"}
+		}
+		n.ParentID = &id
+	}
+	comment, err := h.Store.CreateComment(c.UserContext(), idea.ID, h.ViewerOf(c).User, n)
+	var invalid models.ValidationErrors
+	if errors.As(err, &invalid) {
+		return h.renderShow(c, idea, n.Body, invalid, fiber.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("%s#comment-%d", ideaPath(idea), comment.ID), fiber.StatusSeeOther)
+}
+
+// SetStatus moves the idea to a status with the team's public answer.
+func (h *Ideas) SetStatus(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	idea, err = h.Store.SetStatus(c.UserContext(), idea.ID, h.ViewerOf(c).User, c.FormValue("status"), c.FormValue("note"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(ideaPath(idea), fiber.StatusSeeOther)
+}
