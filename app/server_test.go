@@ -576,6 +576,10 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		if !strings.Contains(string(r.Body), `samen_http_requests_total{method="GET",route="/",status="200"} 1`) {
 			t.Fatalf("metrics lack the home page request:\n%.2000s", r.Body)
 		}
+		// The database goes away: stop the jobs using it, then close it.
+		if err := srv.Store.StopJobs(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		_ = srv.Store.Close()
 		wantStatus(t, c.Get("/readyz"), http.StatusServiceUnavailable)
 		wantStatus(t, c.Get("/healthz"), http.StatusOK)

@@ -30,7 +30,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name string) (
 	if name == "" {
 		name = "API token"
 	}
-	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > 100 {
+	if !validText(name) || utf8.RuneCountInString(name) > 100 {
 		return "", nil, ValidationErrors{"name": "must be valid text of at most 100 characters"}
 	}
 	token, hash := newSecret(apiTokenPrefix)

@@ -44,7 +44,7 @@ type NewComment struct {
 func validateComment(body string) (string, error) {
 	body = strings.TrimSpace(body)
 	switch {
-	case !utf8.ValidString(body):
+	case !validText(body):
 		return "", ValidationErrors{"body": "is not valid text"}
 	case body == "":
 		return "", ValidationErrors{"body": "is required"}

@@ -91,11 +91,15 @@ type NewIdea struct {
 	Category string // a category slug, or empty
 }
 
+// validText reports whether s is UTF-8 without NUL bytes, which PostgreSQL
+// refuses in text columns and parameters.
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
 // validateIdeaText checks a title and body and returns them trimmed.
 func validateIdeaText(title, body string, errs ValidationErrors) (string, string) {
 	title = strings.Join(strings.Fields(title), " ")
 	switch n := utf8.RuneCountInString(title); {
-	case !utf8.ValidString(title):
+	case !validText(title):
 		errs["title"] = "is not valid text"
 	case n < MinTitleLength:
 		errs["title"] = fmt.Sprintf("must be at least %d characters", MinTitleLength)
@@ -104,7 +108,7 @@ func validateIdeaText(title, body string, errs ValidationErrors) (string, string
 	}
 	body = strings.TrimSpace(body)
 	switch {
-	case !utf8.ValidString(body):
+	case !validText(body):
 		errs["body"] = "is not valid text"
 	case utf8.RuneCountInString(body) > MaxBodyLength:
 		errs["body"] = fmt.Sprintf("must be at most %d characters", MaxBodyLength)
@@ -380,7 +384,7 @@ func normalizeTags(names []string, errs ValidationErrors) []string {
 		if n == "" {
 			continue
 		}
-		if !utf8.ValidString(n) || utf8.RuneCountInString(n) > 40 {
+		if !validText(n) || utf8.RuneCountInString(n) > 40 {
 			errs["tags"] = "each tag must be valid text of at most 40 characters"
 			return nil
 		}

@@ -72,6 +72,9 @@ func (o *ListOptions) Normalize() error {
 	if !utf8.ValidString(o.Query) || utf8.RuneCountInString(o.Query) > MaxQueryLength {
 		errs["q"] = fmt.Sprintf("must be valid text of at most %d characters", MaxQueryLength)
 	}
+	if !validText(o.Tag) {
+		errs["tag"] = "must be valid text"
+	}
 	if o.Sort == "" {
 		o.Sort = SortHot
 		if o.Query != "" {

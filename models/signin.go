@@ -258,7 +258,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID int64, name, avatarURL
 	switch {
 	case name == "":
 		errs["name"] = "is required"
-	case !utf8.ValidString(name):
+	case !validText(name):
 		errs["name"] = "is not valid text"
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		errs["name"] = fmt.Sprintf("is longer than %d characters", MaxNameLength)

@@ -44,7 +44,7 @@ func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, 
 	}
 	note = strings.TrimSpace(note)
 	switch {
-	case !utf8.ValidString(note) || utf8.RuneCountInString(note) > MaxCommentLength:
+	case !validText(note) || utf8.RuneCountInString(note) > MaxCommentLength:
 		errs["note"] = fmt.Sprintf("must be valid text of at most %d characters", MaxCommentLength)
 	case status != nil && status.NeedsAnswer() && note == "":
 		errs["note"] = "must say why, for " + status.Name

@@ -85,7 +85,7 @@ func (n *NewUser) Validate() error {
 	switch {
 	case n.Name == "":
 		errs["name"] = "is required"
-	case !utf8.ValidString(n.Name):
+	case !validText(n.Name):
 		errs["name"] = "is not valid text"
 	case utf8.RuneCountInString(n.Name) > MaxNameLength:
 		errs["name"] = fmt.Sprintf("is longer than %d characters", MaxNameLength)

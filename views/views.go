@@ -46,15 +46,28 @@ func Bundle() (*i18n.Bundle, error) {
 	return bundle, nil
 }
 
-// Messages returns the message ids of one locale file ("en", "nl").
+// Messages returns the messages of one locale file ("en", "nl") by id. A
+// message with plural forms ({"one": ..., "other": ...}) gives its "other" form.
 func Messages(lang string) (map[string]string, error) {
 	body, err := locales.ReadFile("locales/" + lang + ".json")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]string
-	if err := json.Unmarshal(body, &m); err != nil {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, fmt.Errorf("locale %s: %w", lang, err)
+	}
+	m := make(map[string]string, len(raw))
+	for id, value := range raw {
+		var text string
+		if err := json.Unmarshal(value, &text); err != nil {
+			var forms map[string]string
+			if err := json.Unmarshal(value, &forms); err != nil || forms["other"] == "" {
+				return nil, fmt.Errorf("locale %s: message %s is neither text nor plural forms", lang, id)
+			}
+			text = forms["other"]
+		}
+		m[id] = text
 	}
 	return m, nil
 }

@@ -1,0 +1,302 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+var ideaURL = regexp.MustCompile(`^/ideas/(\d+)/[a-z0-9-]+$`)
+
+func proposeThroughForm(t *testing.T, c *apptest.Client, title, body, category string) string {
+	t.Helper()
+	c.Get("/ideas/new")
+	r := c.PostForm("/ideas", url.Values{"title": {title}, "body": {body}, "category": {category}})
+	wantStatus(t, r, http.StatusSeeOther)
+	loc := r.Header.Get("Location")
+	if !ideaURL.MatchString(loc) {
+		t.Fatalf("after proposing sent to %q", loc)
+	}
+	return loc
+}
+
+func TestProposeVoteCommentAndAnswerInPages(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		anna := srv.SignedIn(srv.User("Anna", "anna@example.com", models.RoleMember))
+		bram := srv.SignedIn(srv.User("Bram", "bram@example.com", models.RoleMember))
+		team := srv.SignedIn(srv.User("Tess", "tess@example.com", models.RoleTeam))
+
+		// Visitors are sent to sign in before proposing.
+		r := srv.Client().Get("/ideas/new")
+		wantStatus(t, r, http.StatusSeeOther)
+
+		// Invalid input re-renders the form with the text kept.
+		anna.Get("/ideas/new")
+		r = anna.PostForm("/ideas", url.Values{"title": {"Too short"[:5]}, "body": {"My **details**"}, "category": {"features"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, "#title-error", 1)
+		wantText(t, r, "textarea#body", "My **details**")
+		wantCount(t, r, `select#category option[value="features"][selected]`, 1)
+
+		path := proposeThroughForm(t, anna, "Swappable battery for long rides", "Two *batteries* for 200 km.", "features")
+		r = anna.Get(path)
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, "article.idea h1", "Swappable battery for long rides")
+		wantText(t, r, ".idea-header .vote-count", "1")
+		wantCount(t, r, `.idea-header button.vote-button.voted[aria-pressed="true"]`, 1)
+		wantText(t, r, ".markdown.body em", "batteries")
+		wantText(t, r, ".meta .status", "Open")
+
+		// The preview step lists similar ideas before a duplicate is posted.
+		bram.Get("/ideas/new")
+		r = bram.PostForm("/ideas", url.Values{"title": {"Bigger battery please"}, "body": {"More range"}, "preview": {"1"}})
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, "#similar li a", "Swappable battery for long rides")
+		wantCount(t, r, ".preview .markdown", 1)
+		r = bram.Get("/ideas/similar?title=battery")
+		wantText(t, r, "#similar li a", "Swappable battery for long rides")
+
+		// Vote without JavaScript: a form that returns to the page.
+		bram.Get(path)
+		id := ideaURL.FindStringSubmatch(path)[1]
+		r = bram.PostForm("/ideas/"+id+"/vote", url.Values{"next": {path}})
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.Header.Get("Location"); loc != path {
+			t.Fatalf("after voting sent to %q", loc)
+		}
+		wantText(t, bram.Get(path), ".idea-header .vote-count", "2")
+		// With htmx: the fragment comes back in place.
+		req := httptest.NewRequest(http.MethodPost, "/ideas/"+id+"/unvote", strings.NewReader("_csrf="+url.QueryEscape(bram.CSRF)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		r = bram.Do(req)
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, "div.vote .vote-count", "1")
+		wantCount(t, r, "html", 1) // goquery wraps a fragment; the page layout is not in it
+		if strings.Contains(string(r.Body), "<header") {
+			t.Fatal("the htmx answer carries the whole page")
+		}
+
+		// Comments, with the team badge.
+		bram.Get(path)
+		r = bram.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"   "}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, "#comment-error", 1)
+		r = bram.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"I would pay for this"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		team.Get(path)
+		team.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"Thanks, we are looking into it"}})
+
+		// The team answers with a status; members may not.
+		wantStatus(t, bram.PostForm("/ideas/"+id+"/status", url.Values{"status": {"planned"}, "note": {"x"}}), http.StatusForbidden)
+		r = team.PostForm("/ideas/"+id+"/status", url.Values{"status": {"declined"}, "note": {""}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantStatus(t, team.PostForm("/ideas/"+id+"/status", url.Values{"status": {"planned"}, "note": {"Planned for **spring**."}}), http.StatusSeeOther)
+		r = srv.Client().Get(path)
+		wantText(t, r, ".team-answer .status", "Planned")
+		wantText(t, r, ".team-answer .markdown strong", "spring")
+		wantCount(t, r, ".comments li.comment", 2)
+		wantCount(t, r, ".comments li.comment .badge.team", 1)
+		wantCount(t, r, ".history li", 1)
+		wantCount(t, r, ".voters li", 1)
+
+		// Old slugs redirect; unknown ids are the 404 page.
+		r = srv.Client().Get("/ideas/" + id + "/old-title")
+		wantStatus(t, r, http.StatusMovedPermanently)
+		if r.Header.Get("Location") != path {
+			t.Fatalf("old slug sent to %q", r.Header.Get("Location"))
+		}
+		wantStatus(t, srv.Client().Get("/ideas/"+id), http.StatusMovedPermanently)
+		for _, bad := range []string{"/ideas/999999/x", "/ideas/abc", "/ideas/99999999999999999999999/x", "/ideas/-1/x"} {
+			wantStatus(t, srv.Client().Get(bad), http.StatusNotFound)
+		}
+
+		// The list shows it, with the viewer's vote.
+		r = anna.Get("/?sort=top")
+		wantText(t, r, ".idea-row h2 a", "Swappable battery for long rides")
+		wantCount(t, r, ".idea-row button.vote-button.voted", 1)
+		wantText(t, r, ".idea-row .status", "Planned")
+		wantCount(t, srv.Client().Get("/?status=shipped"), ".idea-row", 0)
+		wantCount(t, srv.Client().Get("/?q=swappable"), ".idea-row", 1)
+		wantCount(t, anna.Get("/?mine=1"), ".idea-row", 1)
+		wantCount(t, bram.Get("/?mine=1"), ".idea-row", 0)
+		wantStatus(t, srv.Client().Get("/?sort=best"), http.StatusUnprocessableEntity)
+		wantStatus(t, srv.Client().Get("/?page=abc"), http.StatusUnprocessableEntity)
+	})
+}
+
+func TestVotingOnAShippedIdeaIsRefused(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	ctx := context.Background()
+	anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+	tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
+	idea, err := srv.Store.CreateIdea(ctx, anna, models.NewIdea{Title: "Lights that switch on by themselves"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Store.SetStatus(ctx, idea.ID, tess, "shipped", "In the new model."); err != nil {
+		t.Fatal(err)
+	}
+	bram := srv.SignedIn(srv.User("Bram", "bram@example.com", models.RoleMember))
+	r := bram.Get("/ideas/" + itoa(idea.ID) + "/" + idea.Slug)
+	wantCount(t, r, ".idea-header button.vote-button[disabled]", 1)
+	r = bram.PostForm("/ideas/"+itoa(idea.ID)+"/vote", nil)
+	wantStatus(t, r, http.StatusConflict)
+	wantText(t, r, ".error-page .code", "409")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// xssPayloads try to run script through every field a person writes.
+var xssPayloads = []string{
+	`<script>alert(1)</script>`,
+	`"><script>alert(1)</script>`,
+	`'><img src=x onerror=alert(1)>`,
+	`<img src=x onerror=alert(1)>`,
+	`<svg onload=alert(1)>`,
+	`<svg><script>alert(1)</script></svg>`,
+	`<iframe src="javascript:alert(1)"></iframe>`,
+	`[click](javascript:alert(1))`,
+	`[click](JaVaScRiPt:alert(1))`,
+	`[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
+	`![x](javascript:alert(1))`,
+	`<a href="javascript:alert(1)">x</a>`,
+	`<body onload=alert(1)>`,
+	`<details open ontoggle=alert(1)>`,
+	`<div style="background:url(javascript:alert(1))">x</div>`,
+	`<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>`,
+	`<scr<script>ipt>alert(1)</script>`,
+	`<<script>alert(1)//<</script>`,
+	`<input autofocus onfocus=alert(1)>`,
+	`<video><source onerror=alert(1)>`,
+	`<object data="javascript:alert(1)">`,
+	`<embed src="javascript:alert(1)">`,
+	`<form action="javascript:alert(1)"><button>x</button></form>`,
+	`<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
+	`<base href="javascript:alert(1)//">`,
+	`<link rel=import href=data:text/html,<script>alert(1)</script>>`,
+	"<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+	`<a href="&#106;avascript:alert(1)">x</a>`,
+	`{{.}}{{template "csrf" .}}`,
+	`</textarea><script>alert(1)</script>`,
+	`</title><script>alert(1)</script>`,
+	`<style>*{display:none}</style>`,
+}
+
+// TestXSSPayloadsComeOutInert puts every payload in titles, bodies, comments,
+// names, status answers and search queries, and checks every page they
+// appear on: no script runs, no handler or javascript: URL survives.
+func TestXSSPayloadsComeOutInert(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		viewer := srv.SignedIn(tess)
+		var pages []string
+		for i, p := range xssPayloads {
+			author, err := srv.Store.CreateUser(ctx, models.NewUser{Name: truncateRunes(p, 50), Email: "x" + strconv.Itoa(i) + "@example.com"})
+			if err != nil {
+				t.Fatalf("user %q: %v", p, err)
+			}
+			idea, err := srv.Store.CreateIdea(ctx, author, models.NewIdea{Title: "Payload " + truncateRunes(p, 100), Body: p + "\n\n" + p})
+			if err != nil {
+				t.Fatalf("idea %q: %v", p, err)
+			}
+			if _, err := srv.Store.CreateComment(ctx, idea.ID, author, models.NewComment{Body: p}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := srv.Store.SetStatus(ctx, idea.ID, tess, "under-review", p); err != nil {
+				t.Fatal(err)
+			}
+			pages = append(pages, "/ideas/"+itoa(idea.ID)+"/"+idea.Slug, "/?q="+url.QueryEscape(p), "/ideas/similar?title="+url.QueryEscape(p))
+		}
+		pages = append(pages, "/", "/?sort=new&per_page=100", "/?page=2")
+		viewer.Get("/")
+		r := viewer.PostForm("/ideas", url.Values{"title": {xssPayloads[0] + " long enough"}, "body": {xssPayloads[2]}, "preview": {"1"}})
+		assertInert(t, "preview", r)
+		for _, path := range pages {
+			assertInert(t, path, viewer.Get(path))
+			assertInert(t, path+" (visitor)", srv.Client().Get(path))
+		}
+		// The API hands out the same sanitised HTML.
+		r = srv.Client().Get("/api/v1/ideas?per_page=100")
+		wantStatus(t, r, http.StatusOK)
+		var list struct {
+			Ideas []struct {
+				BodyHTML string `json:"body_html"`
+			} `json:"ideas"`
+		}
+		if err := json.Unmarshal(r.Body, &list); err != nil || len(list.Ideas) != len(xssPayloads) {
+			t.Fatalf("API list: %d ideas, %v", len(list.Ideas), err)
+		}
+		for _, i := range list.Ideas {
+			lower := strings.ToLower(i.BodyHTML)
+			for _, bad := range []string{"<script", "javascript:", "onerror", "onload", "<iframe", "<svg"} {
+				if strings.Contains(lower, bad) {
+					t.Errorf("API body_html keeps %q: %s", bad, i.BodyHTML)
+				}
+			}
+		}
+	})
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+var handlerAttr = regexp.MustCompile(`^on[a-z]+$`)
+
+func assertInert(t *testing.T, what string, r *apptest.Response) {
+	t.Helper()
+	if r.StatusCode >= 500 {
+		t.Fatalf("%s: status %d", what, r.StatusCode)
+	}
+	if r.Doc == nil {
+		return
+	}
+	r.Doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		if src, ok := s.Attr("src"); !ok || !strings.HasPrefix(src, "/static/js/") {
+			html, _ := goquery.OuterHtml(s)
+			t.Errorf("%s: a script element that is not ours: %s", what, html)
+		}
+	})
+	for _, tag := range []string{"iframe", "object", "embed", "base", "svg", "math", "style", "input[autofocus]", "details[open]", "video", "body body"} {
+		if n := r.Doc.Find(".markdown " + tag + ", main " + tag).Length(); n > 0 {
+			t.Errorf("%s: %d <%s> elements came through", what, n, tag)
+		}
+	}
+	r.Doc.Find("*").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range s.Nodes[0].Attr {
+			v := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
+			if handlerAttr.MatchString(a.Key) {
+				t.Errorf("%s: event handler %s=%q survived", what, a.Key, a.Val)
+			}
+			if (a.Key == "href" || a.Key == "src" || a.Key == "action" || a.Key == "data") &&
+				(strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "data:text/html")) {
+				t.Errorf("%s: %s=%q survived", what, a.Key, a.Val)
+			}
+			if a.Key == "style" {
+				t.Errorf("%s: inline style %q survived", what, a.Val)
+			}
+		}
+	})
+	if n := r.Doc.Find(`meta[http-equiv]`).Length(); n > 0 {
+		t.Errorf("%s: a meta refresh came through", what)
+	}
+}
