@@ -300,3 +300,73 @@ func assertInert(t *testing.T, what string, r *apptest.Response) {
 		t.Errorf("%s: a meta refresh came through", what)
 	}
 }
+
+func TestEditDeleteAndTagInPages(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		annaUser := srv.User("Anna", "anna@example.com", models.RoleMember)
+		anna := srv.SignedIn(annaUser)
+		bram := srv.SignedIn(srv.User("Bram", "bram@example.com", models.RoleMember))
+		team := srv.SignedIn(srv.User("Tess", "tess@example.com", models.RoleTeam))
+		path := proposeThroughForm(t, anna, "Phone holder on the handlebar", "For navigation.", "features")
+		id := ideaURL.FindStringSubmatch(path)[1]
+
+		// Others may not edit; the author may, and the page says "edited".
+		wantStatus(t, bram.Get("/ideas/"+id+"/edit"), http.StatusForbidden)
+		r := anna.Get("/ideas/" + id + "/edit")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "input#tags", 0)
+		r = anna.PostForm("/ideas/"+id+"/edit", url.Values{"title": {"x"}, "body": {"kept text"}, "category": {"features"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantText(t, r, "textarea#body", "kept text")
+		r = anna.PostForm("/ideas/"+id+"/edit", url.Values{"title": {"Sturdy phone holder on the handlebar"}, "body": {"For navigation on rough roads."}, "category": {"improvements"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		newPath := r.Header.Get("Location")
+		if newPath != "/ideas/"+id+"/sturdy-phone-holder-on-the-handlebar" {
+			t.Fatalf("after editing sent to %q", newPath)
+		}
+		r = srv.Client().Get(newPath)
+		wantText(t, r, "article.idea h1", "Sturdy phone holder on the handlebar")
+		wantCount(t, r, ".meta .edited", 1)
+		wantText(t, r, ".meta .category", "Improvements")
+		// The old URL still leads there.
+		wantStatus(t, srv.Client().Get(path), http.StatusMovedPermanently)
+		var revisions int
+		if err := srv.Store.DB().QueryRow("SELECT COUNT(*) FROM idea_revisions").Scan(&revisions); err != nil || revisions != 1 {
+			t.Fatalf("%d revisions, %v", revisions, err)
+		}
+
+		// The team tags; members cannot.
+		r = team.Get("/ideas/" + id + "/edit")
+		wantCount(t, r, "input#tags", 1)
+		wantStatus(t, team.PostForm("/ideas/"+id+"/edit", url.Values{"title": {"Sturdy phone holder on the handlebar"},
+			"body": {"For navigation on rough roads."}, "category": {"improvements"}, "tags": {"Navigation, accessories, navigation"}}), http.StatusSeeOther)
+		r = srv.Client().Get(newPath)
+		wantCount(t, r, ".meta a.tag", 2)
+		wantCount(t, srv.Client().Get("/?tag=navigation"), ".idea-row", 1)
+
+		// Comments: edit and delete one's own, leaving a tombstone.
+		bram.Get(newPath)
+		r = bram.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"Typo in here"}})
+		commentID := strings.TrimPrefix(r.Header.Get("Location"), newPath+"#comment-")
+		wantStatus(t, anna.PostForm("/ideas/"+id+"/comments/"+commentID+"/edit", url.Values{"body": {"hijacked"}}), http.StatusForbidden)
+		wantStatus(t, bram.PostForm("/ideas/"+id+"/comments/"+commentID+"/edit", url.Values{"body": {"No typo now"}}), http.StatusSeeOther)
+		r = srv.Client().Get(newPath)
+		wantText(t, r, "#comment-"+commentID+" .markdown", "No typo now")
+		wantCount(t, r, "#comment-"+commentID+" .edited", 1)
+
+		// Anna cannot delete her idea now that Bram took part.
+		anna.Get(newPath)
+		r = anna.PostForm("/ideas/"+id+"/delete", nil)
+		wantStatus(t, r, http.StatusConflict)
+		wantStatus(t, bram.PostForm("/ideas/"+id+"/comments/"+commentID+"/delete", nil), http.StatusSeeOther)
+		wantCount(t, srv.Client().Get(newPath), "#comment-"+commentID+".deleted .tombstone", 1)
+
+		// An idea nobody else touched can go.
+		solo := proposeThroughForm(t, anna, "An idea only I care about", "", "")
+		soloID := ideaURL.FindStringSubmatch(solo)[1]
+		wantStatus(t, bram.PostForm("/ideas/"+soloID+"/delete", nil), http.StatusForbidden)
+		wantStatus(t, anna.PostForm("/ideas/"+soloID+"/delete", nil), http.StatusSeeOther)
+		wantStatus(t, srv.Client().Get(solo), http.StatusNotFound)
+	})
+}

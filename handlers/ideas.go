@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -294,4 +295,125 @@ func (h *Ideas) SetStatus(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(ideaPath(idea), fiber.StatusSeeOther)
+}
+
+type editPage struct {
+	Layout
+	Idea       *models.Idea
+	Categories []models.Category
+	Title      string
+	Body       string
+	Category   string
+	Tags       string
+	CanTag     bool
+	Errors     models.ValidationErrors
+}
+
+// Edit shows the form to change an idea (its author and moderators).
+func (h *Ideas) Edit(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	v := h.ViewerOf(c)
+	if !idea.EditableBy(v.User) && !models.Can(v.User, models.ActTagIdeas) {
+		return fiber.ErrForbidden
+	}
+	data := editPage{Idea: idea, Title: idea.Title, Body: idea.Body}
+	if idea.Category != nil {
+		data.Category = idea.Category.Slug
+	}
+	for i, t := range idea.Tags {
+		if i > 0 {
+			data.Tags += ", "
+		}
+		data.Tags += t.Name
+	}
+	return h.renderEdit(c, data, fiber.StatusOK)
+}
+
+func (h *Ideas) renderEdit(c *fiber.Ctx, data editPage, status int) error {
+	data.Layout = h.layout(c, "ideas.edit.title", "")
+	data.CanTag = models.Can(data.User, models.ActTagIdeas)
+	var err error
+	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
+		return err
+	}
+	return c.Status(status).Render("ideas/edit", data)
+}
+
+// Update saves an edited idea; the old text is kept as a revision.
+func (h *Ideas) Update(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	v := h.ViewerOf(c)
+	data := editPage{Idea: idea, Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category"), Tags: c.FormValue("tags")}
+	up := models.IdeaUpdate{}
+	if idea.EditableBy(v.User) {
+		up.Title, up.Body, up.Category = &data.Title, &data.Body, &data.Category
+	}
+	if models.Can(v.User, models.ActTagIdeas) {
+		tags := splitTags(data.Tags)
+		up.Tags = &tags
+	}
+	updated, err := h.Store.UpdateIdea(c.UserContext(), idea.ID, v.User, up)
+	var invalid models.ValidationErrors
+	if errors.As(err, &invalid) {
+		data.Errors = invalid
+		return h.renderEdit(c, data, fiber.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(ideaPath(updated), fiber.StatusSeeOther)
+}
+
+// splitTags reads a comma-separated list of tags.
+func splitTags(s string) []string {
+	var tags []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// Delete removes an idea: its author while nobody else took part, or a moderator.
+func (h *Ideas) Delete(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.DeleteIdea(c.UserContext(), idea.ID, h.ViewerOf(c).User); err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/", "idea_deleted")
+}
+
+// EditComment changes the text of one's own comment.
+func (h *Ideas) EditComment(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("comment"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	comment, err := h.Store.EditComment(c.UserContext(), id, h.ViewerOf(c).User, c.FormValue("body"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/ideas/%d#comment-%d", comment.IdeaID, comment.ID), fiber.StatusSeeOther)
+}
+
+// DeleteComment leaves a tombstone in place of one's own comment.
+func (h *Ideas) DeleteComment(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("comment"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	if err := h.Store.DeleteComment(c.UserContext(), id, h.ViewerOf(c).User); err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/ideas/%s#comment-%d", c.Params("id"), id), fiber.StatusSeeOther)
 }

@@ -136,8 +136,11 @@ func Slugify(title string) string {
 		}
 	}
 	slug := strings.Trim(b.String(), "-")
-	if slug == "" {
+	switch slug {
+	case "":
 		return "idea"
+	case "edit", "delete", "vote", "unvote", "comments", "status":
+		return slug + "-idea" // never a route of its own under /ideas/:id/
 	}
 	return slug
 }
