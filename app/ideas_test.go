@@ -370,3 +370,25 @@ func TestEditDeleteAndTagInPages(t *testing.T) {
 		wantStatus(t, srv.Client().Get(solo), http.StatusNotFound)
 	})
 }
+
+func TestMemberProfile(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Anna", "anna@example.com", models.RoleMember)
+		anna := srv.SignedIn(u)
+		path := proposeThroughForm(t, anna, "Kickstand that holds on hills", "", "")
+		id := ideaURL.FindStringSubmatch(path)[1]
+		anna.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"Also on gravel"}})
+		r := srv.Client().Get("/members/" + itoa(u.ID))
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, ".member-header h1", "Anna")
+		wantText(t, r, ".member-ideas li a", "Kickstand that holds on hills")
+		wantText(t, r, ".comments .markdown", "Also on gravel")
+		if strings.Contains(string(r.Body), "anna@example.com") {
+			t.Fatal("the public profile shows the email address")
+		}
+		wantCount(t, srv.Client().Get(path), `a.author[href="/members/`+itoa(u.ID)+`"]`, 2)
+		wantStatus(t, srv.Client().Get("/members/999999"), http.StatusNotFound)
+		wantStatus(t, srv.Client().Get("/members/abc"), http.StatusNotFound)
+	})
+}

@@ -12,12 +12,13 @@ import (
 func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	d := s.deps
 	var (
-		files  = &handlers.Static{Assets: assets}
-		health = &handlers.Health{Deps: d}
-		ideas  = &handlers.Ideas{Deps: d}
-		lang   = &handlers.Lang{Deps: d}
-		auth   = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
-		me     = &handlers.Me{Deps: d, Providers: s.providers}
+		files   = &handlers.Static{Assets: assets}
+		health  = &handlers.Health{Deps: d}
+		ideas   = &handlers.Ideas{Deps: d}
+		members = &handlers.Members{Deps: d}
+		lang    = &handlers.Lang{Deps: d}
+		auth    = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
+		me      = &handlers.Me{Deps: d, Providers: s.providers}
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -44,6 +45,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Post("/ideas/:id/comments/:comment/edit", propose, ideas.EditComment)
 	app.Post("/ideas/:id/comments/:comment/delete", propose, ideas.DeleteComment)
 	app.Get("/ideas/:id/:slug?", ideas.Show)
+	app.Get("/members/:id", members.Show)
 	app.Post("/lang", lang.Set)
 	app.Post("/logout", me.Logout)
 

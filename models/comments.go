@@ -163,3 +163,17 @@ func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*C
 	}
 	return &c, nil
 }
+
+// CommentsBy lists a member's latest published comments on published ideas,
+// newest first, at most limit.
+func (s *Store) CommentsBy(ctx context.Context, userID int64, limit int) ([]Comment, error) {
+	var list []Comment
+	err := s.db.WithContext(ctx).
+		Joins("JOIN ideas ON ideas.id = comments.idea_id AND ideas.state = ?", StatePublished).
+		Where("comments.user_id = ? AND comments.state = ?", userID, StatePublished).
+		Order("comments.created_at DESC, comments.id DESC").Limit(limit).Find(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("list comments of user %d: %w", userID, err)
+	}
+	return list, nil
+}
