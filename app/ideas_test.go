@@ -392,3 +392,24 @@ func TestMemberProfile(t *testing.T) {
 		wantStatus(t, srv.Client().Get("/members/abc"), http.StatusNotFound)
 	})
 }
+
+func TestSearchPage(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		anna := srv.SignedIn(srv.User("Anna", "anna@example.com", models.RoleMember))
+		proposeThroughForm(t, anna, "Brighter <em>front</em> lights", "The lights are too dim in winter.", "")
+		proposeThroughForm(t, anna, "A louder bell for busy streets", "", "")
+		r := srv.Client().Get("/search?q=light")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, ".search-results li.result", 1)
+		wantText(t, r, ".result h2 a mark", "lights")
+		wantText(t, r, ".result .snippet mark", "lights")
+		wantCount(t, r, ".result h2 em", 0) // the title's markup is text
+		r = srv.Client().Get("/search?q=" + url.QueryEscape("<script>alert(1)</script>"))
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, ".search-results", 0)
+		assertInert(t, "search for a script", r)
+		wantStatus(t, srv.Client().Get("/search?q=x&page=abc"), http.StatusUnprocessableEntity)
+		wantStatus(t, srv.Client().Get("/search"), http.StatusOK)
+	})
+}

@@ -46,6 +46,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Post("/ideas/:id/comments/:comment/delete", propose, ideas.DeleteComment)
 	app.Get("/ideas/:id/:slug?", ideas.Show)
 	app.Get("/members/:id", members.Show)
+	app.Get("/search", ideas.Search)
 	app.Post("/lang", lang.Set)
 	app.Post("/logout", me.Logout)
 

@@ -417,3 +417,24 @@ func (h *Ideas) DeleteComment(c *fiber.Ctx) error {
 	}
 	return c.Redirect(fmt.Sprintf("/ideas/%s#comment-%d", c.Params("id"), id), fiber.StatusSeeOther)
 }
+
+type searchPage struct {
+	Layout
+	Query string
+	Page  *models.SearchPage
+}
+
+// Search is the full-text search page, with the matching words marked.
+func (h *Ideas) Search(c *fiber.Ctx) error {
+	data := searchPage{Layout: h.layout(c, "search.title", "search"), Query: c.Query("q")}
+	if data.Query != "" {
+		page, err := optionalInt(c.Query("page"))
+		if err != nil {
+			return models.ValidationErrors{"page": "must be a number"}
+		}
+		if data.Page, err = h.Store.Search(c.UserContext(), data.Query, page, data.User); err != nil {
+			return err
+		}
+	}
+	return c.Render("ideas/search", data)
+}

@@ -243,3 +243,26 @@ func TestCommentsAndDeletion(t *testing.T) {
 		}
 	})
 }
+
+func TestSearchMarksMatches(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		anna := member(t, s, "Anna", models.RoleMember)
+		idea(t, s, anna, "Lights <b>that</b> switch on", "When it gets dark the lights should switch on by themselves, <script>x</script>.")
+		idea(t, s, anna, "A bell that rings louder", "")
+		page, err := s.Search(ctx, "light", 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 1 || len(page.Results) != 1 {
+			t.Fatalf("%d results", page.Total)
+		}
+		r := page.Results[0]
+		if string(r.TitleHTML) != "<mark>Lights</mark> &lt;b&gt;that&lt;/b&gt; switch on" {
+			t.Fatalf("title %q", r.TitleHTML)
+		}
+		if !strings.Contains(string(r.SnippetHTML), "<mark>lights</mark>") || strings.Contains(string(r.SnippetHTML), "<script") {
+			t.Fatalf("snippet %q", r.SnippetHTML)
+		}
+	})
+}
