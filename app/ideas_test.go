@@ -413,3 +413,52 @@ func TestSearchPage(t *testing.T) {
 		wantStatus(t, srv.Client().Get("/search"), http.StatusOK)
 	})
 }
+
+func TestAdminsManageCategories(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
+		team := srv.SignedIn(srv.User("Tess", "tess@example.com", models.RoleTeam))
+		wantStatus(t, team.Get("/admin/categories"), http.StatusForbidden)
+		wantStatus(t, srv.Client().Get("/admin/categories"), http.StatusSeeOther)
+
+		r := admin.Get("/admin/categories")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "tr.category", 3)
+		wantCount(t, r, `header a[href="/admin/categories"]`, 1)
+
+		wantStatus(t, admin.PostForm("/admin/categories", url.Values{"name": {"Battery & range"}, "description": {"Charging, range, batteries"}, "position": {"0"}}), http.StatusSeeOther)
+		r = admin.Get("/admin/categories")
+		wantCount(t, r, `tr.category[data-slug="battery-range"]`, 1)
+		if v, _ := r.Doc.Find("tr.category").First().Find("input[name=name]").Attr("value"); v != "Battery & range" {
+			t.Fatalf("first category %q (position 0 comes first)", v)
+		}
+
+		// A taken slug and bad input re-render with the text kept.
+		r = admin.PostForm("/admin/categories", url.Values{"name": {"Again"}, "slug": {"battery-range"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if v, _ := r.Doc.Find("#new-name").Attr("value"); v != "Again" {
+			t.Fatalf("the form lost the name: %q", v)
+		}
+		wantStatus(t, admin.PostForm("/admin/categories", url.Values{"name": {"X"}, "position": {"many"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, admin.PostForm("/admin/categories", url.Values{"name": {"X"}, "slug": {"Not A Slug!"}}), http.StatusUnprocessableEntity)
+
+		// The public API lists it; deleting keeps the ideas.
+		r = srv.Client().Get("/api/v1/categories")
+		if !strings.Contains(string(r.Body), `"slug":"battery-range"`) {
+			t.Fatalf("API categories: %s", r.Body)
+		}
+		c, err := srv.Store.CategoryBySlug(context.Background(), "battery-range")
+		if err != nil {
+			t.Fatal(err)
+		}
+		anna := srv.SignedIn(srv.User("Anna", "anna@example.com", models.RoleMember))
+		path := proposeThroughForm(t, anna, "Spare battery that fits the frame", "", "battery-range")
+		wantStatus(t, team.PostForm("/admin/categories/"+itoa(c.ID)+"/delete", nil), http.StatusForbidden)
+		wantStatus(t, admin.PostForm("/admin/categories/"+itoa(c.ID)+"/delete", nil), http.StatusSeeOther)
+		r = srv.Client().Get(path)
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, ".meta .category", 0)
+		wantStatus(t, admin.PostForm("/admin/categories/999999/delete", nil), http.StatusNotFound)
+	})
+}

@@ -16,6 +16,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		health  = &handlers.Health{Deps: d}
 		ideas   = &handlers.Ideas{Deps: d}
 		members = &handlers.Members{Deps: d}
+		cats    = &handlers.Categories{Deps: d}
 		lang    = &handlers.Lang{Deps: d}
 		auth    = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me      = &handlers.Me{Deps: d, Providers: s.providers}
@@ -66,6 +67,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Post("/me/sessions/:id/revoke", member, me.RevokeSession)
 	app.Post("/me/tokens", member, me.CreateToken)
 	app.Post("/me/tokens/:id/revoke", member, me.RevokeToken)
+
+	admin := s.require(models.ActManageCategories)
+	app.Get("/admin/categories", admin, cats.List)
+	app.Post("/admin/categories", admin, cats.Save)
+	app.Post("/admin/categories/:id", admin, cats.Save)
+	app.Post("/admin/categories/:id/delete", admin, cats.Delete)
 
 	api := app.Group("/api/v1")
 	api.Get("/me", member, me.ShowAPI)

@@ -2,8 +2,13 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // Status kinds, in the order an idea usually travels through them.
@@ -96,4 +101,80 @@ func (s *Store) defaultStatus(ctx context.Context) (*Status, error) {
 		return nil, fmt.Errorf("load the default status: %w", err)
 	}
 	return &st, nil
+}
+
+// CategoryInput is what an admin sets on a category.
+type CategoryInput struct {
+	Name        string
+	Slug        string // empty: made from the name
+	Description string
+	Position    int
+}
+
+func (in *CategoryInput) validate() error {
+	errs := ValidationErrors{}
+	in.Name = strings.Join(strings.Fields(in.Name), " ")
+	if in.Name == "" || !validText(in.Name) || utf8.RuneCountInString(in.Name) > 60 {
+		errs["name"] = "must be 1 to 60 characters"
+	}
+	in.Slug = strings.TrimSpace(in.Slug)
+	if in.Slug == "" {
+		in.Slug = Slugify(in.Name)
+	}
+	if in.Slug != Slugify(in.Slug) || len(in.Slug) > 60 {
+		errs["slug"] = "may hold only lower-case letters, digits and dashes"
+	}
+	in.Description = strings.TrimSpace(in.Description)
+	if !validText(in.Description) || utf8.RuneCountInString(in.Description) > 300 {
+		errs["description"] = "must be at most 300 characters"
+	}
+	if in.Position < 0 || in.Position > 10000 {
+		errs["position"] = "must be between 0 and 10000"
+	}
+	return errs.orNil()
+}
+
+// SaveCategory creates a category (id 0) or changes one. A slug in use by
+// another category is a validation error.
+func (s *Store) SaveCategory(ctx context.Context, id int64, in CategoryInput) (*Category, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	c := Category{ID: id, Slug: in.Slug, Name: in.Name, Description: in.Description, Position: in.Position}
+	var err error
+	if id == 0 {
+		c.CreatedAt = s.Now()
+		err = s.db.WithContext(ctx).Create(&c).Error
+	} else {
+		res := s.db.WithContext(ctx).Model(&Category{}).Where("id = ?", id).
+			Updates(map[string]any{"slug": c.Slug, "name": c.Name, "description": c.Description, "position": c.Position})
+		err = res.Error
+		if err == nil && res.RowsAffected == 0 {
+			err = ErrNotFound
+		}
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, ValidationErrors{"slug": "is already used by another category"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("save category %q: %w", in.Slug, err)
+	}
+	return &c, nil
+}
+
+// DeleteCategory removes a category; its ideas keep existing without one.
+func (s *Store) DeleteCategory(ctx context.Context, id int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&Idea{}).Where("category_id = ?", id).Update("category_id", nil).Error; err != nil {
+			return fmt.Errorf("delete category %d: %w", id, err)
+		}
+		res := tx.Where("id = ?", id).Delete(&Category{})
+		if res.Error != nil {
+			return fmt.Errorf("delete category %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("delete category %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
 }

@@ -13,6 +13,8 @@ const (
 	ActSetStatus Action = "status.set"
 	// ActTagIdeas: set an idea's tags.
 	ActTagIdeas Action = "ideas.tag"
+	// ActManageCategories: create, change and remove categories.
+	ActManageCategories Action = "categories.manage"
 )
 
 // permissions is the one table of who may do what: the lowest role for each action.
@@ -21,6 +23,8 @@ var permissions = map[Action]Role{
 	ActPropose:   RoleMember,
 	ActSetStatus: RoleTeam,
 	ActTagIdeas:  RoleTeam,
+
+	ActManageCategories: RoleAdmin,
 }
 
 // Can reports whether u may take action a. Visitors (nil) and banned users may not.
