@@ -17,6 +17,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		ideas   = &handlers.Ideas{Deps: d}
 		members = &handlers.Members{Deps: d}
 		cats    = &handlers.Categories{Deps: d}
+		ideaAPI = &handlers.IdeasAPI{Deps: d}
 		lang    = &handlers.Lang{Deps: d}
 		auth    = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me      = &handlers.Me{Deps: d, Providers: s.providers}
@@ -76,7 +77,17 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 
 	api := app.Group("/api/v1")
 	api.Get("/me", member, me.ShowAPI)
-	s.apiIdeaRoutes(api)
+	api.Get("/ideas", ideaAPI.List)
+	api.Post("/ideas", propose, ideaAPI.Create)
+	api.Get("/ideas/:id", ideaAPI.Show)
+	api.Patch("/ideas/:id", propose, ideaAPI.Update)
+	api.Delete("/ideas/:id", propose, ideaAPI.Delete)
+	api.Post("/ideas/:id/vote", propose, ideaAPI.Vote)
+	api.Delete("/ideas/:id/vote", propose, ideaAPI.Unvote)
+	api.Get("/ideas/:id/comments", ideaAPI.Comments)
+	api.Post("/ideas/:id/comments", propose, ideaAPI.Comment)
+	api.Put("/ideas/:id/status", team, ideaAPI.SetStatus)
+	api.Get("/categories", ideaAPI.Categories)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }
