@@ -29,6 +29,8 @@ Usage:
                                                  create a user; prints the user id
   samen user role --email E --role R             change a user's role
   samen token create --email E [--name LABEL]    print a new API token, once
+  samen seed [--demo] [--users N --ideas N --votes N --comments N]
+                                                 add a demo community, or bench data
   samen healthcheck                              exit 0 when the server at SAMEN_ADDR is healthy
 
 Every command reads its configuration from the environment (see README.md)
@@ -60,6 +62,7 @@ var commands = map[string]command{
 	"user create":  {"samen user create --email E --name N [--role member|moderator|team|admin]", runUserCreate},
 	"user role":    {"samen user role --email E --role R", runUserRole},
 	"token create": {"samen token create --email E [--name LABEL]", runTokenCreate},
+	"seed":         {"samen seed [--demo] [--users N --ideas N --votes N --comments N]", runSeed},
 	"healthcheck":  {"samen healthcheck", runHealthcheck},
 }
 

@@ -138,7 +138,7 @@ func TestListSortsFiltersAndSearch(t *testing.T) {
 		}
 		same(titles(models.ListOptions{Sort: "top"}, nil), popular, fresh, old) // ties: newest first
 		same(titles(models.ListOptions{Sort: "new"}, nil), fresh, popular, old)
-		same(titles(models.ListOptions{Sort: "hot"}, nil), fresh, popular, old)
+		same(titles(models.ListOptions{Sort: "hot"}, nil), popular, fresh, old) // 3 votes outweigh 10 hours
 		same(titles(models.ListOptions{Sort: "updated"}, nil), fresh, old, popular)
 		same(titles(models.ListOptions{Status: "planned"}, nil), fresh)
 		same(titles(models.ListOptions{AuthorID: anna.ID, Sort: "new"}, nil), fresh, old)

@@ -66,7 +66,7 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool)
 		if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING votes", delta, ideaID).Scan(&votes).Error; err != nil {
 			return err
 		}
-		return tx.Model(&Idea{}).Where("id = ?", ideaID).Update("hot", hotScore(votes, idea.CreatedAt)).Error
+		return tx.Model(&Idea{}).Where("id = ?", ideaID).Update("hot", HotScore(votes, idea.CreatedAt)).Error
 	})
 	if err != nil {
 		return false, 0, fmt.Errorf("vote on idea %d: %w", ideaID, err)
