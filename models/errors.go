@@ -12,6 +12,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the change clashes with what is stored (a duplicate, a locked thread).
 	ErrConflict = errors.New("conflict")
+	// ErrForbidden: the user may not do this.
+	ErrForbidden = errors.New("forbidden")
 )
 
 // ValidationErrors maps a field name to what is wrong with it.

@@ -378,9 +378,6 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	return s.Idea(ctx, id, editor)
 }
 
-// ErrForbidden: the user may not do this.
-var ErrForbidden = errors.New("forbidden")
-
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
 // normalizeTags trims, de-duplicates and checks tag names.
