@@ -96,8 +96,10 @@ func TestProposeVoteCommentAndAnswerInPages(t *testing.T) {
 		wantCount(t, r, "#comment-error", 1)
 		r = bram.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"I would pay for this"}})
 		wantStatus(t, r, http.StatusSeeOther)
-		team.Get(path)
-		team.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"Thanks, we are looking into it"}})
+		r = team.Get(path)
+		parent, _ := r.Doc.Find(`.comment-reply input[name="parent_id"]`).Attr("value")
+		wantStatus(t, team.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"Thanks, we are looking into it"}, "parent_id": {parent}}), http.StatusSeeOther)
+		wantStatus(t, team.PostForm("/ideas/"+id+"/comments", url.Values{"body": {"x"}, "parent_id": {"abc"}}), http.StatusUnprocessableEntity)
 
 		// The team answers with a status; members may not.
 		wantStatus(t, bram.PostForm("/ideas/"+id+"/status", url.Values{"status": {"planned"}, "note": {"x"}}), http.StatusForbidden)
@@ -108,7 +110,7 @@ func TestProposeVoteCommentAndAnswerInPages(t *testing.T) {
 		wantText(t, r, ".team-answer .status", "Planned")
 		wantText(t, r, ".team-answer .markdown strong", "spring")
 		wantCount(t, r, ".comments li.comment", 2)
-		wantCount(t, r, ".comments li.comment .badge.team", 1)
+		wantCount(t, r, ".comments li.comment.reply .badge.team", 1)
 		wantCount(t, r, ".history li", 1)
 		wantCount(t, r, ".voters li", 1)
 
