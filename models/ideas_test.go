@@ -266,3 +266,33 @@ func TestSearchMarksMatches(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryListIsServedByAnIndex reads PostgreSQL's plans: for every sort,
+// alone or filtered by status or by category, the page comes from the index
+// made for it, in its order, without scanning or sorting the ideas table.
+func TestEveryListIsServedByAnIndex(t *testing.T) {
+	s := modelstest.Open(t, models.Postgres)
+	ctx := context.Background()
+	if _, err := s.DB().Exec("ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range []string{"hot", "top", "new", "updated"} {
+		for _, filter := range []string{"", "status", "category"} {
+			o := models.ListOptions{Sort: sort}
+			index := "ideas_" + sort
+			switch filter {
+			case "status":
+				o.Status, index = "planned", "ideas_status_"+sort
+			case "category":
+				o.Category, index = "features", "ideas_category_"+sort
+			}
+			plan, err := s.ExplainList(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(plan, "using "+index+" on ideas") || strings.Contains(plan, "Seq Scan on ideas") || strings.Contains(plan, "Sort Key: ideas.") {
+				t.Errorf("sort %s, filter %q does not use %s:\n%s", sort, filter, index, plan)
+			}
+		}
+	}
+}

@@ -103,8 +103,35 @@ func (o *ListOptions) Normalize() error {
 // the total, and two for tags and the viewer's votes. Every sort is served by
 // an index; pinned ideas come first.
 func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*IdeaPage, error) {
-	if err := o.Normalize(); err != nil {
+	q, order, err := s.listQuery(ctx, &o)
+	if err != nil {
 		return nil, err
+	}
+	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
+	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+		return nil, fmt.Errorf("count ideas: %w", err)
+	}
+	var ideas []*Idea
+	if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
+		return nil, fmt.Errorf("list ideas: %w", err)
+	}
+	if err := s.fillIdeas(ctx, ideas, viewer); err != nil {
+		return nil, err
+	}
+	page.Ideas = ideas
+	return page, nil
+}
+
+// pageOf selects one page of the list, with its authors, categories and statuses.
+func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
+	return q.Joins("Author").Joins("Category").Joins("Status").Order(clause.OrderBy{Expression: order}).
+		Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage)
+}
+
+// listQuery builds the filtered query of a list and the order of its page.
+func (s *Store) listQuery(ctx context.Context, o *ListOptions) (*gorm.DB, clause.Expr, error) {
+	if err := o.Normalize(); err != nil {
+		return nil, clause.Expr{}, err
 	}
 	q := s.db.WithContext(ctx).Model(&Idea{}).Where("ideas.state = ? AND ideas.merged_into IS NULL", StatePublished)
 	errs := ValidationErrors{}
@@ -125,7 +152,7 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 		}
 	}
 	if err := errs.orNil(); err != nil {
-		return nil, err
+		return nil, clause.Expr{}, err
 	}
 	if o.Tag != "" {
 		q = q.Where("ideas.id IN (SELECT idea_tags.idea_id FROM idea_tags JOIN tags ON tags.id = idea_tags.tag_id WHERE tags.slug = ?)", o.Tag)
@@ -144,22 +171,7 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 			order = clause.Expr{SQL: "ideas.pinned DESC, " + rank.SQL + ", ideas.id DESC", Vars: rank.Vars}
 		}
 	}
-
-	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
-	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-		return nil, fmt.Errorf("count ideas: %w", err)
-	}
-	var ideas []*Idea
-	err := q.Joins("Author").Joins("Category").Joins("Status").Order(clause.OrderBy{Expression: order}).
-		Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage).Find(&ideas).Error
-	if err != nil {
-		return nil, fmt.Errorf("list ideas: %w", err)
-	}
-	if err := s.fillIdeas(ctx, ideas, viewer); err != nil {
-		return nil, err
-	}
-	page.Ideas = ideas
-	return page, nil
+	return q, order, nil
 }
 
 // search narrows q to ideas matching every word of query (as a prefix, so
