@@ -84,7 +84,6 @@ func TestProposeVoteCommentAndAnswerInPages(t *testing.T) {
 		r = bram.Do(req)
 		wantStatus(t, r, http.StatusOK)
 		wantText(t, r, "div.vote .vote-count", "1")
-		wantCount(t, r, "html", 1) // goquery wraps a fragment; the page layout is not in it
 		if strings.Contains(string(r.Body), "<header") {
 			t.Fatal("the htmx answer carries the whole page")
 		}

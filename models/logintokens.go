@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -135,13 +133,4 @@ func (s *Store) SignInWithLink(ctx context.Context, token, name string, admins [
 	}
 	u, created, err := s.finishSignIn(ctx, &user, "", true, email, admins, created)
 	return u, next, created, err
-}
-
-// ValidName checks a display name as a new member types it.
-func ValidName(name string) error {
-	name = strings.TrimSpace(name)
-	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxNameLength {
-		return ValidationErrors{"name": fmt.Sprintf("must be 1 to %d characters", MaxNameLength)}
-	}
-	return nil
 }

@@ -94,7 +94,6 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		TranslateError: true,
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return s.Now() },
-		PrepareStmt:    false,
 	}
 
 	var dialector gorm.Dialector
