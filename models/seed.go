@@ -627,16 +627,17 @@ const (
 
 // SeedBench adds generated data for benchmarks and load tests: n.Users
 // members (the first of them on the product team), n.Ideas ideas over every
-// category and status, n.Votes votes skewed over the ideas (a few get
-// thousands, most a few; each member once per idea), n.Comments comments
-// skewed alike, some of them replies. The counters and hot scores match the
+// category (at least six: demo categories join the defaults) and status,
+// n.Votes votes skewed over the ideas (a few get thousands, most a few; each
+// member once per idea), n.Comments comments skewed alike, some of them
+// replies. The counters and hot scores match the
 // rows. It writes with multi-row INSERTs in one transaction, after whatever the
 // database holds, and makes the same data on every run.
 func (s *Store) SeedBench(ctx context.Context, n BenchSize) (SeedCounts, error) {
 	if err := n.Validate(); err != nil {
 		return SeedCounts{}, err
 	}
-	categories, err := s.Categories(ctx)
+	categories, err := s.benchCategories(ctx, n)
 	if err != nil {
 		return SeedCounts{}, err
 	}
@@ -671,6 +672,35 @@ func (s *Store) SeedBench(ctx context.Context, n BenchSize) (SeedCounts, error) 
 		}
 	}
 	return SeedCounts(n), nil
+}
+
+// benchCategoryCount is how many categories bench ideas spread over: the
+// defaults, and the demo's bike categories in their order until there are
+// this many.
+const benchCategoryCount = 6
+
+// benchCategories returns the categories bench ideas go in, adding demo
+// categories first when there are fewer than benchCategoryCount.
+func (s *Store) benchCategories(ctx context.Context, n BenchSize) ([]Category, error) {
+	categories, err := s.Categories(ctx)
+	if err != nil || n.Ideas == 0 {
+		return categories, err
+	}
+	for _, c := range demoCategories {
+		if len(categories) >= benchCategoryCount {
+			break
+		}
+		if slices.ContainsFunc(categories, func(have Category) bool { return have.Slug == c.slug }) {
+			continue
+		}
+		if err := s.EnsureCategory(ctx, c.slug, c.name, c.description, len(categories)+1); err != nil {
+			return nil, err
+		}
+		if categories, err = s.Categories(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return categories, nil
 }
 
 // bench generates and writes one run of bench data.

@@ -232,8 +232,8 @@ func TestSeedBench(t *testing.T) {
 		}
 
 		// Spread over every category and status.
-		if n, all := seedCount(t, s, "SELECT COUNT(DISTINCT category_id) FROM ideas"), seedCount(t, s, "SELECT COUNT(*) FROM categories"); n != all {
-			t.Errorf("ideas in %d of %d categories", n, all)
+		if n, all := seedCount(t, s, "SELECT COUNT(DISTINCT category_id) FROM ideas"), seedCount(t, s, "SELECT COUNT(*) FROM categories"); n != all || all < 6 {
+			t.Errorf("ideas in %d of %d categories, want at least 6", n, all)
 		}
 		if n, all := seedCount(t, s, "SELECT COUNT(DISTINCT status_id) FROM ideas"), seedCount(t, s, "SELECT COUNT(*) FROM statuses"); n != all {
 			t.Errorf("ideas in %d of %d statuses", n, all)
