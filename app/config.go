@@ -39,6 +39,9 @@ type Config struct {
 	DBMaxConns      int           `env:"SAMEN_DB_MAX_CONNS" envDefault:"20"`
 	ShutdownTimeout time.Duration `env:"SAMEN_SHUTDOWN_TIMEOUT" envDefault:"20s"`
 
+	// PprofAddr, when set, serves Go's profiler there (for load tests); off by default.
+	PprofAddr string `env:"SAMEN_PPROF_ADDR"`
+
 	Providers map[string]ProviderKeys
 	OIDC      OIDCConfig
 }
@@ -167,6 +170,9 @@ func (c *Config) validate() error {
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		return &ConfigError{"SAMEN_DB_MAX_CONNS", "must be between 1 and 1000"}
+	}
+	if _, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && err != nil {
+		return &ConfigError{"SAMEN_PPROF_ADDR", "must be host:port, as in 127.0.0.1:6060"}
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &ConfigError{"SAMEN_SHUTDOWN_TIMEOUT", "must be a positive duration, as in 20s"}

@@ -177,6 +177,14 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return fmt.Errorf("SAMEN_ADDR: %w", err)
 	}
+	if cfg.PprofAddr != "" {
+		profiler, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer profiler.Close()
+	}
 	if err := store.StartJobs(ctx); err != nil {
 		_ = ln.Close()
 		return err
