@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -205,7 +206,7 @@ func TestXSSPayloadsComeOutInert(t *testing.T) {
 		ctx := context.Background()
 		tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
 		viewer := srv.SignedIn(tess)
-		var pages []string
+		var pages, feeds []string
 		for i, p := range xssPayloads {
 			author, err := srv.Store.CreateUser(ctx, models.NewUser{Name: truncateRunes(p, 50), Email: "x" + strconv.Itoa(i) + "@example.com"})
 			if err != nil {
@@ -221,7 +222,13 @@ func TestXSSPayloadsComeOutInert(t *testing.T) {
 			if _, err := srv.Store.SetStatus(ctx, idea.ID, tess, "under-review", p); err != nil {
 				t.Fatal(err)
 			}
+			if i%2 == 0 { // for the changelog feed
+				if _, err := srv.Store.SetStatus(ctx, idea.ID, tess, "shipped", p); err != nil {
+					t.Fatal(err)
+				}
+			}
 			pages = append(pages, "/ideas/"+itoa(idea.ID)+"/"+idea.Slug, "/?q="+url.QueryEscape(p), "/ideas/similar?title="+url.QueryEscape(p))
+			feeds = append(feeds, "/feeds/ideas/"+itoa(idea.ID)+".atom")
 		}
 		pages = append(pages, "/", "/?sort=new&per_page=100", "/?page=2")
 		viewer.Get("/")
@@ -230,6 +237,9 @@ func TestXSSPayloadsComeOutInert(t *testing.T) {
 		for _, path := range pages {
 			assertInert(t, path, viewer.Get(path))
 			assertInert(t, path+" (visitor)", srv.Client().Get(path))
+		}
+		for _, path := range append(feeds, "/feeds/ideas.atom", "/feeds/changelog.atom") {
+			assertFeedInert(t, path, srv.Client().Get(path))
 		}
 		// The API hands out the same sanitised HTML.
 		r = srv.Client().Get("/api/v1/ideas?per_page=100")
@@ -299,6 +309,42 @@ func assertInert(t *testing.T, what string, r *apptest.Response) {
 	})
 	if n := r.Doc.Find(`meta[http-equiv]`).Length(); n > 0 {
 		t.Errorf("%s: a meta refresh came through", what)
+	}
+}
+
+// assertFeedInert checks a feed as assertInert checks a page: the XML decodes,
+// titles are plain text, and no entry's HTML holds a script, an event
+// handler or a javascript: URL.
+func assertFeedInert(t *testing.T, what string, r *apptest.Response) {
+	t.Helper()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("%s: status %d", what, r.StatusCode)
+	}
+	var f atomXML
+	if err := xml.Unmarshal(r.Body, &f); err != nil || len(f.Entries) == 0 {
+		t.Fatalf("%s: %d entries, %v", what, len(f.Entries), err)
+	}
+	titles := []atomText{f.Title}
+	for _, e := range f.Entries {
+		titles = append(titles, e.Title)
+	}
+	for _, title := range titles {
+		if title.Type != "" && title.Type != "text" {
+			t.Errorf("%s: title %q is %s, not plain text", what, title.Text, title.Type)
+		}
+	}
+	for _, e := range f.Entries {
+		lower := strings.ToLower(e.Content.Text)
+		for _, bad := range []string{"<script", "javascript:"} {
+			if strings.Contains(lower, bad) {
+				t.Errorf("%s: entry %s keeps %q: %s", what, e.ID, bad, e.Content.Text)
+			}
+		}
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader("<main>" + e.Content.Text + "</main>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertInert(t, what+" entry "+e.ID, &apptest.Response{Response: &http.Response{StatusCode: http.StatusOK}, Doc: doc})
 	}
 }
 

@@ -21,6 +21,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		lang    = &handlers.Lang{Deps: d}
 		auth    = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me      = &handlers.Me{Deps: d, Providers: s.providers}
+		feeds   = &handlers.Feeds{Deps: d}
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -49,6 +50,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Get("/ideas/:id/:slug?", ideas.Show)
 	app.Get("/members/:id", members.Show)
 	app.Get("/search", ideas.Search)
+	app.Get("/feeds/ideas.atom", feeds.Ideas)
+	app.Get("/feeds/ideas/:id.atom", feeds.Idea)
+	app.Get("/feeds/changelog.atom", feeds.Changelog)
 	app.Post("/lang", lang.Set)
 	app.Post("/logout", me.Logout)
 
