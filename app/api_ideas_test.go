@@ -66,7 +66,7 @@ type commentJSON struct {
 	EditedAt  *string `json:"edited_at"`
 }
 
-var commentKeys = []string{"author", "body", "body_html", "created_at", "deleted", "edited_at", "id", "idea_id", "parent_id", "updated_at"}
+var commentKeys = []string{"author", "body", "body_html", "created_at", "deleted", "edited_at", "id", "idea_id", "parent_id", "state", "updated_at"}
 
 type listJSON struct {
 	Ideas   []json.RawMessage `json:"ideas"`

@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"log/slog"
+	"math"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,15 +35,23 @@ var conflictMessages = map[string]string{
 	models.ReasonMerged: "The idea was merged into another one; vote and comment there.",
 	models.ReasonClosed: "The idea is closed (shipped or declined): it takes no new votes.",
 	models.ReasonVoted:  "Others have voted or commented on the idea, so it can no longer be deleted.",
+
+	models.ReasonSelfMerge: "An idea cannot be merged into itself.",
+	models.ReasonNotMerged: "The idea is not merged into another one.",
+	models.ReasonHidden:    "A moderator hid this; it can no longer be changed.",
+	models.ReasonReported:  "You have reported this already; a moderator will look at it.",
 }
 
 // statusOf maps an error to its HTTP status.
 func statusOf(err error) int {
 	var fe *fiber.Error
 	var verrs models.ValidationErrors
+	var limit *models.LimitError
 	switch {
 	case errors.As(err, &fe):
 		return fe.Code
+	case errors.As(err, &limit):
+		return fiber.StatusTooManyRequests
 	case errors.As(err, &verrs):
 		return fiber.StatusUnprocessableEntity
 	case errors.Is(err, models.ErrNotFound):
@@ -70,8 +80,15 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	var limit *models.LimitError
+	if errors.As(err, &limit) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(limit.RetryAfter.Seconds()))))
+	}
 	if handlers.WantsJSON(c) {
 		body := handlers.APIErrorBody{Code: apiCodes[status], Message: apiMessages[status]}
+		if limit != nil {
+			body.Message = handlers.LimitMessage(limit)
+		}
 		var conflict *models.ConflictError
 		if errors.As(err, &conflict) {
 			body.Message = conflictMessages[conflict.Reason]
@@ -82,7 +99,7 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		}
 		return c.Status(status).JSON(handlers.APIError{Error: body})
 	}
-	if rerr := s.deps.ErrorPage(c, status); rerr != nil {
+	if rerr := s.deps.ErrorPage(c, status, err); rerr != nil {
 		s.log.Error("render error page", slog.Any("error", rerr))
 		return c.Status(status).SendString(apiMessages[status])
 	}

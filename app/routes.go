@@ -8,90 +8,152 @@ import (
 	"samen/static"
 )
 
-// routes is the one table of every URL, its middleware and its handler.
+// routes is the one table of every URL, the action it needs and its handler.
+// Each route names its action (models.ActRead for what anyone may read): the
+// require middleware enforces it, and the permission test reads it back from
+// the router, so a route without its row in the table cannot go unnoticed.
 func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	d := s.deps
 	var (
-		files   = &handlers.Static{Assets: assets}
-		health  = &handlers.Health{Deps: d}
-		ideas   = &handlers.Ideas{Deps: d}
-		members = &handlers.Members{Deps: d}
-		cats    = &handlers.Categories{Deps: d}
-		ideaAPI = &handlers.IdeasAPI{Deps: d}
-		lang    = &handlers.Lang{Deps: d}
-		auth    = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
-		me      = &handlers.Me{Deps: d, Providers: s.providers}
-		feeds   = &handlers.Feeds{Deps: d}
+		files    = &handlers.Static{Assets: assets}
+		health   = &handlers.Health{Deps: d}
+		ideas    = &handlers.Ideas{Deps: d}
+		members  = &handlers.Members{Deps: d}
+		cats     = &handlers.Categories{Deps: d}
+		feeds    = &handlers.Feeds{Deps: d}
+		mod      = &handlers.Moderation{Deps: d}
+		settings = &handlers.Settings{Deps: d}
+		ideaAPI  = &handlers.IdeasAPI{Deps: d}
+		modAPI   = &handlers.ModerationAPI{Deps: d}
+		lang     = &handlers.Lang{Deps: d}
+		auth     = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
+		me       = &handlers.Me{Deps: d, Providers: s.providers}
+	)
+	r := &table{app: app, s: s}
+	const (
+		read, account, propose, comment = models.ActRead, models.ActAccount, models.ActPropose, models.ActComment
+		vote, report, moderate, manage  = models.ActVote, models.ActReport, models.ActModerate, models.ActManageMembers
+		audit, status, admin, settle    = models.ActReadAudit, models.ActSetStatus, models.ActManageCategories, models.ActManageSettings
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
-	app.Get("/static/*", files.Serve)
-	app.Get("/healthz", health.Live)
-	app.Get("/readyz", health.Ready)
-	app.Get("/metrics", s.metrics.handler())
+	r.get("/static/*", read, files.Serve)
+	r.get("/healthz", read, health.Live)
+	r.get("/readyz", read, health.Ready)
+	r.get("/metrics", read, s.metrics.handler())
 
 	app.Use(s.viewer, s.checkCSRF)
 	app.Use(s.rateLimits()...)
 
-	propose, team := s.require(models.ActPropose), s.require(models.ActSetStatus)
-	app.Get("/", ideas.List)
-	app.Get("/ideas/new", propose, ideas.New)
-	app.Get("/ideas/similar", ideas.Similar)
-	app.Post("/ideas", propose, ideas.Create)
-	app.Post("/ideas/:id/vote", propose, ideas.Vote)
-	app.Post("/ideas/:id/unvote", propose, ideas.Unvote)
-	app.Post("/ideas/:id/comments", propose, ideas.Comment)
-	app.Post("/ideas/:id/status", team, ideas.SetStatus)
-	app.Get("/ideas/:id/edit", propose, ideas.Edit)
-	app.Post("/ideas/:id/edit", propose, ideas.Update)
-	app.Post("/ideas/:id/delete", propose, ideas.Delete)
-	app.Post("/ideas/:id/comments/:comment/edit", propose, ideas.EditComment)
-	app.Post("/ideas/:id/comments/:comment/delete", propose, ideas.DeleteComment)
-	app.Get("/ideas/:id/:slug?", ideas.Show)
-	app.Get("/members/:id", members.Show)
-	app.Get("/search", ideas.Search)
-	app.Get("/feeds/ideas.atom", feeds.Ideas)
-	app.Get("/feeds/ideas/:id.atom", feeds.Idea)
-	app.Get("/feeds/changelog.atom", feeds.Changelog)
-	app.Post("/lang", lang.Set)
-	app.Post("/logout", me.Logout)
+	r.get("/", read, ideas.List)
+	r.get("/ideas/new", propose, ideas.New)
+	r.get("/ideas/similar", read, ideas.Similar)
+	r.post("/ideas", propose, ideas.Create)
+	r.post("/ideas/:id/vote", vote, ideas.Vote)
+	r.post("/ideas/:id/unvote", vote, ideas.Unvote)
+	r.post("/ideas/:id/comments", comment, ideas.Comment)
+	r.post("/ideas/:id/status", status, ideas.SetStatus)
+	r.get("/ideas/:id/edit", propose, ideas.Edit)
+	r.post("/ideas/:id/edit", propose, ideas.Update)
+	r.post("/ideas/:id/delete", propose, ideas.Delete)
+	r.post("/ideas/:id/comments/:comment/edit", comment, ideas.EditComment)
+	r.post("/ideas/:id/comments/:comment/delete", comment, ideas.DeleteComment)
+	r.post("/ideas/:id/moderation", moderate, mod.Idea)
+	r.post("/ideas/:id/merge", moderate, mod.Merge)
+	r.post("/ideas/:id/unmerge", moderate, mod.Unmerge)
+	r.post("/comments/:id/moderation", moderate, mod.Comment)
+	r.get("/ideas/:id/:slug?", read, ideas.Show)
+	r.post("/reports", report, mod.Report)
+	r.get("/members/:id", read, members.Show)
+	r.get("/search", read, ideas.Search)
+	r.get("/moderation", read, mod.PublicLog)
+	r.get("/feeds/ideas.atom", read, feeds.Ideas)
+	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)
+	r.get("/feeds/changelog.atom", read, feeds.Changelog)
+	r.post("/lang", read, lang.Set)
+	r.post("/logout", read, me.Logout)
 
-	app.Get("/login", auth.Login)
-	app.Post("/auth/email", append(s.signInLinkLimits(), auth.SendLink)...)
-	app.Get("/auth/email/:token", auth.ShowLink)
-	app.Post("/auth/email/:token", auth.UseLink)
-	app.Get("/auth/:provider", auth.Begin)
-	app.Get("/auth/:provider/callback", auth.Callback)
-	app.Post("/auth/:provider/callback", auth.Callback) // Apple's form_post; state protects it, not CSRF
+	r.get("/login", read, auth.Login)
+	r.post("/auth/email", read, append(s.signInLinkLimits(), auth.SendLink)...)
+	r.get("/auth/email/:token", read, auth.ShowLink)
+	r.post("/auth/email/:token", read, auth.UseLink)
+	r.get("/auth/:provider", read, auth.Begin)
+	r.get("/auth/:provider/callback", read, auth.Callback)
+	r.post("/auth/:provider/callback", read, auth.Callback) // Apple's form_post; state protects it, not CSRF
 
-	member := s.require(models.ActAccount)
-	app.Get("/me", member, me.Show)
-	app.Post("/me/profile", member, me.UpdateProfile)
-	app.Post("/me/identities/:id/unlink", member, me.Unlink)
-	app.Post("/me/sessions/revoke-all", member, me.SignOutEverywhere)
-	app.Post("/me/sessions/:id/revoke", member, me.RevokeSession)
-	app.Post("/me/tokens", member, me.CreateToken)
-	app.Post("/me/tokens/:id/revoke", member, me.RevokeToken)
+	r.get("/me", account, me.Show)
+	r.post("/me/profile", account, me.UpdateProfile)
+	r.post("/me/identities/:id/unlink", account, me.Unlink)
+	r.post("/me/sessions/revoke-all", account, me.SignOutEverywhere)
+	r.post("/me/sessions/:id/revoke", account, me.RevokeSession)
+	r.post("/me/tokens", account, me.CreateToken)
+	r.post("/me/tokens/:id/revoke", account, me.RevokeToken)
 
-	admin := s.require(models.ActManageCategories)
-	app.Get("/admin/categories", admin, cats.List)
-	app.Post("/admin/categories", admin, cats.Save)
-	app.Post("/admin/categories/:id", admin, cats.Save)
-	app.Post("/admin/categories/:id/delete", admin, cats.Delete)
+	r.get("/mod", moderate, mod.Queue)
+	r.post("/mod/queue/:target/:id", moderate, mod.Decide)
+	r.get("/mod/members", manage, mod.Members)
+	r.get("/mod/members/:id", manage, mod.Member)
+	r.post("/mod/members/:id/sanction", manage, mod.Sanction)
+	r.get("/mod/audit", audit, mod.Audit)
 
-	api := app.Group("/api/v1")
-	api.Get("/me", member, me.ShowAPI)
-	api.Get("/ideas", ideaAPI.List)
-	api.Post("/ideas", propose, ideaAPI.Create)
-	api.Get("/ideas/:id", ideaAPI.Show)
-	api.Patch("/ideas/:id", propose, ideaAPI.Update)
-	api.Delete("/ideas/:id", propose, ideaAPI.Delete)
-	api.Post("/ideas/:id/vote", propose, ideaAPI.Vote)
-	api.Delete("/ideas/:id/vote", propose, ideaAPI.Unvote)
-	api.Get("/ideas/:id/comments", ideaAPI.Comments)
-	api.Post("/ideas/:id/comments", propose, ideaAPI.Comment)
-	api.Put("/ideas/:id/status", team, ideaAPI.SetStatus)
-	api.Get("/categories", ideaAPI.Categories)
+	r.get("/admin/categories", admin, cats.List)
+	r.post("/admin/categories", admin, cats.Save)
+	r.post("/admin/categories/:id", admin, cats.Save)
+	r.post("/admin/categories/:id/delete", admin, cats.Delete)
+	r.get("/admin/settings", settle, settings.Show)
+	r.post("/admin/settings", settle, settings.Save)
+
+	const api = "/api/v1"
+	r.get(api+"/me", account, me.ShowAPI)
+	r.get(api+"/ideas", read, ideaAPI.List)
+	r.post(api+"/ideas", propose, ideaAPI.Create)
+	r.get(api+"/ideas/:id", read, ideaAPI.Show)
+	r.patch(api+"/ideas/:id", propose, ideaAPI.Update)
+	r.delete(api+"/ideas/:id", propose, ideaAPI.Delete)
+	r.post(api+"/ideas/:id/vote", vote, ideaAPI.Vote)
+	r.delete(api+"/ideas/:id/vote", vote, ideaAPI.Unvote)
+	r.get(api+"/ideas/:id/comments", read, ideaAPI.Comments)
+	r.post(api+"/ideas/:id/comments", comment, ideaAPI.Comment)
+	r.put(api+"/ideas/:id/status", status, ideaAPI.SetStatus)
+	r.post(api+"/ideas/:id/merge", moderate, modAPI.Merge)
+	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
+	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
+	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
+	r.get(api+"/categories", read, ideaAPI.Categories)
+	r.post(api+"/reports", report, modAPI.Report)
+	r.get(api+"/reports", account, modAPI.Reports)
+	r.get(api+"/mod/queue", moderate, modAPI.Queue)
+	r.post(api+"/mod/queue/:target/:id", moderate, modAPI.Decide)
+	r.get(api+"/mod/members", manage, modAPI.Members)
+	r.get(api+"/mod/members/:id", manage, modAPI.Member)
+	r.post(api+"/mod/members/:id/sanction", manage, modAPI.Sanction)
+	r.get(api+"/mod/audit", audit, modAPI.Audit)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// table registers routes with the action each needs.
+type table struct {
+	app *fiber.App
+	s   *server
+}
+
+// AccessPrefix starts the name of every route: the rest is the action it needs.
+const AccessPrefix = "access:"
+
+func (t *table) add(register func(string, ...fiber.Handler) fiber.Router, path string, action models.Action, h []fiber.Handler) {
+	if action != models.ActRead {
+		h = append([]fiber.Handler{t.s.require(action)}, h...)
+	}
+	register(path, h...).Name(AccessPrefix + string(action))
+}
+
+func (t *table) get(path string, a models.Action, h ...fiber.Handler)  { t.add(t.app.Get, path, a, h) }
+func (t *table) post(path string, a models.Action, h ...fiber.Handler) { t.add(t.app.Post, path, a, h) }
+func (t *table) put(path string, a models.Action, h ...fiber.Handler)  { t.add(t.app.Put, path, a, h) }
+func (t *table) patch(path string, a models.Action, h ...fiber.Handler) {
+	t.add(t.app.Patch, path, a, h)
+}
+func (t *table) delete(path string, a models.Action, h ...fiber.Handler) {
+	t.add(t.app.Delete, path, a, h)
 }

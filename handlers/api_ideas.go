@@ -74,6 +74,7 @@ type APIComment struct {
 	BodyHTML  string     `json:"body_html"`
 	Author    APIAuthor  `json:"author"`
 	Deleted   bool       `json:"deleted"`
+	State     string     `json:"state"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	EditedAt  *time.Time `json:"edited_at"`
@@ -234,11 +235,13 @@ func (h *IdeasAPI) changeVote(c *fiber.Ctx, vote bool) error {
 	if err != nil {
 		return err
 	}
-	change := h.Store.Unvote
+	user := h.ViewerOf(c).User
+	var votes int
 	if vote {
-		change = h.Store.Vote
+		_, votes, err = h.Store.VoteAs(c.UserContext(), id, user)
+	} else {
+		_, votes, err = h.Store.Unvote(c.UserContext(), id, user.ID)
 	}
-	_, votes, err := change(c.UserContext(), id, h.ViewerOf(c).User.ID)
 	if err != nil {
 		return err
 	}
@@ -343,7 +346,7 @@ func (d *Deps) apiIdea(i *models.Idea) APIIdea {
 func apiComment(cm *models.Comment) APIComment {
 	out := APIComment{
 		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: string(cm.BodyHTML),
-		Author: apiAuthor(&cm.User), Deleted: cm.Deleted(), CreatedAt: cm.CreatedAt.UTC(), UpdatedAt: cm.UpdatedAt.UTC(),
+		Author: apiAuthor(&cm.User), Deleted: cm.Deleted(), State: cm.State, CreatedAt: cm.CreatedAt.UTC(), UpdatedAt: cm.UpdatedAt.UTC(),
 	}
 	if cm.EditedAt != nil {
 		edited := cm.EditedAt.UTC()

@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"samen/models"
 	"samen/views"
 )
 
@@ -26,16 +31,23 @@ type errorPage struct {
 	Status  int
 	Heading string
 	Message string
+	// Fields says what is wrong with each field of a form that has no page of its own to show it.
+	Fields models.ValidationErrors
 }
 
 // ErrorPage renders the friendly page for an HTTP status: what happened and
 // where to go next, never internals.
-func (d *Deps) ErrorPage(c *fiber.Ctx, status int) error {
+func (d *Deps) ErrorPage(c *fiber.Ctx, status int, err error) error {
 	key := errorKey(status)
 	data := errorPage{Layout: d.layout(c, "", "")}
 	data.Status = status
 	data.Heading = views.T(data.L, "error."+key+".title")
 	data.Message = views.T(data.L, "error."+key+".message")
+	var limit *models.LimitError
+	if errors.As(err, &limit) {
+		data.Message = limitText(data.L, limit)
+	}
+	errors.As(err, &data.Fields)
 	data.Title = data.Heading
 	return c.Status(status).Render("errors/error", data)
 }
@@ -51,3 +63,15 @@ func errorKey(status int) string {
 	}
 	return "400"
 }
+
+// LimitMessage explains a spam brake in the API, in English.
+func LimitMessage(l *models.LimitError) string {
+	return fmt.Sprintf("You can post at most %d %s an hour. Try again in %d minutes.", l.Limit, l.What, retryMinutes(l))
+}
+
+// limitText explains a spam brake on a page, in the reader's language.
+func limitText(loc *i18n.Localizer, l *models.LimitError) string {
+	return views.T(loc, "limit."+l.What, "Limit", l.Limit, "Minutes", retryMinutes(l))
+}
+
+func retryMinutes(l *models.LimitError) int { return max(1, int(math.Ceil(l.RetryAfter.Minutes()))) }

@@ -169,6 +169,48 @@ type showPage struct {
 	Errors      models.ValidationErrors
 	CanStatus   bool
 	CanVote     bool
+	CanModerate bool
+	CanReport   bool
+	// MergedFrom are the ideas merged into this one.
+	MergedFrom []models.Idea
+	Reasons    []string
+}
+
+// reportForm is what the report partial needs.
+type reportForm struct {
+	Layout
+	Target  string
+	ID      int64
+	Next    string
+	Reasons []string
+}
+
+// hideForm is what the hide partial needs.
+type hideForm struct {
+	Layout
+	Action string
+	Key    string
+	Hidden bool
+}
+
+// ReportIdea is the form to report the idea.
+func (p showPage) ReportIdea() reportForm {
+	return reportForm{p.Layout, models.TargetIdea, p.Idea.ID, ideaPath(p.Idea), p.Reasons}
+}
+
+// ReportComment is the form to report one of its comments.
+func (p showPage) ReportComment(id int64) reportForm {
+	return reportForm{p.Layout, models.TargetComment, id, fmt.Sprintf("%s#comment-%d", ideaPath(p.Idea), id), p.Reasons}
+}
+
+// HideIdea is the moderators' form to hide or show the idea.
+func (p showPage) HideIdea() hideForm {
+	return hideForm{p.Layout, fmt.Sprintf("/ideas/%d/moderation", p.Idea.ID), "idea", p.Idea.State == models.StateHidden}
+}
+
+// HideComment is the moderators' form to hide or show a comment.
+func (p showPage) HideComment(c models.Comment) hideForm {
+	return hideForm{p.Layout, fmt.Sprintf("/comments/%d/moderation", c.ID), fmt.Sprint(c.ID), c.State == models.StateHidden}
 }
 
 // Answer is the team's latest public answer on the idea, if any.
@@ -197,7 +239,12 @@ func (h *Ideas) Show(c *fiber.Ctx) error {
 		return err
 	}
 	if idea.MergedInto != nil {
-		return c.Redirect(fmt.Sprintf("/ideas/%d", *idea.MergedInto), fiber.StatusMovedPermanently)
+		// Temporary: an unmerge brings the idea back at this address.
+		target, err := h.Store.Idea(c.UserContext(), *idea.MergedInto, h.ViewerOf(c).User)
+		if err != nil {
+			return err
+		}
+		return h.redirectWithFlash(c, ideaPath(target), "merged_here")
 	}
 	if c.Params("slug") != idea.Slug {
 		return c.Redirect(ideaPath(idea), fiber.StatusMovedPermanently)
@@ -209,9 +256,15 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	ctx := c.UserContext()
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs}
 	data.Title = idea.Title
-	data.CanStatus = models.Can(data.User, models.ActSetStatus)
+	data.CanStatus = h.Store.Can(data.User, models.ActSetStatus)
 	data.CanVote = idea.Status.TakesVotes() && !idea.Locked
+	data.CanModerate = h.Store.Can(data.User, models.ActModerate)
+	data.CanReport = h.Store.Can(data.User, models.ActReport)
+	data.Reasons = models.ReportReasons
 	var err error
+	if data.MergedFrom, err = h.Store.MergedFrom(ctx, idea.ID); err != nil {
+		return err
+	}
 	if data.Comments, err = h.Store.Comments(ctx, idea.ID, data.User); err != nil {
 		return err
 	}
@@ -241,7 +294,7 @@ func (h *Ideas) changeVote(c *fiber.Ctx, vote bool) error {
 	}
 	v := h.ViewerOf(c)
 	if vote {
-		_, idea.Votes, err = h.Store.Vote(c.UserContext(), idea.ID, v.User.ID)
+		_, idea.Votes, err = h.Store.VoteAs(c.UserContext(), idea.ID, v.User)
 	} else {
 		_, idea.Votes, err = h.Store.Unvote(c.UserContext(), idea.ID, v.User.ID)
 	}
@@ -316,7 +369,7 @@ func (h *Ideas) Edit(c *fiber.Ctx) error {
 		return err
 	}
 	v := h.ViewerOf(c)
-	if !idea.EditableBy(v.User) && !models.Can(v.User, models.ActTagIdeas) {
+	if !idea.EditableBy(v.User) && !h.Store.Can(v.User, models.ActTagIdeas) {
 		return fiber.ErrForbidden
 	}
 	data := editPage{Idea: idea, Title: idea.Title, Body: idea.Body}
@@ -334,7 +387,7 @@ func (h *Ideas) Edit(c *fiber.Ctx) error {
 
 func (h *Ideas) renderEdit(c *fiber.Ctx, data editPage, status int) error {
 	data.Layout = h.layout(c, "ideas.edit.title", "")
-	data.CanTag = models.Can(data.User, models.ActTagIdeas)
+	data.CanTag = h.Store.Can(data.User, models.ActTagIdeas)
 	var err error
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
@@ -354,7 +407,7 @@ func (h *Ideas) Update(c *fiber.Ctx) error {
 	if idea.EditableBy(v.User) {
 		up.Title, up.Body, up.Category = &data.Title, &data.Body, &data.Category
 	}
-	if models.Can(v.User, models.ActTagIdeas) {
+	if h.Store.Can(v.User, models.ActTagIdeas) {
 		tags := splitTags(data.Tags)
 		up.Tags = &tags
 	}

@@ -23,6 +23,8 @@ type mePage struct {
 	Connect    []*Provider // configured providers not linked yet
 	Sessions   []models.Session
 	Tokens     []models.APIToken
+	Reports    []models.Report // the member's reports and what became of them
+	Suspended  bool
 	NewToken   string // shown once, right after it was made
 	Name       string // the profile form, as typed
 	AvatarURL  string
@@ -62,6 +64,10 @@ func (h *Me) renderPage(c *fiber.Ctx, data *mePage) error {
 	if data.Tokens, err = h.Store.APITokens(ctx, user.ID); err != nil {
 		return err
 	}
+	if data.Reports, err = h.Store.ReportsBy(ctx, user.ID, 50); err != nil {
+		return err
+	}
+	data.Suspended = user.Suspended(h.Store.Now())
 	return c.Render("me/index", data)
 }
 

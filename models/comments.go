@@ -28,6 +28,8 @@ type Comment struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	EditedAt  *time.Time
+	// ModerationNote says why a moderator hid the comment.
+	ModerationNote string
 
 	User User `gorm:"foreignKey:UserID"`
 }
@@ -71,7 +73,19 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		return nil, &ConflictError{ReasonLocked}
 	}
 	now := s.Now()
-	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: s.md.render(body), State: StatePublished, CreatedAt: now, UpdatedAt: now}
+	bodyHTML, err := s.renderComment(ctx, ideaID, author, body)
+	if err != nil {
+		return nil, err
+	}
+	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: bodyHTML, State: StatePublished, CreatedAt: now, UpdatedAt: now}
+	if err := s.checkPost(ctx, author, brakeComments, c.Body, string(c.BodyHTML)); err != nil {
+		return nil, err
+	}
+	if pending, err := s.premoderated(ctx, author); err != nil {
+		return nil, err
+	} else if pending {
+		c.State = StatePending
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if n.ParentID != nil {
 			var parent Comment
@@ -87,6 +101,9 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		if err := tx.Omit("User").Create(c).Error; err != nil {
 			return err
 		}
+		if c.State == StatePending {
+			return nil // it counts on the idea once approved
+		}
 		return tx.Model(&Idea{}).Where("id = ?", ideaID).
 			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
 	})
@@ -97,25 +114,54 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 	return c, nil
 }
 
-// Comments lists an idea's discussion, oldest first. Deleted comments stay as
-// tombstones without their text, so replies keep their place.
+// VisibleTo reports whether the viewer may read the comment's text: hidden
+// comments are for moderators, pending ones for their author and moderators,
+// internal ones for the team.
+func (c *Comment) VisibleTo(viewer *User) bool {
+	switch {
+	case c.Internal && (viewer == nil || !viewer.Role.AtLeast(RoleTeam)):
+		return false
+	case c.State == StatePublished:
+		return true
+	case c.State == StatePending:
+		return viewer != nil && (viewer.ID == c.UserID || viewer.Staff())
+	case c.State == StateHidden:
+		return viewer != nil && viewer.Staff()
+	}
+	return false
+}
+
+// Tombstone reports whether the comment shows only as a placeholder: deleted,
+// or hidden by a moderator, so replies keep their place.
+func (c *Comment) Tombstone() bool { return c.State == StateDeleted || c.State == StateHidden }
+
+// Comments lists an idea's discussion, oldest first, with the comments of
+// ideas merged into it. Deleted and hidden comments stay as tombstones without
+// their text (moderators read hidden ones); pending ones show only to their
+// author and moderators; internal ones only to the team.
 func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Comment, error) {
 	if _, err := s.Idea(ctx, ideaID, viewer); err != nil {
 		return nil, err
 	}
 	var list []Comment
 	err := s.db.WithContext(ctx).Joins("User").
-		Where("comments.idea_id = ? AND comments.state IN ?", ideaID, []string{StatePublished, StateDeleted}).
+		Where("(comments.idea_id = ? OR comments.idea_id IN (SELECT id FROM ideas WHERE merged_into = ?))", ideaID, ideaID).
 		Order("comments.created_at, comments.id").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list comments of idea %d: %w", ideaID, err)
 	}
-	for i := range list {
-		if list[i].Deleted() {
-			list[i].Body, list[i].BodyHTML = "", ""
+	shown := list[:0]
+	for _, c := range list {
+		switch {
+		case c.VisibleTo(viewer):
+		case c.Tombstone() && !c.Internal:
+			c.Body, c.BodyHTML = "", ""
+		default:
+			continue
 		}
+		shown = append(shown, c)
 	}
-	return list, nil
+	return shown, nil
 }
 
 // EditComment changes the text of one's own comment and marks it edited.
@@ -128,13 +174,17 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 	if err != nil {
 		return nil, err
 	}
+	bodyHTML, err := s.renderComment(ctx, c.IdeaID, &c.User, body)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	err = s.db.WithContext(ctx).Model(&Comment{}).Where("id = ?", c.ID).
-		Updates(map[string]any{"body": body, "body_html": s.md.render(body), "updated_at": now, "edited_at": now}).Error
+		Updates(map[string]any{"body": body, "body_html": bodyHTML, "updated_at": now, "edited_at": now}).Error
 	if err != nil {
 		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
 	}
-	c.Body, c.BodyHTML, c.EditedAt = body, s.md.render(body), &now
+	c.Body, c.BodyHTML, c.EditedAt = body, bodyHTML, &now
 	return c, nil
 }
 
@@ -144,24 +194,40 @@ func (s *Store) DeleteComment(ctx context.Context, commentID int64, user *User) 
 	if err != nil {
 		return err
 	}
-	err = s.db.WithContext(ctx).Model(&Comment{}).Where("id = ?", c.ID).
-		Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Comment{}).Where("id = ?", c.ID).Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+		if err != nil || c.UserID == user.ID {
+			return err
+		}
+		return record(tx, s.Now(), Audit{Actor: user, Action: AuditCommentDelete, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID})
+	})
 	if err != nil {
 		return fmt.Errorf("delete comment %d: %w", commentID, err)
 	}
 	return nil
 }
 
-// ownComment loads a live comment the user wrote (moderators: any comment).
+// ownComment loads a comment the user wrote and may still change (moderators:
+// any comment that is not deleted).
 func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*Comment, error) {
-	var c Comment
-	if err := first(s.db.WithContext(ctx).Joins("User").Where("comments.id = ? AND comments.state = ?", commentID, StatePublished), &c); err != nil {
-		return nil, fmt.Errorf("load comment %d: %w", commentID, err)
+	c, err := s.comment(ctx, commentID)
+	if err != nil {
+		return nil, err
 	}
-	if user == nil || (c.UserID != user.ID && !user.Role.AtLeast(RoleModerator)) {
+	switch {
+	case user == nil:
 		return nil, ErrForbidden
+	case user.Staff():
+		return c, nil
+	case c.UserID != user.ID:
+		if c.VisibleTo(user) {
+			return nil, ErrForbidden
+		}
+		return nil, fmt.Errorf("load comment %d: %w", commentID, ErrNotFound)
+	case c.State == StateHidden:
+		return nil, &ConflictError{ReasonHidden}
 	}
-	return &c, nil
+	return c, nil
 }
 
 // CommentsBy lists a member's latest published comments on published ideas,

@@ -54,6 +54,8 @@ type Idea struct {
 	UpdatedAt      time.Time
 	LastActivityAt time.Time
 	EditedAt       *time.Time
+	// ModerationNote says why a moderator hid the idea.
+	ModerationNote string
 
 	Author   User      `gorm:"foreignKey:AuthorID"`
 	Category *Category `gorm:"foreignKey:CategoryID"`
@@ -75,6 +77,14 @@ const (
 	ReasonMerged = "merged"
 	ReasonClosed = "closed"
 	ReasonVoted  = "others-took-part"
+	// ReasonSelfMerge: an idea cannot be merged into itself.
+	ReasonSelfMerge = "self-merge"
+	// ReasonNotMerged: only a merged idea can be unmerged.
+	ReasonNotMerged = "not-merged"
+	// ReasonHidden: a moderator hid the comment; its author may no longer change it.
+	ReasonHidden = "hidden"
+	// ReasonReported: a member reports the same thing once.
+	ReasonReported = "already-reported"
 )
 
 // hotTenfold is how much newer an idea must be to rank as high as one with
@@ -163,7 +173,9 @@ func (s *Store) categoryID(ctx context.Context, slug string, errs ValidationErro
 	return &c.ID
 }
 
-// CreateIdea publishes a member's idea, with the author's own vote on it.
+// CreateIdea publishes a member's idea, with the author's own vote on it,
+// under the spam brakes. While the community pre-moderates new members, their
+// first ideas wait for a moderator's approval.
 func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea, error) {
 	errs := ValidationErrors{}
 	title, body := validateIdeaText(n.Title, n.Body, errs)
@@ -181,6 +193,14 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		AuthorID: author.ID, CategoryID: category, StatusID: status.ID, Votes: 1,
 		Hot: HotScore(1, now), State: StatePublished,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+	}
+	if err := s.checkPost(ctx, author, brakeIdeas, body, string(idea.BodyHTML)); err != nil {
+		return nil, err
+	}
+	if pending, err := s.premoderated(ctx, author); err != nil {
+		return nil, err
+	} else if pending {
+		idea.State = StatePending
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("Author", "Category", "Status").Create(idea).Error; err != nil {
@@ -328,7 +348,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 		return nil, &ConflictError{ReasonMerged}
 	}
 	textChange := up.Title != nil || up.Body != nil || up.Category != nil
-	if (textChange && !idea.EditableBy(editor)) || (up.Tags != nil && !Can(editor, ActTagIdeas)) {
+	if (textChange && !idea.EditableBy(editor)) || (up.Tags != nil && !s.Can(editor, ActTagIdeas)) {
 		return nil, ErrForbidden
 	}
 	errs := ValidationErrors{}
@@ -366,16 +386,43 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 			if err != nil {
 				return err
 			}
+			if editor.ID != idea.AuthorID {
+				err := record(tx, now, Audit{Actor: editor, Action: AuditIdeaEdit, TargetType: TargetIdea, TargetID: idea.ID, Subject: &idea.AuthorID})
+				if err != nil {
+					return err
+				}
+			}
 		}
-		if up.Tags != nil {
-			return setTags(tx, idea.ID, tagNames, now)
+		if up.Tags == nil || sameTags(idea.Tags, tagNames) {
+			return nil
 		}
-		return nil
+		if err := setTags(tx, idea.ID, tagNames, now); err != nil {
+			return err
+		}
+		return record(tx, now, Audit{Actor: editor, Action: AuditIdeaTags, TargetType: TargetIdea, TargetID: idea.ID,
+			Subject: &idea.AuthorID, Reason: strings.Join(tagNames, ", ")})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update idea %d: %w", id, err)
 	}
 	return s.Idea(ctx, id, editor)
+}
+
+// sameTags reports whether names are the tags an idea has, in any order.
+func sameTags(tags []Tag, names []string) bool {
+	if len(tags) != len(names) {
+		return false
+	}
+	have := map[string]bool{}
+	for _, t := range tags {
+		have[t.Slug] = true
+	}
+	for _, n := range names {
+		if !have[Slugify(n)] {
+			return false
+		}
+	}
+	return true
 }
 
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
@@ -450,6 +497,9 @@ func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
 			}
 		}
 		err := tx.Model(&Idea{}).Where("id = ?", id).Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+		if err == nil && user.ID != idea.AuthorID {
+			err = record(tx, s.Now(), Audit{Actor: user, Action: AuditIdeaDelete, TargetType: TargetIdea, TargetID: id, Subject: &idea.AuthorID})
+		}
 		if err != nil {
 			return fmt.Errorf("delete idea %d: %w", id, err)
 		}

@@ -1,34 +1,101 @@
 package models
 
+import "time"
+
 // Action is something a user may or may not do.
 type Action string
 
-// Actions, each with the lowest role allowed to take it in permissions.
+// Actions, each with its row in permissions.
 const (
+	// ActRead: read what is public. Everyone may, visitors too.
+	ActRead Action = "read"
 	// ActAccount: see and manage one's own account, sessions and tokens.
 	ActAccount Action = "account"
-	// ActPropose: propose ideas, vote and comment.
+	// ActPropose: propose ideas and edit or delete one's own.
 	ActPropose Action = "propose"
+	// ActComment: comment, and edit or delete one's own comments.
+	ActComment Action = "comment"
+	// ActVote: vote and withdraw a vote.
+	ActVote Action = "vote"
+	// ActReport: report an idea or comment to the moderators.
+	ActReport Action = "report"
+	// ActModerate: hide, lock, pin, merge and edit content; work the review queue.
+	ActModerate Action = "moderate"
+	// ActManageMembers: list members, see their history, suspend, ban and lift.
+	ActManageMembers Action = "members.manage"
+	// ActReadAudit: read the audit log.
+	ActReadAudit Action = "audit.read"
 	// ActSetStatus: move an idea to another status with a public answer.
 	ActSetStatus Action = "status.set"
 	// ActTagIdeas: set an idea's tags.
 	ActTagIdeas Action = "ideas.tag"
 	// ActManageCategories: create, change and remove categories.
 	ActManageCategories Action = "categories.manage"
+	// ActManageSettings: change the community's moderation settings.
+	ActManageSettings Action = "settings.manage"
 )
 
-// permissions is the one table of who may do what: the lowest role for each action.
-var permissions = map[Action]Role{
-	ActAccount:   RoleMember,
-	ActPropose:   RoleMember,
-	ActSetStatus: RoleTeam,
-	ActTagIdeas:  RoleTeam,
+// Standing is who someone is to the permission table: a role, or what
+// moderation made of them.
+type Standing string
 
-	ActManageCategories: RoleAdmin,
+// Standings, the columns of the permission table.
+const (
+	Visitor   Standing = "visitor"
+	Banned    Standing = "banned"
+	Suspended Standing = "suspended"
+	Member    Standing = Standing(RoleMember)
+	Moderator Standing = Standing(RoleModerator)
+	Team      Standing = Standing(RoleTeam)
+	Admin     Standing = Standing(RoleAdmin)
+)
+
+// Standings lists every standing, for the table's tests and documentation.
+var Standings = []Standing{Visitor, Banned, Suspended, Member, Moderator, Team, Admin}
+
+// StandingOf says where a user (nil for a visitor) stands at a moment.
+func StandingOf(u *User, now time.Time) Standing {
+	switch {
+	case u == nil:
+		return Visitor
+	case u.Banned():
+		return Banned
+	case u.Suspended(now):
+		return Suspended
+	}
+	return Standing(u.Role)
 }
 
-// Can reports whether u may take action a. Visitors (nil) and banned users may not.
-func Can(u *User, a Action) bool {
-	min, ok := permissions[a]
-	return ok && u != nil && !u.Banned() && u.Role.AtLeast(min)
+// permissions is the one table of who may do what. Pages and the API both
+// go through it (the routes' require middleware, and Store.Can in the models).
+var permissions = map[Action][]Standing{
+	ActRead:    {Visitor, Banned, Suspended, Member, Moderator, Team, Admin},
+	ActAccount: {Suspended, Member, Moderator, Team, Admin},
+	ActPropose: {Member, Moderator, Team, Admin},
+	ActComment: {Member, Moderator, Team, Admin},
+	ActVote:    {Member, Moderator, Team, Admin},
+	ActReport:  {Member, Moderator, Team, Admin},
+
+	ActModerate:      {Moderator, Team, Admin},
+	ActManageMembers: {Moderator, Team, Admin},
+	ActReadAudit:     {Moderator, Team, Admin},
+
+	ActSetStatus: {Team, Admin},
+	ActTagIdeas:  {Team, Admin},
+
+	ActManageCategories: {Admin},
+	ActManageSettings:   {Admin},
 }
+
+// Allows reports whether someone of this standing may take action a.
+func (st Standing) Allows(a Action) bool {
+	for _, allowed := range permissions[a] {
+		if allowed == st {
+			return true
+		}
+	}
+	return false
+}
+
+// Can reports whether u (nil for a visitor) may take action a now.
+func (s *Store) Can(u *User, a Action) bool { return StandingOf(u, s.Now()).Allows(a) }

@@ -30,7 +30,7 @@ type StatusChange struct {
 // SetStatus moves an idea to a status with a public answer. Declining needs
 // an answer saying why.
 func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, note string) (*Idea, error) {
-	if !Can(actor, ActSetStatus) {
+	if !s.Can(actor, ActSetStatus) {
 		return nil, ErrForbidden
 	}
 	idea, err := s.Idea(ctx, ideaID, actor)
@@ -59,8 +59,13 @@ func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, 
 		if err := tx.Omit("To", "Actor").Create(change).Error; err != nil {
 			return err
 		}
-		return tx.Model(&Idea{}).Where("id = ?", idea.ID).
+		err := tx.Model(&Idea{}).Where("id = ?", idea.ID).
 			Updates(map[string]any{"status_id": status.ID, "updated_at": now, "last_activity_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaStatus, TargetType: TargetIdea, TargetID: idea.ID,
+			Subject: &idea.AuthorID, Reason: status.Slug})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of idea %d: %w", ideaID, err)

@@ -28,13 +28,14 @@ const (
 
 // Store is Samen's data: every query goes through it.
 type Store struct {
-	db      *gorm.DB
-	sqlDB   *sql.DB
-	dialect string
-	log     *slog.Logger
-	jobs    *river.Client[*sql.Tx]
-	mailer  *mailer
-	md      *renderer
+	db       *gorm.DB
+	sqlDB    *sql.DB
+	dialect  string
+	log      *slog.Logger
+	jobs     *river.Client[*sql.Tx]
+	mailer   *mailer
+	md       *renderer
+	settings *settingsCache
 
 	pollInterval time.Duration
 
@@ -90,6 +91,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
 	s.md = newRenderer()
+	s.settings = &settingsCache{}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,

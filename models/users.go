@@ -53,9 +53,24 @@ type User struct {
 	Locale         string
 	BannedAt       *time.Time
 	SuspendedUntil *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ModerationNote says why the member is suspended or banned.
+	ModerationNote string
+	// Approvals counts the member's pre-moderated posts a moderator approved.
+	Approvals int
+	// Trusted members skip pre-moderation and may post more links.
+	Trusted   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// Suspended reports whether the member may read but not take part at now.
+func (u *User) Suspended(now time.Time) bool {
+	return u.SuspendedUntil != nil && u.SuspendedUntil.After(now)
+}
+
+// Staff reports whether the user is a moderator or more: the spam brakes and
+// pre-moderation leave them alone.
+func (u *User) Staff() bool { return u.Role.AtLeast(RoleModerator) }
 
 // MaxNameLength bounds a display name, in characters.
 const MaxNameLength = 50

@@ -23,6 +23,15 @@ func (s *Store) Vote(ctx context.Context, ideaID, userID int64) (bool, int, erro
 	return s.changeVote(ctx, ideaID, userID, true)
 }
 
+// VoteAs casts a member's vote under the spam brakes: past the hourly
+// limit it is a LimitError and nothing changes. Pages and the API vote this way.
+func (s *Store) VoteAs(ctx context.Context, ideaID int64, u *User) (bool, int, error) {
+	if err := s.brake(ctx, u, brakeVotes); err != nil {
+		return false, 0, err
+	}
+	return s.changeVote(ctx, ideaID, u.ID, true)
+}
+
 // Unvote withdraws user's vote, if any, and returns the idea's vote count.
 // It reports whether a vote was withdrawn.
 func (s *Store) Unvote(ctx context.Context, ideaID, userID int64) (bool, int, error) {

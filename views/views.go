@@ -102,8 +102,16 @@ func Funcs(asset func(string) string) template.FuncMap {
 		"t":     T,
 		"asset": asset,
 		"upper": strings.ToUpper,
-		"date": func(t time.Time) string {
-			return t.UTC().Format("2006-01-02 15:04 UTC")
+		"date": func(t any) string {
+			switch t := t.(type) {
+			case time.Time:
+				return t.UTC().Format("2006-01-02 15:04 UTC")
+			case *time.Time:
+				if t != nil {
+					return t.UTC().Format("2006-01-02 15:04 UTC")
+				}
+			}
+			return ""
 		},
 		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"langName": func(tag string) string { return LanguageNames[tag] },

@@ -1,0 +1,134 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// LimitError says a member hit one of the spam brakes: nothing was stored,
+// and trying again after RetryAfter will work.
+type LimitError struct {
+	What       string // ideas, comments, votes or reports
+	Limit      int
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("too many %s: at most %d an hour", e.What, e.Limit)
+}
+
+// A brake is a per-member hourly limit: what it counts and where.
+type brakeKind struct {
+	what, table, userColumn string
+	limit                   func(Settings) int
+}
+
+var (
+	brakeIdeas    = brakeKind{"ideas", "ideas", "author_id", func(s Settings) int { return s.IdeasPerHour }}
+	brakeComments = brakeKind{"comments", "comments", "user_id", func(s Settings) int { return s.CommentsPerHour }}
+	brakeVotes    = brakeKind{"votes", "votes", "user_id", func(s Settings) int { return s.VotesPerHour }}
+	brakeReports  = brakeKind{"reports", "reports", "reporter_id", func(s Settings) int { return s.ReportsPerHour }}
+)
+
+// brake refuses another post, vote or report from a member who has made
+// the hourly maximum already. Moderators and up are not limited.
+func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
+	if u.Staff() {
+		return nil
+	}
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	limit := b.limit(settings)
+	since := s.Now().Add(-time.Hour)
+	q := s.db.WithContext(ctx).Table(b.table).Where(b.userColumn+" = ? AND created_at > ?", u.ID, since)
+	var n int64
+	if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+		return fmt.Errorf("count %s of user %d: %w", b.what, u.ID, err)
+	}
+	if n < int64(limit) {
+		return nil
+	}
+	// Another is allowed once the oldest of the last limit entries is an hour old.
+	var oldest []time.Time
+	if err := q.Order("created_at DESC").Offset(limit-1).Limit(1).Pluck("created_at", &oldest).Error; err != nil {
+		return fmt.Errorf("count %s of user %d: %w", b.what, u.ID, err)
+	}
+	retry := time.Minute
+	if len(oldest) == 1 {
+		retry = max(oldest[0].Add(time.Hour).Sub(s.Now()), time.Second)
+	}
+	return &LimitError{What: b.what, Limit: limit, RetryAfter: retry}
+}
+
+// checkPost applies the brakes on what a member writes: the hourly limit,
+// fewer links for members not trusted yet, and no repeat of a text just
+// posted. html is the rendered text, where links are counted.
+func (s *Store) checkPost(ctx context.Context, u *User, b brakeKind, body string, html string) error {
+	if u.Staff() {
+		return nil
+	}
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if links := strings.Count(html, "<a "); !u.Trusted && links > settings.NewMemberLinks {
+		return ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
+	}
+	if settings.DuplicateMinutes > 0 && body != "" {
+		var n int64
+		err := s.db.WithContext(ctx).Table(b.table).
+			Where(b.userColumn+" = ? AND body = ? AND created_at > ? AND state <> ?", u.ID, body, s.Now().Add(-time.Duration(settings.DuplicateMinutes)*time.Minute), StateDeleted).
+			Count(&n).Error
+		if err != nil {
+			return fmt.Errorf("look for repeated %s of user %d: %w", b.what, u.ID, err)
+		}
+		if n > 0 {
+			return ValidationErrors{"body": fmt.Sprintf("is the same as what you posted a moment ago; wait %d minutes or change it", settings.DuplicateMinutes)}
+		}
+	}
+	return s.brake(ctx, u, b)
+}
+
+// premoderated reports whether a new post of u waits for a moderator's
+// approval: while the community pre-moderates, the first posts of members
+// who are not trusted do.
+func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
+	if u.Staff() || u.Trusted {
+		return false, nil
+	}
+	settings, err := s.Settings(ctx)
+	if err != nil || settings.PremoderateFirst == 0 {
+		return false, err
+	}
+	var posts int64
+	err = s.db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM ideas WHERE author_id = ?)
+		+ (SELECT COUNT(*) FROM comments WHERE user_id = ?)`, u.ID, u.ID).Scan(&posts).Error
+	if err != nil {
+		return false, fmt.Errorf("count posts of user %d: %w", u.ID, err)
+	}
+	return posts < int64(settings.PremoderateFirst), nil
+}
+
+// approve publishes a pending item's side effects (a comment now counts on
+// its idea) and credits its author, who becomes trusted after enough approvals.
+func (s *Store) approve(tx *gorm.DB, item *QueueItem, trustAfter int, now time.Time) error {
+	author := item.Author()
+	err := tx.Model(&User{}).Where("id = ?", author.ID).Updates(map[string]any{
+		"approvals": gorm.Expr("approvals + 1"),
+		"trusted":   gorm.Expr("trusted OR approvals + 1 >= ?", trustAfter),
+	}).Error
+	if err != nil {
+		return err
+	}
+	if item.Comment != nil {
+		return tx.Model(&Idea{}).Where("id = ?", item.Idea.ID).
+			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
+	}
+	return tx.Model(&Idea{}).Where("id = ?", item.Idea.ID).Update("last_activity_at", now).Error
+}

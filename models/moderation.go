@@ -1,0 +1,273 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// MaxReasonLength bounds a moderator's reason or a reporter's note, in characters.
+const MaxReasonLength = 500
+
+// validateReason trims a reason and checks it; required reasons may not be empty.
+func validateReason(reason string, required bool, errs ValidationErrors) string {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case !validText(reason):
+		errs["reason"] = "is not valid text"
+	case required && reason == "":
+		errs["reason"] = "is required"
+	case utf8.RuneCountInString(reason) > MaxReasonLength:
+		errs["reason"] = fmt.Sprintf("must be at most %d characters", MaxReasonLength)
+	}
+	return reason
+}
+
+// IdeaModeration changes how an idea is shown; nil leaves a flag as it is.
+// Hiding needs a reason.
+type IdeaModeration struct {
+	Locked *bool
+	Pinned *bool
+	Hidden *bool
+	Reason string
+}
+
+// ModerateIdea hides or shows, locks or unlocks, pins or unpins an idea, and
+// records each change in the audit log.
+func (s *Store) ModerateIdea(ctx context.Context, id int64, actor *User, m IdeaModeration) (*Idea, error) {
+	if !s.Can(actor, ActModerate) {
+		return nil, ErrForbidden
+	}
+	idea, err := s.Idea(ctx, id, actor)
+	if err != nil {
+		return nil, err
+	}
+	errs := ValidationErrors{}
+	hide := m.Hidden != nil && *m.Hidden && idea.State != StateHidden
+	reason := validateReason(m.Reason, hide, errs)
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	changes := map[string]any{}
+	var log []Audit
+	note := func(action string) {
+		log = append(log, Audit{Actor: actor, Action: action, TargetType: TargetIdea, TargetID: id, Subject: &idea.AuthorID, Reason: reason})
+	}
+	if m.Locked != nil && *m.Locked != idea.Locked {
+		changes["locked"] = *m.Locked
+		note(map[bool]string{true: AuditIdeaLock, false: AuditIdeaUnlock}[*m.Locked])
+	}
+	if m.Pinned != nil && *m.Pinned != idea.Pinned {
+		changes["pinned"] = *m.Pinned
+		note(map[bool]string{true: AuditIdeaPin, false: AuditIdeaUnpin}[*m.Pinned])
+	}
+	switch {
+	case hide:
+		changes["state"], changes["moderation_note"] = StateHidden, reason
+		note(AuditIdeaHide)
+	case m.Hidden != nil && !*m.Hidden && idea.State == StateHidden:
+		changes["state"], changes["moderation_note"] = StatePublished, ""
+		note(AuditIdeaUnhide)
+	}
+	if len(changes) > 0 {
+		changes["updated_at"] = now
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Model(&Idea{}).Where("id = ?", id).Updates(changes).Error; err != nil {
+				return err
+			}
+			for _, a := range log {
+				if err := record(tx, now, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("moderate idea %d: %w", id, err)
+		}
+	}
+	return s.Idea(ctx, id, actor)
+}
+
+// Merge folds a duplicate idea into another: every voter of the duplicate
+// now backs the target (nobody counted twice), the duplicate's page leads to
+// the target, and its comments are read there. Unmerge undoes it exactly.
+// It returns the target.
+func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, reason string) (*Idea, error) {
+	if !s.Can(actor, ActModerate) {
+		return nil, ErrForbidden
+	}
+	if sourceID == intoID {
+		return nil, &ConflictError{ReasonSelfMerge}
+	}
+	errs := ValidationErrors{}
+	reason = validateReason(reason, false, errs)
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	source, err := s.Idea(ctx, sourceID, actor)
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.Idea(ctx, intoID, actor)
+	if err != nil {
+		return nil, fmt.Errorf("merge into idea %d: %w", intoID, ValidationErrors{"into": "is not an idea"})
+	}
+	if source.MergedInto != nil || target.MergedInto != nil {
+		return nil, &ConflictError{ReasonMerged}
+	}
+	now := s.Now()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Claim both rows first, so a merge the other way round waits for this one.
+		res := tx.Model(&Idea{}).Where("id IN ? AND merged_into IS NULL", []int64{sourceID, intoID}).Update("updated_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 2 {
+			return &ConflictError{ReasonMerged}
+		}
+		var moved []int64
+		err := tx.Raw(`INSERT INTO votes (idea_id, user_id, created_at)
+			SELECT ?, user_id, created_at FROM votes WHERE idea_id = ?
+			ON CONFLICT DO NOTHING RETURNING user_id`, intoID, sourceID).Scan(&moved).Error
+		if err != nil {
+			return err
+		}
+		for _, userID := range moved {
+			err := tx.Exec("INSERT INTO merged_votes (source_id, target_id, user_id) VALUES (?, ?, ?)", sourceID, intoID, userID).Error
+			if err != nil {
+				return err
+			}
+		}
+		if err := addVotes(tx, intoID, len(moved)); err != nil {
+			return err
+		}
+		err = tx.Model(&Idea{}).Where("id = ?", sourceID).Updates(map[string]any{"merged_into": intoID, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaMerge, TargetType: TargetIdea, TargetID: sourceID,
+			Subject: &source.AuthorID, Reason: strings.TrimSpace(fmt.Sprintf("into #%d. %s", intoID, reason))})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("merge idea %d into %d: %w", sourceID, intoID, err)
+	}
+	return s.Idea(ctx, intoID, actor)
+}
+
+// Unmerge restores a merged idea: the target loses exactly the votes the
+// merge gave it, and the idea stands on its own again. It returns the idea.
+func (s *Store) Unmerge(ctx context.Context, id int64, actor *User) (*Idea, error) {
+	if !s.Can(actor, ActModerate) {
+		return nil, ErrForbidden
+	}
+	idea, err := s.Idea(ctx, id, actor)
+	if err != nil {
+		return nil, err
+	}
+	if idea.MergedInto == nil {
+		return nil, &ConflictError{ReasonNotMerged}
+	}
+	target := *idea.MergedInto
+	now := s.Now()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Idea{}).Where("id = ? AND merged_into = ?", id, target).Updates(map[string]any{"merged_into": nil, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return &ConflictError{ReasonNotMerged}
+		}
+		var taken []int64
+		err := tx.Raw(`DELETE FROM votes WHERE idea_id = ?
+			AND user_id IN (SELECT user_id FROM merged_votes WHERE source_id = ?) RETURNING user_id`, target, id).Scan(&taken).Error
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec("DELETE FROM merged_votes WHERE source_id = ?", id).Error; err != nil {
+			return err
+		}
+		if err := addVotes(tx, target, -len(taken)); err != nil {
+			return err
+		}
+		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaUnmerge, TargetType: TargetIdea, TargetID: id,
+			Subject: &idea.AuthorID, Reason: fmt.Sprintf("from #%d", target)})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unmerge idea %d: %w", id, err)
+	}
+	return s.Idea(ctx, id, actor)
+}
+
+// addVotes changes an idea's vote counter and its hot score by delta.
+func addVotes(tx *gorm.DB, ideaID int64, delta int) error {
+	if delta == 0 {
+		return nil
+	}
+	var idea Idea
+	if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING id, votes, created_at", delta, ideaID).Scan(&idea).Error; err != nil {
+		return err
+	}
+	return tx.Model(&Idea{}).Where("id = ?", ideaID).Update("hot", HotScore(idea.Votes, idea.CreatedAt)).Error
+}
+
+// MergedFrom lists the ideas merged into an idea, oldest first.
+func (s *Store) MergedFrom(ctx context.Context, ideaID int64) ([]Idea, error) {
+	var list []Idea
+	err := s.db.WithContext(ctx).Select("id, title, slug, author_id, state, created_at").
+		Where("merged_into = ? AND state <> ?", ideaID, StateDeleted).Order("id").Find(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("list ideas merged into %d: %w", ideaID, err)
+	}
+	return list, nil
+}
+
+// ModerateComment hides a comment with a reason, or shows it again.
+func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *User, hidden bool, reason string) (*Comment, error) {
+	if !s.Can(actor, ActModerate) {
+		return nil, ErrForbidden
+	}
+	errs := ValidationErrors{}
+	reason = validateReason(reason, hidden, errs)
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	c, err := s.comment(ctx, commentID)
+	if err != nil {
+		return nil, err
+	}
+	changes, action := map[string]any{}, ""
+	switch {
+	case hidden && c.State != StateHidden:
+		changes["state"], changes["moderation_note"], action = StateHidden, reason, AuditCommentHide
+	case !hidden && c.State == StateHidden:
+		changes["state"], changes["moderation_note"], action = StatePublished, "", AuditCommentUnhide
+	}
+	if action != "" {
+		now := s.Now()
+		changes["updated_at"] = now
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Model(&Comment{}).Where("id = ?", c.ID).Updates(changes).Error; err != nil {
+				return err
+			}
+			return record(tx, now, Audit{Actor: actor, Action: action, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Reason: reason})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("moderate comment %d: %w", commentID, err)
+		}
+	}
+	return s.comment(ctx, commentID)
+}
+
+// comment loads a comment that is not deleted, in any other state, with its author.
+func (s *Store) comment(ctx context.Context, id int64) (*Comment, error) {
+	var c Comment
+	if err := first(s.db.WithContext(ctx).Joins("User").Where("comments.id = ? AND comments.state <> ?", id, StateDeleted), &c); err != nil {
+		return nil, fmt.Errorf("load comment %d: %w", id, err)
+	}
+	return &c, nil
+}

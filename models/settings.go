@@ -1,0 +1,158 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Settings are what admins tune about moderation and the spam brakes. Each
+// has a default that suits a new community; zero turns a limit off where
+// the description says so.
+type Settings struct {
+	// ReportThreshold: content with this many distinct open reports is hidden until reviewed.
+	ReportThreshold int
+	// PremoderateFirst: the first this many ideas and comments of members who are
+	// not trusted wait for a moderator's approval (0: off).
+	PremoderateFirst int
+	// TrustAfter: approvals that make a member trusted.
+	TrustAfter int
+	// Per member and hour; moderators and up are not limited.
+	IdeasPerHour    int
+	CommentsPerHour int
+	VotesPerHour    int
+	ReportsPerHour  int
+	// NewMemberLinks: links allowed in one post of a member who is not trusted yet.
+	NewMemberLinks int
+	// DuplicateMinutes: the same text posted again within this many minutes is refused (0: off).
+	DuplicateMinutes int
+	// PublicModerationLog publishes moderation actions and reasons, without personal data.
+	PublicModerationLog bool
+}
+
+// DefaultSettings are the settings of a new community.
+var DefaultSettings = Settings{
+	ReportThreshold: 3, PremoderateFirst: 0, TrustAfter: 3,
+	IdeasPerHour: 10, CommentsPerHour: 60, VotesPerHour: 300, ReportsPerHour: 20,
+	NewMemberLinks: 2, DuplicateMinutes: 10,
+}
+
+// settingFields lists every setting: its key in the settings table, its
+// bounds and where it lives in Settings.
+var settingFields = []struct {
+	Key      string
+	Min, Max int
+	Field    func(*Settings) *int
+}{
+	{"report_threshold", 1, 100, func(s *Settings) *int { return &s.ReportThreshold }},
+	{"premoderate_first", 0, 100, func(s *Settings) *int { return &s.PremoderateFirst }},
+	{"trust_after", 1, 100, func(s *Settings) *int { return &s.TrustAfter }},
+	{"ideas_per_hour", 1, 10000, func(s *Settings) *int { return &s.IdeasPerHour }},
+	{"comments_per_hour", 1, 10000, func(s *Settings) *int { return &s.CommentsPerHour }},
+	{"votes_per_hour", 1, 100000, func(s *Settings) *int { return &s.VotesPerHour }},
+	{"reports_per_hour", 1, 10000, func(s *Settings) *int { return &s.ReportsPerHour }},
+	{"new_member_links", 0, 100, func(s *Settings) *int { return &s.NewMemberLinks }},
+	{"duplicate_minutes", 0, 1440, func(s *Settings) *int { return &s.DuplicateMinutes }},
+}
+
+const publicLogKey = "public_moderation_log"
+
+// SettingKeys lists the keys of the numeric settings, in a stable order.
+func SettingKeys() []string {
+	keys := make([]string, len(settingFields))
+	for i, f := range settingFields {
+		keys[i] = f.Key
+	}
+	return keys
+}
+
+// Value returns a numeric setting by its key.
+func (st Settings) Value(key string) int {
+	for _, f := range settingFields {
+		if f.Key == key {
+			return *f.Field(&st)
+		}
+	}
+	return 0
+}
+
+// settingsTTL bounds how long one instance keeps settings another instance changed.
+const settingsTTL = 10 * time.Second
+
+type cachedSettings struct {
+	Settings
+	loaded time.Time
+}
+
+// settingsCache is the store's copy of the settings, refreshed after settingsTTL.
+type settingsCache struct{ p atomic.Pointer[cachedSettings] }
+
+// Settings returns the community's settings.
+func (s *Store) Settings(ctx context.Context) (Settings, error) {
+	if c := s.settings.p.Load(); c != nil && s.Now().Sub(c.loaded) < settingsTTL {
+		return c.Settings, nil
+	}
+	var rows []struct{ Key, Value string }
+	if err := s.db.WithContext(ctx).Table("settings").Select("key, value").Find(&rows).Error; err != nil {
+		return Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	st := DefaultSettings
+	for _, r := range rows {
+		if r.Key == publicLogKey {
+			st.PublicModerationLog = r.Value == "true"
+			continue
+		}
+		for _, f := range settingFields {
+			if n, err := strconv.Atoi(r.Value); f.Key == r.Key && err == nil && n >= f.Min && n <= f.Max {
+				*f.Field(&st) = n
+			}
+		}
+	}
+	s.settings.p.Store(&cachedSettings{Settings: st, loaded: s.Now()})
+	return st, nil
+}
+
+// SaveSettings checks and stores numeric settings given by key (as typed by
+// an admin) and the public log switch, and records the change in the audit log.
+func (s *Store) SaveSettings(ctx context.Context, actor *User, values map[string]string, publicLog bool) (Settings, error) {
+	st := DefaultSettings
+	errs := ValidationErrors{}
+	for _, f := range settingFields {
+		n, err := strconv.Atoi(values[f.Key])
+		if err != nil || n < f.Min || n > f.Max {
+			errs[f.Key] = fmt.Sprintf("must be a whole number from %d to %d", f.Min, f.Max)
+			continue
+		}
+		*f.Field(&st) = n
+	}
+	if err := errs.orNil(); err != nil {
+		return Settings{}, err
+	}
+	st.PublicModerationLog = publicLog
+	now := s.Now()
+	rows := []map[string]any{{"key": publicLogKey, "value": strconv.FormatBool(publicLog), "updated_at": now}}
+	for _, f := range settingFields {
+		rows = append(rows, map[string]any{"key": f.Key, "value": strconv.Itoa(*f.Field(&st)), "updated_at": now})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i]["key"].(string) < rows[j]["key"].(string) })
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Table("settings").Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "key"}}, DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"}),
+		}).Create(rows).Error
+		if err != nil {
+			return err
+		}
+		return record(tx, now, Audit{Actor: actor, Action: AuditSettings, TargetType: TargetSettings})
+	})
+	if err != nil {
+		return Settings{}, fmt.Errorf("save settings: %w", err)
+	}
+	s.settings.p.Store(&cachedSettings{Settings: st, loaded: now})
+	return st, nil
+}
