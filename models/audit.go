@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -175,10 +174,6 @@ func (s *Store) PublicLog(ctx context.Context, limit int) ([]PublicAction, error
 		Order("id DESC").Limit(limit).Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list public moderation log: %w", err)
-	}
-	for i := range list {
-		// A reason is a moderator's words; keep them short and without links.
-		list[i].Reason = strings.TrimSpace(list[i].Reason)
 	}
 	return list, nil
 }

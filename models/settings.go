@@ -91,7 +91,9 @@ type cachedSettings struct {
 }
 
 // settingsCache is the store's copy of the settings, refreshed after settingsTTL.
-type settingsCache struct{ p atomic.Pointer[cachedSettings] }
+type settingsCache struct {
+	p atomic.Pointer[cachedSettings]
+}
 
 // Settings returns the community's settings.
 func (s *Store) Settings(ctx context.Context) (Settings, error) {
