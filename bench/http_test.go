@@ -1,4 +1,4 @@
-// Package bench measures Samen's speed. `make bench` runs these benchmarks;
+// Package bench measures Samen's request path. `make bench-micro` runs these benchmarks;
 // the figures and how they were taken are in docs/benchmarks.md.
 package bench
 
