@@ -31,18 +31,12 @@ func openDB(ctx context.Context, url string) (*database, error) {
 
 // ideaCount is how many ideas the database holds; 0 before the first migration.
 func (db *database) ideaCount(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.QueryRow(ctx, `SELECT CASE WHEN to_regclass('ideas') IS NULL THEN 0
-		ELSE (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('ideas')) END`).Scan(&n)
-	if err != nil || n > 0 {
-		return n, err
-	}
-	// reltuples is -1 or 0 until the table is analysed: count.
 	var exists bool
 	if err := db.QueryRow(ctx, "SELECT to_regclass('ideas') IS NOT NULL").Scan(&exists); err != nil || !exists {
 		return 0, err
 	}
-	err = db.QueryRow(ctx, "SELECT count(*) FROM ideas").Scan(&n)
+	var n int64
+	err := db.QueryRow(ctx, "SELECT count(*) FROM ideas").Scan(&n)
 	return n, err
 }
 

@@ -131,7 +131,6 @@ type figures struct {
 // result is one endpoint's measurement.
 type result struct {
 	endpoint       *endpoint
-	path           string
 	commands       map[string]string // server -> the wrk command
 	runs           []wrkRun
 	samen, ceiling figures
@@ -225,7 +224,7 @@ func parseWrk(run *wrkRun) error {
 // measure warms both servers on the endpoint, runs wrk on them in turns, and
 // profiles Samen when it misses the target (or when asked to always).
 func (l *loader) measure(ctx context.Context, e *endpoint) (*result, error) {
-	res := &result{endpoint: e, path: e.path(l.fixtures, l.settings), commands: map[string]string{}}
+	res := &result{endpoint: e, commands: map[string]string{}}
 	servers := []*server{l.samen, l.ceiling}
 	logf("%s: warming up, %s on each", e.key, l.warmup)
 	for _, srv := range servers {

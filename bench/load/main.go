@@ -179,6 +179,15 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
+	// The previous run's wrk outputs and profiles go: what is there is this run's.
+	for _, pattern := range []string{filepath.Join(p.out, "wrk-*.txt"), filepath.Join(p.profiles, "*.pprof")} {
+		old, _ := filepath.Glob(pattern)
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
+	}
 	r := &report{settings: cfg, started: started}
 	if r.machine, err = readMachine(ctx); err != nil {
 		return err

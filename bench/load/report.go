@@ -183,13 +183,13 @@ func (r *report) markdown() string {
 func (r *report) profileSection(b *strings.Builder, res *result) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p := res.profile
-	status := "missed"
-	if res.met {
-		status = "met"
+	target := "no target"
+	if res.judged {
+		target = "target " + res.endpoint.target + ": " + map[bool]string{true: "met", false: "missed"}[res.met]
 	}
 	w("\n### Where the time goes: %s\n\n", res.endpoint.name)
-	w("Samen %s req/s, %.2f× the ceiling, p99 %s against %s (target %s: %s). ", num(int64(res.samen.rps+0.5)), res.ratio(),
-		ms(res.samen.p99), ms(res.ceiling.p99), strings.TrimSuffix(res.endpoint.target, "."), status)
+	w("Samen %s req/s, %.2f× the ceiling, p99 %s against %s (%s). ", num(int64(res.samen.rps+0.5)), res.ratio(),
+		ms(res.samen.p99), ms(res.ceiling.p99), target)
 	w("The profile is `bench/profiles/%s.pprof`: %s of Samen under the same load, a run not counted above (%s req/s);\n"+
 		"read it with `go tool pprof -http=: bench/out/samen bench/profiles/%s.pprof`.\n\n",
 		res.endpoint.key, r.settings.duration, num(int64(p.run.rps+0.5)), res.endpoint.key)
