@@ -526,11 +526,17 @@ func (l *loader) sampleDatabase(ctx context.Context, stop <-chan struct{}) ([]bu
 }
 
 // shorten keeps what tells statements apart: a long select list becomes …,
-// and the rest is cut at 220 characters.
+// and the rest is cut at 220 characters. PostgreSQL keeps the first 1 KB of a
+// statement (track_activity_query_size): a select list longer than that keeps
+// its first columns.
 func shorten(q string) string {
 	if rest, ok := strings.CutPrefix(q, "SELECT "); ok {
-		if from := strings.Index(rest, " FROM "); from > 60 {
+		from, comma := strings.Index(rest, " FROM "), strings.LastIndexByte(q[:min(len(q), 80)], ',')
+		switch {
+		case from > 60:
 			q = "SELECT …" + rest[from:]
+		case from < 0 && len(q) >= 1000 && comma > 0:
+			q = q[:comma] + ", … (the rest is past the 1 KB of it PostgreSQL keeps)"
 		}
 	}
 	if len(q) > 220 {
