@@ -77,7 +77,8 @@ func (s *Store) checkPost(ctx context.Context, u *User, b brakeKind, body string
 	if err != nil {
 		return err
 	}
-	if links := strings.Count(html, "<a "); !u.Trusted && links > settings.NewMemberLinks {
+	// Mentions link to members' profiles here, not elsewhere: they are not counted.
+	if links := strings.Count(html, "<a ") - strings.Count(html, `class="mention"`); !u.Trusted && links > settings.NewMemberLinks {
 		return ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
 	}
 	if settings.DuplicateMinutes > 0 && body != "" {

@@ -143,9 +143,12 @@ func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Com
 	if _, err := s.Idea(ctx, ideaID, viewer); err != nil {
 		return nil, err
 	}
+	var ids []int64
+	if err := s.db.WithContext(ctx).Model(&Idea{}).Where("merged_into = ?", ideaID).Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("list ideas merged into %d: %w", ideaID, err)
+	}
 	var list []Comment
-	err := s.db.WithContext(ctx).Joins("User").
-		Where("(comments.idea_id = ? OR comments.idea_id IN (SELECT id FROM ideas WHERE merged_into = ?))", ideaID, ideaID).
+	err := s.db.WithContext(ctx).Joins("User").Where("comments.idea_id IN ?", append(ids, ideaID)).
 		Order("comments.created_at, comments.id").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list comments of idea %d: %w", ideaID, err)

@@ -18,7 +18,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials errors me auth ideas members admin
+//go:embed layouts partials errors me auth ideas members admin mod
 var FS embed.FS
 
 //go:embed locales
