@@ -3,8 +3,6 @@ package app
 import (
 	"errors"
 	"log/slog"
-	"math"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -82,7 +80,7 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	var limit *models.LimitError
 	if errors.As(err, &limit) {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(limit.RetryAfter.Seconds()))))
+		handlers.SetRetryAfter(c, limit)
 	}
 	if handlers.WantsJSON(c) {
 		body := handlers.APIErrorBody{Code: apiCodes[status], Message: apiMessages[status]}

@@ -279,6 +279,10 @@ func runUserRole(ctx context.Context, c *cli, args []string) error {
 	if err := store.SetRole(ctx, u.ID, models.Role(role)); err != nil {
 		return err
 	}
+	audit := models.Audit{Action: models.AuditRole, TargetType: models.TargetMember, TargetID: u.ID, Subject: &u.ID, Reason: role + " (command line)"}
+	if err := store.Record(ctx, audit); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.stdout, "%s is now %s\n", email, role)
 	return nil
 }

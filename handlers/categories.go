@@ -50,12 +50,16 @@ func (h *Categories) Save(c *fiber.Ctx) error {
 		return h.render(c, categoriesPage{Form: in, FormID: id, Errors: models.ValidationErrors{"position": "must be a number"}}, fiber.StatusUnprocessableEntity)
 	}
 	in.Position = position
-	_, err = h.Store.SaveCategory(c.UserContext(), id, in)
+	saved, err := h.Store.SaveCategory(c.UserContext(), id, in)
 	var invalid models.ValidationErrors
 	if errors.As(err, &invalid) {
 		return h.render(c, categoriesPage{Form: in, FormID: id, Errors: invalid}, fiber.StatusUnprocessableEntity)
 	}
 	if err != nil {
+		return err
+	}
+	audit := models.Audit{Actor: h.ViewerOf(c).User, Action: models.AuditCategory, TargetType: models.TargetCategory, TargetID: saved.ID, Reason: saved.Slug}
+	if err := h.Store.Record(c.UserContext(), audit); err != nil {
 		return err
 	}
 	return h.redirectWithFlash(c, "/admin/categories", "category_saved")
@@ -68,6 +72,10 @@ func (h *Categories) Delete(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	if err := h.Store.DeleteCategory(c.UserContext(), id); err != nil {
+		return err
+	}
+	audit := models.Audit{Actor: h.ViewerOf(c).User, Action: models.AuditCategoryDel, TargetType: models.TargetCategory, TargetID: id}
+	if err := h.Store.Record(c.UserContext(), audit); err != nil {
 		return err
 	}
 	return h.redirectWithFlash(c, "/admin/categories", "category_deleted")

@@ -75,3 +75,8 @@ func limitText(loc *i18n.Localizer, l *models.LimitError) string {
 }
 
 func retryMinutes(l *models.LimitError) int { return max(1, int(math.Ceil(l.RetryAfter.Minutes()))) }
+
+// SetRetryAfter tells the client when a spam brake lets it post again.
+func SetRetryAfter(c *fiber.Ctx, l *models.LimitError) {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(l.RetryAfter.Seconds()))))
+}

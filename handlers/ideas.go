@@ -96,6 +96,8 @@ type formPage struct {
 	Errors     models.ValidationErrors
 	Preview    template.HTML
 	Similar    []*models.Idea
+	// Notice explains a spam brake; the member's text stays in the form.
+	Notice string
 }
 
 // New shows the form to propose an idea.
@@ -137,6 +139,12 @@ func (h *Ideas) Create(c *fiber.Ctx) error {
 		data.Errors = invalid
 		return h.renderForm(c, data, fiber.StatusUnprocessableEntity)
 	}
+	var limit *models.LimitError
+	if errors.As(err, &limit) {
+		SetRetryAfter(c, limit)
+		data.Notice = limitText(v.L, limit)
+		return h.renderForm(c, data, fiber.StatusTooManyRequests)
+	}
 	if err != nil {
 		return err
 	}
@@ -167,6 +175,8 @@ type showPage struct {
 	Statuses    []models.Status
 	CommentBody string
 	Errors      models.ValidationErrors
+	// Notice explains a spam brake; the comment stays in the form.
+	Notice      string
 	CanStatus   bool
 	CanVote     bool
 	CanModerate bool
@@ -249,12 +259,12 @@ func (h *Ideas) Show(c *fiber.Ctx) error {
 	if c.Params("slug") != idea.Slug {
 		return c.Redirect(ideaPath(idea), fiber.StatusMovedPermanently)
 	}
-	return h.renderShow(c, idea, "", nil, fiber.StatusOK)
+	return h.renderShow(c, idea, "", nil, "", fiber.StatusOK)
 }
 
-func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, status int) error {
+func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, notice string, status int) error {
 	ctx := c.UserContext()
-	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs}
+	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
 	data.Title = idea.Title
 	data.CanStatus = h.Store.Can(data.User, models.ActSetStatus)
 	data.CanVote = idea.Status.TakesVotes() && !idea.Locked
@@ -329,7 +339,12 @@ func (h *Ideas) Comment(c *fiber.Ctx) error {
 	comment, err := h.Store.CreateComment(c.UserContext(), idea.ID, h.ViewerOf(c).User, n)
 	var invalid models.ValidationErrors
 	if errors.As(err, &invalid) {
-		return h.renderShow(c, idea, n.Body, invalid, fiber.StatusUnprocessableEntity)
+		return h.renderShow(c, idea, n.Body, invalid, "", fiber.StatusUnprocessableEntity)
+	}
+	var limit *models.LimitError
+	if errors.As(err, &limit) {
+		SetRetryAfter(c, limit)
+		return h.renderShow(c, idea, n.Body, nil, limitText(h.ViewerOf(c).L, limit), fiber.StatusTooManyRequests)
 	}
 	if err != nil {
 		return err

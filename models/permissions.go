@@ -19,7 +19,7 @@ const (
 	ActVote Action = "vote"
 	// ActReport: report an idea or comment to the moderators.
 	ActReport Action = "report"
-	// ActModerate: hide, lock, pin, merge and edit content; work the review queue.
+	// ActModerate: hide, lock, pin, merge and edit others' content; work the review queue.
 	ActModerate Action = "moderate"
 	// ActManageMembers: list members, see their history, suspend, ban and lift.
 	ActManageMembers Action = "members.manage"
@@ -80,8 +80,8 @@ var permissions = map[Action][]Standing{
 	ActManageMembers: {Moderator, Team, Admin},
 	ActReadAudit:     {Moderator, Team, Admin},
 
+	ActTagIdeas:  {Moderator, Team, Admin},
 	ActSetStatus: {Team, Admin},
-	ActTagIdeas:  {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageSettings:   {Admin},
