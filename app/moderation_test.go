@@ -407,3 +407,64 @@ func TestPremoderationInPages(t *testing.T) {
 		wantCount(t, mod.Get("/mod"), "li.queue-item", 0)
 	})
 }
+
+// TestXSSPayloadsComeOutInertInModeration puts every payload in names,
+// report notes and moderators' reasons, and checks the moderation pages.
+func TestXSSPayloadsComeOutInertInModeration(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := t.Context()
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		values := map[string]string{}
+		for _, k := range models.SettingKeys() {
+			values[k] = strconv.Itoa(models.DefaultSettings.Value(k))
+		}
+		values["report_threshold"] = "100"
+		if _, err := srv.Store.SaveSettings(ctx, admin, values, true); err != nil {
+			t.Fatal(err)
+		}
+		var authors []*models.User
+		for i, p := range xssPayloads {
+			u, err := srv.Store.CreateUser(ctx, models.NewUser{Name: truncateRunes(p, 50), Email: fmt.Sprintf("p%d@example.com", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			authors = append(authors, u)
+		}
+		target, err := srv.Store.CreateIdea(ctx, authors[0], models.NewIdea{Title: "A payload to report " + truncateRunes(xssPayloads[0], 50)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range xssPayloads[1:] {
+			if _, err := srv.Store.CreateReport(ctx, authors[i+1], models.NewReport{Target: models.TargetIdea, ID: target.ID, Reason: models.ReportOther, Note: truncateRunes(p, 500)}); err != nil {
+				t.Fatalf("report with %q: %v", p, err)
+			}
+		}
+		viewer := srv.SignedIn(admin)
+		assertInert(t, "queue", viewer.Get("/mod"))
+		for i, p := range xssPayloads[1:] {
+			until := srv.Store.Now().Add(24 * time.Hour)
+			if _, err := srv.Store.Sanction(ctx, admin, authors[i+1].ID, models.Sanction{Action: models.DecideSuspend, Until: until, Reason: truncateRunes(p, 500)}); err != nil {
+				t.Fatalf("suspend with %q: %v", p, err)
+			}
+		}
+		if err := srv.Store.Decide(ctx, admin, models.TargetIdea, target.ID, models.Decision{Action: models.DecideHide, Reason: truncateRunes(xssPayloads[1], 500)}); err != nil {
+			t.Fatal(err)
+		}
+		pages := []string{"/mod/audit", "/mod/members", "/mod/members?q=" + url.QueryEscape("<script>"), "/moderation",
+			fmt.Sprintf("/mod/members/%d", authors[0].ID), fmt.Sprintf("/ideas/%d", target.ID)}
+		for _, u := range authors[1:4] {
+			pages = append(pages, fmt.Sprintf("/mod/members/%d", u.ID))
+		}
+		for _, path := range pages {
+			r := viewer.Get(path)
+			if r.StatusCode == http.StatusMovedPermanently {
+				r = viewer.Get(r.Header.Get("Location"))
+			}
+			wantStatus(t, r, http.StatusOK)
+			assertInert(t, path, r)
+		}
+		reporter := srv.SignedIn(authors[2])
+		assertInert(t, "/me of a reporter", reporter.Get("/me"))
+	})
+}
