@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Action is something a user may or may not do.
 type Action string
@@ -99,3 +102,32 @@ func (st Standing) Allows(a Action) bool {
 
 // Can reports whether u (nil for a visitor) may take action a now.
 func (s *Store) Can(u *User, a Action) bool { return StandingOf(u, s.Now()).Allows(a) }
+
+// PermissionTable renders the table as Markdown, one row per action, in the
+// order given: the operating guide prints it, and a test keeps the two equal.
+func PermissionTable(actions []Action) string {
+	var b strings.Builder
+	b.WriteString("| action |")
+	for _, st := range Standings {
+		b.WriteString(" " + string(st) + " |")
+	}
+	b.WriteString("\n| --- |" + strings.Repeat(" :-: |", len(Standings)) + "\n")
+	for _, a := range actions {
+		b.WriteString("| `" + string(a) + "` |")
+		for _, st := range Standings {
+			mark := " "
+			if st.Allows(a) {
+				mark = "✓"
+			}
+			b.WriteString(" " + mark + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// Actions lists every action, in the order of the permission table's rows.
+var Actions = []Action{
+	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
+	ActModerate, ActManageMembers, ActReadAudit, ActTagIdeas, ActSetStatus, ActManageCategories, ActManageSettings,
+}
