@@ -308,8 +308,8 @@ func TestMembersSuspendBanAndLiftInPages(t *testing.T) {
 		wantStatus(t, visitor.Get("/moderation"), http.StatusNotFound)
 		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
 		form := url.Values{"public_moderation_log": {"1"}}
-		for _, k := range models.SettingKeys() {
-			form.Set(k, strconv.Itoa(models.DefaultSettings.Value(k)))
+		for k, v := range models.DefaultSettings.Form() {
+			form.Set(k, v)
 		}
 		admin.Get("/admin/settings")
 		form.Set("report_threshold", "0")
@@ -336,10 +336,7 @@ func TestSpamBrakesAnswer429AndKeepTheText(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
 		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
-		values := map[string]string{}
-		for _, k := range models.SettingKeys() {
-			values[k] = strconv.Itoa(models.DefaultSettings.Value(k))
-		}
+		values := models.DefaultSettings.Form()
 		values["ideas_per_hour"], values["comments_per_hour"] = "1", "1"
 		if _, err := srv.Store.SaveSettings(t.Context(), admin, values, false); err != nil {
 			t.Fatal(err)
@@ -382,10 +379,7 @@ func TestPremoderationInPages(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
 		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
-		values := map[string]string{}
-		for _, k := range models.SettingKeys() {
-			values[k] = strconv.Itoa(models.DefaultSettings.Value(k))
-		}
+		values := models.DefaultSettings.Form()
 		values["premoderate_first"] = "1"
 		if _, err := srv.Store.SaveSettings(t.Context(), admin, values, false); err != nil {
 			t.Fatal(err)
@@ -415,10 +409,7 @@ func TestXSSPayloadsComeOutInertInModeration(t *testing.T) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
 		ctx := t.Context()
 		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
-		values := map[string]string{}
-		for _, k := range models.SettingKeys() {
-			values[k] = strconv.Itoa(models.DefaultSettings.Value(k))
-		}
+		values := models.DefaultSettings.Form()
 		values["report_threshold"] = "100"
 		if _, err := srv.Store.SaveSettings(ctx, admin, values, true); err != nil {
 			t.Fatal(err)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -26,11 +25,7 @@ func (h *Settings) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := settingsPage{Values: map[string]string{}, PublicLog: st.PublicModerationLog}
-	for _, k := range models.SettingKeys() {
-		data.Values[k] = strconv.Itoa(st.Value(k))
-	}
-	return h.render(c, data, fiber.StatusOK)
+	return h.render(c, settingsPage{Values: st.Form(), PublicLog: st.PublicModerationLog}, fiber.StatusOK)
 }
 
 func (h *Settings) render(c *fiber.Ctx, data settingsPage, status int) error {

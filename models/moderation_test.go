@@ -276,10 +276,7 @@ func TestSpamBrakes(t *testing.T) {
 	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		admin := member(t, s, "Ada", models.RoleAdmin)
-		values := map[string]string{}
-		for _, k := range models.SettingKeys() {
-			values[k] = fmt.Sprint(models.DefaultSettings.Value(k))
-		}
+		values := models.DefaultSettings.Form()
 		values["ideas_per_hour"], values["votes_per_hour"] = "2", "1"
 		if _, err := s.SaveSettings(ctx, admin, values, false); err != nil {
 			t.Fatal(err)
@@ -331,10 +328,7 @@ func TestPremoderation(t *testing.T) {
 		ctx := context.Background()
 		admin := member(t, s, "Ada", models.RoleAdmin)
 		mod := member(t, s, "Mo", models.RoleModerator)
-		values := map[string]string{}
-		for _, k := range models.SettingKeys() {
-			values[k] = fmt.Sprint(models.DefaultSettings.Value(k))
-		}
+		values := models.DefaultSettings.Form()
 		values["premoderate_first"], values["trust_after"] = "5", "2"
 		if _, err := s.SaveSettings(ctx, admin, values, true); err != nil {
 			t.Fatal(err)

@@ -72,14 +72,13 @@ func SettingKeys() []string {
 	return keys
 }
 
-// Value returns a numeric setting by its key.
-func (st Settings) Value(key string) int {
+// Form gives the numeric settings as an admin types them, by key.
+func (st Settings) Form() map[string]string {
+	form := make(map[string]string, len(settingFields))
 	for _, f := range settingFields {
-		if f.Key == key {
-			return *f.Field(&st)
-		}
+		form[f.Key] = strconv.Itoa(*f.Field(&st))
 	}
-	return 0
+	return form
 }
 
 // settingsTTL bounds how long one instance keeps settings another instance changed.
