@@ -239,7 +239,7 @@ func TestFeeds(t *testing.T) {
 		}
 		// A merged idea's feed moves to the idea it joined, as its page does.
 		r = visitor.Get(fmt.Sprintf("/feeds/ideas/%d.atom", merged.ID))
-		wantStatus(t, r, http.StatusMovedPermanently)
+		wantStatus(t, r, http.StatusFound)
 		if loc := r.Header.Get("Location"); loc != path {
 			t.Fatalf("merged idea's feed sent to %q", loc)
 		}

@@ -278,6 +278,12 @@ func TestMembersSuspendBanAndLiftInPages(t *testing.T) {
 		// Ban: the live session and the token stop working at once.
 		r = mod.PostForm(member+"/sanction", url.Values{"action": {"ban"}, "reason": {"spam again"}})
 		wantStatus(t, r, http.StatusSeeOther)
+		// A form from a page shown before the ban leads to sign-in, not a bare refusal.
+		r = annaPage.PostForm(fmt.Sprintf("/ideas/%d/vote", idea), nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		if r.Header.Get("Location") != "/login" {
+			t.Fatalf("a banned member's form went to %q", r.Header.Get("Location"))
+		}
 		r = annaPage.Get("/me")
 		wantStatus(t, r, http.StatusSeeOther)
 		if !strings.HasPrefix(r.Header.Get("Location"), "/login") {

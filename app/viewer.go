@@ -26,6 +26,10 @@ const visitorCSRFCookie = "samen_csrf"
 
 type csrfSecretKey struct{}
 
+// sessionEndedKey marks a request whose session cookie named a session that
+// has ended (expired, signed out elsewhere, or its member banned).
+type sessionEndedKey struct{}
+
 // viewer finds out who is asking (session cookie or API token), their
 // language and the CSRF secret of this browser.
 func (s *server) viewer(c *fiber.Ctx) error {
@@ -51,6 +55,7 @@ func (s *server) viewer(c *fiber.Ctx) error {
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			s.deps.ClearSessionCookie(c)
+			c.Locals(sessionEndedKey{}, true)
 		case err != nil:
 			return err
 		default:
@@ -116,6 +121,11 @@ func (s *server) checkCSRF(c *fiber.Ctx) error {
 		token = c.FormValue("_csrf")
 	}
 	if secret == nil || !validCSRF(token, secret) {
+		if ended, _ := c.Locals(sessionEndedKey{}).(bool); ended && !handlers.WantsJSON(c) {
+			// A form from a page shown before the session ended: sign in again,
+			// rather than a bare refusal.
+			return c.Redirect("/login", fiber.StatusSeeOther)
+		}
 		return fiber.ErrForbidden
 	}
 	return c.Next()

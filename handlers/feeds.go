@@ -49,7 +49,8 @@ func (h *Feeds) Idea(c *fiber.Ctx) error {
 	}
 	idea := a.Idea
 	if idea.MergedInto != nil {
-		return c.Redirect(fmt.Sprintf("/feeds/ideas/%d.atom", *idea.MergedInto), fiber.StatusMovedPermanently)
+		// Found, not moved for good: an unmerge brings the idea's own feed back.
+		return c.Redirect(fmt.Sprintf("/feeds/ideas/%d.atom", *idea.MergedInto), fiber.StatusFound)
 	}
 	l := h.feedLocalizer(c)
 	f := h.newFeed(views.T(l, "feeds.idea.title", "Title", idea.Title, "Brand", h.Brand),
