@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -58,49 +60,116 @@ type Tag struct {
 	CreatedAt time.Time
 }
 
-// Statuses lists every status in order.
-func (s *Store) Statuses(ctx context.Context) ([]Status, error) {
-	var list []Status
-	if err := s.db.WithContext(ctx).Order("position, id").Find(&list).Error; err != nil {
+// catalogTTL bounds how long this instance keeps statuses and categories
+// that another instance changed; changes made here are seen at once.
+const catalogTTL = 10 * time.Second
+
+// catalog is the store's copy of the statuses and categories: every list page
+// shows them, and they change rarely.
+type catalog struct {
+	statuses   []Status
+	categories []Category
+	loaded     time.Time
+}
+
+// catalogCache holds the catalog; gen counts the changes made in this
+// process, so that a load which raced a change is not kept.
+type catalogCache struct {
+	mu  sync.Mutex
+	gen uint64
+	c   *catalog
+}
+
+// catalog returns the statuses and categories, loading them when the copy is
+// missing or older than catalogTTL.
+func (s *Store) catalog(ctx context.Context) (*catalog, error) {
+	s.catalogs.mu.Lock()
+	c, gen := s.catalogs.c, s.catalogs.gen
+	s.catalogs.mu.Unlock()
+	if c != nil && s.Now().Sub(c.loaded) < catalogTTL {
+		return c, nil
+	}
+	c = &catalog{loaded: s.Now()}
+	if err := s.db.WithContext(ctx).Order("position, id").Find(&c.statuses).Error; err != nil {
 		return nil, fmt.Errorf("list statuses: %w", err)
 	}
-	return list, nil
+	if err := s.db.WithContext(ctx).Order("position, id").Find(&c.categories).Error; err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	s.catalogs.mu.Lock()
+	if s.catalogs.gen == gen {
+		s.catalogs.c = c
+	}
+	s.catalogs.mu.Unlock()
+	return c, nil
+}
+
+// forgetCatalog drops the copy after a change to statuses or categories.
+func (s *Store) forgetCatalog() {
+	s.catalogs.mu.Lock()
+	s.catalogs.gen++
+	s.catalogs.c = nil
+	s.catalogs.mu.Unlock()
+}
+
+// Statuses lists every status in order.
+func (s *Store) Statuses(ctx context.Context) ([]Status, error) {
+	c, err := s.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(c.statuses), nil
 }
 
 // Categories lists every category in order.
 func (s *Store) Categories(ctx context.Context) ([]Category, error) {
-	var list []Category
-	if err := s.db.WithContext(ctx).Order("position, id").Find(&list).Error; err != nil {
-		return nil, fmt.Errorf("list categories: %w", err)
+	c, err := s.catalog(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return list, nil
+	return slices.Clone(c.categories), nil
 }
 
 // StatusBySlug finds a status; an unknown slug is ErrNotFound.
 func (s *Store) StatusBySlug(ctx context.Context, slug string) (*Status, error) {
-	var st Status
-	if err := first(s.db.WithContext(ctx).Where("slug = ?", slug), &st); err != nil {
-		return nil, fmt.Errorf("load status %q: %w", slug, err)
+	c, err := s.catalog(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return &st, nil
+	for _, st := range c.statuses {
+		if st.Slug == slug {
+			return &st, nil
+		}
+	}
+	return nil, fmt.Errorf("load status %q: %w", slug, ErrNotFound)
 }
 
 // CategoryBySlug finds a category; an unknown slug is ErrNotFound.
 func (s *Store) CategoryBySlug(ctx context.Context, slug string) (*Category, error) {
-	var c Category
-	if err := first(s.db.WithContext(ctx).Where("slug = ?", slug), &c); err != nil {
-		return nil, fmt.Errorf("load category %q: %w", slug, err)
+	c, err := s.catalog(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return &c, nil
+	for _, cat := range c.categories {
+		if cat.Slug == slug {
+			return &cat, nil
+		}
+	}
+	return nil, fmt.Errorf("load category %q: %w", slug, ErrNotFound)
 }
 
 // defaultStatus is where new ideas start: the first status of kind open.
 func (s *Store) defaultStatus(ctx context.Context) (*Status, error) {
-	var st Status
-	if err := first(s.db.WithContext(ctx).Where("kind = ?", KindOpen).Order("position, id"), &st); err != nil {
-		return nil, fmt.Errorf("load the default status: %w", err)
+	c, err := s.catalog(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return &st, nil
+	for _, st := range c.statuses {
+		if st.Kind == KindOpen {
+			return &st, nil
+		}
+	}
+	return nil, fmt.Errorf("load the default status: %w", ErrNotFound)
 }
 
 // CategoryInput is what an admin sets on a category.
@@ -142,6 +211,7 @@ func (s *Store) SaveCategory(ctx context.Context, id int64, in CategoryInput) (*
 	}
 	c := Category{ID: id, Slug: in.Slug, Name: in.Name, Description: in.Description, Position: in.Position}
 	var err error
+	defer s.forgetCatalog()
 	if id == 0 {
 		c.CreatedAt = s.Now()
 		err = s.db.WithContext(ctx).Create(&c).Error
@@ -164,6 +234,7 @@ func (s *Store) SaveCategory(ctx context.Context, id int64, in CategoryInput) (*
 
 // DeleteCategory removes a category; its ideas keep existing without one.
 func (s *Store) DeleteCategory(ctx context.Context, id int64) error {
+	defer s.forgetCatalog()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Idea{}).Where("category_id = ?", id).Update("category_id", nil).Error; err != nil {
 			return fmt.Errorf("delete category %d: %w", id, err)

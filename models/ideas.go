@@ -92,11 +92,14 @@ const (
 // live for months, so Samen uses four days.
 const hotTenfold = 4 * 24 * 3600
 
+// hotEpoch is where the hot score's clock starts: 2024-01-01 UTC.
+const hotEpoch = 1704067200
+
 // HotScore ranks ideas in the manner of Reddit: the logarithm of the votes
 // plus the creation time, so newer ideas need fewer votes to rise. It depends
 // only on stored values, so it never needs recomputing as time passes.
 func HotScore(votes int, created time.Time) float64 {
-	return math.Log10(math.Max(float64(votes), 1)) + float64(created.Unix()-1704067200)/hotTenfold
+	return math.Log10(math.Max(float64(votes), 1)) + float64(created.Unix()-hotEpoch)/hotTenfold
 }
 
 // NewIdea is what a member proposes.

@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,6 +29,9 @@ const (
 	MaxPerPage     = 100
 	MaxPage        = 500
 	MaxQueryLength = 200
+	// SearchWindow is how many matches of a search are ranked and counted:
+	// with more, the most active of them (hot order) are.
+	SearchWindow = 200
 )
 
 // ListOptions choose and order ideas. Zero values mean "all" and the defaults.
@@ -48,6 +54,10 @@ type IdeaPage struct {
 	Total   int64
 	Page    int
 	PerPage int
+	// More says Total is a lower bound: more ideas match than the pages
+	// reach (MaxPage of PerPage; a search ranks at most SearchWindow), so
+	// they were not counted.
+	More bool
 }
 
 // Pages is the number of pages the total fills.
@@ -99,17 +109,18 @@ func (o *ListOptions) Normalize() error {
 	return errs.orNil()
 }
 
-// ListIdeas returns a page of published ideas: one query for the page, one for
-// the total, and two for tags and the viewer's votes. Every sort is served by
-// an index; pinned ideas come first.
+// ListIdeas returns a page of published ideas: one query for the page and
+// one for the tags and the viewer's votes on it. Every sort is served by an
+// index; pinned ideas come first. The total is counted only as far as the
+// pages reach, and reused for a few seconds (see totalsTTL).
 func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*IdeaPage, error) {
 	q, order, err := s.listQuery(ctx, &o)
 	if err != nil {
 		return nil, err
 	}
 	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
-	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-		return nil, fmt.Errorf("count ideas: %w", err)
+	if page.Total, page.More, err = s.listTotal(ctx, q, o); err != nil {
+		return nil, err
 	}
 	var ideas []*Idea
 	if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
@@ -122,8 +133,135 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 	return page, nil
 }
 
-// pageOf selects one page of the list, with its authors, categories and statuses.
+// listTotal counts the ideas of a list up to what its pages can show, and
+// one more to know whether there are more. Lists that are the same for
+// everyone (no search, tag or member of their own) keep their totals in the
+// store's cache.
+func (s *Store) listTotal(ctx context.Context, q *gorm.DB, o ListOptions) (int64, bool, error) {
+	limit := MaxPage * o.PerPage
+	if o.Query != "" {
+		limit = SearchWindow
+	}
+	key, shared := totalKey{limit: limit}, o.Query == "" && o.Tag == "" && o.AuthorID == 0 && o.VotedBy == 0
+	if shared {
+		key.status, key.category = o.Status, o.Category
+		if n, ok := s.totals.get(key, s.Now()); ok {
+			return min(n, int64(limit)), n > int64(limit), nil
+		}
+	}
+	gen := s.totals.generation()
+	var n int64
+	matched := q.Session(&gorm.Session{}).Select("1").Limit(limit + 1)
+	if err := s.db.WithContext(ctx).Table("(?) AS matched", matched).Count(&n).Error; err != nil {
+		return 0, false, fmt.Errorf("count ideas: %w", err)
+	}
+	if shared {
+		s.totals.put(key, n, gen, s.Now())
+	}
+	return min(n, int64(limit)), n > int64(limit), nil
+}
+
+// totalsTTL is how long a list's total is reused. Writes to ideas through this
+// store forget the totals at once; another instance's writes show within it.
+const totalsTTL = 5 * time.Second
+
+// maxTotals bounds the cache: one entry per status and category filter and page size.
+const maxTotals = 512
+
+type totalKey struct {
+	status, category string
+	limit            int
+}
+
+type cachedTotal struct {
+	n  int64
+	at time.Time
+}
+
+// totalsCache keeps list totals for totalsTTL. gen counts the writes seen,
+// so that a count which raced a write is not kept.
+type totalsCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[totalKey]cachedTotal
+}
+
+func newTotalsCache() *totalsCache { return &totalsCache{m: map[totalKey]cachedTotal{}} }
+
+// get returns a cached total. Past the TTL, the first caller gets a miss and
+// counts again while the others keep the old total meanwhile, so a busy list
+// is counted once per TTL, not by every request at once.
+func (t *totalsCache) get(k totalKey, now time.Time) (int64, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.m[k]
+	if !ok {
+		return 0, false
+	}
+	if now.Sub(c.at) >= totalsTTL {
+		c.at = now
+		t.m[k] = c
+		return 0, false
+	}
+	return c.n, true
+}
+
+func (t *totalsCache) generation() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.gen
+}
+
+// put keeps a total counted since generation gen, unless a write came between.
+func (t *totalsCache) put(k totalKey, n int64, gen uint64, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if gen != t.gen {
+		return
+	}
+	if _, ok := t.m[k]; !ok && len(t.m) >= maxTotals {
+		clear(t.m)
+	}
+	t.m[k] = cachedTotal{n: n, at: now}
+}
+
+// forget drops every total after a write to ideas.
+func (t *totalsCache) forget() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.gen++
+	clear(t.m)
+}
+
+// watchIdeaWrites has every create, update and delete of ideas made through
+// the store, whichever method makes it, forget the list totals.
+func (s *Store) watchIdeaWrites() error {
+	forget := func(db *gorm.DB) {
+		if db.Statement.Table == "ideas" && db.Error == nil && db.Statement.RowsAffected > 0 {
+			s.totals.forget()
+		}
+	}
+	cb := s.db.Callback()
+	return errors.Join(
+		cb.Create().After("gorm:create").Register("samen:forget_totals", forget),
+		cb.Update().After("gorm:update").Register("samen:forget_totals", forget),
+		cb.Delete().After("gorm:delete").Register("samen:forget_totals", forget),
+	)
+}
+
+// pageOf selects one page of the list, with its authors, categories and
+// statuses. A search ranks only its window: the first SearchWindow matches
+// in the list's order (hot for relevance), read from that order's index, so
+// a common word costs no more than a rare one.
 func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
+	if o.Query != "" {
+		by := orders[o.Sort]
+		if o.Sort == SortRelevance {
+			by = orders[SortHot]
+		}
+		window := q.Session(&gorm.Session{}).Select("ideas.id").Order(by).Limit(SearchWindow)
+		q = q.Where("ideas.id IN (?)", window)
+	}
 	return q.Joins("Author").Joins("Category").Joins("Status").Order(clause.OrderBy{Expression: order}).
 		Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage)
 }

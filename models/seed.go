@@ -27,6 +27,7 @@ type SeedCounts struct {
 func (s *Store) EnsureCategory(ctx context.Context, slug, name, description string, position int) error {
 	err := s.db.WithContext(ctx).Exec(`INSERT INTO categories (slug, name, description, position, created_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`, slug, name, description, position, s.Now()).Error
+	s.forgetCatalog()
 	if err != nil {
 		return fmt.Errorf("add category %q: %w", slug, err)
 	}
@@ -665,6 +666,7 @@ func (s *Store) SeedBench(ctx context.Context, n BenchSize) (SeedCounts, error) 
 	if err := tx.Commit(); err != nil {
 		return SeedCounts{}, fmt.Errorf("seed bench data: %w", err)
 	}
+	s.totals.forget() // written past GORM, which tells the cache of other writes
 	if s.dialect == Postgres {
 		// Fresh statistics, so the planner picks the indexes the app relies on.
 		if _, err := s.sqlDB.ExecContext(ctx, "ANALYZE users, ideas, votes, comments, status_changes"); err != nil {

@@ -36,6 +36,8 @@ type Store struct {
 	mailer   *mailer
 	md       *renderer
 	settings *settingsCache
+	catalogs *catalogCache
+	totals   *totalsCache
 
 	pollInterval time.Duration
 
@@ -92,6 +94,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
 	s.md = newRenderer()
 	s.settings = &settingsCache{}
+	s.catalogs = &catalogCache{}
+	s.totals = newTotalsCache()
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,
@@ -111,6 +115,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	s.db, err = gorm.Open(dialector, cfg)
 	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if err := s.watchIdeaWrites(); err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	s.sqlDB, err = s.db.DB()

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,46 +22,146 @@ type Vote struct {
 // count. It reports whether a new vote was cast. The counter changes in the
 // same transaction as the row, so under any concurrency it equals the rows.
 func (s *Store) Vote(ctx context.Context, ideaID, userID int64) (bool, int, error) {
-	return s.changeVote(ctx, ideaID, userID, true)
+	return s.changeVote(ctx, ideaID, userID, true, 0)
 }
 
 // VoteAs casts a member's vote under the spam brakes: past the hourly
 // limit it is a LimitError and nothing changes. Pages and the API vote this way.
 func (s *Store) VoteAs(ctx context.Context, ideaID int64, u *User) (bool, int, error) {
-	if err := s.brake(ctx, u, brakeVotes); err != nil {
-		return false, 0, err
+	limit := 0
+	if !u.Staff() {
+		settings, err := s.Settings(ctx)
+		if err != nil {
+			return false, 0, err
+		}
+		limit = brakeVotes.limit(settings)
 	}
-	return s.changeVote(ctx, ideaID, u.ID, true)
+	return s.changeVote(ctx, ideaID, u.ID, true, limit)
 }
 
 // Unvote withdraws user's vote, if any, and returns the idea's vote count.
 // It reports whether a vote was withdrawn.
 func (s *Store) Unvote(ctx context.Context, ideaID, userID int64) (bool, int, error) {
-	return s.changeVote(ctx, ideaID, userID, false)
+	return s.changeVote(ctx, ideaID, userID, false, 0)
 }
 
-func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool) (bool, int, error) {
+// changeVote casts or withdraws a vote. limit is the member's hourly vote
+// brake, 0 for none.
+func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool, limit int) (bool, int, error) {
 	var (
-		changed bool
-		votes   int
+		r   voteResult
+		err error
 	)
+	if s.dialect == Postgres {
+		r, err = s.changeVoteAtOnce(ctx, ideaID, userID, vote, limit)
+	} else {
+		r, err = s.changeVoteInSteps(ctx, ideaID, userID, vote, limit)
+	}
+	if err == nil && r.braked {
+		// Past the limit: the brake says when the next vote is allowed.
+		err = s.brake(ctx, &User{ID: userID}, brakeVotes)
+		if err == nil { // the oldest vote of the hour aged out meanwhile
+			return s.changeVote(ctx, ideaID, userID, vote, limit)
+		}
+	}
+	if err == nil {
+		switch {
+		case r.merged:
+			err = &ConflictError{ReasonMerged}
+		case r.locked:
+			err = &ConflictError{ReasonLocked}
+		case !(&Status{Kind: r.kind}).TakesVotes():
+			err = &ConflictError{ReasonClosed}
+		}
+	}
+	if err != nil {
+		return false, 0, fmt.Errorf("vote on idea %d: %w", ideaID, err)
+	}
+	return r.changed, r.votes, nil
+}
+
+// voteResult is what a vote found and did.
+type voteResult struct {
+	merged, locked  bool
+	kind            string // the idea's status kind
+	braked, changed bool
+	votes           int // the idea's counter afterwards
+}
+
+// voteStatement casts (%s: castVote) or withdraws (withdrawVote) a vote in
+// one statement on PostgreSQL: one round trip, its own transaction. It finds
+// the idea, counts the member's votes of the last hour from the index
+// votes_user (at most @limit of them), changes the row only when the idea
+// takes votes and the brake allows it, and moves the counter and the hot
+// score (HotScore, in SQL) with it. The UPDATE locks the idea's row and
+// reads its latest counter, so under any concurrency the counter equals the rows.
+var voteStatement = fmt.Sprintf(`WITH target AS (
+		SELECT i.id, i.votes, i.merged_into IS NOT NULL AS merged, i.locked, s.kind
+		FROM ideas i JOIN statuses s ON s.id = i.status_id
+		WHERE i.id = @idea AND i.state = 'published'),
+	open AS (
+		SELECT id FROM target WHERE NOT merged AND NOT locked AND kind NOT IN ('done', 'closed')),
+	recent AS (
+		SELECT count(*) AS n FROM (SELECT 1 FROM votes WHERE user_id = @user AND created_at > @since LIMIT @limit) AS r),
+	changed AS (%%s),
+	counted AS (
+		UPDATE ideas SET votes = votes + @delta,
+			hot = log(greatest(votes + @delta, 1)::float8) + (floor(extract(epoch FROM created_at))::float8 - %d) / %d
+		WHERE id IN (SELECT idea_id FROM changed) RETURNING votes)
+	SELECT t.merged, t.locked, t.kind, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
+		EXISTS (SELECT 1 FROM changed) AS changed, COALESCE((SELECT votes FROM counted), t.votes) AS votes
+	FROM target t`, hotEpoch, hotTenfold)
+
+var (
+	castVote = fmt.Sprintf(voteStatement, `INSERT INTO votes (idea_id, user_id, created_at)
+		SELECT id, @user, @now FROM open WHERE @limit = 0 OR (SELECT n FROM recent) < @limit
+		ON CONFLICT DO NOTHING RETURNING idea_id`)
+	withdrawVote = fmt.Sprintf(voteStatement, `DELETE FROM votes
+		WHERE idea_id IN (SELECT id FROM open) AND user_id = @user RETURNING idea_id`)
+)
+
+func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote bool, limit int) (voteResult, error) {
+	query, delta := castVote, 1
+	if !vote {
+		query, delta, limit = withdrawVote, -1, 0
+	}
+	now := s.Now()
+	var r voteResult
+	row := s.db.WithContext(ctx).Raw(query, sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
+		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta)).Row()
+	err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// changeVoteInSteps is the same on SQLite, which has no statements inside a
+// WITH: a transaction of a few, which SQLite runs one at a time.
+func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vote bool, limit int) (voteResult, error) {
+	var r voteResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var idea Idea
 		if err := first(tx.Preload("Status").Where("id = ? AND state = ?", ideaID, StatePublished), &idea); err != nil {
 			return err
 		}
-		switch {
-		case idea.MergedInto != nil:
-			return &ConflictError{ReasonMerged}
-		case idea.Locked:
-			return &ConflictError{ReasonLocked}
-		case !idea.Status.TakesVotes():
-			return &ConflictError{ReasonClosed}
+		r = voteResult{merged: idea.MergedInto != nil, locked: idea.Locked, kind: idea.Status.Kind, votes: idea.Votes}
+		now := s.Now()
+		if vote && limit > 0 {
+			var recent int64
+			err := tx.Raw("SELECT count(*) FROM (SELECT 1 FROM votes WHERE user_id = ? AND created_at > ? LIMIT ?)",
+				userID, now.Add(-time.Hour), limit).Scan(&recent).Error
+			if r.braked = recent >= int64(limit); err != nil || r.braked {
+				return err
+			}
+		}
+		if r.merged || r.locked || !idea.Status.TakesVotes() {
+			return nil
 		}
 		var res *gorm.DB
 		delta := 1
 		if vote {
-			res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Vote{IdeaID: ideaID, UserID: userID, CreatedAt: s.Now()})
+			res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Vote{IdeaID: ideaID, UserID: userID, CreatedAt: now})
 		} else {
 			res = tx.Where("idea_id = ? AND user_id = ?", ideaID, userID).Delete(&Vote{})
 			delta = -1
@@ -67,20 +169,15 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool)
 		if res.Error != nil {
 			return res.Error
 		}
-		changed = res.RowsAffected == 1
-		if !changed {
-			votes = idea.Votes
+		if r.changed = res.RowsAffected == 1; !r.changed {
 			return nil
 		}
-		if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING votes", delta, ideaID).Scan(&votes).Error; err != nil {
+		if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING votes", delta, ideaID).Scan(&r.votes).Error; err != nil {
 			return err
 		}
-		return tx.Model(&Idea{}).Where("id = ?", ideaID).Update("hot", HotScore(votes, idea.CreatedAt)).Error
+		return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", HotScore(r.votes, idea.CreatedAt), ideaID).Error
 	})
-	if err != nil {
-		return false, 0, fmt.Errorf("vote on idea %d: %w", ideaID, err)
-	}
-	return changed, votes, nil
+	return r, err
 }
 
 // Voters lists the members who voted for an idea, most recent first, at most limit.
