@@ -19,7 +19,7 @@ func TestSeedCommand(t *testing.T) {
 			db := modelstest.URL(t, dialect)
 
 			code, out, errOut := runCLI(t, db, "seed", "--demo")
-			if code != 0 || !regexp.MustCompile(`^seeded the demo community: 12 members, 40 ideas, \d+ votes, \d+ comments in \S+; the product team signs in as product@demo\.example\n$`).MatchString(out) {
+			if code != 0 || !regexp.MustCompile(`^seeded the demo community: 13 members, 40 ideas, \d+ votes, \d+ comments in \S+; the product team signs in as product@demo\.example\n$`).MatchString(out) {
 				t.Fatalf("seed --demo: %d %q %q", code, out, errOut)
 			}
 			code, out, errOut = runCLI(t, db, "seed", "--demo")
@@ -36,8 +36,8 @@ func TestSeedCommand(t *testing.T) {
 			if err := s.DB().QueryRow("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM ideas)").Scan(&users, &ideas); err != nil {
 				t.Fatal(err)
 			}
-			if users != 12+50 || ideas != 40+200 {
-				t.Errorf("%d users and %d ideas, want 62 and 240", users, ideas)
+			if users != 13+50 || ideas != 40+200 {
+				t.Errorf("%d users and %d ideas, want 63 and 240", users, ideas)
 			}
 		})
 	}

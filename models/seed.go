@@ -183,6 +183,21 @@ func (s *Store) seedDemo(ctx context.Context, end time.Time, at *time.Time) (See
 			return counts, err
 		}
 	}
+
+	// A newcomer's advert, reported by two members: the review queue has
+	// something for the moderator to look at.
+	*at = end.Add(-3 * time.Hour)
+	spam, err := s.CreateComment(ctx, ids[0], users[dealer], NewComment{Body: "E-bike batteries at 70% off this week only, search for Deal Hunter batteries."})
+	if err != nil {
+		return counts, err
+	}
+	counts.Comments++
+	for i, reporter := range []int{jeroen, sophie} {
+		*at = end.Add(time.Duration(i-2) * time.Hour)
+		if _, err := s.CreateReport(ctx, users[reporter], NewReport{Target: TargetComment, ID: spam.ID, Reason: ReportSpam}); err != nil {
+			return counts, err
+		}
+	}
 	return counts, nil
 }
 
@@ -215,6 +230,7 @@ var demoMembers = []demoMember{
 	{"Emma Jansen", "emma@demo.example", RoleMember},
 	{"Daniel Okafor", "daniel@demo.example", RoleMember},
 	{"Ines Moreau", "ines@demo.example", RoleMember},
+	{"Deal Hunter", "deals@demo.example", RoleMember},
 }
 
 // Who is who in demoMembers.
@@ -231,6 +247,7 @@ const (
 	emma
 	daniel
 	ines
+	dealer
 )
 
 type demoIdea struct {

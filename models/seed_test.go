@@ -73,14 +73,17 @@ func TestSeedDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := models.SeedCounts{Users: 12, Ideas: 40,
+		want := models.SeedCounts{Users: 13, Ideas: 40,
 			Votes:    seedCount(t, s, "SELECT COUNT(*) FROM votes"),
 			Comments: seedCount(t, s, "SELECT COUNT(*) FROM comments")}
-		if got != want || seedCount(t, s, "SELECT COUNT(*) FROM users") != 12 || seedCount(t, s, "SELECT COUNT(*) FROM ideas") != 40 {
+		if got != want || seedCount(t, s, "SELECT COUNT(*) FROM users") != 13 || seedCount(t, s, "SELECT COUNT(*) FROM ideas") != 40 {
 			t.Errorf("reported %+v; the database holds %+v", got, want)
 		}
 		if want.Votes < 150 || want.Comments < 30 {
 			t.Errorf("a thin demo: %+v", want)
+		}
+		if n := seedCount(t, s, "SELECT COUNT(*) FROM reports WHERE resolved_at IS NULL"); n != 2 {
+			t.Errorf("the demo's review queue holds %d open reports, want 2", n)
 		}
 
 		categories, err := s.Categories(ctx)
@@ -152,7 +155,7 @@ func TestSeedDemo(t *testing.T) {
 		}
 		again := models.SeedCounts{Users: seedCount(t, s, "SELECT COUNT(*) FROM users"), Ideas: seedCount(t, s, "SELECT COUNT(*) FROM ideas"),
 			Votes: seedCount(t, s, "SELECT COUNT(*) FROM votes"), Comments: seedCount(t, s, "SELECT COUNT(*) FROM comments")}
-		if want.Users = 12; again != want || len(categories) != seedCount(t, s, "SELECT COUNT(*) FROM categories") {
+		if want.Users = 13; again != want || len(categories) != seedCount(t, s, "SELECT COUNT(*) FROM categories") {
 			t.Errorf("after a second run the database holds %+v, want %+v", again, want)
 		}
 	})
