@@ -107,6 +107,13 @@ func TestModerateIdeasThroughTheAPI(t *testing.T) {
 		}
 		wantConflict(t, apiCall(m, http.MethodPost, path(second, "/unmerge"), ""), "The idea is not merged into another one.")
 
+		// Moderators edit members' titles, categories and tags, on the record.
+		edited := apiIdea(t, apiCall(m, http.MethodPatch, path(third, ""), `{"title":"Pedals that fold away with one click","category":"improvements","tags":["pedals"]}`), http.StatusOK)
+		if edited.Title != "Pedals that fold away with one click" || edited.Category == nil || *edited.Category != "improvements" || len(edited.Tags) != 1 {
+			t.Fatalf("a moderator's edit: %+v", edited)
+		}
+		wantAPIError(t, apiCall(b, http.MethodPatch, path(third, ""), `{"title":"Someone else's idea renamed"}`), http.StatusForbidden, "forbidden")
+
 		// Every action is in the audit log, filterable.
 		type entries struct {
 			Entries []struct {
@@ -133,6 +140,10 @@ func TestModerateIdeasThroughTheAPI(t *testing.T) {
 		log = apiJSON[entries](t, apiCall(m, http.MethodGet, "/mod/audit?action=idea.pin", ""), http.StatusOK)
 		if len(log.Entries) != 1 || log.Entries[0].TargetID != first {
 			t.Fatalf("audit log filtered by action: %+v", log)
+		}
+		log = apiJSON[entries](t, apiCall(m, http.MethodGet, fmt.Sprintf("/mod/audit?target=idea:%d", third), ""), http.StatusOK)
+		if len(log.Entries) != 2 || log.Entries[0].Action != models.AuditIdeaTags || log.Entries[1].Action != models.AuditIdeaEdit {
+			t.Fatalf("audit log of a moderator's edit: %+v", log.Entries)
 		}
 		wantFields(t, apiCall(m, http.MethodGet, "/mod/audit?actor=x&target=idea:y", ""), "actor", "target")
 		wantAPIError(t, apiCall(a, http.MethodGet, "/mod/audit", ""), http.StatusForbidden, "forbidden")
