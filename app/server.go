@@ -40,7 +40,8 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		return nil, err
 	}
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
-	engine.AddFuncMap(views.Funcs(assets.URL))
+	translations := views.NewTranslations(bundle)
+	engine.AddFuncMap(views.Funcs(assets.URL, translations))
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
@@ -49,7 +50,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		return nil, err
 	}
 
-	deps := &handlers.Deps{Store: store, Bundle: bundle, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
+	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(), providers: newProviders(cfg)}
 
 	app := fiber.New(fiber.Config{

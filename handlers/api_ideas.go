@@ -96,6 +96,7 @@ func (h *IdeasAPI) List(c *fiber.Ctx) error {
 		Tag: c.Query("tag"), Query: c.Query("q"),
 		Page:    apiQueryNumber(c, "page", models.MaxPage, errs),
 		PerPage: apiQueryNumber(c, "per_page", models.MaxPerPage, errs),
+		Bodies:  true,
 	}
 	mine, voted := apiQueryFlag(c, "mine", errs), apiQueryFlag(c, "voted", errs)
 	var invalid models.ValidationErrors

@@ -19,7 +19,9 @@ import (
 type Deps struct {
 	Store  *models.Store
 	Bundle *i18n.Bundle
-	Log    *slog.Logger
+	// Translations has a localizer per language, made once (optional).
+	Translations *views.Translations
+	Log          *slog.Logger
 	// Brand is the community's name in the header and titles.
 	Brand string
 	// BaseURL is where Samen is served, for links in emails.
@@ -67,6 +69,11 @@ func (d *Deps) Localizer(prefs ...string) (string, *i18n.Localizer) {
 		if l := matchLanguage(p); l != "" {
 			lang = l
 			break
+		}
+	}
+	if d.Translations != nil {
+		if l := d.Translations.Localizer(lang); l != nil {
+			return lang, l
 		}
 	}
 	return lang, i18n.NewLocalizer(d.Bundle, lang)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"samen/models"
 )
@@ -27,16 +28,24 @@ type listPage struct {
 	Sorts      []string
 	// Query is the list's query string without page, for the pager's links.
 	Query string
+	// Rows are the page's ideas, each with what its vote button needs.
+	Rows []ideaView
 }
 
-// ideaView is what the vote button needs: the layout and one idea.
+// ideaView is what the vote button needs: one idea and, from the layout,
+// who is asking. Its fields are its own rather than an embedded Layout's, so
+// that templates find them at once: the list renders one per idea.
 type ideaView struct {
-	Layout
 	Idea *models.Idea
+	User *models.User
+	L    *i18n.Localizer
+	CSRF string
+	Path string
 }
 
-// Row gives the vote button of one idea in the list.
-func (p listPage) Row(i *models.Idea) ideaView { return ideaView{p.Layout, i} }
+func newIdeaView(l Layout, i *models.Idea) ideaView {
+	return ideaView{Idea: i, User: l.User, L: l.L, CSRF: l.CSRF, Path: l.Path}
+}
 
 // List shows the ideas: sorted, filtered, searched and paged.
 func (h *Ideas) List(c *fiber.Ctx) error {
@@ -76,6 +85,10 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 		}
 	}
 	data.Query = keep.Encode()
+	data.Rows = make([]ideaView, len(page.Ideas))
+	for i, idea := range page.Ideas {
+		data.Rows[i] = newIdeaView(data.Layout, idea)
+	}
 	return c.Render("ideas/list", data)
 }
 
@@ -313,7 +326,7 @@ func (h *Ideas) changeVote(c *fiber.Ctx, vote bool) error {
 	}
 	idea.Voted = vote
 	if c.Get("HX-Request") == "true" {
-		return c.Render("partials/vote", ideaView{h.layout(c, "", ""), idea})
+		return c.Render("partials/vote", newIdeaView(h.layout(c, "", ""), idea))
 	}
 	next := SafeNext(c.FormValue("next"))
 	if next == "/" && c.FormValue("next") == "" {

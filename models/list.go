@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +33,7 @@ const (
 	MaxQueryLength = 200
 	// SearchWindow is how many matches of a search are ranked and counted:
 	// with more, the most active of them (hot order) are.
-	SearchWindow = 200
+	SearchWindow = 100
 )
 
 // ListOptions choose and order ideas. Zero values mean "all" and the defaults.
@@ -44,8 +46,11 @@ type ListOptions struct {
 	AnyWord  bool   // match ideas with any word of Query, not all: "similar ideas"
 	AuthorID int64  // "my ideas"
 	VotedBy  int64  // "my votes"
-	Page     int
-	PerPage  int
+	// Bodies loads each idea's text (Body, BodyHTML), which the API shows;
+	// the pages' lists show titles only and leave it empty.
+	Bodies  bool
+	Page    int
+	PerPage int
 }
 
 // IdeaPage is one page of a list, with the total that matched.
@@ -135,16 +140,16 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*Id
 
 // listTotal counts the ideas of a list up to what its pages can show, and
 // one more to know whether there are more. Lists that are the same for
-// everyone (no search, tag or member of their own) keep their totals in the
-// store's cache.
+// everyone (no member of their own) keep their totals in the store's cache,
+// but for tags, which change without a write to ideas.
 func (s *Store) listTotal(ctx context.Context, q *gorm.DB, o ListOptions) (int64, bool, error) {
 	limit := MaxPage * o.PerPage
 	if o.Query != "" {
 		limit = SearchWindow
 	}
-	key, shared := totalKey{limit: limit}, o.Query == "" && o.Tag == "" && o.AuthorID == 0 && o.VotedBy == 0
+	key, shared := totalKey{limit: limit}, o.Tag == "" && o.AuthorID == 0 && o.VotedBy == 0
 	if shared {
-		key.status, key.category = o.Status, o.Category
+		key.status, key.category, key.query, key.anyWord = o.Status, o.Category, o.Query, o.AnyWord
 		if n, ok := s.totals.get(key, s.Now()); ok {
 			return min(n, int64(limit)), n > int64(limit), nil
 		}
@@ -165,12 +170,13 @@ func (s *Store) listTotal(ctx context.Context, q *gorm.DB, o ListOptions) (int64
 // store forget the totals at once; another instance's writes show within it.
 const totalsTTL = 5 * time.Second
 
-// maxTotals bounds the cache: one entry per status and category filter and page size.
+// maxTotals bounds the cache: one entry per filter, search and page size.
 const maxTotals = 512
 
 type totalKey struct {
-	status, category string
-	limit            int
+	status, category, query string
+	anyWord                 bool
+	limit                   int
 }
 
 type cachedTotal struct {
@@ -233,6 +239,31 @@ func (t *totalsCache) forget() {
 	clear(t.m)
 }
 
+// inlineLimits has GORM write LIMIT and OFFSET into statements as numbers
+// (they always are: ints of our own code, never text), not as parameters.
+// PostgreSQL plans a prepared statement whose LIMIT is a parameter anew on
+// every run (its generic plan, made for an unknown LIMIT, looks worse than a
+// plan for the LIMIT given), and that planning costs more than running a
+// list page or a lookup by key; with a number it plans once per connection.
+func inlineLimits(db *gorm.DB) {
+	db.ClauseBuilders["LIMIT"] = func(c clause.Clause, b clause.Builder) {
+		limit, ok := c.Expression.(clause.Limit)
+		if !ok {
+			c.Build(b)
+			return
+		}
+		if limit.Limit != nil && *limit.Limit >= 0 {
+			b.WriteString("LIMIT " + strconv.Itoa(*limit.Limit))
+		}
+		if limit.Offset > 0 {
+			if limit.Limit != nil && *limit.Limit >= 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString("OFFSET " + strconv.Itoa(limit.Offset))
+		}
+	}
+}
+
 // watchIdeaWrites has every create, update and delete of ideas made through
 // the store, whichever method makes it, forget the list totals.
 func (s *Store) watchIdeaWrites() error {
@@ -259,11 +290,25 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 		if o.Sort == SortRelevance {
 			by = orders[SortHot]
 		}
-		window := q.Session(&gorm.Session{}).Select("ideas.id").Order(by).Limit(SearchWindow)
+		// The window's LIMIT is a parameter on purpose (see inlineLimits):
+		// PostgreSQL then plans each search for its own words, and a rare
+		// word is read from the search index, a common one in hot order.
+		window := q.Session(&gorm.Session{}).Select("ideas.id").
+			Order(clause.OrderBy{Expression: clause.Expr{SQL: by + " LIMIT ?", Vars: []any{SearchWindow}}})
 		q = q.Where("ideas.id IN (?)", window)
 	}
-	return q.Joins("Author").Joins("Category").Joins("Status").Order(clause.OrderBy{Expression: order}).
-		Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage)
+	if !o.Bodies {
+		q = q.Omit("body", "body_html")
+	}
+	// Of the author, what a list shows: the name, the picture and the role.
+	author := q.Session(&gorm.Session{NewDB: true}).Select("id", "name", "avatar_url", "role")
+	q = q.Joins("Author", author).Joins("Category").Joins("Status")
+	if o.Query != "" { // parameters, as for the window
+		order.SQL += " LIMIT ? OFFSET ?"
+		order.Vars = append(slices.Clone(order.Vars), o.PerPage, (o.Page-1)*o.PerPage)
+		return q.Order(clause.OrderBy{Expression: order})
+	}
+	return q.Order(clause.OrderBy{Expression: order}).Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage)
 }
 
 // listQuery builds the filtered query of a list and the order of its page.

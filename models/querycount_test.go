@@ -17,13 +17,16 @@ import (
 // a share of the database's work, and their number must not grow with the
 // ideas on the page: never a query per idea.
 const (
-	// visitorListStatements: the number of ideas that match (for the pager),
-	// the page of ideas with their authors, categories and statuses joined,
-	// the page's tags, and the statuses and categories of the filters.
-	visitorListStatements = 5
-	// memberListStatements: a visitor's five, the session that signs the
-	// member in, and which of the page's ideas the member voted for.
-	memberListStatements = 7
+	// visitorListStatements: the page of ideas with their authors,
+	// categories and statuses joined, and the page's tags. The total and the
+	// filters' statuses and categories come from the store's caches.
+	visitorListStatements = 2
+	// memberListStatements: a visitor's two, and the session that signs the
+	// member in; the member's votes on the page come with the tags.
+	memberListStatements = 3
+	// coldCacheStatements: what a page adds while the caches are cold (after
+	// a write, or every few seconds): the total, the statuses and the categories.
+	coldCacheStatements = 3
 )
 
 func TestListPageStatements(t *testing.T) {
@@ -70,44 +73,46 @@ func TestListPageStatements(t *testing.T) {
 			{"member", session, 0, memberListStatements},
 			{"member, 30 a page", session, 30, memberListStatements},
 		} {
-			statements = nil
-			var viewer *models.User
-			if tc.session != "" {
-				sess, err := s.SessionByToken(ctx, tc.session)
+			for run, bound := range []int{tc.max + coldCacheStatements, tc.max} {
+				statements = nil
+				var viewer *models.User
+				if tc.session != "" {
+					sess, err := s.SessionByToken(ctx, tc.session)
+					if err != nil {
+						t.Fatal(err)
+					}
+					viewer = &sess.User
+				}
+				page, err := s.ListIdeas(ctx, models.ListOptions{PerPage: tc.perPage}, viewer)
 				if err != nil {
 					t.Fatal(err)
 				}
-				viewer = &sess.User
-			}
-			page, err := s.ListIdeas(ctx, models.ListOptions{PerPage: tc.perPage}, viewer)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Statuses(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Categories(ctx); err != nil {
-				t.Fatal(err)
-			}
+				if _, err := s.Statuses(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Categories(ctx); err != nil {
+					t.Fatal(err)
+				}
 
-			// The page is what it should be: full, with tags, and the
-			// member's votes marked.
-			want := min(30, max(tc.perPage, models.DefaultPerPage))
-			tagged, voted := 0, 0
-			for _, i := range page.Ideas {
-				if len(i.Tags) > 0 {
-					tagged++
+				// The page is what it should be: full, with tags, and the
+				// member's votes marked.
+				want := min(30, max(tc.perPage, models.DefaultPerPage))
+				tagged, voted := 0, 0
+				for _, i := range page.Ideas {
+					if len(i.Tags) > 0 {
+						tagged++
+					}
+					if i.Voted {
+						voted++
+					}
 				}
-				if i.Voted {
-					voted++
+				if len(page.Ideas) != want || page.Total != 30 || tagged == 0 || (viewer != nil) != (voted > 0) {
+					t.Fatalf("%s: %d ideas of %d, %d tagged, %d voted", tc.name, len(page.Ideas), page.Total, tagged, voted)
 				}
-			}
-			if len(page.Ideas) != want || page.Total != 30 || tagged == 0 || (viewer != nil) != (voted > 0) {
-				t.Fatalf("%s: %d ideas of %d, %d tagged, %d voted", tc.name, len(page.Ideas), page.Total, tagged, voted)
-			}
-			if len(statements) > tc.max {
-				t.Errorf("%s: %d SQL statements for one list page, want at most %d:\n%s",
-					tc.name, len(statements), tc.max, strings.Join(statements, "\n"))
+				if len(statements) > bound {
+					t.Errorf("%s, run %d: %d SQL statements for one list page, want at most %d:\n%s",
+						tc.name, run+1, len(statements), bound, strings.Join(statements, "\n"))
+				}
 			}
 		}
 	})

@@ -117,6 +117,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	inlineLimits(s.db)
 	if err := s.watchIdeaWrites(); err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -95,11 +96,73 @@ func T(l *i18n.Localizer, id string, pairs ...any) string {
 	return s
 }
 
+// Translations hands out one localizer per language, made once, and keeps
+// what templates had translated: every render asks for the same few dozen
+// messages, and go-i18n works each one out again (plural form, template
+// data) at a cost larger than the rest of the template's work on it.
+type Translations struct {
+	localizers map[string]*i18n.Localizer
+	mu         sync.RWMutex
+	done       map[translationKey]string
+}
+
+// translationKey is a message asked for with no data or with one value.
+type translationKey struct {
+	l        *i18n.Localizer
+	id, name string
+	value    any // a string, int or int64
+}
+
+// maxTranslations bounds the kept translations; counts make most of them.
+const maxTranslations = 20000
+
+// NewTranslations makes the localizers of Languages.
+func NewTranslations(bundle *i18n.Bundle) *Translations {
+	t := &Translations{localizers: map[string]*i18n.Localizer{}, done: map[translationKey]string{}}
+	for _, tag := range Languages {
+		t.localizers[tag.String()] = i18n.NewLocalizer(bundle, tag.String())
+	}
+	return t
+}
+
+// Localizer returns the localizer of lang ("en", "nl"), nil for another.
+func (t *Translations) Localizer(lang string) *i18n.Localizer { return t.localizers[lang] }
+
+// T is T for templates: a message with no data or with one value is
+// translated once and then remembered.
+func (t *Translations) T(l *i18n.Localizer, id string, pairs ...any) string {
+	key, keep := translationKey{l: l, id: id}, len(pairs) == 0
+	if len(pairs) == 2 {
+		key.name, _ = pairs[0].(string)
+		switch pairs[1].(type) {
+		case string, int, int64:
+			key.value, keep = pairs[1], true
+		}
+	}
+	if !keep {
+		return T(l, id, pairs...)
+	}
+	t.mu.RLock()
+	s, ok := t.done[key]
+	t.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = T(l, id, pairs...)
+	t.mu.Lock()
+	if len(t.done) >= maxTranslations {
+		clear(t.done)
+	}
+	t.done[key] = s
+	t.mu.Unlock()
+	return s
+}
+
 // Funcs are the functions templates call. asset turns a static file name
-// into its fingerprinted URL.
-func Funcs(asset func(string) string) template.FuncMap {
+// into its fingerprinted URL; t translates through translations.
+func Funcs(asset func(string) string, translations *Translations) template.FuncMap {
 	return template.FuncMap{
-		"t":     T,
+		"t":     translations.T,
 		"asset": asset,
 		"upper": strings.ToUpper,
 		"date": func(t any) string {
