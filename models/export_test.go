@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -15,13 +17,54 @@ func (s *Store) ExplainList(ctx context.Context, o ListOptions) (string, error) 
 		return "", err
 	}
 	var ideas []*Idea
-	stmt := pageOf(q.Session(&gorm.Session{DryRun: true}), o, order).Find(&ideas).Statement
+	return s.explain(ctx, pageOf(q.Session(&gorm.Session{DryRun: true}), o, order).Find(&ideas).Statement)
+}
+
+// ExplainTotal is ExplainList for the count of a list's ideas.
+func (s *Store) ExplainTotal(ctx context.Context, o ListOptions) (string, error) {
+	q, _, err := s.listQuery(ctx, &o)
+	if err != nil {
+		return "", err
+	}
+	var n int64
+	return s.explain(ctx, s.countQuery(ctx, q, MaxPage*o.PerPage).Session(&gorm.Session{DryRun: true}).Count(&n).Statement)
+}
+
+// ExplainVote is ExplainList for the statement that casts (or withdraws) a vote.
+func (s *Store) ExplainVote(ctx context.Context, cast bool) (string, error) {
+	query, delta := castVote, 1
+	if !cast {
+		query, delta = withdrawVote, -1
+	}
+	now := s.Now()
+	var ideas []*Idea
+	stmt := s.db.Session(&gorm.Session{DryRun: true}).Raw(query, sql.Named("idea", 1), sql.Named("user", 1), sql.Named("now", now),
+		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", 300), sql.Named("delta", delta)).Find(&ideas).Statement
+	return s.explain(ctx, stmt)
+}
+
+func (s *Store) explain(ctx context.Context, stmt *gorm.Statement) (string, error) {
+	// Straight to the driver: GORM would read the @@ of a search as named parameters.
+	tx, err := s.sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		return "", err
+	}
+	rows, err := tx.QueryContext(ctx, "EXPLAIN "+stmt.SQL.String(), stmt.Vars...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
 	var plan []string
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-			return err
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
 		}
-		return tx.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Scan(&plan).Error
-	})
-	return strings.Join(plan, "\n"), err
+		plan = append(plan, line)
+	}
+	return strings.Join(plan, "\n"), rows.Err()
 }

@@ -47,7 +47,8 @@ type ListOptions struct {
 	AuthorID int64  // "my ideas"
 	VotedBy  int64  // "my votes"
 	// Bodies loads each idea's text (Body, BodyHTML), which the API shows;
-	// the pages' lists show titles only and leave it empty.
+	// the pages' lists show titles only and leave it empty. (A list never
+	// loads what no list shows: see pageOf.)
 	Bodies  bool
 	Page    int
 	PerPage int
@@ -156,14 +157,19 @@ func (s *Store) listTotal(ctx context.Context, q *gorm.DB, o ListOptions) (int64
 	}
 	gen := s.totals.generation()
 	var n int64
-	matched := q.Session(&gorm.Session{}).Select("1").Limit(limit + 1)
-	if err := s.db.WithContext(ctx).Table("(?) AS matched", matched).Count(&n).Error; err != nil {
+	if err := s.countQuery(ctx, q, limit).Count(&n).Error; err != nil {
 		return 0, false, fmt.Errorf("count ideas: %w", err)
 	}
 	if shared {
 		s.totals.put(key, n, gen, s.Now())
 	}
 	return min(n, int64(limit)), n > int64(limit), nil
+}
+
+// countQuery counts the ideas of a list's query, up to limit and one more.
+func (s *Store) countQuery(ctx context.Context, q *gorm.DB, limit int) *gorm.DB {
+	matched := q.Session(&gorm.Session{}).Select("1").Limit(limit + 1)
+	return s.db.WithContext(ctx).Table("(?) AS matched", matched)
 }
 
 // totalsTTL is how long a list's total is reused. Writes to ideas through this
@@ -297,12 +303,18 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 			Order(clause.OrderBy{Expression: clause.Expr{SQL: by + " LIMIT ?", Vars: []any{SearchWindow}}})
 		q = q.Where("ideas.id IN (?)", window)
 	}
+	// A list loads what lists show: not the team's triage fields (assignee,
+	// impact, effort) nor a moderator's note; of the author, category and
+	// status, their names and what links and marks them.
+	omit := []string{"assignee_id", "impact", "effort", "moderation_note"}
 	if !o.Bodies {
-		q = q.Omit("body", "body_html")
+		omit = append(omit, "body", "body_html")
 	}
-	// Of the author, what a list shows: the name, the picture and the role.
-	author := q.Session(&gorm.Session{NewDB: true}).Select("id", "name", "avatar_url", "role")
-	q = q.Joins("Author", author).Joins("Category").Joins("Status")
+	only := func(columns ...string) *gorm.DB {
+		return q.Session(&gorm.Session{NewDB: true}).Select(columns)
+	}
+	q = q.Omit(omit...).Joins("Author", only("id", "name", "avatar_url", "role")).
+		Joins("Category", only("id", "slug", "name")).Joins("Status", only("id", "slug", "name", "kind"))
 	if o.Query != "" { // parameters, as for the window
 		order.SQL += " LIMIT ? OFFSET ?"
 		order.Vars = append(slices.Clone(order.Vars), o.PerPage, (o.Page-1)*o.PerPage)

@@ -117,3 +117,33 @@ func TestListPageStatements(t *testing.T) {
 		}
 	})
 }
+
+// TestHotPathsReadIndexes reads PostgreSQL's plans of the other statements
+// the load test leans on: a list's count, a search's window and a vote. With
+// sequential scans disabled, a plan that still scans a table has no index for it.
+func TestHotPathsReadIndexes(t *testing.T) {
+	s := modelstest.Open(t, models.Postgres)
+	ctx := context.Background()
+	if _, err := s.DB().Exec("ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	plans := map[string]func() (string, error){
+		"count":           func() (string, error) { return s.ExplainTotal(ctx, models.ListOptions{}) },
+		"count by status": func() (string, error) { return s.ExplainTotal(ctx, models.ListOptions{Status: "planned"}) },
+		"search":          func() (string, error) { return s.ExplainList(ctx, models.ListOptions{Query: "battery"}) },
+		"search, newest": func() (string, error) {
+			return s.ExplainList(ctx, models.ListOptions{Query: "battery", Sort: models.SortNew})
+		},
+		"vote":              func() (string, error) { return s.ExplainVote(ctx, true) },
+		"withdraw the vote": func() (string, error) { return s.ExplainVote(ctx, false) },
+	}
+	for name, explain := range plans {
+		plan, err := explain()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !strings.Contains(plan, "Index") || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("%s is not read from an index:\n%s", name, plan)
+		}
+	}
+}

@@ -182,9 +182,13 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 
 // Voters lists the members who voted for an idea, most recent first, at most limit.
 func (s *Store) Voters(ctx context.Context, ideaID int64, limit int) ([]User, error) {
+	// The latest votes first, from the votes alone, then their members: a
+	// popular idea's older voters are never looked up.
+	latest := s.db.WithContext(ctx).Model(&Vote{}).Select("user_id, created_at").Where("idea_id = ?", ideaID).
+		Order("created_at DESC, user_id DESC").Limit(limit)
 	var users []User
-	err := s.db.WithContext(ctx).Joins("JOIN votes ON votes.user_id = users.id").
-		Where("votes.idea_id = ?", ideaID).Order("votes.created_at DESC, users.id DESC").Limit(limit).Find(&users).Error
+	err := s.db.WithContext(ctx).Joins("JOIN (?) AS latest ON latest.user_id = users.id", latest).
+		Order("latest.created_at DESC, users.id DESC").Find(&users).Error
 	if err != nil {
 		return nil, fmt.Errorf("list voters of idea %d: %w", ideaID, err)
 	}
