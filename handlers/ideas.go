@@ -285,10 +285,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	data.CanReport = h.Store.Can(data.User, models.ActReport)
 	data.Reasons = models.ReportReasons
 	var err error
-	if data.MergedFrom, err = h.Store.MergedFrom(ctx, idea.ID); err != nil {
-		return err
-	}
-	if data.Comments, err = h.Store.Comments(ctx, idea.ID, data.User); err != nil {
+	if data.Comments, data.MergedFrom, err = h.Store.Discussion(ctx, idea, data.User); err != nil {
 		return err
 	}
 	if data.History, err = h.Store.StatusHistory(ctx, idea.ID); err != nil {

@@ -140,18 +140,31 @@ func (c *Comment) Tombstone() bool { return c.State == StateDeleted || c.State =
 // their text (moderators read hidden ones); pending ones show only to their
 // author and moderators; internal ones only to the team.
 func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Comment, error) {
-	if _, err := s.Idea(ctx, ideaID, viewer); err != nil {
+	idea, err := s.Idea(ctx, ideaID, viewer)
+	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	if err := s.db.WithContext(ctx).Model(&Idea{}).Where("merged_into = ?", ideaID).Pluck("id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("list ideas merged into %d: %w", ideaID, err)
+	comments, _, err := s.Discussion(ctx, idea, viewer)
+	return comments, err
+}
+
+// Discussion gives the comments of an idea the viewer has loaded (see
+// Comments for what each viewer reads) and the ideas merged into it, whose
+// comments it includes: two queries.
+func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Comment, []Idea, error) {
+	merged, err := s.MergedFrom(ctx, idea.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := []int64{idea.ID}
+	for _, m := range merged {
+		ids = append(ids, m.ID)
 	}
 	var list []Comment
-	err := s.db.WithContext(ctx).Joins("User").Where("comments.idea_id IN ?", append(ids, ideaID)).
+	err = s.db.WithContext(ctx).Joins("User").Where("comments.idea_id IN ?", ids).
 		Order("comments.created_at, comments.id").Find(&list).Error
 	if err != nil {
-		return nil, fmt.Errorf("list comments of idea %d: %w", ideaID, err)
+		return nil, nil, fmt.Errorf("list comments of idea %d: %w", idea.ID, err)
 	}
 	shown := list[:0]
 	for _, c := range list {
@@ -164,7 +177,7 @@ func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Com
 		}
 		shown = append(shown, c)
 	}
-	return shown, nil
+	return shown, merged, nil
 }
 
 // EditComment changes the text of one's own comment and marks it edited.
