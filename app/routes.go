@@ -45,7 +45,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	app.Use(s.viewer, s.checkCSRF)
 	app.Use(s.rateLimits()...)
 
-	r.get("/", read, ideas.List)
+	r.get("/", read, s.visitorPages, ideas.List)
 	r.get("/ideas/new", propose, ideas.New)
 	r.get("/ideas/similar", read, ideas.Similar)
 	r.post("/ideas", propose, ideas.Create)
@@ -62,7 +62,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/merge", moderate, mod.Merge)
 	r.post("/ideas/:id/unmerge", moderate, mod.Unmerge)
 	r.post("/comments/:id/moderation", moderate, mod.Comment)
-	r.get("/ideas/:id/:slug?", read, ideas.Show)
+	r.get("/ideas/:id/:slug?", read, s.visitorPages, ideas.Show)
 	r.post("/reports", report, mod.Report)
 	r.get("/members/:id", read, members.Show)
 	r.get("/search", read, ideas.Search)

@@ -51,7 +51,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 	}
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
-	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(), providers: newProviders(cfg)}
+	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(), providers: newProviders(cfg), pages: newPageCache()}
 
 	app := fiber.New(fiber.Config{
 		Immutable:               true,
@@ -103,6 +103,8 @@ type server struct {
 	deps    *handlers.Deps
 	limits  fiber.Storage
 	metrics *metrics
+	// pages keeps the list and idea pages rendered for visitors, briefly.
+	pages *pageCache
 
 	providers []*handlers.Provider
 }

@@ -127,6 +127,9 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 
 const flashCookie = "samen_flash"
 
+// HasFlash reports whether the request carries a one-time message to show.
+func HasFlash(c *fiber.Ctx) bool { return c.Cookies(flashCookie) != "" }
+
 // redirectWithFlash answers a form with 303 to path, showing the message
 // flash.<id> on the next page.
 func (d *Deps) redirectWithFlash(c *fiber.Ctx, path, id string) error {

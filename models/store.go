@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -38,6 +39,7 @@ type Store struct {
 	settings *settingsCache
 	catalogs *catalogCache
 	totals   *totalsCache
+	writes   *atomic.Uint64
 
 	pollInterval time.Duration
 
@@ -96,6 +98,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.settings = &settingsCache{}
 	s.catalogs = &catalogCache{}
 	s.totals = newTotalsCache()
+	s.writes = &atomic.Uint64{}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,
@@ -118,7 +121,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	inlineLimits(s.db)
-	if err := s.watchIdeaWrites(); err != nil {
+	if err := errors.Join(s.watchIdeaWrites(), s.countWrites()); err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	s.sqlDB, err = s.db.DB()
@@ -167,3 +170,32 @@ func (s *Store) Close() error { return s.sqlDB.Close() }
 
 // DB gives tests and the benchmark seeder the underlying pool.
 func (s *Store) DB() *sql.DB { return s.sqlDB }
+
+// Writes is a number that changes after every write made through this
+// store, so that what was computed from the data can tell it is out of date.
+func (s *Store) Writes() uint64 { return s.writes.Load() }
+
+// countWrites has every statement that may change data count as a write:
+// creates, updates, deletes, Exec, and raw statements that are not a SELECT
+// (as the single-statement vote, a WITH … INSERT).
+func (s *Store) countWrites() error {
+	count := func(db *gorm.DB) {
+		if db.Error == nil {
+			s.writes.Add(1)
+		}
+	}
+	countRaw := func(db *gorm.DB) {
+		sql := strings.TrimSpace(db.Statement.SQL.String())
+		if db.Error == nil && !strings.HasPrefix(strings.ToUpper(sql[:min(len(sql), 6)]), "SELECT") {
+			s.writes.Add(1)
+		}
+	}
+	cb := s.db.Callback()
+	return errors.Join(
+		cb.Create().After("gorm:create").Register("samen:count_writes", count),
+		cb.Update().After("gorm:update").Register("samen:count_writes", count),
+		cb.Delete().After("gorm:delete").Register("samen:count_writes", count),
+		cb.Raw().After("gorm:raw").Register("samen:count_writes", count),
+		cb.Row().After("gorm:row").Register("samen:count_writes", countRaw),
+	)
+}
