@@ -296,3 +296,32 @@ func TestEveryListIsServedByAnIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestFilteredListsReadIndexes reads PostgreSQL's plans of the lists a
+// member narrows (a tag, "my ideas", "my votes"), each in every sort, and
+// their counts: each reads the narrowing table's index, and none scans the
+// ideas, votes or tags tables.
+func TestFilteredListsReadIndexes(t *testing.T) {
+	s := modelstest.Open(t, models.Postgres)
+	ctx := context.Background()
+	if _, err := s.DB().Exec("ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range []string{"hot", "top", "new", "updated"} {
+		for name, o := range map[string]models.ListOptions{
+			"tag":      {Sort: sort, Tag: "navigation"},
+			"my ideas": {Sort: sort, AuthorID: 7},
+			"my votes": {Sort: sort, VotedBy: 7},
+		} {
+			for what, explain := range map[string]func(context.Context, models.ListOptions) (string, error){"page": s.ExplainList, "count": s.ExplainTotal} {
+				plan, err := explain(ctx, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(plan, "Seq Scan") {
+					t.Errorf("%s of the list by %s, sorted %s, scans a table:\n%s", what, name, sort, plan)
+				}
+			}
+		}
+	}
+}
