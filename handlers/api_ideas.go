@@ -183,7 +183,7 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 
 // Show answers GET /ideas/:id. A merged idea answers too, with merged_into set.
 func (h *IdeasAPI) Show(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (h *IdeasAPI) Show(c *fiber.Ctx) error {
 // Update answers PATCH /ideas/:id: the author and moderators change the
 // text and category, the team and up the tags; absent fields stay as they are.
 func (h *IdeasAPI) Update(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 
 // Delete answers DELETE /ideas/:id (204).
 func (h *IdeasAPI) Delete(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (h *IdeasAPI) Vote(c *fiber.Ctx) error { return h.changeVote(c, true) }
 func (h *IdeasAPI) Unvote(c *fiber.Ctx) error { return h.changeVote(c, false) }
 
 func (h *IdeasAPI) changeVote(c *fiber.Ctx, vote bool) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func (h *IdeasAPI) changeVote(c *fiber.Ctx, vote bool) error {
 // Comments answers GET /ideas/:id/comments: the whole discussion, flat and
 // oldest first; deleted comments stay as tombstones without text.
 func (h *IdeasAPI) Comments(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ type commentInput struct {
 // Comment answers POST /ideas/:id/comments (201). A reply to a reply joins
 // its parent's thread.
 func (h *IdeasAPI) Comment(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ type statusInput struct {
 
 // SetStatus answers PUT /ideas/:id/status: the team moves the idea with a public answer.
 func (h *IdeasAPI) SetStatus(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -358,15 +358,6 @@ func apiComment(cm *models.Comment) APIComment {
 
 func apiAuthor(u *models.User) APIAuthor {
 	return APIAuthor{ID: u.ID, Name: u.Name, AvatarURL: u.AvatarURL}
-}
-
-// apiID reads the :id of the path; anything but a positive int64 names nothing (404).
-func apiID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, fiber.ErrNotFound
-	}
-	return id, nil
 }
 
 func orEmpty(s *string) string {

@@ -67,9 +67,9 @@ func (h *Categories) Save(c *fiber.Ctx) error {
 
 // Delete removes a category; its ideas stay, without a category.
 func (h *Categories) Delete(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	if err := h.Store.DeleteCategory(c.UserContext(), id); err != nil {
 		return err

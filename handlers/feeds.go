@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,9 +38,9 @@ func (h *Feeds) Ideas(c *fiber.Ctx) error {
 // changes with the team's answers, newest first. An idea a visitor may not
 // see is 404, as its page is; a merged idea's feed moves to the one it joined.
 func (h *Feeds) Idea(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	a, err := h.Store.IdeaActivity(c.UserContext(), id, models.FeedSize)
 	if err != nil {

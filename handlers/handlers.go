@@ -6,6 +6,7 @@ package handlers
 import (
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -138,6 +139,16 @@ func (d *Deps) redirectWithFlash(c *fiber.Ctx, path, id string) error {
 		HTTPOnly: true, Secure: d.Secure, SameSite: fiber.CookieSameSiteLaxMode,
 	})
 	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// pathID reads a positive id from the path parameter name; anything else
+// names nothing (404).
+func pathID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, fiber.ErrNotFound
+	}
+	return id, nil
 }
 
 // SafeNext returns next when it is a path on this site, else "/". It keeps

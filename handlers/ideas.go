@@ -247,9 +247,9 @@ func (p showPage) Answer() *models.StatusChange {
 }
 
 func (h *Ideas) idea(c *fiber.Ctx) (*models.Idea, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
-		return nil, fiber.ErrNotFound
+		return nil, err
 	}
 	return h.Store.Idea(c.UserContext(), id, h.ViewerOf(c).User)
 }
@@ -473,9 +473,9 @@ func (h *Ideas) Delete(c *fiber.Ctx) error {
 
 // EditComment changes the text of one's own comment.
 func (h *Ideas) EditComment(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("comment"), 10, 64)
+	id, err := pathID(c, "comment")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	comment, err := h.Store.EditComment(c.UserContext(), id, h.ViewerOf(c).User, c.FormValue("body"))
 	if err != nil {
@@ -486,9 +486,9 @@ func (h *Ideas) EditComment(c *fiber.Ctx) error {
 
 // DeleteComment leaves a tombstone in place of one's own comment.
 func (h *Ideas) DeleteComment(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("comment"), 10, 64)
+	id, err := pathID(c, "comment")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	if err := h.Store.DeleteComment(c.UserContext(), id, h.ViewerOf(c).User); err != nil {
 		return err

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"samen/models"
@@ -20,9 +18,9 @@ type memberPage struct {
 
 // Show is a member's public page.
 func (h *Members) Show(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	ctx, v := c.UserContext(), h.ViewerOf(c)
 	member, err := h.Store.UserByID(ctx, id)

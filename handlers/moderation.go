@@ -16,15 +16,6 @@ import (
 // ideas and comments, reports, the review queue, members and the audit log.
 type Moderation struct{ *Deps }
 
-// pathID reads a positive id from the path; anything else names nothing.
-func pathID(c *fiber.Ctx, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params(name), 10, 64)
-	if err != nil || id < 1 {
-		return 0, fiber.ErrNotFound
-	}
-	return id, nil
-}
-
 // flag is a pointer to b, for the optional fields of a moderation.
 func flag(b bool) *bool { return &b }
 

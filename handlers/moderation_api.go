@@ -92,7 +92,7 @@ type mergeInput struct {
 
 // Merge answers POST /ideas/:id/merge with the target idea.
 func (h *ModerationAPI) Merge(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (h *ModerationAPI) Merge(c *fiber.Ctx) error {
 
 // Unmerge answers POST /ideas/:id/unmerge with the restored idea.
 func (h *ModerationAPI) Unmerge(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ type ideaModerationInput struct {
 
 // Idea answers PATCH /ideas/:id/moderation with the idea as it now stands.
 func (h *ModerationAPI) Idea(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ type commentModerationInput struct {
 
 // Comment answers PATCH /comments/:id/moderation with the comment as it now stands.
 func (h *ModerationAPI) Comment(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ type decisionInput struct {
 
 // Decide answers POST /mod/queue/:target/:id (204).
 func (h *ModerationAPI) Decide(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -279,7 +279,7 @@ func (h *ModerationAPI) Members(c *fiber.Ctx) error {
 
 // Member answers GET /mod/members/:id: the member and their history.
 func (h *ModerationAPI) Member(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ type sanctionInput struct {
 
 // Sanction answers POST /mod/members/:id/sanction with the member as they now stand.
 func (h *ModerationAPI) Sanction(c *fiber.Ctx) error {
-	id, err := apiID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
