@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -268,22 +267,6 @@ func inlineLimits(db *gorm.DB) {
 			b.WriteString("OFFSET " + strconv.Itoa(limit.Offset))
 		}
 	}
-}
-
-// watchIdeaWrites has every create, update and delete of ideas made through
-// the store, whichever method makes it, forget the list totals.
-func (s *Store) watchIdeaWrites() error {
-	forget := func(db *gorm.DB) {
-		if db.Statement.Table == "ideas" && db.Error == nil && db.Statement.RowsAffected > 0 {
-			s.totals.forget()
-		}
-	}
-	cb := s.db.Callback()
-	return errors.Join(
-		cb.Create().After("gorm:create").Register("samen:forget_totals", forget),
-		cb.Update().After("gorm:update").Register("samen:forget_totals", forget),
-		cb.Delete().After("gorm:delete").Register("samen:forget_totals", forget),
-	)
 }
 
 // pageOf selects one page of the list, with its authors, categories and

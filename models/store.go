@@ -121,7 +121,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	inlineLimits(s.db)
-	if err := errors.Join(s.watchIdeaWrites(), s.countWrites()); err != nil {
+	if err := s.watchWrites(); err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	s.sqlDB, err = s.db.DB()
@@ -175,27 +175,32 @@ func (s *Store) DB() *sql.DB { return s.sqlDB }
 // store, so that what was computed from the data can tell it is out of date.
 func (s *Store) Writes() uint64 { return s.writes.Load() }
 
-// countWrites has every statement that may change data count as a write:
-// creates, updates, deletes, Exec, and raw statements that are not a SELECT
-// (as the single-statement vote, a WITH … INSERT).
-func (s *Store) countWrites() error {
-	count := func(db *gorm.DB) {
-		if db.Error == nil {
-			s.writes.Add(1)
+// watchWrites counts every statement that may change data: creates,
+// updates, deletes, Exec, and raw statements that are not a SELECT (as the
+// single-statement vote, a WITH … INSERT). Writes to ideas also make the list
+// totals forget what they counted, whichever method writes.
+func (s *Store) watchWrites() error {
+	wrote := func(db *gorm.DB) {
+		if db.Error != nil {
+			return
+		}
+		s.writes.Add(1)
+		if db.Statement.Table == "ideas" && db.Statement.RowsAffected > 0 {
+			s.totals.forget()
 		}
 	}
-	countRaw := func(db *gorm.DB) {
+	wroteRaw := func(db *gorm.DB) {
 		sql := strings.TrimSpace(db.Statement.SQL.String())
-		if db.Error == nil && !strings.HasPrefix(strings.ToUpper(sql[:min(len(sql), 6)]), "SELECT") {
-			s.writes.Add(1)
+		if !strings.HasPrefix(strings.ToUpper(sql[:min(len(sql), 6)]), "SELECT") {
+			wrote(db)
 		}
 	}
 	cb := s.db.Callback()
 	return errors.Join(
-		cb.Create().After("gorm:create").Register("samen:count_writes", count),
-		cb.Update().After("gorm:update").Register("samen:count_writes", count),
-		cb.Delete().After("gorm:delete").Register("samen:count_writes", count),
-		cb.Raw().After("gorm:raw").Register("samen:count_writes", count),
-		cb.Row().After("gorm:row").Register("samen:count_writes", countRaw),
+		cb.Create().After("gorm:create").Register("samen:watch_writes", wrote),
+		cb.Update().After("gorm:update").Register("samen:watch_writes", wrote),
+		cb.Delete().After("gorm:delete").Register("samen:watch_writes", wrote),
+		cb.Raw().After("gorm:raw").Register("samen:watch_writes", wrote),
+		cb.Row().After("gorm:row").Register("samen:watch_writes", wroteRaw),
 	)
 }
