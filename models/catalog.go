@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -64,53 +63,29 @@ type Tag struct {
 // that another instance changed; changes made here are seen at once.
 const catalogTTL = 10 * time.Second
 
-// catalog is the store's copy of the statuses and categories: every list page
-// shows them, and they change rarely.
+// catalog is what the store keeps of the statuses and categories: every list
+// page shows them, and they change rarely.
 type catalog struct {
 	statuses   []Status
 	categories []Category
-	loaded     time.Time
 }
 
-// catalogCache holds the catalog; gen counts the changes made in this
-// process, so that a load which raced a change is not kept.
-type catalogCache struct {
-	mu  sync.Mutex
-	gen uint64
-	c   *catalog
-}
-
-// catalog returns the statuses and categories, loading them when the copy is
-// missing or older than catalogTTL.
-func (s *Store) catalog(ctx context.Context) (*catalog, error) {
-	s.catalogs.mu.Lock()
-	c, gen := s.catalogs.c, s.catalogs.gen
-	s.catalogs.mu.Unlock()
-	if c != nil && s.Now().Sub(c.loaded) < catalogTTL {
+// catalog returns the statuses and categories, read at most every catalogTTL.
+func (s *Store) catalog(ctx context.Context) (catalog, error) {
+	return s.catalogs.get(s.Now(), catalogTTL, func() (catalog, error) {
+		var c catalog
+		if err := s.db.WithContext(ctx).Order("position, id").Find(&c.statuses).Error; err != nil {
+			return c, fmt.Errorf("list statuses: %w", err)
+		}
+		if err := s.db.WithContext(ctx).Order("position, id").Find(&c.categories).Error; err != nil {
+			return c, fmt.Errorf("list categories: %w", err)
+		}
 		return c, nil
-	}
-	c = &catalog{loaded: s.Now()}
-	if err := s.db.WithContext(ctx).Order("position, id").Find(&c.statuses).Error; err != nil {
-		return nil, fmt.Errorf("list statuses: %w", err)
-	}
-	if err := s.db.WithContext(ctx).Order("position, id").Find(&c.categories).Error; err != nil {
-		return nil, fmt.Errorf("list categories: %w", err)
-	}
-	s.catalogs.mu.Lock()
-	if s.catalogs.gen == gen {
-		s.catalogs.c = c
-	}
-	s.catalogs.mu.Unlock()
-	return c, nil
+	})
 }
 
 // forgetCatalog drops the copy after a change to statuses or categories.
-func (s *Store) forgetCatalog() {
-	s.catalogs.mu.Lock()
-	s.catalogs.gen++
-	s.catalogs.c = nil
-	s.catalogs.mu.Unlock()
-}
+func (s *Store) forgetCatalog() { s.catalogs.forget() }
 
 // Statuses lists every status in order.
 func (s *Store) Statuses(ctx context.Context) ([]Status, error) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -84,39 +83,27 @@ func (st Settings) Form() map[string]string {
 // settingsTTL bounds how long one instance keeps settings another instance changed.
 const settingsTTL = 10 * time.Second
 
-type cachedSettings struct {
-	Settings
-	loaded time.Time
-}
-
-// settingsCache is the store's copy of the settings, refreshed after settingsTTL.
-type settingsCache struct {
-	p atomic.Pointer[cachedSettings]
-}
-
-// Settings returns the community's settings.
+// Settings returns the community's settings, read at most every settingsTTL.
 func (s *Store) Settings(ctx context.Context) (Settings, error) {
-	if c := s.settings.p.Load(); c != nil && s.Now().Sub(c.loaded) < settingsTTL {
-		return c.Settings, nil
-	}
-	var rows []struct{ Key, Value string }
-	if err := s.db.WithContext(ctx).Table("settings").Select("key, value").Find(&rows).Error; err != nil {
-		return Settings{}, fmt.Errorf("load settings: %w", err)
-	}
-	st := DefaultSettings
-	for _, r := range rows {
-		if r.Key == publicLogKey {
-			st.PublicModerationLog = r.Value == "true"
-			continue
+	return s.settings.get(s.Now(), settingsTTL, func() (Settings, error) {
+		var rows []struct{ Key, Value string }
+		if err := s.db.WithContext(ctx).Table("settings").Select("key, value").Find(&rows).Error; err != nil {
+			return Settings{}, fmt.Errorf("load settings: %w", err)
 		}
-		for _, f := range settingFields {
-			if n, err := strconv.Atoi(r.Value); f.Key == r.Key && err == nil && n >= f.Min && n <= f.Max {
-				*f.Field(&st) = n
+		st := DefaultSettings
+		for _, r := range rows {
+			if r.Key == publicLogKey {
+				st.PublicModerationLog = r.Value == "true"
+				continue
+			}
+			for _, f := range settingFields {
+				if n, err := strconv.Atoi(r.Value); f.Key == r.Key && err == nil && n >= f.Min && n <= f.Max {
+					*f.Field(&st) = n
+				}
 			}
 		}
-	}
-	s.settings.p.Store(&cachedSettings{Settings: st, loaded: s.Now()})
-	return st, nil
+		return st, nil
+	})
 }
 
 // SaveSettings checks and stores numeric settings given by key (as typed by
@@ -154,6 +141,6 @@ func (s *Store) SaveSettings(ctx context.Context, actor *User, values map[string
 	if err != nil {
 		return Settings{}, fmt.Errorf("save settings: %w", err)
 	}
-	s.settings.p.Store(&cachedSettings{Settings: st, loaded: now})
+	s.settings.forget()
 	return st, nil
 }

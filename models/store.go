@@ -36,8 +36,8 @@ type Store struct {
 	jobs     *river.Client[*sql.Tx]
 	mailer   *mailer
 	md       *renderer
-	settings *settingsCache
-	catalogs *catalogCache
+	settings *cache[Settings]
+	catalogs *cache[catalog]
 	totals   *totalsCache
 	writes   *atomic.Uint64
 
@@ -95,8 +95,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
 	s.md = newRenderer()
-	s.settings = &settingsCache{}
-	s.catalogs = &catalogCache{}
+	s.settings = &cache[Settings]{}
+	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
 	s.writes = &atomic.Uint64{}
 	cfg := &gorm.Config{
