@@ -639,3 +639,45 @@ func TestSignInCookiesAndSessionRotation(t *testing.T) {
 		wantText(t, c.Get("/me"), ".profile dd.name", "Gerrit")
 	})
 }
+
+// linkInArgs finds a sign-in link with a token in a job's arguments.
+var linkInArgs = regexp.MustCompile(`/auth/email/[A-Za-z0-9_-]{20}`)
+
+// TestSignInLinkIsStoredOnlyAsAHash: the job that mails a sign-in link
+// carries no link; it makes the token when it sends, so neither the job
+// table nor the sign-in link table ever holds a link that works.
+func TestSignInLinkIsStoredOnlyAsAHash(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		c := srv.Client()
+		c.Get("/login")
+		wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"rest@example.com"}, "next": {"/me"}}), http.StatusOK)
+		link := srv.WaitLog(linkInLog, 1)
+		token := link[strings.LastIndex(link, "/")+1:]
+
+		rows, err := srv.Store.DB().Query("SELECT CAST(args AS TEXT) FROM river_job")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		jobs := 0
+		for rows.Next() {
+			var args string
+			if err := rows.Scan(&args); err != nil {
+				t.Fatal(err)
+			}
+			jobs++
+			if strings.Contains(args, token) || linkInArgs.MatchString(args) {
+				t.Fatalf("the job table holds the sign-in link: %s", args)
+			}
+		}
+		if err := rows.Err(); err != nil || jobs == 0 {
+			t.Fatalf("%d jobs, %v", jobs, err)
+		}
+		// The link still signs in, once.
+		path := strings.TrimPrefix(link, srv.URL)
+		wantStatus(t, c.Get(path), http.StatusOK)
+		wantStatus(t, c.PostForm(path, url.Values{"name": {"Rest"}}), http.StatusSeeOther)
+		wantText(t, c.Get("/me"), ".profile dd.email", "rest@example.com")
+	})
+}

@@ -27,7 +27,10 @@ type Config struct {
 	AdminEmails []string `env:"SAMEN_ADMIN_EMAILS" envSeparator:","`
 	SMTPURL     string   `env:"SAMEN_SMTP_URL"`
 	MailFrom    string   `env:"SAMEN_MAIL_FROM"`
-	RedisURL    string   `env:"SAMEN_REDIS_URL"`
+	// MailLog, set to MailLogAllowInsecure, lets production write emails
+	// (sign-in links included) to the log when there is no SMTP server.
+	MailLog  string `env:"SAMEN_MAIL_LOG"`
+	RedisURL string `env:"SAMEN_REDIS_URL"`
 
 	RateLimits        string `env:"SAMEN_RATE_LIMITS" envDefault:"on"`
 	RateLimitRequests int    `env:"SAMEN_RATE_LIMIT_REQUESTS" envDefault:"600"`
@@ -45,6 +48,10 @@ type Config struct {
 	Providers map[string]ProviderKeys
 	OIDC      OIDCConfig
 }
+
+// MailLogAllowInsecure is the one value of SAMEN_MAIL_LOG: the operator's
+// word that, without SMTP, live sign-in links may go to a production log.
+const MailLogAllowInsecure = "allow-insecure"
 
 // ProviderKeys are one social sign-in provider's OAuth client.
 type ProviderKeys struct {
@@ -135,6 +142,13 @@ func (c *Config) validate() error {
 			return &ConfigError{"SAMEN_MAIL_FROM", "is required when SAMEN_SMTP_URL is set"}
 		}
 	}
+	if c.MailLog != "" && c.MailLog != MailLogAllowInsecure {
+		return &ConfigError{"SAMEN_MAIL_LOG", "must be " + MailLogAllowInsecure + " or unset"}
+	}
+	if c.Production() && c.SMTPURL == "" && c.MailLog != MailLogAllowInsecure {
+		return &ConfigError{"SAMEN_SMTP_URL", "is required in production: without it emails, and the sign-in links in them, " +
+			"are written to the log (set SAMEN_MAIL_LOG=" + MailLogAllowInsecure + " to accept that)"}
+	}
 	if c.MailFrom != "" {
 		if _, err := models.NormalizeEmail(c.MailFrom); err != nil {
 			return &ConfigError{"SAMEN_MAIL_FROM", "must be an email address"}
@@ -194,6 +208,37 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// startWarnings name the settings that work but that production should not
+// keep by mistake; the server logs them as it starts.
+func (c *Config) startWarnings() []string {
+	var list []string
+	if c.RateLimits == "off" {
+		list = append(list, "rate limits are off (SAMEN_RATE_LIMITS=off): use this for load tests only")
+	}
+	if !c.Production() {
+		return list
+	}
+	if u, err := url.Parse(c.BaseURL); err == nil && loopbackHost(u.Hostname()) {
+		list = append(list, "SAMEN_BASE_URL is "+c.BaseURL+": links in emails and feeds point at this machine; "+
+			"set it to the address people reach Samen at")
+	}
+	if c.SMTPURL == "" {
+		list = append(list, "SAMEN_MAIL_LOG="+MailLogAllowInsecure+": emails, live sign-in links included, "+
+			"are written to the log; whoever reads the log can sign in as their recipients")
+	}
+	return list
+}
+
+// loopbackHost reports whether a host name or address is this machine.
+func loopbackHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && (addr.IsLoopback() || addr.IsUnspecified())
 }
 
 // Secure reports whether Samen is served over https.

@@ -170,9 +170,6 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.RateLimits == "off" {
-		log.Warn("rate limits are off (SAMEN_RATE_LIMITS=off): use this for load tests only")
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("SAMEN_ADDR: %w", err)

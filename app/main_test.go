@@ -150,3 +150,38 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 		t.Errorf("the log does not say which providers are on:\n%s", buf.String())
 	}
 }
+
+// TestProductionNeedsSMTPOrSaysSoInSoManyWords: without SMTP, emails (sign-in
+// links included) go to the log, which production refuses unless the
+// operator opts in by name.
+func TestProductionNeedsSMTPOrSaysSoInSoManyWords(t *testing.T) {
+	for _, tc := range []struct {
+		environ []string
+		refused string // the variable the refusal names, or "" to start
+	}{
+		{[]string{"SAMEN_ENV=production"}, "SAMEN_SMTP_URL"},
+		{[]string{"SAMEN_ENV=production", "SAMEN_MAIL_LOG=yes"}, "SAMEN_MAIL_LOG"},
+		{[]string{"SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure"}, ""},
+		{[]string{"SAMEN_ENV=production", "SAMEN_SMTP_URL=smtp://mail.example.com:587", "SAMEN_MAIL_FROM=ideas@example.com"}, ""},
+		{[]string{"SAMEN_ENV=development"}, ""},
+	} {
+		_, err := LoadConfig(tc.environ)
+		var cerr *ConfigError
+		switch {
+		case tc.refused == "" && err != nil:
+			t.Errorf("%v: %v", tc.environ, err)
+		case tc.refused != "" && (!errors.As(err, &cerr) || cerr.Var != tc.refused):
+			t.Errorf("%v: got %v, want an error naming %s", tc.environ, err, tc.refused)
+		case tc.refused == "SAMEN_SMTP_URL" && !strings.Contains(err.Error(), "SAMEN_MAIL_LOG=allow-insecure"):
+			t.Errorf("%v: the refusal does not say how to opt in: %v", tc.environ, err)
+		}
+		if tc.refused == "" {
+			continue
+		}
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"migrate"}, tc.environ, &out, &errOut)
+		if code != 1 || !strings.HasPrefix(errOut.String(), "samen: "+tc.refused+": ") || strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", tc.environ, code, errOut.String())
+		}
+	}
+}

@@ -45,6 +45,9 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
+	for _, warning := range cfg.startWarnings() {
+		log.Warn(warning)
+	}
 	limits, err := newRateLimitStorage(cfg)
 	if err != nil {
 		return nil, err

@@ -652,3 +652,35 @@ func TestRateLimitsSharedThroughRedis(t *testing.T) {
 	}
 	wantStatus(t, ca.Get("/"), http.StatusTooManyRequests)
 }
+
+// TestProductionStartWarnings: production warns at start when its links
+// would point at localhost, and when emails go to the log.
+func TestProductionStartWarnings(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		warn := regexp.MustCompile(`level=WARN msg="[^"]*(SAMEN_BASE_URL|SAMEN_MAIL_LOG)[^"]*"`)
+		named := func(logs string) map[string]bool {
+			out := map[string]bool{}
+			for _, m := range warn.FindAllStringSubmatch(logs, -1) {
+				out[m[1]] = true
+			}
+			return out
+		}
+		local := apptest.New(t, dialect, "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_BASE_URL=http://localhost:8080")
+		if got := named(local.Logs()); !got["SAMEN_BASE_URL"] || !got["SAMEN_MAIL_LOG"] {
+			t.Fatalf("production on localhost, emails to the log: warnings %v in\n%s", got, local.Logs())
+		}
+		loopback := apptest.New(t, dialect, "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_BASE_URL=http://127.0.0.1:8080")
+		if got := named(loopback.Logs()); !got["SAMEN_BASE_URL"] {
+			t.Fatalf("production on 127.0.0.1: warnings %v", got)
+		}
+		public := apptest.New(t, dialect, "SAMEN_ENV=production", "SAMEN_SMTP_URL=smtp://mail.example.com:587",
+			"SAMEN_MAIL_FROM=ideas@example.com", "SAMEN_BASE_URL=https://ideas.example.com")
+		if got := named(public.Logs()); len(got) != 0 {
+			t.Fatalf("a proper production start warns: %v", got)
+		}
+		dev := apptest.New(t, dialect, "SAMEN_BASE_URL=http://localhost:8080")
+		if got := named(dev.Logs()); len(got) != 0 {
+			t.Fatalf("development warns: %v", got)
+		}
+	})
+}

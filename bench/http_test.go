@@ -15,7 +15,7 @@ import (
 // keep-alive client.
 func serve(b *testing.B) (string, *http.Client) {
 	b.Helper()
-	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production")
+	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure")
 	base := srv.Listen()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.Cleanup(client.CloseIdleConnections) // before the server stops

@@ -34,6 +34,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{store: s})
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
+	river.AddWorker(workers, &loginLinkWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -44,8 +45,8 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	client, err := river.NewClient(driver, &river.Config{
 		Logger: slog.New(quieter{s.log.Handler()}), // River's routine notices are noise in a CLI
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		// Sign-in links ride in job arguments: keep finished jobs no longer
-		// than the links live.
+		// Job arguments hold email addresses and messages (never a sign-in
+		// token): keep finished jobs briefly.
 		CompletedJobRetentionPeriod: LoginTokenTTL,
 		FetchPollInterval:           s.pollInterval,
 		FetchCooldown:               min(s.pollInterval, river.FetchCooldownDefault),

@@ -5,29 +5,35 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
-// SendLoginLink makes a single-use sign-in link for an email address and
-// queues the email that carries it, in one transaction. compose writes the
-// message around the secret token. Known and unknown addresses are treated
-// alike, so the answer tells nobody who is a member.
+// SendLoginLink records a request for a sign-in link for an email address
+// and queues the job that mails it, in one transaction. compose writes the
+// message around the token; it is given LoginTokenPlaceholder, which the job
+// replaces with a token it makes as it sends, so no link that works is ever
+// stored, not even in the job's arguments. Known and unknown addresses are
+// treated alike, so the answer tells nobody who is a member.
 func (s *Store) SendLoginLink(ctx context.Context, email, next string, compose func(token string) Email) error {
 	normal, err := NormalizeEmail(email)
 	if err != nil {
 		return ValidationErrors{"email": err.Error()}
 	}
-	token, hash := newSecret("")
+	// Until the job gives it a token, the row holds the hash of a secret
+	// nobody keeps: it opens nothing.
+	_, hash := newSecret("")
 	now := s.Now()
 	lt := &LoginToken{TokenHash: hash, Email: normal, NextPath: truncate(next, 500), CreatedAt: now, ExpiresAt: now.Add(LoginTokenTTL)}
-	msg := compose(token)
+	msg := compose(LoginTokenPlaceholder)
 	msg.To = normal
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(lt).Error; err != nil {
 			return err
 		}
-		return s.enqueue(ctx, tx, msg)
+		return s.enqueue(ctx, tx, LoginLinkArgs{LoginTokenID: lt.ID, Email: msg})
 	})
 	if err != nil {
 		return fmt.Errorf("send sign-in link: %w", err)
@@ -35,8 +41,46 @@ func (s *Store) SendLoginLink(ctx context.Context, email, next string, compose f
 	return nil
 }
 
+// LoginTokenPlaceholder stands for the token in a queued sign-in email.
+const LoginTokenPlaceholder = "{sign-in-token}"
+
+// LoginLinkArgs is the job that mails a sign-in link: the link's row and the
+// message, with LoginTokenPlaceholder where the token goes.
+type LoginLinkArgs struct {
+	LoginTokenID int64 `json:"login_token_id"`
+	Email        Email `json:"email"`
+}
+
+// Kind names the job in River's tables.
+func (LoginLinkArgs) Kind() string { return "send_sign_in_link" }
+
+type loginLinkWorker struct {
+	river.WorkerDefaults[LoginLinkArgs]
+	store *Store
+}
+
+// Work makes the link's token and mails it. Each attempt makes a new token
+// and replaces the hash, so only the link in the last email sent works. A
+// link used or expired meanwhile is not sent.
+func (w *loginLinkWorker) Work(ctx context.Context, job *river.Job[LoginLinkArgs]) error {
+	token, hash := newSecret("")
+	now := w.store.Now()
+	res := w.store.db.WithContext(ctx).Model(&LoginToken{}).
+		Where("id = ? AND used_at IS NULL AND expires_at > ?", job.Args.LoginTokenID, now).
+		Updates(map[string]any{"token_hash": hash, "expires_at": now.Add(LoginTokenTTL)})
+	if res.Error != nil {
+		return fmt.Errorf("make sign-in link %d: %w", job.Args.LoginTokenID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil
+	}
+	msg := job.Args.Email
+	msg.Text = strings.ReplaceAll(msg.Text, LoginTokenPlaceholder, token)
+	return w.store.mailer.send(ctx, msg)
+}
+
 // enqueue adds a job in the transaction of the change that causes it.
-func (s *Store) enqueue(ctx context.Context, tx *gorm.DB, args Email) error {
+func (s *Store) enqueue(ctx context.Context, tx *gorm.DB, args river.JobArgs) error {
 	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
 	if !ok {
 		return errors.New("enqueue: not in a transaction")

@@ -249,7 +249,7 @@ func run(ctx context.Context) error {
 	ceilingAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+1)
 	pprofAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+2)
 	samen, err := startServer(ctx, "samen", samenBin, filepath.Join(p.out, "samen.log"), samenAddr, append(env,
-		"SAMEN_ENV=production", "SAMEN_RATE_LIMITS=off", "SAMEN_ADDR="+samenAddr,
+		"SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_RATE_LIMITS=off", "SAMEN_ADDR="+samenAddr,
 		"SAMEN_BASE_URL=http://"+samenAddr, "SAMEN_PPROF_ADDR="+pprofAddr))
 	if err != nil {
 		return err
@@ -261,7 +261,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer ceiling.stop()
-	r.samenCommand = "SAMEN_ENV=production SAMEN_RATE_LIMITS=off SAMEN_ADDR=" + samenAddr + " SAMEN_PPROF_ADDR=" + pprofAddr + " samen"
+	r.samenCommand = "SAMEN_ENV=production SAMEN_MAIL_LOG=allow-insecure SAMEN_RATE_LIMITS=off SAMEN_ADDR=" + samenAddr + " SAMEN_PPROF_ADDR=" + pprofAddr + " samen"
 
 	l := &loader{settings: cfg, paths: p, fixtures: fx, db: db, samen: samen, ceiling: ceiling, pprofAddr: pprofAddr, samenBin: samenBin}
 	for _, key := range cfg.endpoints {
