@@ -681,3 +681,53 @@ func TestSignInLinkIsStoredOnlyAsAHash(t *testing.T) {
 		wantText(t, c.Get("/me"), ".profile dd.email", "rest@example.com")
 	})
 }
+
+// TestAdminEmailsPromoteAtFirstSignInOnly: a listed address makes its owner
+// admin when they first sign in; a demotion afterwards sticks.
+func TestAdminEmailsPromoteAtFirstSignInOnly(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv, m := oidcServer(t, dialect, "SAMEN_ADMIN_EMAILS=boss@example.com,lead@example.com")
+		ctx := context.Background()
+		demote := func(email string) {
+			t.Helper()
+			u, err := srv.Store.UserByEmail(ctx, email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Store.SetRole(ctx, u.ID, models.RoleMember); err != nil { // as `samen user role` does
+				t.Fatal(err)
+			}
+		}
+
+		// Through a provider.
+		boss := &mockoidc.MockUser{Subject: "boss", Email: "boss@example.com", EmailVerified: true, PreferredUsername: "boss"}
+		m.QueueUser(boss)
+		b := newJarBrowser(t)
+		b.signIn(srv, "/auth/oidc")
+		if role := b.me(srv)["role"]; role != "Administrator" {
+			t.Fatalf("listed admin at first sign-in has role %q", role)
+		}
+		demote("boss@example.com")
+		m.QueueUser(boss)
+		again := newJarBrowser(t)
+		again.signIn(srv, "/auth/oidc")
+		if role := again.me(srv)["role"]; role != "Member" {
+			t.Fatalf("the demoted admin signed in again as %q", role)
+		}
+
+		// Through an emailed link, for a member made before their first sign-in.
+		srv.User("Lead", "lead@example.com", models.RoleMember)
+		signInByLink := func(n int) *apptest.Client {
+			c := srv.Client()
+			c.Get("/login")
+			wantStatus(t, c.PostForm("/auth/email", url.Values{"email": {"lead@example.com"}}), http.StatusOK)
+			path := strings.TrimPrefix(srv.WaitLog(regexp.MustCompile(`to=lead@example.com .*?`+linkInLog.String()), n), srv.URL)
+			c.Get(path)
+			wantStatus(t, c.PostForm(path, nil), http.StatusSeeOther)
+			return c
+		}
+		wantText(t, signInByLink(1).Get("/me"), ".profile dd.role", "Administrator")
+		demote("lead@example.com")
+		wantText(t, signInByLink(2).Get("/me"), ".profile dd.role", "Member")
+	})
+}

@@ -187,15 +187,21 @@ func (s *Store) SignInWithProvider(ctx context.Context, p Profile, opts SignInOp
 }
 
 // finishSignIn applies what every sign-in shares: banned users stop here,
-// listed admins become admin, and a missing avatar is filled in.
+// listed admins become admin at their first sign-in (so a later demotion
+// sticks), and a missing avatar is filled in.
 func (s *Store) finishSignIn(ctx context.Context, u *User, avatar string, verified bool, email string, admins []string, created bool) (*User, bool, error) {
 	if u.Banned() {
 		return nil, false, fmt.Errorf("sign in user %d: %w", u.ID, ErrBanned)
 	}
 	updates := map[string]any{}
-	if verified && u.Role != RoleAdmin && slices.Contains(admins, email) {
-		updates["role"] = RoleAdmin
-		u.Role = RoleAdmin
+	if u.FirstSignedInAt == nil {
+		now := s.Now()
+		updates["first_signed_in_at"] = now
+		u.FirstSignedInAt = &now
+		if verified && u.Role != RoleAdmin && slices.Contains(admins, email) {
+			updates["role"] = RoleAdmin
+			u.Role = RoleAdmin
+		}
 	}
 	if u.AvatarURL == "" && avatar != "" {
 		updates["avatar_url"] = avatar

@@ -58,9 +58,11 @@ type User struct {
 	// Approvals counts the member's pre-moderated posts a moderator approved.
 	Approvals int
 	// Trusted members skip pre-moderation and may post more links.
-	Trusted   bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Trusted bool
+	// FirstSignedInAt is when the user first signed in (nil: not yet).
+	FirstSignedInAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Suspended reports whether the member may read but not take part at now.
