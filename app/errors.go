@@ -67,7 +67,7 @@ func statusOf(err error) int {
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	status := statusOf(err)
 	if status >= 500 {
-		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", c.Path()),
+		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", logPath(c)),
 			slog.String("request_id", requestID(c)), slog.Any("error", err))
 	}
 	if _, known := apiCodes[status]; !known {

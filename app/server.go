@@ -72,7 +72,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		AppName:                 "samen",
 	})
 
-	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(s.recoverer())
 	app.Use(requestid.New(requestid.Config{Generator: newRequestID}))
 	app.Use(s.accessLog)
 	app.Use(helmet.New(helmet.Config{
@@ -112,8 +112,22 @@ type server struct {
 	providers []*handlers.Provider
 }
 
-// accessLog writes one structured line per request, without query strings
-// (they may carry OAuth codes) and with sign-in link tokens cut off.
+// tokenPaths start the paths whose last part is a secret token.
+var tokenPaths = []string{"/auth/email/", "/unsubscribe/"}
+
+// logPath is the request's path as every log line shows it: without the
+// query string (it may carry OAuth codes) and with secret tokens cut off.
+func logPath(c *fiber.Ctx) string {
+	path := c.Path()
+	for _, prefix := range tokenPaths {
+		if strings.HasPrefix(path, prefix) {
+			return prefix + "…"
+		}
+	}
+	return path
+}
+
+// accessLog writes one structured line per request (see logPath).
 func (s *server) accessLog(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
@@ -122,15 +136,11 @@ func (s *server) accessLog(c *fiber.Ctx) error {
 		// The error handler has not run yet; log the status it will give.
 		status = statusOf(err)
 	}
-	path := c.Path()
-	if strings.HasPrefix(path, "/auth/email/") {
-		path = "/auth/email/…"
-	}
 	elapsed := time.Since(start)
 	s.metrics.observe(c.Method(), c.Route().Path, status, elapsed)
 	s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "request",
 		slog.String("method", c.Method()),
-		slog.String("path", path),
+		slog.String("path", logPath(c)),
 		slog.Int("status", status),
 		slog.Duration("duration", elapsed),
 		slog.String("ip", clientIP(c, s.cfg)),
@@ -139,8 +149,13 @@ func (s *server) accessLog(c *fiber.Ctx) error {
 	return err
 }
 
+// recoverer turns a panic into a 500 and logs it.
+func (s *server) recoverer() fiber.Handler {
+	return recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic})
+}
+
 func (s *server) logPanic(c *fiber.Ctx, e any) {
-	s.log.Error("panic", slog.Any("panic", e), slog.String("path", c.Path()), slog.String("request_id", requestID(c)))
+	s.log.Error("panic", slog.Any("panic", e), slog.String("path", logPath(c)), slog.String("request_id", requestID(c)))
 }
 
 func requestID(c *fiber.Ctx) string {

@@ -684,3 +684,22 @@ func TestProductionStartWarnings(t *testing.T) {
 		}
 	})
 }
+
+// TestErrorLogRedactsTokensInPaths: the log line of a failed request cuts a
+// sign-in token from its path, as the access log does.
+func TestErrorLogRedactsTokensInPaths(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		execSQL(t, srv, "DROP TABLE login_tokens")
+		token := "SECRETsecretSECRETsecretSECRETsecretSECRET1"
+		r := srv.Client().Get("/auth/email/" + token)
+		wantStatus(t, r, http.StatusInternalServerError)
+		logs := srv.Logs()
+		if !regexp.MustCompile(`level=ERROR msg="request failed" .*path=/auth/email/…`).MatchString(logs) {
+			t.Fatalf("no redacted error line:\n%s", logs)
+		}
+		if strings.Contains(logs, token) {
+			t.Fatalf("the log holds the token:\n%s", logs)
+		}
+	})
+}
