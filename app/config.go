@@ -206,6 +206,9 @@ func (c *Config) validate() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return &ConfigError{"SAMEN_OIDC_ISSUER", "must be the provider's issuer URL"}
 		}
+		if u.Scheme != "https" && !loopbackHost(u.Hostname()) {
+			return &ConfigError{"SAMEN_OIDC_ISSUER", "must be an https URL (http only on this machine, as in http://127.0.0.1:5556)"}
+		}
 	}
 	return nil
 }

@@ -179,9 +179,43 @@ func TestProductionNeedsSMTPOrSaysSoInSoManyWords(t *testing.T) {
 			continue
 		}
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), []string{"migrate"}, tc.environ, &out, &errOut)
+		code := run(context.Background(), []string{"migrate"}, append(tc.environ, "DATABASE_URL=sqlite:"+t.TempDir()+"/samen.db"), &out, &errOut)
 		if code != 1 || !strings.HasPrefix(errOut.String(), "samen: "+tc.refused+": ") || strings.Count(errOut.String(), "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q", tc.environ, code, errOut.String())
+		}
+	}
+}
+
+// TestOIDCIssuerMustBeHTTPS: an issuer reached over plain http could be
+// impersonated on the way; only this machine (tests, a local provider) may
+// use http.
+func TestOIDCIssuerMustBeHTTPS(t *testing.T) {
+	for issuer, ok := range map[string]bool{
+		"https://id.example.com/realms/community": true,
+		"http://127.0.0.1:5556/oidc":              true,
+		"http://[::1]:5556":                       true,
+		"http://localhost:5556":                   true,
+		"http://id.example.com/realms/community":  false,
+		"http://10.0.0.5:8080":                    false,
+		"http://localhost.example.com":            false,
+		"ftp://id.example.com":                    false,
+	} {
+		environ := []string{"SAMEN_OIDC_ISSUER=" + issuer, "SAMEN_OIDC_KEY=k", "SAMEN_OIDC_SECRET=s"}
+		_, err := LoadConfig(environ)
+		var cerr *ConfigError
+		switch {
+		case ok && err != nil:
+			t.Errorf("%s: %v", issuer, err)
+		case !ok && (!errors.As(err, &cerr) || cerr.Var != "SAMEN_OIDC_ISSUER"):
+			t.Errorf("%s: got %v, want an error naming SAMEN_OIDC_ISSUER", issuer, err)
+		}
+		if ok {
+			continue
+		}
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"migrate"}, append(environ, "DATABASE_URL=sqlite:"+t.TempDir()+"/samen.db"), &out, &errOut)
+		if code != 1 || !strings.HasPrefix(errOut.String(), "samen: SAMEN_OIDC_ISSUER: ") || strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q", issuer, code, errOut.String())
 		}
 	}
 }
