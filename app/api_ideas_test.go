@@ -83,7 +83,7 @@ type voteJSON struct {
 // bearerClient is an API client authenticated by a fresh token of u.
 func bearerClient(t *testing.T, srv *apptest.Server, u *models.User) *apptest.Client {
 	t.Helper()
-	token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, "test")
+	token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, models.NewAPIToken{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,8 @@ Usage:
   samen user create --email E --name N [--role member|moderator|team|admin]
                                                  create a user; prints the user id
   samen user role --email E --role R             change a user's role
-  samen token create --email E [--name LABEL]    print a new API token, once
+  samen token create --email E [--name LABEL] [--expires 30d] [--read-only]
+                                                 print a new API token, once
   samen seed [--demo] [--users N --ideas N --votes N --comments N]
                                                  add a demo community, or bench data
   samen healthcheck                              exit 0 when the server at SAMEN_ADDR is healthy
@@ -61,7 +62,7 @@ var commands = map[string]command{
 	"migrate":      {"samen migrate", runMigrate},
 	"user create":  {"samen user create --email E --name N [--role member|moderator|team|admin]", runUserCreate},
 	"user role":    {"samen user role --email E --role R", runUserRole},
-	"token create": {"samen token create --email E [--name LABEL]", runTokenCreate},
+	"token create": {"samen token create --email E [--name LABEL] [--expires 30d] [--read-only]", runTokenCreate},
 	"seed":         {"samen seed [--demo] [--users N --ideas N --votes N --comments N]", runSeed},
 	"healthcheck":  {"samen healthcheck", runHealthcheck},
 }
@@ -285,10 +286,13 @@ func runUserRole(ctx context.Context, c *cli, args []string) error {
 }
 
 func runTokenCreate(ctx context.Context, c *cli, args []string) error {
-	var email, name string
+	var email string
+	spec := models.NewAPIToken{}
 	err := c.flags(args, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the email address of the user the token acts for (required)")
-		fs.StringVar(&name, "name", "command line", "a label to recognise the token by")
+		fs.StringVar(&spec.Name, "name", "command line", "a label to recognise the token by")
+		fs.StringVar(&spec.Expires, "expires", "", "how long the token works, as in 30d or 12h (default: no end)")
+		fs.BoolVar(&spec.ReadOnly, "read-only", false, "the token may only read, never write")
 	})
 	if err != nil {
 		return err
@@ -305,7 +309,7 @@ func runTokenCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	token, _, err := store.CreateAPIToken(ctx, u.ID, name)
+	token, _, err := store.CreateAPIToken(ctx, u.ID, spec)
 	if err != nil {
 		return err
 	}

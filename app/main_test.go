@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"samen/models"
 	"samen/models/modelstest"
@@ -61,9 +62,9 @@ func TestCommandLine(t *testing.T) {
 				t.Fatalf("token create: %d %q %q", code, out, errOut)
 			}
 			s := modelstest.Reopen(t, db)
-			u, err := s.UserByAPIToken(context.Background(), strings.TrimSpace(out))
-			if err != nil || u.Role != models.RoleModerator || u.Name != "Ada Admin" {
-				t.Fatalf("the printed token acts for %+v, %v", u, err)
+			tok, err := s.AuthenticateAPIToken(context.Background(), strings.TrimSpace(out))
+			if err != nil || tok.User.Role != models.RoleModerator || tok.User.Name != "Ada Admin" {
+				t.Fatalf("the printed token acts for %+v, %v", tok, err)
 			}
 		})
 	}
@@ -217,5 +218,40 @@ func TestOIDCIssuerMustBeHTTPS(t *testing.T) {
 		if code != 1 || !strings.HasPrefix(errOut.String(), "samen: SAMEN_OIDC_ISSUER: ") || strings.Count(errOut.String(), "\n") != 1 {
 			t.Errorf("%s: exit %d, stderr %q", issuer, code, errOut.String())
 		}
+	}
+}
+
+func TestTokenCreateExpiresAndReadOnly(t *testing.T) {
+	for _, dialect := range []string{models.SQLite, models.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			db := modelstest.URL(t, dialect)
+			if code, _, errOut := runCLI(t, db, "user", "create", "--email", "ci@example.com", "--name", "CI"); code != 0 {
+				t.Fatalf("user create: %d %q", code, errOut)
+			}
+			code, out, errOut := runCLI(t, db, "token", "create", "--email", "ci@example.com", "--expires", "30d", "--read-only")
+			if code != 0 || !regexp.MustCompile(`^samen_[A-Za-z0-9_-]{43}\n$`).MatchString(out) {
+				t.Fatalf("token create: %d %q %q", code, out, errOut)
+			}
+			s := modelstest.Reopen(t, db)
+			tok, err := s.AuthenticateAPIToken(context.Background(), strings.TrimSpace(out))
+			if err != nil || !tok.ReadOnly || tok.ExpiresAt == nil ||
+				tok.ExpiresAt.Sub(s.Now().Add(30*24*time.Hour)).Abs() > time.Hour {
+				t.Fatalf("the printed token: %+v, %v", tok, err)
+			}
+			code, out, errOut = runCLI(t, db, "token", "create", "--email", "ci@example.com")
+			if code != 0 {
+				t.Fatalf("token create: %d %q", code, errOut)
+			}
+			tok, err = s.AuthenticateAPIToken(context.Background(), strings.TrimSpace(out))
+			if err != nil || tok.ReadOnly || tok.ExpiresAt != nil {
+				t.Fatalf("a plain token: %+v, %v", tok, err)
+			}
+			for _, bad := range []string{"soon", "0d", "-3d", "99999d"} {
+				code, out, errOut = runCLI(t, db, "token", "create", "--email", "ci@example.com", "--expires", bad)
+				if code == 0 || out != "" || !strings.Contains(errOut, "expires") || strings.Count(errOut, "\n") > 2 {
+					t.Errorf("--expires %s: exit %d, stdout %q, stderr %q", bad, code, out, errOut)
+				}
+			}
+		})
 	}
 }

@@ -100,7 +100,7 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.session = sess.ID
-			_, token, err := srv.Store.CreateAPIToken(ctx, u.ID, "permission test")
+			_, token, err := srv.Store.CreateAPIToken(ctx, u.ID, models.NewAPIToken{Name: "permission test"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 
 		// The banned member's API token is refused like the session.
 		banned := fixtures[slices.IndexFunc(fixtures, func(f *standingFixture) bool { return f.standing == models.Banned })]
-		token, _, err := srv.Store.CreateAPIToken(ctx, banned.user.ID, "after the ban")
+		token, _, err := srv.Store.CreateAPIToken(ctx, banned.user.ID, models.NewAPIToken{Name: "after the ban"})
 		if err != nil {
 			t.Fatal(err)
 		}

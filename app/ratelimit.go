@@ -43,13 +43,7 @@ func (s *server) limit(max int, window time.Duration, key func(*fiber.Ctx) strin
 // rateLimits are the per-address limit on all requests and the per-member
 // limit on writes.
 func (s *server) rateLimits() []any {
-	reading := func(c *fiber.Ctx) bool {
-		switch c.Method() {
-		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-			return true
-		}
-		return false
-	}
+	reading := func(c *fiber.Ctx) bool { return safeMethod(c.Method()) }
 	perAddress := s.limit(s.cfg.RateLimitRequests, time.Minute, func(c *fiber.Ctx) string {
 		return "samen:rl:addr:" + s.deps.ViewerOf(c).IP
 	}, nil)

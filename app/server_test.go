@@ -232,7 +232,7 @@ func TestCSRF(t *testing.T) {
 		}
 
 		// A bearer token carries no ambient authority and needs no CSRF token.
-		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, "test")
+		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, models.NewAPIToken{Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,7 +426,7 @@ func TestAPIMe(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect)
 		u := srv.User("Ilse", "ilse@example.com", models.RoleTeam)
-		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, "test")
+		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, models.NewAPIToken{Name: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -700,6 +700,105 @@ func TestErrorLogRedactsTokensInPaths(t *testing.T) {
 		}
 		if strings.Contains(logs, token) {
 			t.Fatalf("the log holds the token:\n%s", logs)
+		}
+	})
+}
+
+// TestAPITokenExpiryAndReadOnly: a token made on /me may expire and may be
+// limited to reading; an expired token answers 401, a read-only one 403 on
+// every write, in the API's error shape.
+func TestAPITokenExpiryAndReadOnly(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Nora", "nora@example.com", models.RoleMember)
+		c := srv.SignedIn(u)
+		r := c.Get("/me")
+		wantCount(t, r, `form.new-token-form select[name="expires"] option[value="30d"]`, 1)
+		wantCount(t, r, `form.new-token-form input[type="checkbox"][name="read_only"]`, 1)
+
+		newToken := func(form url.Values) string {
+			t.Helper()
+			r := c.PostForm("/me/tokens", form)
+			wantStatus(t, r, http.StatusOK)
+			return strings.TrimSpace(r.Doc.Find(".new-token code").Text())
+		}
+		reader := newToken(url.Values{"name": {"reader"}, "expires": {"30d"}, "read_only": {"1"}})
+		writer := newToken(url.Values{"name": {"writer"}, "expires": {""}})
+
+		r = c.Get("/me")
+		row := func(name string) *goquery.Selection {
+			return r.Doc.Find("tr.token").FilterFunction(func(_ int, s *goquery.Selection) bool {
+				return strings.TrimSpace(s.Find("td.name").Text()) == name
+			})
+		}
+		if row("reader").Find(".badge.read-only").Length() != 1 || row("writer").Find(".badge.read-only").Length() != 0 {
+			t.Fatal("the list does not say which token is read-only")
+		}
+		expires, _ := row("reader").Find("td.expires time").Attr("datetime")
+		when, err := time.Parse(time.RFC3339, expires)
+		if err != nil || when.Sub(time.Now().Add(30*24*time.Hour)).Abs() > time.Hour {
+			t.Fatalf("reader expires %q", expires)
+		}
+		wantText(t, r, "tr.token:has(td.name:contains('writer')) td.expires", "Never")
+
+		api := func(token string) *apptest.Client {
+			a := srv.Client()
+			a.Header.Set("Authorization", "Bearer "+token)
+			a.Header.Set("Accept", "application/json")
+			return a
+		}
+		post := func(a *apptest.Client, path, body string) *apptest.Response {
+			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			return a.Do(req)
+		}
+		idea := `{"title":"A bell that sounds nice","body":"It rings softly, so walkers do not jump."}`
+		wantStatus(t, api(reader).Get("/api/v1/me"), http.StatusOK)
+		wantStatus(t, api(reader).Get("/api/v1/ideas"), http.StatusOK)
+		wantAPIError(t, post(api(reader), "/api/v1/ideas", idea), http.StatusForbidden, "forbidden")
+		wantAPIError(t, api(reader).Do(httptest.NewRequest(http.MethodDelete, "/api/v1/ideas/1", nil)), http.StatusForbidden, "forbidden")
+		wantStatus(t, post(api(writer), "/api/v1/ideas", idea), http.StatusCreated)
+
+		// Past its expiry the token is refused like an unknown one.
+		execSQL(t, srv, "UPDATE api_tokens SET expires_at = ? WHERE name = ?", time.Now().UTC().Add(-time.Minute), "reader")
+		wantAPIError(t, api(reader).Get("/api/v1/me"), http.StatusUnauthorized, "unauthorized")
+		wantCount(t, c.Get("/me"), "tr.token .badge.expired", 1)
+
+		// A lifetime the form does not offer is a clear error, not a 500.
+		r = c.PostForm("/me/tokens", url.Values{"name": {"odd"}, "expires": {"soon"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, "#token-expires-error", 1)
+	})
+}
+
+// TestSignOutEverywhereCanRevokeAPITokens: signing out everywhere keeps the
+// API tokens unless the member ticks the box that revokes them too.
+func TestSignOutEverywhereCanRevokeAPITokens(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		u := srv.User("Olaf", "olaf@example.com", models.RoleMember)
+		token, _, err := srv.Store.CreateAPIToken(context.Background(), u.ID, models.NewAPIToken{Name: "script"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := srv.Client()
+		api.Header.Set("Authorization", "Bearer "+token)
+
+		c := srv.SignedIn(u)
+		r := c.Get("/me")
+		wantCount(t, r, `form.sign-out-everywhere input[type="checkbox"][name="revoke_tokens"]`, 1)
+		wantStatus(t, c.PostForm("/me/sessions/revoke-all", nil), http.StatusSeeOther)
+		wantStatus(t, api.Get("/api/v1/me"), http.StatusOK)
+
+		c = srv.SignedIn(u)
+		c.Get("/me")
+		wantStatus(t, c.PostForm("/me/sessions/revoke-all", url.Values{"revoke_tokens": {"1"}}), http.StatusSeeOther)
+		wantAPIError(t, api.Get("/api/v1/me"), http.StatusUnauthorized, "unauthorized")
+		if r := c.Get("/me"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the session survived: %d", r.StatusCode)
+		}
+		if n := countRows(t, srv, "api_tokens"); n != 0 {
+			t.Fatalf("%d API tokens left", n)
 		}
 	})
 }

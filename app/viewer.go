@@ -42,14 +42,17 @@ func (s *server) viewer(c *fiber.Ctx) error {
 		if !ok {
 			return fiber.ErrUnauthorized
 		}
-		user, err := s.store.UserByAPIToken(ctx, strings.TrimSpace(token))
+		t, err := s.store.AuthenticateAPIToken(ctx, strings.TrimSpace(token))
 		if errors.Is(err, models.ErrNotFound) {
 			return fiber.ErrUnauthorized
 		}
 		if err != nil {
 			return err
 		}
-		v.User, v.Bearer = user, true
+		if t.ReadOnly && !safeMethod(c.Method()) {
+			return fiber.ErrForbidden
+		}
+		v.User, v.Bearer = &t.User, true
 	} else if token := c.Cookies(handlers.SessionCookie); token != "" {
 		sess, err := s.store.SessionByToken(ctx, token)
 		switch {
@@ -107,8 +110,7 @@ func (s *server) visitorCSRF(c *fiber.Ctx) string {
 // credentials and need none; neither do API calls with no credentials at all,
 // which their route refuses with 401.
 func (s *server) checkCSRF(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	if safeMethod(c.Method()) {
 		return c.Next()
 	}
 	v := s.deps.ViewerOf(c)
@@ -129,6 +131,15 @@ func (s *server) checkCSRF(c *fiber.Ctx) error {
 		return fiber.ErrForbidden
 	}
 	return c.Next()
+}
+
+// safeMethod reports whether a request method only reads.
+func safeMethod(method string) bool {
+	switch method {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return true
+	}
+	return false
 }
 
 // maskCSRF returns the secret XORed with a fresh random pad, pad first, so the

@@ -25,10 +25,16 @@ type mePage struct {
 	Tokens     []models.APIToken
 	Reports    []models.Report // the member's reports and what became of them
 	Suspended  bool
+	Now        time.Time
 	NewToken   string // shown once, right after it was made
-	Name       string // the profile form, as typed
-	AvatarURL  string
-	Errors     models.ValidationErrors
+	// TokenForm and TokenErrors are the new-token form, as typed, and what is wrong with it.
+	TokenForm   models.NewAPIToken
+	TokenErrors models.ValidationErrors
+	// TokenLifetimes are the form's choices of how long a new token works.
+	TokenLifetimes []string
+	Name           string // the profile form, as typed
+	AvatarURL      string
+	Errors         models.ValidationErrors
 }
 
 // Show renders /me.
@@ -38,7 +44,7 @@ func (h *Me) Show(c *fiber.Ctx) error {
 }
 
 func (h *Me) page(c *fiber.Ctx) mePage {
-	data := mePage{Layout: h.layout(c, "me.title", "me")}
+	data := mePage{Layout: h.layout(c, "me.title", "me"), TokenLifetimes: []string{"7d", "30d", "90d", "365d"}}
 	data.Name, data.AvatarURL = data.User.Name, data.User.AvatarURL
 	return data
 }
@@ -67,7 +73,8 @@ func (h *Me) renderPage(c *fiber.Ctx, data *mePage) error {
 	if data.Reports, err = h.Store.ReportsBy(ctx, user.ID, 50); err != nil {
 		return err
 	}
-	data.Suspended = user.Suspended(h.Store.Now())
+	data.Now = h.Store.Now()
+	data.Suspended = user.Suspended(data.Now)
 	return c.Render("me/index", data)
 }
 
@@ -105,9 +112,11 @@ func (h *Me) Unlink(c *fiber.Ctx) error {
 	return h.redirectWithFlash(c, "/me", "identity_unlinked")
 }
 
-// SignOutEverywhere ends every session of the member, this one included.
+// SignOutEverywhere ends every session of the member, this one included,
+// and when asked the member's API tokens too.
 func (h *Me) SignOutEverywhere(c *fiber.Ctx) error {
-	if err := h.Store.RevokeAllSessions(c.UserContext(), h.ViewerOf(c).User.ID); err != nil {
+	tokens := c.FormValue("revoke_tokens") != ""
+	if err := h.Store.RevokeAllSessions(c.UserContext(), h.ViewerOf(c).User.ID, tokens); err != nil {
 		return err
 	}
 	h.ClearSessionCookie(c)
@@ -134,7 +143,15 @@ func (h *Me) RevokeSession(c *fiber.Ctx) error {
 // CreateToken makes an API token and shows it once.
 func (h *Me) CreateToken(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
-	token, _, err := h.Store.CreateAPIToken(c.UserContext(), v.User.ID, c.FormValue("name"))
+	spec := models.NewAPIToken{Name: c.FormValue("name"), Expires: c.FormValue("expires"), ReadOnly: c.FormValue("read_only") != ""}
+	token, _, err := h.Store.CreateAPIToken(c.UserContext(), v.User.ID, spec)
+	var invalid models.ValidationErrors
+	if errors.As(err, &invalid) {
+		data := h.page(c)
+		data.TokenForm, data.TokenErrors = spec, invalid
+		c.Status(fiber.StatusUnprocessableEntity)
+		return h.renderPage(c, &data)
+	}
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // Session lengths.
@@ -111,9 +113,18 @@ func (s *Store) RevokeSessionToken(ctx context.Context, token string) error {
 	return nil
 }
 
-// RevokeAllSessions ends every session of a user (sign out everywhere).
-func (s *Store) RevokeAllSessions(ctx context.Context, userID int64) error {
-	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error
+// RevokeAllSessions ends every session of a user (sign out everywhere) and,
+// with tokens, deletes the user's API tokens in the same transaction.
+func (s *Store) RevokeAllSessions(ctx context.Context, userID int64, tokens bool) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+			return err
+		}
+		if !tokens {
+			return nil
+		}
+		return tx.Where("user_id = ?", userID).Delete(&APIToken{}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("revoke sessions of user %d: %w", userID, err)
 	}

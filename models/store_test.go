@@ -191,27 +191,48 @@ func TestAPITokens(t *testing.T) {
 	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		u, _ := s.CreateUser(ctx, models.NewUser{Name: "Cas", Email: "cas@example.com"})
-		token, rec, err := s.CreateAPIToken(ctx, u.ID, "ci")
+		token, rec, err := s.CreateAPIToken(ctx, u.ID, models.NewAPIToken{Name: "ci"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(rec.TokenHash) == token {
 			t.Fatal("the token is stored as is")
 		}
-		got, err := s.UserByAPIToken(ctx, token)
-		if err != nil || got.ID != u.ID {
-			t.Fatalf("UserByAPIToken: %+v, %v", got, err)
+		got, err := s.AuthenticateAPIToken(ctx, token)
+		if err != nil || got.User.ID != u.ID {
+			t.Fatalf("AuthenticateAPIToken: %+v, %v", got, err)
 		}
 		for _, bad := range []string{"", "samen_", token + "x", "Bearer " + token} {
-			if _, err := s.UserByAPIToken(ctx, bad); !errors.Is(err, models.ErrNotFound) {
+			if _, err := s.AuthenticateAPIToken(ctx, bad); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("token %q: %v", bad, err)
 			}
 		}
 		if err := s.RevokeAPIToken(ctx, u.ID, rec.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.UserByAPIToken(ctx, token); !errors.Is(err, models.ErrNotFound) {
+		if _, err := s.AuthenticateAPIToken(ctx, token); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("revoked token still works: %v", err)
+		}
+
+		// A token with a lifetime stops working at its end.
+		short, rec, err := s.CreateAPIToken(ctx, u.ID, models.NewAPIToken{Name: "short", Expires: "12h", ReadOnly: true})
+		if err != nil || rec.ExpiresAt == nil || !rec.ReadOnly {
+			t.Fatalf("short token: %+v, %v", rec, err)
+		}
+		start := s.Now()
+		s.Now = func() time.Time { return start.Add(11 * time.Hour) }
+		if got, err := s.AuthenticateAPIToken(ctx, short); err != nil || !got.ReadOnly {
+			t.Fatalf("before its end: %+v, %v", got, err)
+		}
+		s.Now = func() time.Time { return start.Add(12*time.Hour + time.Second) }
+		if _, err := s.AuthenticateAPIToken(ctx, short); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("expired token still works: %v", err)
+		}
+		for _, bad := range []string{"soon", "0d", "-1h", "12m", "3651d", "d"} {
+			var verrs models.ValidationErrors
+			if _, _, err := s.CreateAPIToken(ctx, u.ID, models.NewAPIToken{Expires: bad}); !errors.As(err, &verrs) || verrs["expires"] == "" {
+				t.Errorf("expires %q: %v", bad, err)
+			}
 		}
 	})
 }

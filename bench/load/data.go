@@ -215,7 +215,7 @@ func (fx *fixtures) mint(ctx context.Context) error {
 				if err == nil {
 					m.session, m.sessionID = token, sess.ID
 					var t *models.APIToken
-					token, t, err = fx.store.CreateAPIToken(ctx, m.id, "bench")
+					token, t, err = fx.store.CreateAPIToken(ctx, m.id, models.NewAPIToken{Name: "bench"})
 					if err == nil {
 						m.token, m.tokenID = token, t.ID
 					}
