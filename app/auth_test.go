@@ -60,11 +60,30 @@ func (b *browser) get(rawURL string) (int, string, string) {
 	return resp.StatusCode, resp.Header.Get("Location"), string(body)
 }
 
+// post sends a form and returns the status, the Location header and the body.
+func (b *browser) post(rawURL string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	resp, err := b.client.PostForm(rawURL, form)
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", rawURL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(body)
+}
+
 // toCallback begins a sign-in and follows the provider's redirect, returning
 // the callback URL the provider sends the browser to (not yet visited).
 func (b *browser) toCallback(srv *apptest.Server, begin string) string {
 	b.t.Helper()
 	status, loc, body := b.get(srv.URL + begin)
+	return b.providerToCallback(srv, begin, status, loc, body)
+}
+
+// providerToCallback follows Samen's redirect to the provider, returning the
+// callback URL the provider sends the browser to (not yet visited).
+func (b *browser) providerToCallback(srv *apptest.Server, begin string, status int, loc, body string) string {
+	b.t.Helper()
 	if status != http.StatusSeeOther {
 		b.t.Fatalf("begin %s: %d %s", begin, status, body)
 	}
@@ -79,6 +98,28 @@ func (b *browser) toCallback(srv *apptest.Server, begin string) string {
 func (b *browser) signIn(srv *apptest.Server, begin string) string {
 	b.t.Helper()
 	status, loc, body := b.get(b.toCallback(srv, begin))
+	if status != http.StatusSeeOther {
+		b.t.Fatalf("callback: %d %s", status, body)
+	}
+	return loc
+}
+
+// connect connects a provider from /me, with the form there and its CSRF
+// token, and returns where Samen sends the browser at the end.
+func (b *browser) connect(srv *apptest.Server, provider string) string {
+	b.t.Helper()
+	_, _, page := b.get(srv.URL + "/me")
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	form := doc.Find(`form.connect-form[method="post"][action="/me/connect/` + provider + `"]`)
+	csrf, _ := form.Find(`input[name="_csrf"]`).Attr("value")
+	if form.Length() != 1 || csrf == "" {
+		b.t.Fatalf("/me has no form with a CSRF token to connect %s", provider)
+	}
+	status, loc, body := b.post(srv.URL+"/me/connect/"+provider, url.Values{"_csrf": {csrf}})
+	status, loc, body = b.get(b.providerToCallback(srv, "/me/connect/"+provider, status, loc, body))
 	if status != http.StatusSeeOther {
 		b.t.Fatalf("callback: %d %s", status, body)
 	}
@@ -320,7 +361,7 @@ func TestConnectAndDisconnectProvidersFromMe(t *testing.T) {
 
 		// An account with another email connects because the member is signed in.
 		m.QueueUser(&mockoidc.MockUser{Subject: "dana-work", Email: "d.work@corp.example", EmailVerified: false, PreferredUsername: "dw"})
-		if loc := b.signIn(srv, "/auth/oidc?link=1"); loc != "/me" {
+		if loc := b.connect(srv, "oidc"); loc != "/me" {
 			t.Fatalf("after connecting sent to %q", loc)
 		}
 		if flash := b.me(srv)["flash"]; flash != "The account is connected. You can now sign in with it too." {
@@ -340,7 +381,7 @@ func TestConnectAndDisconnectProvidersFromMe(t *testing.T) {
 		e := newJarBrowser(t)
 		e.client.Jar.SetCookies(base, []*http.Cookie{{Name: "samen_session", Value: eveToken, Path: "/"}})
 		m.QueueUser(&mockoidc.MockUser{Subject: "dana-work", Email: "d.work@corp.example", PreferredUsername: "dw"})
-		e.signIn(srv, "/auth/oidc?link=1")
+		e.connect(srv, "oidc")
 		if flash := e.me(srv)["flash"]; !strings.Contains(flash, "belongs to another member") {
 			t.Fatalf("taking another's identity: flash %q", flash)
 		}
@@ -729,5 +770,58 @@ func TestAdminEmailsPromoteAtFirstSignInOnly(t *testing.T) {
 		wantText(t, signInByLink(1).Get("/me"), ".profile dd.role", "Administrator")
 		demote("lead@example.com")
 		wantText(t, signInByLink(2).Get("/me"), ".profile dd.role", "Member")
+	})
+}
+
+// TestConnectingAProviderIsAPostWithCSRF: connecting another provider to the
+// signed-in member's account starts with a form POST that carries the CSRF
+// token; a link (GET) another site could plant connects nothing.
+func TestConnectingAProviderIsAPostWithCSRF(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv, m := oidcServer(t, dialect)
+		u := srv.User("Hanna", "hanna@example.com", models.RoleMember)
+		c := srv.SignedIn(u)
+		r := c.Get("/me")
+		wantCount(t, r, `form.connect-form[method="post"][action="/me/connect/oidc"] input[name="_csrf"]`, 1)
+		wantCount(t, r, `a[href*="link="]`, 0)
+
+		// Without the CSRF token: refused.
+		wantStatus(t, c.PostForm("/me/connect/oidc", url.Values{"_csrf": {""}}), http.StatusForbidden)
+		// A visitor is sent to sign in; an unknown provider is not found.
+		visitor := srv.Client()
+		visitor.Get("/")
+		r = visitor.PostForm("/me/connect/oidc", nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/login") {
+			t.Fatalf("visitor sent to %q", loc)
+		}
+		c.Get("/me")
+		wantStatus(t, c.PostForm("/me/connect/myspace", nil), http.StatusNotFound)
+
+		// A planted GET link signs in as whoever the provider says, and
+		// attaches nothing to the signed-in member.
+		token, _, err := srv.Store.CreateSession(context.Background(), u.ID, "test", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newJarBrowser(t)
+		base, _ := url.Parse(srv.URL)
+		b.client.Jar.SetCookies(base, []*http.Cookie{{Name: "samen_session", Value: token, Path: "/"}})
+		m.QueueUser(&mockoidc.MockUser{Subject: "planted", Email: "mallory@example.com", EmailVerified: true, PreferredUsername: "mallory"})
+		b.signIn(srv, "/auth/oidc?link=1")
+		if ids, err := srv.Store.Identities(context.Background(), u.ID); err != nil || len(ids) != 0 {
+			t.Fatalf("a GET connected %+v to the member (%v)", ids, err)
+		}
+
+		// The form connects.
+		b = newJarBrowser(t)
+		b.client.Jar.SetCookies(base, []*http.Cookie{{Name: "samen_session", Value: srv.SignedIn(u).Cookie("samen_session"), Path: "/"}})
+		m.QueueUser(&mockoidc.MockUser{Subject: "hanna-sso", Email: "h@corp.example", PreferredUsername: "hanna"})
+		if loc := b.connect(srv, "oidc"); loc != "/me" {
+			t.Fatalf("after connecting sent to %q", loc)
+		}
+		if ids, err := srv.Store.Identities(context.Background(), u.ID); err != nil || len(ids) != 1 || ids[0].Subject != "hanna-sso" {
+			t.Fatalf("identities after connecting: %+v, %v", ids, err)
+		}
 	})
 }

@@ -83,6 +83,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 
 	r.get("/me", account, me.Show)
 	r.post("/me/profile", account, me.UpdateProfile)
+	r.post("/me/connect/:provider", account, auth.Connect)
 	r.post("/me/identities/:id/unlink", account, me.Unlink)
 	r.post("/me/sessions/revoke-all", account, me.SignOutEverywhere)
 	r.post("/me/sessions/:id/revoke", account, me.RevokeSession)

@@ -86,28 +86,34 @@ func (h *Auth) Login(c *fiber.Ctx) error {
 	return c.Render("auth/login", loginPage{Layout: h.layout(c, "auth.login.title", "login"), Providers: h.Providers, Next: next})
 }
 
-// Begin sends the browser to the provider. The state, PKCE verifier, nonce
-// and the provider's session wait in a row found by a short-lived cookie.
+// Begin sends the browser to the provider to sign in.
 func (h *Auth) Begin(c *fiber.Ctx) error {
 	p, err := h.provider(c)
 	if err != nil {
 		return err
 	}
-	st := &models.AuthState{
-		Provider: p.Name,
-		State:    randomToken(),
-		Verifier: oauth2.GenerateVerifier(),
-		Nonce:    randomToken(),
-		NextPath: SafeNext(c.Query("next")),
+	return h.begin(c, p, &models.AuthState{NextPath: SafeNext(c.Query("next"))})
+}
+
+// Connect sends the signed-in member to the provider to connect it as
+// another way to sign in. It is a form POST with the CSRF token, so another
+// site cannot start it.
+func (h *Auth) Connect(c *fiber.Ctx) error {
+	p, err := h.provider(c)
+	if err != nil {
+		return err
 	}
-	if c.Query("link") != "" {
-		v := h.ViewerOf(c)
-		if v.User == nil {
-			return c.Redirect("/login?next=%2Fme", fiber.StatusSeeOther)
-		}
-		st.LinkUserID = &v.User.ID
-		st.NextPath = "/me"
-	}
+	userID := h.ViewerOf(c).User.ID
+	return h.begin(c, p, &models.AuthState{LinkUserID: &userID, NextPath: "/me"})
+}
+
+// begin sends the browser to the provider. The state, PKCE verifier, nonce
+// and the provider's session wait in a row found by a short-lived cookie.
+func (h *Auth) begin(c *fiber.Ctx, p *Provider, st *models.AuthState) error {
+	st.Provider = p.Name
+	st.State = randomToken()
+	st.Verifier = oauth2.GenerateVerifier()
+	st.Nonce = randomToken()
 	gp, err := p.goth()
 	if err != nil {
 		return fiber.NewError(fiber.StatusServiceUnavailable, err.Error())
