@@ -114,21 +114,13 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 	return c, nil
 }
 
-// VisibleTo reports whether the viewer may read the comment's text: hidden
-// comments are for moderators, pending ones for their author and moderators,
-// internal ones for the team.
-func (c *Comment) VisibleTo(viewer *User) bool {
-	switch {
-	case c.Internal && (viewer == nil || !viewer.Role.AtLeast(RoleTeam)):
+// VisibleTo reports whether the viewer may read the comment's text at now:
+// the rule of ideas (see mayRead), and internal notes only for the team.
+func (c *Comment) VisibleTo(viewer *User, now time.Time) bool {
+	if c.Internal && !StandingOf(viewer, now).Allows(ActReadInternal) {
 		return false
-	case c.State == StatePublished:
-		return true
-	case c.State == StatePending:
-		return viewer != nil && (viewer.ID == c.UserID || viewer.Staff())
-	case c.State == StateHidden:
-		return viewer != nil && viewer.Staff()
 	}
-	return false
+	return mayRead(viewer, now, c.State, c.UserID)
 }
 
 // Tombstone reports whether the comment shows only as a placeholder: deleted,
@@ -149,10 +141,11 @@ func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Com
 }
 
 // Discussion gives the comments of an idea the viewer has loaded (see
-// Comments for what each viewer reads) and the ideas merged into it, whose
-// comments it includes: two queries.
+// Comments for what each viewer reads) and the ideas merged into it that the
+// viewer may see, whose comments it includes: two queries. A tombstone names
+// nobody: its author is left out as well as its text.
 func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Comment, []Idea, error) {
-	merged, err := s.MergedFrom(ctx, idea.ID)
+	merged, err := s.MergedFrom(ctx, idea.ID, viewer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,12 +159,13 @@ func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Com
 	if err != nil {
 		return nil, nil, fmt.Errorf("list comments of idea %d: %w", idea.ID, err)
 	}
+	now := s.Now()
 	shown := list[:0]
 	for _, c := range list {
 		switch {
-		case c.VisibleTo(viewer):
+		case c.VisibleTo(viewer, now):
 		case c.Tombstone() && !c.Internal:
-			c.Body, c.BodyHTML = "", ""
+			c.Body, c.BodyHTML, c.UserID, c.User, c.ModerationNote = "", "", 0, User{}, ""
 		default:
 			continue
 		}
@@ -236,7 +230,7 @@ func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*C
 	case user.Staff():
 		return c, nil
 	case c.UserID != user.ID:
-		if c.VisibleTo(user) {
+		if c.VisibleTo(user, s.Now()) {
 			return nil, ErrForbidden
 		}
 		return nil, fmt.Errorf("load comment %d: %w", commentID, ErrNotFound)

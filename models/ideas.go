@@ -259,7 +259,7 @@ func (s *Store) Idea(ctx context.Context, id int64, viewer *User) (*Idea, error)
 	if err := first(s.ideaQuery(ctx).Where("ideas.id = ?", id), &idea); err != nil {
 		return nil, fmt.Errorf("load idea %d: %w", id, err)
 	}
-	if !idea.VisibleTo(viewer) {
+	if !idea.VisibleTo(viewer, s.Now()) {
 		return nil, fmt.Errorf("load idea %d: %w", id, ErrNotFound)
 	}
 	list := []*Idea{&idea}
@@ -269,17 +269,9 @@ func (s *Store) Idea(ctx context.Context, id int64, viewer *User) (*Idea, error)
 	return &idea, nil
 }
 
-// VisibleTo reports whether the viewer may see the idea at all.
-func (i *Idea) VisibleTo(viewer *User) bool {
-	switch i.State {
-	case StatePublished:
-		return true
-	case StatePending:
-		return viewer != nil && (viewer.ID == i.AuthorID || viewer.Role.AtLeast(RoleModerator))
-	case StateHidden:
-		return viewer != nil && viewer.Role.AtLeast(RoleModerator)
-	}
-	return false
+// VisibleTo reports whether the viewer may see the idea at all at now.
+func (i *Idea) VisibleTo(viewer *User, now time.Time) bool {
+	return mayRead(viewer, now, i.State, i.AuthorID)
 }
 
 // EditableBy reports whether u may change the idea's title, body and category.

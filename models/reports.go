@@ -77,7 +77,7 @@ func (s *Store) reportedContent(ctx context.Context, target string, id int64, vi
 		if err != nil {
 			return nil, err
 		}
-		if !c.VisibleTo(viewer) {
+		if !c.VisibleTo(viewer, s.Now()) {
 			return nil, fmt.Errorf("load comment %d: %w", id, ErrNotFound)
 		}
 		if _, err := s.Idea(ctx, c.IdeaID, viewer); err != nil {

@@ -1,0 +1,169 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+// commentsOf reads an idea's comments through the API, as raw objects and decoded.
+func commentsOf(t *testing.T, c *apptest.Client, ideaID int64) ([]map[string]json.RawMessage, []commentJSON) {
+	t.Helper()
+	r := apiCall(c, http.MethodGet, fmt.Sprintf("/ideas/%d/comments", ideaID), "")
+	raw := apiJSON[struct {
+		Comments []map[string]json.RawMessage `json:"comments"`
+	}](t, r, http.StatusOK)
+	list := apiJSON[struct {
+		Comments []commentJSON `json:"comments"`
+	}](t, r, http.StatusOK)
+	return raw.Comments, list.Comments
+}
+
+// saveSettings changes some settings from their defaults.
+func saveSettings(t *testing.T, srv *apptest.Server, admin *models.User, changes map[string]string) {
+	t.Helper()
+	values := models.DefaultSettings.Form()
+	for k, v := range changes {
+		values[k] = v
+	}
+	if _, err := srv.Store.SaveSettings(t.Context(), admin, values, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// established makes members look like accounts that joined a year ago.
+func established(t *testing.T, srv *apptest.Server, users ...*models.User) {
+	t.Helper()
+	for _, u := range users {
+		execSQL(t, srv, "UPDATE users SET created_at = ? WHERE id = ?", time.Now().AddDate(-1, 0, 0).UTC(), u.ID)
+	}
+}
+
+// showPath follows an idea's address to its page.
+func showPage(t *testing.T, c *apptest.Client, id int64) *apptest.Response {
+	t.Helper()
+	r := c.Get(fmt.Sprintf("/ideas/%d", id))
+	for r.StatusCode == http.StatusMovedPermanently || r.StatusCode == http.StatusSeeOther {
+		r = c.Get(r.Header.Get("Location"))
+	}
+	return r
+}
+
+func TestHiddenMergedIdeasStayHiddenOnTheTarget(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		anna, bram := srv.User("Anna", "anna@example.com", models.RoleMember), srv.User("Bram", "bram@example.com", models.RoleMember)
+		cato := srv.User("Cato", "cato@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		m, visitor, member := bearerClient(t, srv, mo), srv.Client(), bearerClient(t, srv, cato)
+
+		target := mustIdea(t, srv, anna, "Mudguards that fit wide tyres")
+		dup := mustIdea(t, srv, bram, "Secret duplicate about mudguards")
+		mustComment(t, srv, dup.ID, cato, "A comment under the duplicate")
+		apiIdea(t, apiCall(m, http.MethodPost, fmt.Sprintf("/ideas/%d/merge", dup.ID), fmt.Sprintf(`{"into":%d}`, target.ID)), http.StatusOK)
+		if _, list := commentsOf(t, visitor, target.ID); len(list) != 1 {
+			t.Fatalf("before hiding, the target shows %d comments of the merged idea, want 1", len(list))
+		}
+		apiIdea(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", dup.ID), `{"hidden":true,"reason":"spam"}`), http.StatusOK)
+
+		for name, c := range map[string]*apptest.Client{"visitor": visitor, "member": member} {
+			if _, list := commentsOf(t, c, target.ID); len(list) != 0 {
+				t.Fatalf("%s: the comments API shows %d comments of a hidden merged idea", name, len(list))
+			}
+		}
+		for name, c := range map[string]*apptest.Client{"visitor": srv.Client(), "member": srv.SignedIn(cato)} {
+			r := showPage(t, c, target.ID)
+			wantStatus(t, r, http.StatusOK)
+			wantCount(t, r, ".merged-from li", 0)
+			wantCount(t, r, "li.comment", 0)
+			if strings.Contains(r.Doc.Find("main").Text(), "Secret duplicate") {
+				t.Fatalf("%s: the target's page names the hidden merged idea", name)
+			}
+		}
+		feed := visitor.Get(fmt.Sprintf("/feeds/ideas/%d.atom", target.ID))
+		wantStatus(t, feed, http.StatusOK)
+		if strings.Contains(string(feed.Body), "under the duplicate") || strings.Contains(string(feed.Body), "Secret duplicate") {
+			t.Fatal("the target's feed shows the hidden merged idea")
+		}
+		// Moderators still see it, marked.
+		r := showPage(t, srv.SignedIn(mo), target.ID)
+		wantCount(t, r, ".merged-from li", 1)
+		if _, list := commentsOf(t, m, target.ID); len(list) != 1 {
+			t.Fatalf("moderators read %d comments of the hidden merged idea, want 1", len(list))
+		}
+	})
+}
+
+func TestTombstonesNameNobody(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		anna, bram := srv.User("Anna", "anna@example.com", models.RoleMember), srv.User("Bram", "bram@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		idea := mustIdea(t, srv, anna, "Front basket that folds flat")
+		gone := mustComment(t, srv, idea.ID, anna, "I will delete this")
+		hidden := mustComment(t, srv, idea.ID, bram, "Rude words here")
+		if err := srv.Store.DeleteComment(t.Context(), gone.ID, anna); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, apiCall(bearerClient(t, srv, mo), http.MethodPatch, fmt.Sprintf("/comments/%d/moderation", hidden.ID), `{"hidden":true,"reason":"rude"}`), http.StatusOK)
+		for name, c := range map[string]*apptest.Client{"visitor": srv.Client(), "member": bearerClient(t, srv, anna)} {
+			raw, list := commentsOf(t, c, idea.ID)
+			if len(list) != 2 {
+				t.Fatalf("%s: %d comments, want two tombstones", name, len(list))
+			}
+			for i, cm := range raw {
+				if string(cm["author"]) != "null" || list[i].Body != "" {
+					t.Fatalf("%s: a tombstone carries author %s and body %q", name, cm["author"], list[i].Body)
+				}
+			}
+		}
+		r := showPage(t, srv.Client(), idea.ID)
+		wantCount(t, r, "li.comment", 2)
+		wantCount(t, r, "li.comment .author", 0)
+		if strings.Contains(r.Doc.Find(".discussion").Text(), "Bram") {
+			t.Fatal("the page names the author of a hidden comment")
+		}
+		// Moderators still read who wrote a hidden comment.
+		if _, list := commentsOf(t, bearerClient(t, srv, mo), idea.ID); list[1].Author.ID != bram.ID {
+			t.Fatalf("moderators lost the hidden comment's author: %+v", list[1])
+		}
+	})
+}
+
+func TestSuspendedModeratorsReadNoHiddenContent(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		a := bearerClient(t, srv, admin)
+		hiddenIdea := mustIdea(t, srv, anna, "Idea that will be hidden")
+		idea := mustIdea(t, srv, anna, "Idea with a hidden comment")
+		comment := mustComment(t, srv, idea.ID, anna, "Hidden words")
+		apiIdea(t, apiCall(a, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", hiddenIdea.ID), `{"hidden":true,"reason":"spam"}`), http.StatusOK)
+		wantStatus(t, apiCall(a, http.MethodPatch, fmt.Sprintf("/comments/%d/moderation", comment.ID), `{"hidden":true,"reason":"rude"}`), http.StatusOK)
+
+		m := bearerClient(t, srv, mo)
+		apiIdea(t, apiCall(m, http.MethodGet, fmt.Sprintf("/ideas/%d", hiddenIdea.ID), ""), http.StatusOK)
+		wantStatus(t, apiCall(a, http.MethodPost, fmt.Sprintf("/mod/members/%d/sanction", mo.ID), fmt.Sprintf(`{"action":"suspend","until":%q,"reason":"abuse of power"}`, time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339))), http.StatusOK)
+
+		wantAPIError(t, apiCall(m, http.MethodGet, fmt.Sprintf("/ideas/%d", hiddenIdea.ID), ""), http.StatusNotFound, "not_found")
+		wantAPIError(t, apiCall(m, http.MethodGet, fmt.Sprintf("/ideas/%d/comments", hiddenIdea.ID), ""), http.StatusNotFound, "not_found")
+		if _, list := commentsOf(t, m, idea.ID); len(list) != 1 || list[0].Body != "" {
+			t.Fatalf("a suspended moderator reads a hidden comment: %+v", list)
+		}
+		p := srv.SignedIn(mo)
+		wantStatus(t, showPage(t, p, hiddenIdea.ID), http.StatusNotFound)
+		r := showPage(t, p, idea.ID)
+		wantStatus(t, r, http.StatusOK)
+		if strings.Contains(r.Doc.Find(".discussion").Text(), "Hidden words") {
+			t.Fatal("a suspended moderator reads a hidden comment on the page")
+		}
+	})
+}
