@@ -100,6 +100,48 @@ func TestHiddenMergedIdeasStayHiddenOnTheTarget(t *testing.T) {
 	})
 }
 
+func TestPremoderationHoldsUntilPostsAreApproved(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		saveSettings(t, srv, admin, map[string]string{"premoderate_first": "1"})
+		idea := mustIdea(t, srv, admin, "Kickstand that holds a loaded bike")
+		nina := srv.User("Nina", "nina@example.com", models.RoleMember)
+		n, m, visitor := bearerClient(t, srv, nina), bearerClient(t, srv, admin), srv.Client()
+		post := func(body string) commentJSON {
+			return apiJSON[commentJSON](t, apiCall(n, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), fmt.Sprintf(`{"body":%q}`, body)), http.StatusCreated)
+		}
+		state := func(id int64) string {
+			raw, _ := commentsOf(t, n, idea.ID)
+			for _, c := range raw {
+				var cid int64
+				var st string
+				_ = json.Unmarshal(c["id"], &cid)
+				_ = json.Unmarshal(c["state"], &st)
+				if cid == id {
+					return st
+				}
+			}
+			return "missing"
+		}
+		first, second := post("My first comment here"), post("My second comment here")
+		if s1, s2 := state(first.ID), state(second.ID); s1 != models.StatePending || s2 != models.StatePending {
+			t.Fatalf("with one post reviewed, the first two comments are %s and %s, want both pending", s1, s2)
+		}
+		if _, list := commentsOf(t, visitor, idea.ID); len(list) != 0 {
+			t.Fatalf("visitors read %d unreviewed comments", len(list))
+		}
+		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/comment/%d", first.ID), `{"action":"reject"}`), http.StatusNoContent)
+		if third := post("My third comment here"); state(third.ID) != models.StatePending {
+			t.Fatal("a rejected post counted towards trust")
+		}
+		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/comment/%d", second.ID), `{"action":"approve"}`), http.StatusNoContent)
+		if fourth := post("My fourth comment here"); state(fourth.ID) != models.StatePublished {
+			t.Fatal("after one approved post the next one still waits")
+		}
+	})
+}
+
 func TestTombstonesNameNobody(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")

@@ -96,9 +96,11 @@ func (s *Store) checkPost(ctx context.Context, u *User, b brakeKind, body string
 	return s.brake(ctx, u, b)
 }
 
-// premoderated reports whether a new post of u waits for a moderator's
-// approval: while the community pre-moderates, the first posts of members
-// who are not trusted do.
+// premoderated reports whether a new or edited post of u waits for a
+// moderator's approval: while the community pre-moderates the first N posts,
+// those of members who are not trusted do until N of their posts are
+// published. Posts awaiting review, rejected or hidden ones do not count, so
+// every one of the first N is seen by a moderator.
 func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
 	if u.Staff() || u.Trusted {
 		return false, nil
@@ -108,8 +110,8 @@ func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
 		return false, err
 	}
 	var posts int64
-	err = s.db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM ideas WHERE author_id = ?)
-		+ (SELECT COUNT(*) FROM comments WHERE user_id = ?)`, u.ID, u.ID).Scan(&posts).Error
+	err = s.db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM ideas WHERE author_id = ? AND state = ?)
+		+ (SELECT COUNT(*) FROM comments WHERE user_id = ? AND state = ?)`, u.ID, StatePublished, u.ID, StatePublished).Scan(&posts).Error
 	if err != nil {
 		return false, fmt.Errorf("count posts of user %d: %w", u.ID, err)
 	}
