@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,83 @@ func TestPremoderationHoldsUntilPostsAreApproved(t *testing.T) {
 		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/comment/%d", second.ID), `{"action":"approve"}`), http.StatusNoContent)
 		if fourth := post("My fourth comment here"); state(fourth.ID) != models.StatePublished {
 			t.Fatal("after one approved post the next one still waits")
+		}
+	})
+}
+
+func TestEditsPassTheSameBrakesAsNewPosts(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		a, page := bearerClient(t, srv, anna), srv.SignedIn(anna)
+		idea := createIdeaAPI(t, a, "Bell that sounds like a bird")
+		links := "See https://a.example https://b.example https://c.example"
+		wantFields(t, apiCall(a, http.MethodPatch, fmt.Sprintf("/ideas/%d", idea), fmt.Sprintf(`{"body":%q}`, links)), "body")
+
+		c1 := mustComment(t, srv, idea, anna, "Birdsong in the city")
+		c2 := mustComment(t, srv, idea, anna, "Something else entirely")
+		showPage(t, page, idea)
+		edit := func(id int64, body string) *apptest.Response {
+			return page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/edit", idea, id), url.Values{"body": {body}})
+		}
+		wantStatus(t, edit(c1.ID, links), http.StatusUnprocessableEntity)
+		wantStatus(t, edit(c2.ID, "Birdsong in the city"), http.StatusUnprocessableEntity)
+		if _, list := commentsOf(t, srv.Client(), idea); list[0].Body != "Birdsong in the city" || list[1].Body != "Something else entirely" {
+			t.Fatalf("refused edits changed the comments: %+v", list)
+		}
+
+		// Pre-moderation: an untrusted member's edit of an approved post goes back to review.
+		saveSettings(t, srv, admin, map[string]string{"premoderate_first": "3"})
+		nina := srv.User("Nina", "nina@example.com", models.RoleMember)
+		n, m := bearerClient(t, srv, nina), bearerClient(t, srv, admin)
+		ninaIdea := createIdeaAPI(t, n, "Lock that opens with the phone")
+		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", ninaIdea), `{"action":"approve"}`), http.StatusNoContent)
+		apiIdea(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", ninaIdea), ""), http.StatusOK)
+		edited := apiIdea(t, apiCall(n, http.MethodPatch, fmt.Sprintf("/ideas/%d", ninaIdea), `{"title":"Buy cheap watches at my shop"}`), http.StatusOK)
+		if edited.Title != "Buy cheap watches at my shop" {
+			t.Fatalf("the author reads %q after the edit", edited.Title)
+		}
+		wantAPIError(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", ninaIdea), ""), http.StatusNotFound, "not_found")
+		if _, list := apiList(t, srv.Client(), "?q=watches"); len(list) != 0 {
+			t.Fatal("search finds the edit awaiting review")
+		}
+		type queueJSON struct {
+			Items []struct {
+				Target string `json:"target"`
+				ID     int64  `json:"id"`
+				Idea   struct {
+					Title string `json:"title"`
+				} `json:"idea"`
+			} `json:"items"`
+		}
+		q := apiJSON[queueJSON](t, apiCall(m, http.MethodGet, "/mod/queue", ""), http.StatusOK)
+		if len(q.Items) != 1 || q.Items[0].ID != ninaIdea || q.Items[0].Idea.Title != "Buy cheap watches at my shop" {
+			t.Fatalf("the queue does not show the edit with its new text: %+v", q)
+		}
+		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", ninaIdea), `{"action":"reject","reason":"spam"}`), http.StatusNoContent)
+		wantAPIError(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", ninaIdea), ""), http.StatusNotFound, "not_found")
+
+		comment := apiJSON[commentJSON](t, apiCall(n, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea), `{"body":"A fine idea"}`), http.StatusCreated)
+		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/comment/%d", comment.ID), `{"action":"approve"}`), http.StatusNoContent)
+		before := apiIdea(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", idea), ""), http.StatusOK).Comments
+		ninaPage := srv.SignedIn(nina)
+		showPage(t, ninaPage, idea)
+		wantStatus(t, ninaPage.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/edit", idea, comment.ID), url.Values{"body": {"Visit my shop now"}}), http.StatusSeeOther)
+		for _, c := range func() []commentJSON { _, l := commentsOf(t, srv.Client(), idea); return l }() {
+			if c.ID == comment.ID {
+				t.Fatalf("visitors read the edit awaiting review: %+v", c)
+			}
+		}
+		if after := apiIdea(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", idea), ""), http.StatusOK).Comments; after != before-1 {
+			t.Fatalf("the idea counts %d comments while one waits, want %d", after, before-1)
+		}
+		wantStatus(t, apiCall(m, http.MethodPost, fmt.Sprintf("/mod/queue/comment/%d", comment.ID), `{"action":"approve"}`), http.StatusNoContent)
+		if after := apiIdea(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", idea), ""), http.StatusOK).Comments; after != before {
+			t.Fatalf("the idea counts %d comments after approval, want %d", after, before)
+		}
+		if _, list := commentsOf(t, srv.Client(), idea); list[len(list)-1].Body != "Visit my shop now" {
+			t.Fatalf("the approved edit: %+v", list[len(list)-1])
 		}
 	})
 }

@@ -66,34 +66,46 @@ func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 	return &LimitError{What: b.what, Limit: limit, RetryAfter: retry}
 }
 
-// checkPost applies the brakes on what a member writes: the hourly limit,
-// fewer links for members not trusted yet, and no repeat of a text just
-// posted. html is the rendered text, where links are counted.
-func (s *Store) checkPost(ctx context.Context, u *User, b brakeKind, body string, html string) error {
+// screen applies the brakes to what a member writes, in the one place new
+// posts and edits both go through: fewer links for members not trusted yet,
+// no repeat of a text just posted, the hourly limit (on new posts), and
+// pre-moderation. own is the post being edited, 0 for a new one; html is the
+// rendered text, where links are counted. It gives the state the text takes:
+// pending while its writer is pre-moderated, else published. Moderators and
+// up are not braked.
+func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, body string, html string) (string, error) {
 	if u.Staff() {
-		return nil
+		return StatePublished, nil
 	}
 	settings, err := s.Settings(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// Mentions link to members' profiles here, not elsewhere: they are not counted.
 	if links := strings.Count(html, "<a ") - strings.Count(html, `class="mention"`); !u.Trusted && links > settings.NewMemberLinks {
-		return ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
+		return "", ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
 	}
 	if settings.DuplicateMinutes > 0 && body != "" {
 		var n int64
 		err := s.db.WithContext(ctx).Table(b.table).
-			Where(b.userColumn+" = ? AND body = ? AND created_at > ? AND state <> ?", u.ID, body, s.Now().Add(-time.Duration(settings.DuplicateMinutes)*time.Minute), StateDeleted).
+			Where(b.userColumn+" = ? AND body = ? AND created_at > ? AND state <> ? AND id <> ?", u.ID, body, s.Now().Add(-time.Duration(settings.DuplicateMinutes)*time.Minute), StateDeleted, own).
 			Count(&n).Error
 		if err != nil {
-			return fmt.Errorf("look for repeated %s of user %d: %w", b.what, u.ID, err)
+			return "", fmt.Errorf("look for repeated %s of user %d: %w", b.what, u.ID, err)
 		}
 		if n > 0 {
-			return ValidationErrors{"body": fmt.Sprintf("is the same as what you posted a moment ago; wait %d minutes or change it", settings.DuplicateMinutes)}
+			return "", ValidationErrors{"body": fmt.Sprintf("is the same as what you posted a moment ago; wait %d minutes or change it", settings.DuplicateMinutes)}
 		}
 	}
-	return s.brake(ctx, u, b)
+	if own == 0 {
+		if err := s.brake(ctx, u, b); err != nil {
+			return "", err
+		}
+	}
+	if pending, err := s.premoderated(ctx, u); err != nil || pending {
+		return StatePending, err
+	}
+	return StatePublished, nil
 }
 
 // premoderated reports whether a new or edited post of u waits for a

@@ -78,13 +78,8 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		return nil, err
 	}
 	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: bodyHTML, State: StatePublished, CreatedAt: now, UpdatedAt: now}
-	if err := s.checkPost(ctx, author, brakeComments, c.Body, string(c.BodyHTML)); err != nil {
+	if c.State, err = s.screen(ctx, author, brakeComments, 0, c.Body, string(c.BodyHTML)); err != nil {
 		return nil, err
-	}
-	if pending, err := s.premoderated(ctx, author); err != nil {
-		return nil, err
-	} else if pending {
-		c.State = StatePending
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if n.ParentID != nil {
@@ -174,7 +169,10 @@ func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Com
 	return shown, merged, nil
 }
 
-// EditComment changes the text of one's own comment and marks it edited.
+// EditComment changes the text of a comment and marks it edited. The new
+// text passes the brakes of a new comment; while its writer is
+// pre-moderated, a published comment goes back to review (and stops
+// counting on its idea until approved).
 func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, body string) (*Comment, error) {
 	body, err := validateComment(body)
 	if err != nil {
@@ -184,17 +182,34 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 	if err != nil {
 		return nil, err
 	}
+	if body == c.Body {
+		return c, nil
+	}
 	bodyHTML, err := s.renderComment(ctx, c.IdeaID, &c.User, body)
 	if err != nil {
 		return nil, err
 	}
+	screened, err := s.screen(ctx, editor, brakeComments, c.ID, body, string(bodyHTML))
+	if err != nil {
+		return nil, err
+	}
+	state := c.State
+	if screened == StatePending && state == StatePublished {
+		state = StatePending
+	}
 	now := s.Now()
-	err = s.db.WithContext(ctx).Model(&Comment{}).Where("id = ?", c.ID).
-		Updates(map[string]any{"body": body, "body_html": bodyHTML, "updated_at": now, "edited_at": now}).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Comment{}).Where("id = ?", c.ID).
+			Updates(map[string]any{"body": body, "body_html": bodyHTML, "state": state, "updated_at": now, "edited_at": now}).Error
+		if err != nil || state == c.State {
+			return err
+		}
+		return tx.Model(&Idea{}).Where("id = ?", c.IdeaID).Update("comments", gorm.Expr("comments - 1")).Error
+	})
 	if err != nil {
 		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
 	}
-	c.Body, c.BodyHTML, c.EditedAt = body, bodyHTML, &now
+	c.Body, c.BodyHTML, c.State, c.EditedAt = body, bodyHTML, state, &now
 	return c, nil
 }
 

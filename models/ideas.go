@@ -197,13 +197,8 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		Hot: HotScore(1, now), State: StatePublished,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	}
-	if err := s.checkPost(ctx, author, brakeIdeas, body, string(idea.BodyHTML)); err != nil {
+	if idea.State, err = s.screen(ctx, author, brakeIdeas, 0, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
-	}
-	if pending, err := s.premoderated(ctx, author); err != nil {
-		return nil, err
-	} else if pending {
-		idea.State = StatePending
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("Author", "Category", "Status").Create(idea).Error; err != nil {
@@ -373,6 +368,19 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 		return nil, err
 	}
 
+	// A changed text passes the brakes of a new post, and goes back to review
+	// while its writer is pre-moderated.
+	bodyHTML, state := s.md.render(body), idea.State
+	if title != idea.Title || body != idea.Body {
+		screened, err := s.screen(ctx, editor, brakeIdeas, idea.ID, body, string(bodyHTML))
+		if err != nil {
+			return nil, err
+		}
+		if screened == StatePending && state == StatePublished {
+			state = StatePending
+		}
+	}
+
 	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID) {
@@ -381,8 +389,8 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 				return err
 			}
 			err := tx.Model(&Idea{}).Where("id = ?", idea.ID).Updates(map[string]any{
-				"title": title, "slug": Slugify(title), "body": body, "body_html": s.md.render(body),
-				"category_id": category, "updated_at": now, "edited_at": now,
+				"title": title, "slug": Slugify(title), "body": body, "body_html": bodyHTML,
+				"category_id": category, "state": state, "updated_at": now, "edited_at": now,
 			}).Error
 			if err != nil {
 				return err
