@@ -220,6 +220,55 @@ func TestEditsPassTheSameBrakesAsNewPosts(t *testing.T) {
 	})
 }
 
+func TestStaffEditsAreAuditedAndRanked(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		m, page := bearerClient(t, srv, mo), srv.SignedIn(mo)
+		adminIdea := mustIdea(t, srv, admin, "Roadmap for the next frame")
+		adminComment := mustComment(t, srv, adminIdea.ID, admin, "Words of the admin")
+		annaIdea := mustIdea(t, srv, anna, "Rack for two child seats")
+		annaComment := mustComment(t, srv, annaIdea.ID, anna, "Words of Anna")
+
+		showPage(t, page, adminIdea.ID)
+		wantStatus(t, page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/edit", adminIdea.ID, adminComment.ID), url.Values{"body": {"Rewritten"}}), http.StatusForbidden)
+		wantStatus(t, page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/delete", adminIdea.ID, adminComment.ID), nil), http.StatusForbidden)
+		wantAPIError(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/ideas/%d", adminIdea.ID), `{"title":"An admin's idea rewritten"}`), http.StatusForbidden, "forbidden")
+		if _, list := commentsOf(t, srv.Client(), adminIdea.ID); list[0].Body != "Words of the admin" {
+			t.Fatalf("a moderator rewrote an admin's comment: %+v", list[0])
+		}
+		r := page.Get(fmt.Sprintf("/ideas/%d/roadmap-for-the-next-frame", adminIdea.ID))
+		wantCount(t, r, fmt.Sprintf("#comment-%d details.comment-edit", adminComment.ID), 0)
+
+		wantStatus(t, page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/edit", annaIdea.ID, annaComment.ID), url.Values{"body": {"Tidied by Mo"}}), http.StatusSeeOther)
+		apiIdea(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/ideas/%d", annaIdea.ID), `{"body":"A tidier text"}`), http.StatusOK)
+		type entries struct {
+			Entries []struct {
+				Action   string `json:"action"`
+				Previous string `json:"previous"`
+				Actor    *struct {
+					ID int64 `json:"id"`
+				} `json:"actor"`
+			} `json:"entries"`
+		}
+		log := apiJSON[entries](t, apiCall(m, http.MethodGet, fmt.Sprintf("/mod/audit?target=comment:%d", annaComment.ID), ""), http.StatusOK)
+		if len(log.Entries) != 1 || log.Entries[0].Action != "comment.edit" || log.Entries[0].Previous != "Words of Anna" || log.Entries[0].Actor.ID != mo.ID {
+			t.Fatalf("audit log of a moderator's comment edit: %+v", log.Entries)
+		}
+		log = apiJSON[entries](t, apiCall(m, http.MethodGet, fmt.Sprintf("/mod/audit?target=idea:%d", annaIdea.ID), ""), http.StatusOK)
+		if len(log.Entries) != 1 || log.Entries[0].Action != models.AuditIdeaEdit || !strings.Contains(log.Entries[0].Previous, "Details of Rack for two child seats") {
+			t.Fatalf("audit log of a moderator's idea edit: %+v", log.Entries)
+		}
+		r = page.Get(fmt.Sprintf("/mod/audit?target=comment:%d", annaComment.ID))
+		wantStatus(t, r, http.StatusOK)
+		if !strings.Contains(r.Doc.Find(".audit-previous").Text(), "Words of Anna") {
+			t.Fatal("the audit page does not show the previous text")
+		}
+	})
+}
+
 func TestTombstonesNameNobody(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")

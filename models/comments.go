@@ -201,10 +201,13 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Model(&Comment{}).Where("id = ?", c.ID).
 			Updates(map[string]any{"body": body, "body_html": bodyHTML, "state": state, "updated_at": now, "edited_at": now}).Error
-		if err != nil || state == c.State {
+		if err == nil && state != c.State {
+			err = tx.Model(&Idea{}).Where("id = ?", c.IdeaID).Update("comments", gorm.Expr("comments - 1")).Error
+		}
+		if err != nil || editor.ID == c.UserID {
 			return err
 		}
-		return tx.Model(&Idea{}).Where("id = ?", c.IdeaID).Update("comments", gorm.Expr("comments - 1")).Error
+		return record(tx, now, Audit{Actor: editor, Action: AuditCommentEdit, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Previous: c.Body})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
@@ -232,8 +235,15 @@ func (s *Store) DeleteComment(ctx context.Context, commentID int64, user *User) 
 	return nil
 }
 
-// ownComment loads a comment the user wrote and may still change (moderators:
-// any comment that is not deleted).
+// EditableBy reports whether u may change or delete the comment: its author,
+// or a moderator who outranks the author.
+func (c *Comment) EditableBy(u *User) bool {
+	return u != nil && !u.Banned() && (u.ID == c.UserID || (u.Staff() && outranks(u, &c.User)))
+}
+
+// ownComment loads a comment the user may still change: their own, unless a
+// moderator hid it, or (for moderators) one by a member they outrank that is
+// not deleted.
 func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*Comment, error) {
 	c, err := s.comment(ctx, commentID)
 	if err != nil {
@@ -242,7 +252,10 @@ func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*C
 	switch {
 	case user == nil:
 		return nil, ErrForbidden
-	case user.Staff():
+	case c.UserID != user.ID && s.Can(user, ActModerate):
+		if !outranks(user, &c.User) {
+			return nil, ErrForbidden
+		}
 		return c, nil
 	case c.UserID != user.ID:
 		if c.VisibleTo(user, s.Now()) {

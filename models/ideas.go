@@ -269,9 +269,10 @@ func (i *Idea) VisibleTo(viewer *User, now time.Time) bool {
 	return mayRead(viewer, now, i.State, i.AuthorID)
 }
 
-// EditableBy reports whether u may change the idea's title, body and category.
+// EditableBy reports whether u may change the idea's title, body and
+// category, or delete it: its author, or a moderator who outranks the author.
 func (i *Idea) EditableBy(u *User) bool {
-	return u != nil && !u.Banned() && (u.ID == i.AuthorID || u.Role.AtLeast(RoleModerator))
+	return u != nil && !u.Banned() && (u.ID == i.AuthorID || (u.Staff() && outranks(u, &i.Author)))
 }
 
 func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
@@ -396,7 +397,8 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 				return err
 			}
 			if editor.ID != idea.AuthorID {
-				err := record(tx, now, Audit{Actor: editor, Action: AuditIdeaEdit, TargetType: TargetIdea, TargetID: idea.ID, Subject: &idea.AuthorID})
+				err := record(tx, now, Audit{Actor: editor, Action: AuditIdeaEdit, TargetType: TargetIdea, TargetID: idea.ID, Subject: &idea.AuthorID,
+					Previous: strings.TrimSpace(idea.Title + "\n\n" + idea.Body)})
 				if err != nil {
 					return err
 				}
