@@ -269,6 +269,73 @@ func TestStaffEditsAreAuditedAndRanked(t *testing.T) {
 	})
 }
 
+func TestReportsCannotBeUsedAsAWeapon(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		established(t, srv, anna)
+		var fresh, old []*apptest.Client
+		for i := range 4 {
+			fresh = append(fresh, bearerClient(t, srv, srv.User(fmt.Sprintf("Fresh %d", i), fmt.Sprintf("fresh%d@example.com", i), models.RoleMember)))
+			u := srv.User(fmt.Sprintf("Old %d", i), fmt.Sprintf("old%d@example.com", i), models.RoleMember)
+			established(t, srv, u)
+			old = append(old, bearerClient(t, srv, u))
+		}
+		report := func(c *apptest.Client, id int64) {
+			t.Helper()
+			wantStatus(t, apiCall(c, http.MethodPost, "/reports", fmt.Sprintf(`{"target":"idea","id":%d,"reason":"spam"}`, id)), http.StatusCreated)
+		}
+		visible := func(id int64) bool {
+			return apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", id), "").StatusCode == http.StatusOK
+		}
+		adminIdea := mustIdea(t, srv, admin, "Spring colours for the frame")
+		for _, c := range old[:3] {
+			report(c, adminIdea.ID)
+		}
+		if !visible(adminIdea.ID) {
+			t.Fatal("reports hid an admin's idea")
+		}
+		annaIdea := mustIdea(t, srv, anna, "Wider handlebars as an option")
+		for _, c := range fresh[:3] {
+			report(c, annaIdea.ID)
+		}
+		if !visible(annaIdea.ID) {
+			t.Fatal("three new accounts hid an established member's idea")
+		}
+		for _, c := range old[:3] {
+			report(c, annaIdea.ID)
+		}
+		if visible(annaIdea.ID) {
+			t.Fatal("three established members' reports left the idea visible")
+		}
+		execSQL(t, srv, "UPDATE users SET trusted = ? WHERE id = ?", true, anna.ID)
+		trustedIdea := mustIdea(t, srv, anna, "Quieter hub motor please")
+		for _, c := range old[:3] {
+			report(c, trustedIdea.ID)
+		}
+		if !visible(trustedIdea.ID) {
+			t.Fatal("reports hid a trusted member's idea")
+		}
+
+		// The weight is a setting, on the settings page in both languages.
+		p := srv.SignedIn(admin)
+		r := p.Get("/admin/settings")
+		wantStatus(t, r, http.StatusOK)
+		for _, key := range []string{"new_account_report_weight", "new_account_days"} {
+			label := strings.TrimSpace(r.Doc.Find(fmt.Sprintf(`label[for="setting-%s"]`, key)).Text())
+			if label == "" || strings.Contains(label, "settings.") {
+				t.Fatalf("setting %s has label %q", key, label)
+			}
+		}
+		p.Header.Set("Accept-Language", "nl")
+		r = p.Get("/admin/settings")
+		if label := r.Doc.Find(`label[for="setting-new_account_report_weight"]`).Text(); !strings.Contains(strings.ToLower(label), "nieuw") {
+			t.Fatalf("Dutch label %q", label)
+		}
+	})
+}
+
 func TestTombstonesNameNobody(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")

@@ -150,6 +150,14 @@ func TestReportsHideAtThresholdAndCountEachMemberOnce(t *testing.T) {
 			return err
 		}
 		r1, r2, r3 := member(t, s, "Bram", models.RoleMember), member(t, s, "Cato", models.RoleMember), member(t, s, "Dirk", models.RoleMember)
+		// Established members: reports from new accounts weigh less.
+		age := "UPDATE users SET created_at = ? WHERE id IN (?, ?, ?)"
+		if s.Dialect() == models.Postgres {
+			age = "UPDATE users SET created_at = $1 WHERE id IN ($2, $3, $4)"
+		}
+		if _, err := s.DB().Exec(age, time.Now().AddDate(-1, 0, 0).UTC(), r1.ID, r2.ID, r3.ID); err != nil {
+			t.Fatal(err)
+		}
 		var verrs models.ValidationErrors
 		if err := report(r1); err != nil {
 			t.Fatal(err)
