@@ -401,5 +401,7 @@ func TestSuspendedModeratorsReadNoHiddenContent(t *testing.T) {
 		if strings.Contains(r.Doc.Find(".discussion").Text(), "Hidden words") {
 			t.Fatal("a suspended moderator reads a hidden comment on the page")
 		}
+		wantCount(t, r, `.site-nav a[href="/mod"]`, 0)
+		wantCount(t, showPage(t, srv.SignedIn(admin), idea.ID), `.site-nav a[href="/mod"]`, 1)
 	})
 }
