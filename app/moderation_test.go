@@ -163,7 +163,9 @@ func TestReportsQueueAndOutcomeThroughTheAPI(t *testing.T) {
 
 		reporters := make([]*apptest.Client, 3)
 		for i := range reporters {
-			reporters[i] = bearerClient(t, srv, srv.User(fmt.Sprintf("Reporter %d", i), fmt.Sprintf("r%d@example.com", i), models.RoleMember))
+			u := srv.User(fmt.Sprintf("Reporter %d", i), fmt.Sprintf("r%d@example.com", i), models.RoleMember)
+			established(t, srv, u) // reports from new accounts weigh less
+			reporters[i] = bearerClient(t, srv, u)
 		}
 		body := fmt.Sprintf(`{"target":"comment","id":%d,"reason":"abusive"}`, comment.ID)
 		type reportJSON struct {

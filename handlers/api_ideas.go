@@ -65,14 +65,15 @@ type APIVote struct {
 	Votes int  `json:"votes"`
 }
 
-// APIComment is a comment in the JSON API; replies carry their thread's top-level parent.
+// APIComment is a comment in the JSON API; replies carry their thread's
+// top-level parent. A tombstone's author is null.
 type APIComment struct {
 	ID        int64      `json:"id"`
 	IdeaID    int64      `json:"idea_id"`
 	ParentID  *int64     `json:"parent_id"`
 	Body      string     `json:"body"`
 	BodyHTML  string     `json:"body_html"`
-	Author    APIAuthor  `json:"author"`
+	Author    *APIAuthor `json:"author"`
 	Deleted   bool       `json:"deleted"`
 	State     string     `json:"state"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -347,7 +348,11 @@ func (d *Deps) apiIdea(i *models.Idea) APIIdea {
 func apiComment(cm *models.Comment) APIComment {
 	out := APIComment{
 		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: string(cm.BodyHTML),
-		Author: apiAuthor(&cm.User), Deleted: cm.Deleted(), State: cm.State, CreatedAt: cm.CreatedAt.UTC(), UpdatedAt: cm.UpdatedAt.UTC(),
+		Deleted: cm.Deleted(), State: cm.State, CreatedAt: cm.CreatedAt.UTC(), UpdatedAt: cm.UpdatedAt.UTC(),
+	}
+	if cm.UserID != 0 {
+		author := apiAuthor(&cm.User)
+		out.Author = &author
 	}
 	if cm.EditedAt != nil {
 		edited := cm.EditedAt.UTC()

@@ -102,6 +102,8 @@ type Layout struct {
 	Nav       string // the navigation item to mark current
 	Flash     string
 	Languages []string
+	// Standing is where the viewer stands, for what the navigation offers.
+	Standing models.Standing
 }
 
 // layout builds the layout data for a page titled by a message id.
@@ -113,6 +115,7 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 		Path:      c.OriginalURL(),
 		Nav:       nav,
 		Languages: []string{"en", "nl"},
+		Standing:  models.StandingOf(v.User, d.Store.Now()),
 	}
 	if titleID != "" {
 		l.Title = views.T(v.L, titleID)

@@ -82,7 +82,9 @@ type APIAuditEntry struct {
 	TargetID  int64      `json:"target_id"`
 	SubjectID *int64     `json:"subject_id"`
 	Reason    string     `json:"reason"`
-	CreatedAt time.Time  `json:"created_at"`
+	// Previous is the text a staff member's edit replaced, else empty.
+	Previous  string    `json:"previous"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type mergeInput struct {
@@ -352,7 +354,7 @@ func apiAudit(list []models.AuditEntry) []APIAuditEntry {
 	out := make([]APIAuditEntry, len(list))
 	for i, e := range list {
 		out[i] = APIAuditEntry{ID: e.ID, Action: e.Action, Target: e.TargetType, TargetID: e.TargetID,
-			SubjectID: e.SubjectID, Reason: e.Reason, CreatedAt: e.CreatedAt.UTC()}
+			SubjectID: e.SubjectID, Reason: e.Reason, Previous: e.Previous, CreatedAt: e.CreatedAt.UTC()}
 		if e.Actor != nil {
 			a := apiAuthor(e.Actor)
 			out[i].Actor = &a

@@ -25,6 +25,7 @@ const (
 	AuditIdeaTags      = "idea.tags"
 	AuditCommentHide   = "comment.hide"
 	AuditCommentUnhide = "comment.unhide"
+	AuditCommentEdit   = "comment.edit"
 	AuditCommentDelete = "comment.delete"
 	AuditApprove       = "content.approve"
 	AuditReject        = "content.reject"
@@ -42,7 +43,7 @@ const (
 var AuditActions = []string{
 	AuditIdeaHide, AuditIdeaUnhide, AuditIdeaLock, AuditIdeaUnlock, AuditIdeaPin, AuditIdeaUnpin,
 	AuditIdeaEdit, AuditIdeaDelete, AuditIdeaMerge, AuditIdeaUnmerge, AuditIdeaStatus, AuditIdeaTags,
-	AuditCommentHide, AuditCommentUnhide, AuditCommentDelete, AuditApprove, AuditReject, AuditDismiss,
+	AuditCommentHide, AuditCommentUnhide, AuditCommentEdit, AuditCommentDelete, AuditApprove, AuditReject, AuditDismiss,
 	AuditSuspend, AuditBan, AuditLift, AuditRole, AuditCategory, AuditCategoryDel, AuditSettings,
 }
 
@@ -66,6 +67,8 @@ type Audit struct {
 	// a suspended member), so a member's history shows what was done to them.
 	Subject *int64
 	Reason  string
+	// Previous is the text a staff member's edit replaced.
+	Previous string
 }
 
 // AuditEntry is a stored Audit.
@@ -77,6 +80,7 @@ type AuditEntry struct {
 	TargetID   int64
 	SubjectID  *int64
 	Reason     string
+	Previous   string
 	CreatedAt  time.Time
 
 	Actor   *User `gorm:"foreignKey:ActorID"`
@@ -88,7 +92,7 @@ func (AuditEntry) TableName() string { return "moderation_actions" }
 
 // record appends an action to the audit log, inside the caller's transaction.
 func record(tx *gorm.DB, now time.Time, a Audit) error {
-	e := AuditEntry{Action: a.Action, TargetType: a.TargetType, TargetID: a.TargetID, SubjectID: a.Subject, Reason: a.Reason, CreatedAt: now}
+	e := AuditEntry{Action: a.Action, TargetType: a.TargetType, TargetID: a.TargetID, SubjectID: a.Subject, Reason: a.Reason, Previous: a.Previous, CreatedAt: now}
 	if a.Actor != nil {
 		e.ActorID = &a.Actor.ID
 	}

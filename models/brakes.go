@@ -66,39 +66,53 @@ func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 	return &LimitError{What: b.what, Limit: limit, RetryAfter: retry}
 }
 
-// checkPost applies the brakes on what a member writes: the hourly limit,
-// fewer links for members not trusted yet, and no repeat of a text just
-// posted. html is the rendered text, where links are counted.
-func (s *Store) checkPost(ctx context.Context, u *User, b brakeKind, body string, html string) error {
+// screen applies the brakes to what a member writes, in the one place new
+// posts and edits both go through: fewer links for members not trusted yet,
+// no repeat of a text just posted, the hourly limit (on new posts), and
+// pre-moderation. own is the post being edited, 0 for a new one; html is the
+// rendered text, where links are counted. It gives the state the text takes:
+// pending while its writer is pre-moderated, else published. Moderators and
+// up are not braked.
+func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, body string, html string) (string, error) {
 	if u.Staff() {
-		return nil
+		return StatePublished, nil
 	}
 	settings, err := s.Settings(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// Mentions link to members' profiles here, not elsewhere: they are not counted.
 	if links := strings.Count(html, "<a ") - strings.Count(html, `class="mention"`); !u.Trusted && links > settings.NewMemberLinks {
-		return ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
+		return "", ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
 	}
 	if settings.DuplicateMinutes > 0 && body != "" {
 		var n int64
 		err := s.db.WithContext(ctx).Table(b.table).
-			Where(b.userColumn+" = ? AND body = ? AND created_at > ? AND state <> ?", u.ID, body, s.Now().Add(-time.Duration(settings.DuplicateMinutes)*time.Minute), StateDeleted).
+			Where(b.userColumn+" = ? AND body = ? AND created_at > ? AND state <> ? AND id <> ?", u.ID, body, s.Now().Add(-time.Duration(settings.DuplicateMinutes)*time.Minute), StateDeleted, own).
 			Count(&n).Error
 		if err != nil {
-			return fmt.Errorf("look for repeated %s of user %d: %w", b.what, u.ID, err)
+			return "", fmt.Errorf("look for repeated %s of user %d: %w", b.what, u.ID, err)
 		}
 		if n > 0 {
-			return ValidationErrors{"body": fmt.Sprintf("is the same as what you posted a moment ago; wait %d minutes or change it", settings.DuplicateMinutes)}
+			return "", ValidationErrors{"body": fmt.Sprintf("is the same as what you posted a moment ago; wait %d minutes or change it", settings.DuplicateMinutes)}
 		}
 	}
-	return s.brake(ctx, u, b)
+	if own == 0 {
+		if err := s.brake(ctx, u, b); err != nil {
+			return "", err
+		}
+	}
+	if pending, err := s.premoderated(ctx, u); err != nil || pending {
+		return StatePending, err
+	}
+	return StatePublished, nil
 }
 
-// premoderated reports whether a new post of u waits for a moderator's
-// approval: while the community pre-moderates, the first posts of members
-// who are not trusted do.
+// premoderated reports whether a new or edited post of u waits for a
+// moderator's approval: while the community pre-moderates the first N posts,
+// those of members who are not trusted do until N of their posts are
+// published. Posts awaiting review, rejected or hidden ones do not count, so
+// every one of the first N is seen by a moderator.
 func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
 	if u.Staff() || u.Trusted {
 		return false, nil
@@ -108,8 +122,8 @@ func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
 		return false, err
 	}
 	var posts int64
-	err = s.db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM ideas WHERE author_id = ?)
-		+ (SELECT COUNT(*) FROM comments WHERE user_id = ?)`, u.ID, u.ID).Scan(&posts).Error
+	err = s.db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM ideas WHERE author_id = ? AND state = ?)
+		+ (SELECT COUNT(*) FROM comments WHERE user_id = ? AND state = ?)`, u.ID, StatePublished, u.ID, StatePublished).Scan(&posts).Error
 	if err != nil {
 		return false, fmt.Errorf("count posts of user %d: %w", u.ID, err)
 	}

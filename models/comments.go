@@ -78,13 +78,8 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		return nil, err
 	}
 	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: bodyHTML, State: StatePublished, CreatedAt: now, UpdatedAt: now}
-	if err := s.checkPost(ctx, author, brakeComments, c.Body, string(c.BodyHTML)); err != nil {
+	if c.State, err = s.screen(ctx, author, brakeComments, 0, c.Body, string(c.BodyHTML)); err != nil {
 		return nil, err
-	}
-	if pending, err := s.premoderated(ctx, author); err != nil {
-		return nil, err
-	} else if pending {
-		c.State = StatePending
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if n.ParentID != nil {
@@ -114,21 +109,13 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 	return c, nil
 }
 
-// VisibleTo reports whether the viewer may read the comment's text: hidden
-// comments are for moderators, pending ones for their author and moderators,
-// internal ones for the team.
-func (c *Comment) VisibleTo(viewer *User) bool {
-	switch {
-	case c.Internal && (viewer == nil || !viewer.Role.AtLeast(RoleTeam)):
+// VisibleTo reports whether the viewer may read the comment's text at now:
+// the rule of ideas (see mayRead), and internal notes only for the team.
+func (c *Comment) VisibleTo(viewer *User, now time.Time) bool {
+	if c.Internal && !StandingOf(viewer, now).Allows(ActReadInternal) {
 		return false
-	case c.State == StatePublished:
-		return true
-	case c.State == StatePending:
-		return viewer != nil && (viewer.ID == c.UserID || viewer.Staff())
-	case c.State == StateHidden:
-		return viewer != nil && viewer.Staff()
 	}
-	return false
+	return mayRead(viewer, now, c.State, c.UserID)
 }
 
 // Tombstone reports whether the comment shows only as a placeholder: deleted,
@@ -149,10 +136,11 @@ func (s *Store) Comments(ctx context.Context, ideaID int64, viewer *User) ([]Com
 }
 
 // Discussion gives the comments of an idea the viewer has loaded (see
-// Comments for what each viewer reads) and the ideas merged into it, whose
-// comments it includes: two queries.
+// Comments for what each viewer reads) and the ideas merged into it that the
+// viewer may see, whose comments it includes: two queries. A tombstone names
+// nobody: its author is left out as well as its text.
 func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Comment, []Idea, error) {
-	merged, err := s.MergedFrom(ctx, idea.ID)
+	merged, err := s.MergedFrom(ctx, idea.ID, viewer)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,12 +154,13 @@ func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Com
 	if err != nil {
 		return nil, nil, fmt.Errorf("list comments of idea %d: %w", idea.ID, err)
 	}
+	now := s.Now()
 	shown := list[:0]
 	for _, c := range list {
 		switch {
-		case c.VisibleTo(viewer):
+		case c.VisibleTo(viewer, now):
 		case c.Tombstone() && !c.Internal:
-			c.Body, c.BodyHTML = "", ""
+			c.Body, c.BodyHTML, c.UserID, c.User, c.ModerationNote = "", "", 0, User{}, ""
 		default:
 			continue
 		}
@@ -180,7 +169,10 @@ func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Com
 	return shown, merged, nil
 }
 
-// EditComment changes the text of one's own comment and marks it edited.
+// EditComment changes the text of a comment and marks it edited. The new
+// text passes the brakes of a new comment; while its writer is
+// pre-moderated, a published comment goes back to review (and stops
+// counting on its idea until approved).
 func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, body string) (*Comment, error) {
 	body, err := validateComment(body)
 	if err != nil {
@@ -190,17 +182,37 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 	if err != nil {
 		return nil, err
 	}
+	if body == c.Body {
+		return c, nil
+	}
 	bodyHTML, err := s.renderComment(ctx, c.IdeaID, &c.User, body)
 	if err != nil {
 		return nil, err
 	}
+	screened, err := s.screen(ctx, editor, brakeComments, c.ID, body, string(bodyHTML))
+	if err != nil {
+		return nil, err
+	}
+	state := c.State
+	if screened == StatePending && state == StatePublished {
+		state = StatePending
+	}
 	now := s.Now()
-	err = s.db.WithContext(ctx).Model(&Comment{}).Where("id = ?", c.ID).
-		Updates(map[string]any{"body": body, "body_html": bodyHTML, "updated_at": now, "edited_at": now}).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Comment{}).Where("id = ?", c.ID).
+			Updates(map[string]any{"body": body, "body_html": bodyHTML, "state": state, "updated_at": now, "edited_at": now}).Error
+		if err == nil && state != c.State {
+			err = tx.Model(&Idea{}).Where("id = ?", c.IdeaID).Update("comments", gorm.Expr("comments - 1")).Error
+		}
+		if err != nil || editor.ID == c.UserID {
+			return err
+		}
+		return record(tx, now, Audit{Actor: editor, Action: AuditCommentEdit, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Previous: c.Body})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
 	}
-	c.Body, c.BodyHTML, c.EditedAt = body, bodyHTML, &now
+	c.Body, c.BodyHTML, c.State, c.EditedAt = body, bodyHTML, state, &now
 	return c, nil
 }
 
@@ -223,8 +235,15 @@ func (s *Store) DeleteComment(ctx context.Context, commentID int64, user *User) 
 	return nil
 }
 
-// ownComment loads a comment the user wrote and may still change (moderators:
-// any comment that is not deleted).
+// EditableBy reports whether u may change or delete the comment: its author,
+// or a moderator who outranks the author.
+func (c *Comment) EditableBy(u *User) bool {
+	return u != nil && !u.Banned() && (u.ID == c.UserID || (u.Staff() && outranks(u, &c.User)))
+}
+
+// ownComment loads a comment the user may still change: their own, unless a
+// moderator hid it, or (for moderators) one by a member they outrank that is
+// not deleted.
 func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*Comment, error) {
 	c, err := s.comment(ctx, commentID)
 	if err != nil {
@@ -233,10 +252,13 @@ func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*C
 	switch {
 	case user == nil:
 		return nil, ErrForbidden
-	case user.Staff():
+	case c.UserID != user.ID && s.Can(user, ActModerate):
+		if !outranks(user, &c.User) {
+			return nil, ErrForbidden
+		}
 		return c, nil
 	case c.UserID != user.ID:
-		if c.VisibleTo(user) {
+		if c.VisibleTo(user, s.Now()) {
 			return nil, ErrForbidden
 		}
 		return nil, fmt.Errorf("load comment %d: %w", commentID, ErrNotFound)

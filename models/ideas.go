@@ -197,13 +197,8 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		Hot: HotScore(1, now), State: StatePublished,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	}
-	if err := s.checkPost(ctx, author, brakeIdeas, body, string(idea.BodyHTML)); err != nil {
+	if idea.State, err = s.screen(ctx, author, brakeIdeas, 0, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
-	}
-	if pending, err := s.premoderated(ctx, author); err != nil {
-		return nil, err
-	} else if pending {
-		idea.State = StatePending
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("Author", "Category", "Status").Create(idea).Error; err != nil {
@@ -259,7 +254,7 @@ func (s *Store) Idea(ctx context.Context, id int64, viewer *User) (*Idea, error)
 	if err := first(s.ideaQuery(ctx).Where("ideas.id = ?", id), &idea); err != nil {
 		return nil, fmt.Errorf("load idea %d: %w", id, err)
 	}
-	if !idea.VisibleTo(viewer) {
+	if !idea.VisibleTo(viewer, s.Now()) {
 		return nil, fmt.Errorf("load idea %d: %w", id, ErrNotFound)
 	}
 	list := []*Idea{&idea}
@@ -269,22 +264,15 @@ func (s *Store) Idea(ctx context.Context, id int64, viewer *User) (*Idea, error)
 	return &idea, nil
 }
 
-// VisibleTo reports whether the viewer may see the idea at all.
-func (i *Idea) VisibleTo(viewer *User) bool {
-	switch i.State {
-	case StatePublished:
-		return true
-	case StatePending:
-		return viewer != nil && (viewer.ID == i.AuthorID || viewer.Role.AtLeast(RoleModerator))
-	case StateHidden:
-		return viewer != nil && viewer.Role.AtLeast(RoleModerator)
-	}
-	return false
+// VisibleTo reports whether the viewer may see the idea at all at now.
+func (i *Idea) VisibleTo(viewer *User, now time.Time) bool {
+	return mayRead(viewer, now, i.State, i.AuthorID)
 }
 
-// EditableBy reports whether u may change the idea's title, body and category.
+// EditableBy reports whether u may change the idea's title, body and
+// category, or delete it: its author, or a moderator who outranks the author.
 func (i *Idea) EditableBy(u *User) bool {
-	return u != nil && !u.Banned() && (u.ID == i.AuthorID || u.Role.AtLeast(RoleModerator))
+	return u != nil && !u.Banned() && (u.ID == i.AuthorID || (u.Staff() && outranks(u, &i.Author)))
 }
 
 func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
@@ -381,6 +369,19 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 		return nil, err
 	}
 
+	// A changed text passes the brakes of a new post, and goes back to review
+	// while its writer is pre-moderated.
+	bodyHTML, state := s.md.render(body), idea.State
+	if title != idea.Title || body != idea.Body {
+		screened, err := s.screen(ctx, editor, brakeIdeas, idea.ID, body, string(bodyHTML))
+		if err != nil {
+			return nil, err
+		}
+		if screened == StatePending && state == StatePublished {
+			state = StatePending
+		}
+	}
+
 	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID) {
@@ -389,14 +390,15 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 				return err
 			}
 			err := tx.Model(&Idea{}).Where("id = ?", idea.ID).Updates(map[string]any{
-				"title": title, "slug": Slugify(title), "body": body, "body_html": s.md.render(body),
-				"category_id": category, "updated_at": now, "edited_at": now,
+				"title": title, "slug": Slugify(title), "body": body, "body_html": bodyHTML,
+				"category_id": category, "state": state, "updated_at": now, "edited_at": now,
 			}).Error
 			if err != nil {
 				return err
 			}
 			if editor.ID != idea.AuthorID {
-				err := record(tx, now, Audit{Actor: editor, Action: AuditIdeaEdit, TargetType: TargetIdea, TargetID: idea.ID, Subject: &idea.AuthorID})
+				err := record(tx, now, Audit{Actor: editor, Action: AuditIdeaEdit, TargetType: TargetIdea, TargetID: idea.ID, Subject: &idea.AuthorID,
+					Previous: strings.TrimSpace(idea.Title + "\n\n" + idea.Body)})
 				if err != nil {
 					return err
 				}

@@ -215,15 +215,23 @@ func addVotes(tx *gorm.DB, ideaID int64, delta int) error {
 	return tx.Model(&Idea{}).Where("id = ?", ideaID).Update("hot", HotScore(idea.Votes, idea.CreatedAt)).Error
 }
 
-// MergedFrom lists the ideas merged into an idea, oldest first.
-func (s *Store) MergedFrom(ctx context.Context, ideaID int64) ([]Idea, error) {
+// MergedFrom lists the ideas merged into an idea that the viewer may see,
+// oldest first: a merged idea passes the same visibility rule as any other.
+func (s *Store) MergedFrom(ctx context.Context, ideaID int64, viewer *User) ([]Idea, error) {
 	var list []Idea
 	err := s.db.WithContext(ctx).Select("id, title, slug, author_id, state, created_at").
 		Where("merged_into = ? AND state <> ?", ideaID, StateDeleted).Order("id").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list ideas merged into %d: %w", ideaID, err)
 	}
-	return list, nil
+	now := s.Now()
+	visible := list[:0]
+	for _, i := range list {
+		if i.VisibleTo(viewer, now) {
+			visible = append(visible, i)
+		}
+	}
+	return visible, nil
 }
 
 // ModerateComment hides a comment with a reason, or shows it again.

@@ -150,6 +150,14 @@ func TestReportsHideAtThresholdAndCountEachMemberOnce(t *testing.T) {
 			return err
 		}
 		r1, r2, r3 := member(t, s, "Bram", models.RoleMember), member(t, s, "Cato", models.RoleMember), member(t, s, "Dirk", models.RoleMember)
+		// Established members: reports from new accounts weigh less.
+		age := "UPDATE users SET created_at = ? WHERE id IN (?, ?, ?)"
+		if s.Dialect() == models.Postgres {
+			age = "UPDATE users SET created_at = $1 WHERE id IN ($2, $3, $4)"
+		}
+		if _, err := s.DB().Exec(age, time.Now().AddDate(-1, 0, 0).UTC(), r1.ID, r2.ID, r3.ID); err != nil {
+			t.Fatal(err)
+		}
 		var verrs models.ValidationErrors
 		if err := report(r1); err != nil {
 			t.Fatal(err)
@@ -378,6 +386,62 @@ func TestPremoderation(t *testing.T) {
 		log, err := s.PublicLog(ctx, 10)
 		if err != nil || len(log) == 0 || log[0].Action != models.AuditApprove {
 			t.Fatalf("public log: %+v %v", log, err)
+		}
+	})
+}
+
+// TestMergedIdeasPassTheVisibilityRule: what is merged into an idea shows on
+// it only to those who may see the merged idea itself, by standing.
+func TestMergedIdeasPassTheVisibilityRule(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		admin := member(t, s, "Ada", models.RoleAdmin)
+		mod, nina, anna := member(t, s, "Mo", models.RoleModerator), member(t, s, "Nina", models.RoleMember), member(t, s, "Anna", models.RoleMember)
+		target := idea(t, s, anna, "Panniers that click onto the rack", "")
+		values := models.DefaultSettings.Form()
+		values["premoderate_first"] = "1"
+		if _, err := s.SaveSettings(ctx, admin, values, false); err != nil {
+			t.Fatal(err)
+		}
+		pending := idea(t, s, nina, "Clip-on panniers awaiting review", "")
+		if pending.State != models.StatePending {
+			t.Fatalf("the newcomer's idea is %s, want pending", pending.State)
+		}
+		if _, err := s.CreateComment(ctx, pending.ID, nina, models.NewComment{Body: "More about my clip-on panniers"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Merge(ctx, pending.ID, target.ID, mod, "same idea"); err != nil {
+			t.Fatal(err)
+		}
+		discussion := func(viewer *models.User) (int, int) {
+			t.Helper()
+			loaded, err := s.Idea(ctx, target.ID, viewer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			comments, merged, err := s.Discussion(ctx, loaded, viewer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(comments), len(merged)
+		}
+		for name, viewer := range map[string]*models.User{"visitor": nil, "member": anna} {
+			if c, m := discussion(viewer); c != 0 || m != 0 {
+				t.Fatalf("%s sees %d comments and %d merged ideas of a pending merged idea", name, c, m)
+			}
+		}
+		if c, m := discussion(nina); c != 1 || m != 1 {
+			t.Fatalf("the author sees %d comments and %d merged ideas, want 1 and 1", c, m)
+		}
+		if c, m := discussion(mod); c != 1 || m != 1 {
+			t.Fatalf("a moderator sees %d comments and %d merged ideas, want 1 and 1", c, m)
+		}
+		suspended, err := s.Sanction(ctx, admin, mod.ID, models.Sanction{Action: models.DecideSuspend, Until: time.Now().Add(24 * time.Hour), Reason: "a break"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, m := discussion(suspended); c != 0 || m != 0 {
+			t.Fatalf("a suspended moderator sees %d comments and %d merged ideas of a pending merged idea", c, m)
 		}
 	})
 }

@@ -36,6 +36,10 @@ const (
 	ActManageCategories Action = "categories.manage"
 	// ActManageSettings: change the community's moderation settings.
 	ActManageSettings Action = "settings.manage"
+	// ActReadHidden: read hidden content, and others' content awaiting review.
+	ActReadHidden Action = "hidden.read"
+	// ActReadInternal: read the team's internal notes.
+	ActReadInternal Action = "internal.read"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -80,6 +84,8 @@ var permissions = map[Action][]Standing{
 	ActReport:  {Member, Moderator, Team, Admin},
 
 	ActModerate:      {Moderator, Team, Admin},
+	ActReadHidden:    {Moderator, Team, Admin},
+	ActReadInternal:  {Team, Admin},
 	ActManageMembers: {Moderator, Team, Admin},
 	ActReadAudit:     {Moderator, Team, Admin},
 
@@ -129,5 +135,24 @@ func PermissionTable(actions []Action) string {
 // Actions lists every action, in the order of the permission table's rows.
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
-	ActModerate, ActManageMembers, ActReadAudit, ActTagIdeas, ActSetStatus, ActManageCategories, ActManageSettings,
+	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
+	ActManageCategories, ActManageSettings,
+}
+
+// mayRead is the one rule for who reads an idea or a comment: published
+// content is for everyone, content awaiting review for its author and for
+// those whose standing lets them read hidden content, hidden content for the
+// latter alone, deleted content for nobody. Standing, not role, decides: a
+// suspended moderator reads what a suspended member reads.
+func mayRead(viewer *User, now time.Time, state string, authorID int64) bool {
+	st := StandingOf(viewer, now)
+	switch state {
+	case StatePublished:
+		return true
+	case StatePending:
+		return st.Allows(ActReadHidden) || (viewer != nil && viewer.ID == authorID && st != Banned)
+	case StateHidden:
+		return st.Allows(ActReadHidden)
+	}
+	return false
 }

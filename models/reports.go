@@ -58,10 +58,14 @@ type NewReport struct {
 
 // reported is the content a report is about: its author, state and idea.
 type reported struct {
-	AuthorID int64
-	State    string
-	IdeaID   int64
+	Author User
+	State  string
+	IdeaID int64
 }
+
+// shielded reports whether reports alone may not hide the content: what
+// staff and trusted members write waits for a moderator's look instead.
+func (r *reported) shielded() bool { return r.Author.Staff() || r.Author.Trusted }
 
 // reportedContent loads what a report names, as the viewer may see it.
 func (s *Store) reportedContent(ctx context.Context, target string, id int64, viewer *User) (*reported, error) {
@@ -71,26 +75,28 @@ func (s *Store) reportedContent(ctx context.Context, target string, id int64, vi
 		if err != nil {
 			return nil, err
 		}
-		return &reported{AuthorID: idea.AuthorID, State: idea.State, IdeaID: idea.ID}, nil
+		return &reported{Author: idea.Author, State: idea.State, IdeaID: idea.ID}, nil
 	case TargetComment:
 		c, err := s.comment(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if !c.VisibleTo(viewer) {
+		if !c.VisibleTo(viewer, s.Now()) {
 			return nil, fmt.Errorf("load comment %d: %w", id, ErrNotFound)
 		}
 		if _, err := s.Idea(ctx, c.IdeaID, viewer); err != nil {
 			return nil, err
 		}
-		return &reported{AuthorID: c.UserID, State: c.State, IdeaID: c.IdeaID}, nil
+		return &reported{Author: c.User, State: c.State, IdeaID: c.IdeaID}, nil
 	}
 	return nil, ValidationErrors{"target": "must be idea or comment"}
 }
 
 // CreateReport records a member's report, once per member and item. When an
-// item reaches the community's report threshold it is hidden until a
-// moderator reviews it.
+// item's open reports reach the community's report threshold it is hidden
+// until a moderator reviews it, unless staff or a trusted member wrote it.
+// A report from a new account (see Settings) weighs less than one from an
+// established member, so fresh accounts cannot hide what others write.
 func (s *Store) CreateReport(ctx context.Context, reporter *User, n NewReport) (*Report, error) {
 	if !s.Can(reporter, ActReport) {
 		return nil, ErrForbidden
@@ -119,7 +125,7 @@ func (s *Store) CreateReport(ctx context.Context, reporter *User, n NewReport) (
 	if err != nil {
 		return nil, err
 	}
-	if content.AuthorID == reporter.ID {
+	if content.Author.ID == reporter.ID {
 		return nil, ValidationErrors{"id": "is your own; edit or delete it instead"}
 	}
 	if err := s.brake(ctx, reporter, brakeReports); err != nil {
@@ -138,22 +144,30 @@ func (s *Store) CreateReport(ctx context.Context, reporter *User, n NewReport) (
 			}
 			return err
 		}
-		var open int64
-		err := tx.Model(&Report{}).Where("target_type = ? AND target_id = ? AND resolved_at IS NULL", n.Target, n.ID).Count(&open).Error
-		if err != nil || open < int64(settings.ReportThreshold) || content.State != StatePublished {
+		if content.State != StatePublished || content.shielded() {
+			return nil
+		}
+		var open struct{ Count, Weight int64 }
+		err := tx.Raw(`SELECT COUNT(*) AS count, COALESCE(SUM(CASE WHEN users.role = ? AND users.trusted = ? AND users.created_at > ?
+				THEN ? ELSE 100 END), 0) AS weight
+			FROM reports JOIN users ON users.id = reports.reporter_id
+			WHERE reports.target_type = ? AND reports.target_id = ? AND reports.resolved_at IS NULL`,
+			RoleMember, false, now.Add(-time.Duration(settings.NewAccountDays)*24*time.Hour), settings.NewAccountReportWeight,
+			n.Target, n.ID).Scan(&open).Error
+		if err != nil || open.Weight < 100*int64(settings.ReportThreshold) {
 			return err
 		}
 		table, action := "ideas", AuditIdeaHide
 		if n.Target == TargetComment {
 			table, action = "comments", AuditCommentHide
 		}
-		reason := fmt.Sprintf("%d reports", open)
+		reason := fmt.Sprintf("%d reports", open.Count)
 		err = tx.Table(table).Where("id = ? AND state = ?", n.ID, StatePublished).
 			Updates(map[string]any{"state": StateHidden, "moderation_note": reason, "updated_at": now}).Error
 		if err != nil {
 			return err
 		}
-		return record(tx, now, Audit{Action: action, TargetType: n.Target, TargetID: n.ID, Subject: &content.AuthorID, Reason: reason})
+		return record(tx, now, Audit{Action: action, TargetType: n.Target, TargetID: n.ID, Subject: &content.Author.ID, Reason: reason})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("report %s %d: %w", n.Target, n.ID, err)

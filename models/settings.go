@@ -15,8 +15,15 @@ import (
 // has a default that suits a new community; zero turns a limit off where
 // the description says so.
 type Settings struct {
-	// ReportThreshold: content with this many distinct open reports is hidden until reviewed.
+	// ReportThreshold: content with this many distinct open reports is hidden
+	// until reviewed (reports from new accounts count for less).
 	ReportThreshold int
+	// NewAccountDays: a member who is not trusted counts as a new account for
+	// this many days after joining (0: nobody does).
+	NewAccountDays int
+	// NewAccountReportWeight: what a report from a new account weighs towards
+	// the threshold, in percent of an established member's report.
+	NewAccountReportWeight int
 	// PremoderateFirst: the first this many ideas and comments of members who are
 	// not trusted wait for a moderator's approval (0: off).
 	PremoderateFirst int
@@ -37,7 +44,7 @@ type Settings struct {
 
 // DefaultSettings are the settings of a new community.
 var DefaultSettings = Settings{
-	ReportThreshold: 3, PremoderateFirst: 0, TrustAfter: 3,
+	ReportThreshold: 3, NewAccountDays: 7, NewAccountReportWeight: 25, PremoderateFirst: 0, TrustAfter: 3,
 	IdeasPerHour: 10, CommentsPerHour: 60, VotesPerHour: 300, ReportsPerHour: 20,
 	NewMemberLinks: 2, DuplicateMinutes: 10,
 }
@@ -50,6 +57,8 @@ var settingFields = []struct {
 	Field    func(*Settings) *int
 }{
 	{"report_threshold", 1, 100, func(s *Settings) *int { return &s.ReportThreshold }},
+	{"new_account_days", 0, 365, func(s *Settings) *int { return &s.NewAccountDays }},
+	{"new_account_report_weight", 0, 100, func(s *Settings) *int { return &s.NewAccountReportWeight }},
 	{"premoderate_first", 0, 100, func(s *Settings) *int { return &s.PremoderateFirst }},
 	{"trust_after", 1, 100, func(s *Settings) *int { return &s.TrustAfter }},
 	{"ideas_per_hour", 1, 10000, func(s *Settings) *int { return &s.IdeasPerHour }},
