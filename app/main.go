@@ -132,7 +132,7 @@ func (c *cli) open(ctx context.Context) (Config, *models.Store, *slog.Logger, er
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	store, err := models.Open(openCtx, cfg.DatabaseURL, models.Options{
-		Logger: log, MaxOpenConns: cfg.DBMaxConns, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom,
+		Logger: log, MaxOpenConns: cfg.DBMaxConns, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, BaseURL: cfg.BaseURL,
 	})
 	if err != nil {
 		return cfg, nil, nil, err

@@ -3,10 +3,16 @@ package models
 import (
 	"bytes"
 	"html/template"
+	"net/url"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // renderer turns members' markdown into safe HTML, once, on write: goldmark
@@ -17,12 +23,16 @@ type renderer struct {
 	policy *bluemonday.Policy
 }
 
-func newRenderer() *renderer {
+func newRenderer(baseURL string) *renderer {
 	policy := bluemonday.UGCPolicy()
 	policy.RequireNoFollowOnLinks(true)
 	policy.AllowURLSchemes("http", "https", "mailto")
 	policy.RequireParseableURLs(true)
-	return &renderer{md: goldmark.New(goldmark.WithExtensions(extension.GFM)), policy: policy}
+	md := goldmark.New(
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(ownImages{origin: origin(baseURL)}, 100))),
+	)
+	return &renderer{md: md, policy: policy}
 }
 
 // render returns the safe HTML of a markdown text.
@@ -35,4 +45,78 @@ func (r *renderer) render(source string) template.HTML {
 	safe := r.policy.SanitizeBytes(buf.Bytes())
 	safe = bytes.ReplaceAll(safe, []byte(`rel="nofollow"`), []byte(`rel="nofollow ugc noopener"`))
 	return template.HTML(safe)
+}
+
+// origin returns the scheme and host of a URL, in lower case, or "" when it
+// has none.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// ownImages keeps the images that load from Samen itself: a relative path, or
+// origin. Any other image becomes a link to it with its alt text (or, with
+// none, its address), so that reading a page tells no third party who read
+// it. Inside a link, such an image leaves only its alt text.
+type ownImages struct{ origin string }
+
+func (o ownImages) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	var foreign []*ast.Image
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if img, ok := n.(*ast.Image); ok && entering && !o.own(string(img.Destination)) {
+			foreign = append(foreign, img)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, img := range foreign {
+		parent := img.Parent()
+		var inLink bool
+		for p := parent; p != nil; p = p.Parent() {
+			if _, ok := p.(*ast.Link); ok {
+				inLink = true
+				break
+			}
+		}
+		if inLink {
+			for c := img.FirstChild(); c != nil; {
+				next := c.NextSibling()
+				parent.InsertBefore(parent, img, c)
+				c = next
+			}
+			parent.RemoveChild(parent, img)
+			continue
+		}
+		link := ast.NewLink()
+		link.Destination, link.Title = img.Destination, img.Title
+		for c := img.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			link.AppendChild(link, c)
+			c = next
+		}
+		if !link.HasChildren() {
+			link.AppendChild(link, ast.NewString(img.Destination))
+		}
+		parent.ReplaceChild(parent, img, link)
+	}
+}
+
+// own reports whether an image address loads from Samen itself. Browsers
+// read a backslash as a slash and drop tabs and line breaks, so those count
+// as what they become.
+func (o ownImages) own(dest string) bool {
+	dest = strings.NewReplacer("\\", "/", "\t", "", "\n", "", "\r", "").Replace(strings.TrimSpace(dest))
+	if strings.HasPrefix(dest, "//") {
+		return false
+	}
+	u, err := url.Parse(dest)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "" && u.Host == "" && u.User == nil {
+		return true
+	}
+	return o.origin != "" && u.User == nil && strings.ToLower(u.Scheme+"://"+u.Host) == o.origin
 }
