@@ -2,6 +2,8 @@ package models
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"html/template"
 	"net/url"
 	"strings"
@@ -119,4 +121,64 @@ func (o ownImages) own(dest string) bool {
 		return true
 	}
 	return o.origin != "" && u.User == nil && strings.ToLower(u.Scheme+"://"+u.Host) == o.origin
+}
+
+// ownImagesKey marks, in the settings table, that the text stored before
+// images were limited to Samen's own has been rendered anew.
+const ownImagesKey = "markdown.own_images"
+
+// renderImagesAnew renders once more, once per database, the stored text
+// that holds an image, so that text written before the rule keeps no image
+// from elsewhere either. Mentions in comments resolve among the discussion's
+// people as they are now.
+func (s *Store) renderImagesAnew(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	var done int64
+	if err := db.Table("settings").Where("key = ?", ownImagesKey).Count(&done).Error; err != nil {
+		return fmt.Errorf("render images anew: %w", err)
+	}
+	if done > 0 {
+		return nil
+	}
+	type row struct {
+		ID, IdeaID, UserID int64
+		Source             string
+	}
+	texts := []struct{ table, source, html string }{
+		{"ideas", "body", "body_html"},
+		{"comments", "body", "body_html"},
+		{"status_changes", "note", "note_html"},
+	}
+	for _, t := range texts {
+		var rows []row
+		q := db.Table(t.table).Where(t.html+" LIKE ?", "%<img%")
+		if t.table == "comments" {
+			q = q.Select("id, idea_id, user_id, body AS source")
+		} else {
+			q = q.Select("id, " + t.source + " AS source")
+		}
+		if err := q.Find(&rows).Error; err != nil {
+			return fmt.Errorf("render images anew: %s: %w", t.table, err)
+		}
+		for _, r := range rows {
+			html := s.md.render(r.Source)
+			if t.table == "comments" {
+				author, err := s.UserByID(ctx, r.UserID)
+				if err != nil {
+					return fmt.Errorf("render images anew: comment %d: %w", r.ID, err)
+				}
+				if html, err = s.renderComment(ctx, r.IdeaID, author, r.Source); err != nil {
+					return fmt.Errorf("render images anew: comment %d: %w", r.ID, err)
+				}
+			}
+			if err := db.Table(t.table).Where("id = ?", r.ID).Update(t.html, string(html)).Error; err != nil {
+				return fmt.Errorf("render images anew: %s %d: %w", t.table, r.ID, err)
+			}
+		}
+	}
+	err := db.Table("settings").Create(map[string]any{"key": ownImagesKey, "value": "done", "updated_at": s.Now()}).Error
+	if err != nil {
+		return fmt.Errorf("render images anew: %w", err)
+	}
+	return nil
 }

@@ -62,3 +62,70 @@ func TestMarkdownImagesLoadOnlyFromSamen(t *testing.T) {
 		})
 	}
 }
+
+// TestStoredTextLosesForeignImagesOnce: text stored while images from
+// anywhere were kept is rendered anew by the first migration after, once.
+func TestStoredTextLosesForeignImagesOnce(t *testing.T) {
+	for _, dialect := range []string{models.SQLite, models.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := modelstest.OpenWith(t, dialect, models.Options{BaseURL: "https://ideas.example.com"})
+			anna := member(t, s, "Anna", models.RoleMember)
+			team := member(t, s, "Tess", models.RoleTeam)
+			const md = "![rack](https://tracker.example/p.png) ![ours](/uploads/1.png)"
+			i := idea(t, s, anna, "A picture of the rack", md)
+			if _, err := s.CreateComment(ctx, i.ID, anna, models.NewComment{Body: md + " @Anna"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.SetStatus(ctx, i.ID, team, "planned", md); err != nil {
+				t.Fatal(err)
+			}
+			const old = `<p><img src="https://tracker.example/p.png" alt="rack"></p>`
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := s.DB().Exec(q, args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			stored := func() []string {
+				t.Helper()
+				var out []string
+				for _, q := range []string{"SELECT body_html FROM ideas", "SELECT body_html FROM comments", "SELECT note_html FROM status_changes WHERE note <> ''"} {
+					var h string
+					if err := s.DB().QueryRow(q).Scan(&h); err != nil {
+						t.Fatalf("%s: %v", q, err)
+					}
+					out = append(out, h)
+				}
+				return out
+			}
+			setOld := func() {
+				exec("UPDATE ideas SET body_html = '" + old + "'")
+				exec("UPDATE comments SET body_html = '" + old + "'")
+				exec("UPDATE status_changes SET note_html = '" + old + "' WHERE note <> ''")
+			}
+			setOld()
+			exec("DELETE FROM settings WHERE key = 'markdown.own_images'")
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range stored() {
+				if !strings.Contains(h, `<a href="https://tracker.example/p.png" rel="nofollow ugc noopener">rack</a>`) ||
+					!strings.Contains(h, `<img src="/uploads/1.png" alt="ours">`) || strings.Contains(h, `<img src="https://tracker`) {
+					t.Fatalf("rendered anew as %q", h)
+				}
+			}
+			if h := stored()[1]; !strings.Contains(h, `class="mention"`) {
+				t.Fatalf("the comment lost its mention: %q", h)
+			}
+			// Once: later starts read no stored text.
+			setOld()
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if h := stored()[0]; h != old {
+				t.Fatalf("a second start rendered again: %q", h)
+			}
+		})
+	}
+}

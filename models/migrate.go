@@ -62,6 +62,9 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate jobs: %w", err)
 	}
+	if err := s.renderImagesAnew(ctx); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
 	for _, r := range results {
 		applied = append(applied, path.Base(r.Source.Path))
 	}
