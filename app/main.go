@@ -95,6 +95,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		// The mistake alone, without errUsage's own word before it.
 		fmt.Fprintf(stderr, "samen: %s\nusage: %s\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "), cmd.usage)
 		return 2
 	default:
