@@ -5,10 +5,12 @@
 #
 # See docs/deployment.md for PostgreSQL, reverse proxies and several instances.
 
-FROM golang:1.26 AS build
-# Official Go images set GOTOOLCHAIN=local; auto lets the go command use the
-# toolchain that go.mod names (the one `make vuln` checks).
-ENV GOTOOLCHAIN=auto
+# The build stage's Go is the one go.mod's toolchain line names (the one
+# `make vuln` checks), so the go command downloads no other; the image's
+# GOTOOLCHAIN=local keeps it so. Both base images go by tag: pin them by digest
+# where you build (`docker buildx imagetools inspect IMAGE` shows it), as in
+# FROM golang:1.27.3-bookworm@sha256:... AS build.
+FROM golang:1.27.3-bookworm AS build
 WORKDIR /src
 
 # Modules first: this layer is rebuilt only when go.mod or go.sum change.

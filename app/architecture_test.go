@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -33,6 +36,34 @@ func TestImportDirection(t *testing.T) {
 					t.Errorf("%s depends on %s", rule.pkg, dep)
 				}
 			}
+		}
+	}
+}
+
+// TestOneGoVersion: the Go that go.mod's toolchain line asks for is the one
+// the Docker build stage runs, the one make vuln checks and the one the
+// README names.
+func TestOneGoVersion(t *testing.T) {
+	read := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	m := regexp.MustCompile(`(?m)^toolchain go(\d+\.\d+\.\d+)$`).FindStringSubmatch(read("go.mod"))
+	if m == nil {
+		t.Fatal("go.mod has no toolchain line")
+	}
+	version := m[1]
+	for file, want := range map[string]string{
+		"Dockerfile": "FROM golang:" + version + "-",
+		"Makefile":   "VULN_GO     := go" + version + "\n",
+		"README.md":  "go.mod asks for Go " + version,
+	} {
+		if !strings.Contains(read(file), want) {
+			t.Errorf("%s does not hold %q (go.mod asks for go%s)", file, want, version)
 		}
 	}
 }

@@ -70,9 +70,7 @@ func getFeed(t *testing.T, c *apptest.Client, path string) atomXML {
 	if ct := r.Header.Get("Content-Type"); ct != "application/atom+xml; charset=utf-8" {
 		t.Fatalf("%s: content type %q", path, ct)
 	}
-	if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=300" {
-		t.Fatalf("%s: cache control %q", path, cc)
-	}
+	wantFeedCacheTime(t, r)
 	if cookies := r.Header.Values("Set-Cookie"); len(cookies) > 0 {
 		t.Fatalf("%s: a shared, cacheable feed sets cookies %q", path, cookies)
 	}
@@ -261,5 +259,42 @@ func TestFeeds(t *testing.T) {
 		wantCount(t, r, `head link[rel="alternate"][type="application/atom+xml"][href="`+path+`"]`, 1)
 		wantCount(t, r, `main a.feed-link[href="`+path+`"]`, 1)
 		wantCount(t, r, ".history li"+shippedAnchor, 1)
+	})
+}
+
+// wantFeedCacheTime checks that caches may share a feed for at most a minute,
+// so that what a moderator hides leaves every copy within that minute.
+func wantFeedCacheTime(t *testing.T, r *apptest.Response) {
+	t.Helper()
+	cc := r.Header.Get("Cache-Control")
+	var age int
+	if _, err := fmt.Sscanf(cc, "public, max-age=%d", &age); err != nil || age <= 0 || age > 60 || strings.Contains(cc, "stale") {
+		t.Fatalf("%s: cache control %q, want public with a max-age of at most 60 seconds", r.Request.URL, cc)
+	}
+}
+
+// TestHiddenIdeaLeavesTheFeedsWithinAMinute: once a moderator hides an idea,
+// the next answer of every feed lacks it, and no cache may keep the earlier
+// answer longer than a minute.
+func TestHiddenIdeaLeavesTheFeedsWithinAMinute(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		kept := createIdeaAPI(t, bearerClient(t, srv, anna), "Mudguards that do not rattle")
+		spam := createIdeaAPI(t, bearerClient(t, srv, anna), "Cheap watches, follow this link")
+		visitor := srv.Client()
+		spamFeed := fmt.Sprintf("/feeds/ideas/%d.atom", spam)
+
+		wantTitles(t, "before", getFeed(t, visitor, "/feeds/ideas.atom"),
+			"Cheap watches, follow this link", "Mudguards that do not rattle")
+		getFeed(t, visitor, spamFeed)
+
+		wantStatus(t, apiCall(bearerClient(t, srv, mo), http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", spam),
+			`{"hidden":true,"reason":"spam"}`), http.StatusOK)
+
+		wantTitles(t, "after hiding", getFeed(t, visitor, "/feeds/ideas.atom"), "Mudguards that do not rattle")
+		wantStatus(t, visitor.Get(spamFeed), http.StatusNotFound)
+		getFeed(t, visitor, fmt.Sprintf("/feeds/ideas/%d.atom", kept))
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -507,5 +508,23 @@ func TestAdminsManageCategories(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		wantCount(t, r, ".meta .category", 0)
 		wantStatus(t, admin.PostForm("/admin/categories/999999/delete", nil), http.StatusNotFound)
+	})
+}
+
+// TestImagesInIdeasLoadOnlyFromSamen: on an idea's page, an image from
+// SAMEN_BASE_URL's origin shows, and one from elsewhere is a link.
+func TestImagesInIdeasLoadOnlyFromSamen(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		body := fmt.Sprintf(`![our rack](%s/static/rack.png) ![their pixel](https://tracker.example/p.png)`, srv.URL)
+		idea := apiIdea(t, apiCall(bearerClient(t, srv, anna), http.MethodPost, "/ideas",
+			fmt.Sprintf(`{"title":"Rack pictures","body":%q}`, body)), http.StatusCreated)
+		page := srv.Client().Get("/ideas/" + itoa(idea.ID) + "/" + idea.Slug)
+		wantCount(t, page, ".markdown.body img", 1)
+		if src := page.Doc.Find(".markdown.body img").AttrOr("src", ""); src != srv.URL+"/static/rack.png" {
+			t.Fatalf("image from %q", src)
+		}
+		wantText(t, page, `.markdown.body a[href="https://tracker.example/p.png"]`, "their pixel")
 	})
 }

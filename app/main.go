@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -55,6 +56,8 @@ type cli struct {
 	environ []string
 	stdout  io.Writer
 	stderr  io.Writer
+	// migrated lists the migrations that open applied.
+	migrated []string
 }
 
 var commands = map[string]command{
@@ -84,8 +87,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "samen: unknown command %q\n\n%s", name, usage)
-		return 2
+		return unknownCommand(name, rest, stdout, stderr)
 	}
 	err := cmd.run(ctx, &cli{usage: cmd.usage, environ: environ, stdout: stdout, stderr: stderr}, rest)
 	switch {
@@ -94,7 +96,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "samen: %v\nusage: %s\n", err, cmd.usage)
+		// The mistake alone, without errUsage's own word before it.
+		fmt.Fprintf(stderr, "samen: %s\nusage: %s\n", strings.TrimPrefix(err.Error(), errUsage.Error()+": "), cmd.usage)
 		return 2
 	default:
 		fmt.Fprintf(stderr, "samen: %v\n", err)
@@ -102,17 +105,47 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 }
 
+// unknownCommand answers a command name that is not in commands. A group
+// ("user", "token") alone lists its subcommands: on standard output with
+// --help, else as a mistake.
+func unknownCommand(name string, rest []string, stdout, stderr io.Writer) int {
+	group := strings.Fields(name)[0]
+	var subs []string
+	for n, cmd := range commands {
+		if strings.HasPrefix(n, group+" ") {
+			subs = append(subs, "  "+cmd.usage+"\n")
+		}
+	}
+	if len(subs) == 0 {
+		fmt.Fprintf(stderr, "samen: unknown command %q\n\n%s", name, usage)
+		return 2
+	}
+	slices.Sort(subs)
+	list := "Usage:\n" + strings.Join(subs, "") + "\nEach answers --help.\n"
+	switch {
+	case name != group:
+		fmt.Fprintf(stderr, "samen: unknown command %q\n\n%s", name, list)
+	case len(rest) > 0 && (rest[0] == "--help" || rest[0] == "-h"):
+		fmt.Fprint(stdout, list)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "samen %s needs a subcommand.\n\n%s", group, list)
+	}
+	return 2
+}
+
 // flags parses a subcommand's flags; --help prints its usage and stops it.
+// A mistake comes back as errUsage, for run to say once.
 func (c *cli) flags(args []string, define func(fs *flag.FlagSet)) error {
 	fs := flag.NewFlagSet(c.usage, flag.ContinueOnError)
-	fs.SetOutput(c.stdout)
-	fs.Usage = func() {
-		fmt.Fprintf(c.stdout, "usage: %s\n", c.usage)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	define(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(c.stdout, "usage: %s\n", c.usage)
+			fs.SetOutput(c.stdout)
+			fs.PrintDefaults()
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
@@ -133,7 +166,7 @@ func (c *cli) open(ctx context.Context) (Config, *models.Store, *slog.Logger, er
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	store, err := models.Open(openCtx, cfg.DatabaseURL, models.Options{
-		Logger: log, MaxOpenConns: cfg.DBMaxConns, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom,
+		Logger: log, MaxOpenConns: cfg.DBMaxConns, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, BaseURL: cfg.BaseURL,
 	})
 	if err != nil {
 		return cfg, nil, nil, err
@@ -143,9 +176,10 @@ func (c *cli) open(ctx context.Context) (Config, *models.Store, *slog.Logger, er
 		_ = store.Close()
 		return cfg, nil, nil, err
 	}
-	if applied > 0 {
-		log.Info("database migrated", slog.Int("applied", applied))
+	if len(applied) > 0 {
+		log.Info("database migrated", slog.Int("applied", len(applied)))
 	}
+	c.migrated = applied
 	return cfg, store, log, nil
 }
 
@@ -223,7 +257,14 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer store.Close()
-	fmt.Fprintln(c.stdout, "database is up to date")
+	if len(c.migrated) == 0 {
+		fmt.Fprintln(c.stdout, "the database was already up to date")
+		return nil
+	}
+	for _, m := range c.migrated {
+		fmt.Fprintln(c.stdout, "applied", m)
+	}
+	fmt.Fprintln(c.stdout, "the database is up to date")
 	return nil
 }
 

@@ -27,8 +27,12 @@ func TestCommandLine(t *testing.T) {
 			db := modelstest.URL(t, dialect)
 
 			code, out, errOut := runCLI(t, db, "migrate")
-			if code != 0 || !strings.Contains(out, "up to date") {
+			if code != 0 || !strings.Contains(out, "applied 00001_base.sql\n") || strings.Count(out, "applied ") != models.MigrationCount() {
 				t.Fatalf("migrate: %d %q %q", code, out, errOut)
+			}
+			code, out, errOut = runCLI(t, db, "migrate")
+			if code != 0 || out != "the database was already up to date\n" {
+				t.Fatalf("migrate again: %d %q %q", code, out, errOut)
 			}
 
 			code, out, errOut = runCLI(t, db, "user", "create", "--email", "Admin@Example.com", "--name", "Ada Admin", "--role", "admin")
@@ -36,7 +40,7 @@ func TestCommandLine(t *testing.T) {
 				t.Fatalf("user create: %d %q %q", code, out, errOut)
 			}
 			code, _, errOut = runCLI(t, db, "user", "create", "--email", "admin@example.com", "--name", "Again")
-			if code != 1 || !strings.Contains(errOut, "taken") || strings.Count(errOut, "\n") != 1 {
+			if code != 1 || !strings.Contains(errOut, "taken") || strings.Contains(errOut, "conflict") || strings.Count(errOut, "\n") != 1 {
 				t.Fatalf("duplicate user: %d %q", code, errOut)
 			}
 			code, _, errOut = runCLI(t, db, "user", "create", "--email", "x@example.com", "--name", "X", "--role", "owner")
@@ -87,6 +91,68 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &out); code != 2 || !strings.Contains(out.String(), `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, %q", code, out.String())
+	}
+}
+
+// TestCommandGroupsListTheirSubcommands: "samen user" and "samen token" say
+// which subcommands they have; with --help on standard output and status 0,
+// without a subcommand or with an unknown one on standard error and status 2.
+func TestCommandGroupsListTheirSubcommands(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		code     int
+		want     []string
+		mistake  string
+		toStdout bool
+	}{
+		{[]string{"user"}, 2, []string{"samen user create", "samen user role"}, "samen user needs a subcommand", false},
+		{[]string{"user", "--help"}, 0, []string{"samen user create", "samen user role"}, "", true},
+		{[]string{"user", "-h"}, 0, []string{"samen user create", "samen user role"}, "", true},
+		{[]string{"token"}, 2, []string{"samen token create"}, "samen token needs a subcommand", false},
+		{[]string{"token", "--help"}, 0, []string{"samen token create"}, "", true},
+		{[]string{"user", "frobnicate"}, 2, []string{"samen user create", "samen user role"}, `unknown command "user frobnicate"`, false},
+		{[]string{"user", "--email", "a@example.com"}, 2, []string{"samen user create", "samen user role"}, "samen user needs a subcommand", false},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), c.args, nil, &out, &errOut)
+		shown, silent := errOut.String(), out.String()
+		if c.toStdout {
+			shown, silent = silent, shown
+		}
+		if code != c.code || silent != "" || !strings.Contains(shown, c.mistake) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", c.args, code, out.String(), errOut.String())
+			continue
+		}
+		for _, sub := range c.want {
+			if !strings.Contains(shown, sub) {
+				t.Errorf("%v: %q does not list %q", c.args, shown, sub)
+			}
+		}
+		if strings.Contains(shown, "samen seed") {
+			t.Errorf("%v: %q lists other commands than the group's", c.args, shown)
+		}
+	}
+}
+
+// TestCommandLineMistakeIsSaidOnce: a bad flag or argument is named once, on
+// standard error, with the command's usage, and the status is 2.
+func TestCommandLineMistakeIsSaidOnce(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"user", "create", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"user", "create", "--email"}, "flag needs an argument: -email"},
+		{[]string{"token", "create", "--email", "a@example.com", "extra"}, `unexpected argument "extra"`},
+		{[]string{"migrate", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), c.args, nil, &out, &errOut)
+		e := errOut.String()
+		if code != 2 || out.String() != "" || strings.Count(e, c.say) != 1 || strings.Count(e, "usage: samen") != 1 || strings.Contains(e, "usage: flag") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want status 2 and %q once on stderr, with the usage once", c.args, code, out.String(), e, c.say)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"crypto/rand"
 	"sync"
 	"time"
 
@@ -18,13 +19,17 @@ const pageTTL = 2 * time.Second
 // maxPages bounds the cache, whatever query strings visitors send.
 const maxPages = 256
 
-// csrfPlaceholder stands for the CSRF token in a cached page. Each response
-// gets the visitor's own token, freshly masked, in its place. It is made of
-// characters that no template escapes.
-var csrfPlaceholder = []byte("samenCsrfPlaceholder7f3a9c1e5b2d")
+// tokenMark returns a text to render in place of the CSRF token, new for each
+// render: at least 128 random bits, so no stored text can hold it, in characters that
+// no template escapes.
+func tokenMark() string {
+	return "samenCsrf" + rand.Text()
+}
 
 type cachedPage struct {
-	body        []byte
+	// parts is the page cut where its token stood: a response joins them
+	// with the visitor's own token, and puts it nowhere else.
+	parts       [][]byte
 	contentType string
 	at          time.Time
 	// writes is the store's write count when the page was rendered: a write
@@ -76,20 +81,20 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	writes := s.store.Writes()
 	if page, ok := s.pages.get(key, time.Now(), writes); ok {
 		c.Set(fiber.HeaderContentType, page.contentType)
-		return c.Send(bytes.ReplaceAll(page.body, csrfPlaceholder, []byte(v.CSRF)))
+		return c.Send(bytes.Join(page.parts, []byte(v.CSRF)))
 	}
-	token := v.CSRF
-	v.CSRF = string(csrfPlaceholder)
+	token, mark := v.CSRF, tokenMark()
+	v.CSRF = mark
 	err := c.Next()
 	v.CSRF = token
 	if err != nil {
 		return err
 	}
 	resp := c.Response()
-	body := resp.Body()
+	parts := bytes.Split(bytes.Clone(resp.Body()), []byte(mark))
 	if resp.StatusCode() == fiber.StatusOK {
-		s.pages.put(key, cachedPage{body: bytes.Clone(body), contentType: string(resp.Header.ContentType()), at: time.Now(), writes: writes})
+		s.pages.put(key, cachedPage{parts: parts, contentType: string(resp.Header.ContentType()), at: time.Now(), writes: writes})
 	}
-	resp.SetBodyRaw(bytes.ReplaceAll(body, csrfPlaceholder, []byte(token)))
+	resp.SetBodyRaw(bytes.Join(parts, []byte(token)))
 	return nil
 }

@@ -58,3 +58,39 @@ func TestVisitorsShareRenderedPagesButNotTokens(t *testing.T) {
 		wantText(t, member.Get("/ideas/"+itoa(idea)+"/kickstand-that-holds-on-hills"), ".vote-count", "2")
 	})
 }
+
+// TestCachedPagesPutTheTokenOnlyWhereTheTokenIs: a member's idea and comment
+// that contain any text, even the text a page once stood for the token with,
+// never carry a visitor's token, on the page rendered for the first visitor
+// nor on the cached copy the next one gets.
+func TestCachedPagesPutTheTokenOnlyWhereTheTokenIs(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		const bait = "samenCsrfPlaceholder7f3a9c1e5b2d"
+		api := bearerClient(t, srv, anna)
+		idea := apiIdea(t, apiCall(api, http.MethodPost, "/ideas",
+			`{"title":"Bell `+bait+`","body":"Send it to https://evil.example/?t=`+bait+`"}`), http.StatusCreated)
+		wantStatus(t, apiCall(api, http.MethodPost, "/ideas/"+itoa(idea.ID)+"/comments", `{"body":"`+bait+`"}`), http.StatusCreated)
+
+		path := "/ideas/" + itoa(idea.ID) + "/" + idea.Slug
+		for _, visitor := range []*apptest.Client{srv.Client(), srv.Client(), srv.Client()} {
+			r := visitor.Get(path)
+			wantStatus(t, r, http.StatusOK)
+			if visitor.CSRF == "" || visitor.CSRF == bait {
+				t.Fatalf("the page's own token is %q", visitor.CSRF)
+			}
+			for _, sel := range []string{"h1", ".markdown.body", ".comment .markdown"} {
+				text := r.Doc.Find(sel).First().Text()
+				if strings.Contains(text, visitor.CSRF) || !strings.Contains(text, bait) {
+					t.Fatalf("%s %q reads %q: the member's text was changed into the visitor's token", path, sel, text)
+				}
+			}
+			// The token stands where the page puts it, and works.
+			if r.Doc.Find(`meta[name="csrf-token"]`).AttrOr("content", "") != visitor.CSRF {
+				t.Fatal("the page's meta tag lacks the visitor's token")
+			}
+			wantStatus(t, visitor.PostForm("/lang", url.Values{"lang": {"en"}, "next": {"/"}}), http.StatusSeeOther)
+		}
+	})
+}

@@ -210,7 +210,8 @@ func (h *Feeds) send(c *fiber.Ctx, f *atomFeed) error {
 	// middleware gives every visitor a CSRF cookie).
 	c.Response().Header.DelAllCookies()
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	// A minute at most, so an idea a moderator hides leaves every copy by then.
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	c.Vary(fiber.HeaderAcceptLanguage)
 	return c.Send(buf.Bytes())
 }

@@ -16,6 +16,13 @@ var (
 	ErrForbidden = errors.New("forbidden")
 )
 
+// conflict is an ErrConflict whose text says what clashes, in words a person
+// reads as they are (the command line prints it so).
+type conflict string
+
+func (c conflict) Error() string        { return string(c) }
+func (c conflict) Is(target error) bool { return target == ErrConflict }
+
 // ValidationErrors maps a field name to what is wrong with it.
 type ValidationErrors map[string]string
 

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver"
@@ -21,16 +22,17 @@ var migrations embed.FS
 const migrationLock = 0x53616d656e // "Samen"
 
 // Migrate brings the schema up to date: Samen's own migrations, then River's.
-// It is safe to call from several instances at once.
-func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+// It returns the files of Samen's own migrations it applied, in order. It is
+// safe to call from several instances at once.
+func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	if s.dialect == Postgres {
 		conn, err := s.sqlDB.Conn(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("migrate: %w", err)
+			return nil, fmt.Errorf("migrate: %w", err)
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-			return 0, fmt.Errorf("migrate: take lock: %w", err)
+			return nil, fmt.Errorf("migrate: take lock: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck // closing the connection releases it too
 	}
@@ -41,15 +43,15 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	}
 	fsys, err := fs.Sub(migrations, dir)
 	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	provider, err := goose.NewProvider(gooseDialect, s.sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	results, err := provider.Up(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
 
 	if s.dialect == Postgres {
@@ -58,9 +60,15 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		_, err = migrateRiver(ctx, riversqlite.New(s.sqlDB))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("migrate jobs: %w", err)
+		return nil, fmt.Errorf("migrate jobs: %w", err)
 	}
-	return len(results), nil
+	if err := s.renderImagesAnew(ctx); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		applied = append(applied, path.Base(r.Source.Path))
+	}
+	return applied, nil
 }
 
 func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) (*rivermigrate.MigrateResult, error) {

@@ -57,6 +57,9 @@ type Options struct {
 	MailFrom string
 	// JobPollInterval is how often idle job workers look for work (default 1s).
 	JobPollInterval time.Duration
+	// BaseURL is Samen's public URL: markdown images load only from its
+	// origin or from a relative path.
+	BaseURL string
 }
 
 // ParseDatabaseURL splits a DATABASE_URL into its dialect and the driver's
@@ -94,7 +97,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		s.pollInterval = opts.JobPollInterval
 	}
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
-	s.md = newRenderer()
+	s.md = newRenderer(opts.BaseURL)
 	s.settings = &cache[Settings]{}
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()

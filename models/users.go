@@ -134,7 +134,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	}
 	err := s.db.WithContext(ctx).Create(u).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return nil, fmt.Errorf("create user: email %s is taken: %w", n.Email, ErrConflict)
+		return nil, fmt.Errorf("create user: %w", conflict("email "+n.Email+" is taken"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
