@@ -144,7 +144,7 @@ func (s *Store) SignInWithProvider(ctx context.Context, p Profile, opts SignInOp
 		switch {
 		case err == nil:
 			if opts.LinkTo != nil && *opts.LinkTo != id.UserID {
-				return fmt.Errorf("this %s account belongs to another member: %w", p.Provider, ErrConflict)
+				return conflict(fmt.Sprintf("this %s account belongs to another member", p.Provider))
 			}
 			return first(tx.Where("id = ?", id.UserID), &user)
 		case !errors.Is(err, ErrNotFound):
@@ -240,7 +240,7 @@ func (s *Store) Unlink(ctx context.Context, userID, identityID int64) error {
 		}
 		hasEmail := u.Email != nil && u.EmailVerified
 		if count <= 1 && !hasEmail {
-			return fmt.Errorf("it is your only way to sign in: %w", ErrConflict)
+			return conflict("it is your only way to sign in")
 		}
 		res := tx.Where("id = ? AND user_id = ?", identityID, userID).Delete(&Identity{})
 		if res.Error != nil {
