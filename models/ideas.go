@@ -32,11 +32,14 @@ const (
 
 // Idea is a member's proposal.
 type Idea struct {
-	ID             int64
-	Title          string
-	Slug           string
-	Body           string
-	BodyHTML       template.HTML `gorm:"column:body_html"`
+	ID       int64
+	Title    string
+	Slug     string
+	Body     string
+	BodyHTML template.HTML `gorm:"column:body_html"`
+	// BodyText is the body as plain text, without Markdown: what search
+	// indexes and quotes. Written with BodyHTML, never shown as the body.
+	BodyText       string `gorm:"column:body_text"`
 	AuthorID       int64
 	CategoryID     *int64
 	StatusID       int64
@@ -197,6 +200,7 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		Hot: HotScore(1, now), State: StatePublished,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	}
+	idea.BodyText = s.md.plainText(idea.BodyHTML)
 	if err := s.checkPost(ctx, author, brakeIdeas, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
 	}
@@ -388,8 +392,9 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 			if err := tx.Table("idea_revisions").Create(rev).Error; err != nil {
 				return err
 			}
+			rendered := s.md.render(body)
 			err := tx.Model(&Idea{}).Where("id = ?", idea.ID).Updates(map[string]any{
-				"title": title, "slug": Slugify(title), "body": body, "body_html": s.md.render(body),
+				"title": title, "slug": Slugify(title), "body": body, "body_html": rendered, "body_text": s.md.plainText(rendered),
 				"category_id": category, "updated_at": now, "edited_at": now,
 			}).Error
 			if err != nil {

@@ -33,6 +33,10 @@ const (
 	// SearchWindow is how many matches of a search are ranked and counted:
 	// with more, the most active of them (hot order) are.
 	SearchWindow = 100
+	// MaxSearchWords is how many words of a query are searched for; the
+	// rest are left out. Each word costs the database a list of ideas to
+	// read and merge, so the words bound what one search costs.
+	MaxSearchWords = 8
 )
 
 // ListOptions choose and order ideas. Zero values mean "all" and the defaults.
@@ -118,12 +122,19 @@ func (o *ListOptions) Normalize() error {
 // one for the tags and the viewer's votes on it. Every sort is served by an
 // index; pinned ideas come first. The total is counted only as far as the
 // pages reach, and reused for a few seconds (see totalsTTL).
-func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*IdeaPage, error) {
+func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (page *IdeaPage, err error) {
+	if o.Query != "" && !s.inSearch {
+		err = s.searching(ctx, func(ctx context.Context, s *Store) error {
+			page, err = s.ListIdeas(ctx, o, viewer)
+			return err
+		})
+		return page, err
+	}
 	q, order, err := s.listQuery(ctx, &o)
 	if err != nil {
 		return nil, err
 	}
-	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
+	page = &IdeaPage{Page: o.Page, PerPage: o.PerPage}
 	if page.Total, page.More, err = s.listTotal(ctx, q, o); err != nil {
 		return nil, err
 	}
@@ -289,7 +300,7 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	// A list loads what lists show: not the team's triage fields (assignee,
 	// impact, effort) nor a moderator's note; of the author, category and
 	// status, their names and what links and marks them.
-	omit := []string{"assignee_id", "impact", "effort", "moderation_note"}
+	omit := []string{"assignee_id", "impact", "effort", "moderation_note", "body_text"}
 	if !o.Bodies {
 		omit = append(omit, "body", "body_html")
 	}
@@ -389,6 +400,19 @@ func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause
 
 // searchWords splits what a member typed into lower-case words of letters
 // and digits: no query syntax of the member's own reaches the database.
+// What would cost the database most and find least stays out: words of one
+// letter or digit (as prefixes, they match nearly every idea), repeated
+// words, and the words past the first MaxSearchWords.
 func searchWords(query string) []string {
-	return strings.FieldsFunc(strings.ToLower(query), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(query), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+		if utf8.RuneCountInString(w) < 2 || slices.Contains(words, w) {
+			continue
+		}
+		words = append(words, w)
+		if len(words) == MaxSearchWords {
+			break
+		}
+	}
+	return words
 }

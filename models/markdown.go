@@ -2,7 +2,9 @@ package models
 
 import (
 	"bytes"
+	"html"
 	"html/template"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -15,6 +17,7 @@ import (
 type renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
+	strip  *bluemonday.Policy
 }
 
 func newRenderer() *renderer {
@@ -22,7 +25,18 @@ func newRenderer() *renderer {
 	policy.RequireNoFollowOnLinks(true)
 	policy.AllowURLSchemes("http", "https", "mailto")
 	policy.RequireParseableURLs(true)
-	return &renderer{md: goldmark.New(goldmark.WithExtensions(extension.GFM)), policy: policy}
+	strip := bluemonday.StrictPolicy()
+	strip.AddSpaceWhenStrippingTag(true)
+	return &renderer{md: goldmark.New(goldmark.WithExtensions(extension.GFM)), policy: policy, strip: strip}
+}
+
+// plainText is the text a reader sees of rendered HTML, without its markup:
+// what search indexes and quotes in its snippets. Tags become spaces, so
+// that words of two paragraphs or list items stay apart; runs of white space
+// become one.
+func (r *renderer) plainText(rendered template.HTML) string {
+	text := html.UnescapeString(r.strip.Sanitize(string(rendered)))
+	return strings.Join(strings.Fields(text), " ")
 }
 
 // render returns the safe HTML of a markdown text.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"html/template"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -11,6 +12,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 )
 
 //go:embed migrations
@@ -60,7 +63,46 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrate jobs: %w", err)
 	}
+	if err := s.fillBodyText(ctx); err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
 	return len(results), nil
+}
+
+// fillBodyText writes the plain text of the ideas stored before there was
+// a column for it (migration 00007), a batch at a time; once they all have
+// it, the partial index ideas_body_text_missing is empty and this costs one
+// look at it.
+func (s *Store) fillBodyText(ctx context.Context) error {
+	for {
+		var batch []struct {
+			ID       int64
+			BodyHTML string
+		}
+		err := s.db.WithContext(ctx).Clauses(dbresolver.Write).Table("ideas").Select("id, body_html").
+			Where("body_text = '' AND body <> ''").Order("id").Limit(500).Scan(&batch).Error
+		if err != nil {
+			return fmt.Errorf("fill the ideas' plain text: %w", err)
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			for _, idea := range batch {
+				text := s.md.plainText(template.HTML(idea.BodyHTML)) //nolint:gosec // stored HTML, sanitised on write
+				if text == "" {
+					text = " " // a body of markup alone: nothing to search, and not missing either
+				}
+				if err := tx.Table("ideas").Where("id = ?", idea.ID).Update("body_text", text).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("fill the ideas' plain text: %w", err)
+		}
+	}
 }
 
 func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) (*rivermigrate.MigrateResult, error) {

@@ -1042,7 +1042,7 @@ func (b *bench) writeUsers() error {
 }
 
 func (b *bench) writeIdeas() error {
-	w := b.inserter("ideas", "id", "title", "slug", "body", "body_html", "author_id", "category_id", "status_id",
+	w := b.inserter("ideas", "id", "title", "slug", "body", "body_html", "body_text", "author_id", "category_id", "status_id",
 		"votes", "comments", "hot", "state", "created_at", "updated_at", "last_activity_at")
 	for i, idea := range b.ideas {
 		title := benchActions[b.rng.IntN(len(benchActions))] + " " + benchThings[b.rng.IntN(len(benchThings))] + " " +
@@ -1053,7 +1053,8 @@ func (b *bench) writeIdeas() error {
 			category = b.categories[b.rng.IntN(len(b.categories))].ID
 		}
 		author := b.firstUser + int64(b.rng.IntN(b.n.Users))
-		err := w.add(b.firstIdea+int64(i), title, Slugify(title), body, string(b.render(body)), author, category, idea.status.ID,
+		rendered := b.render(body)
+		err := w.add(b.firstIdea+int64(i), title, Slugify(title), body, string(rendered), b.s.md.plainText(rendered), author, category, idea.status.ID,
 			idea.votes, idea.comments, HotScore(idea.votes, idea.created), StatePublished,
 			idea.created, idea.lastActivity, idea.lastActivity)
 		if err != nil {
