@@ -248,11 +248,24 @@ func (s *Store) SimilarIdeas(ctx context.Context, title string, viewer *User) ([
 	if len(searchWords(title)) == 0 || utf8.RuneCountInString(title) > MaxQueryLength {
 		return nil, nil
 	}
-	page, err := s.ListIdeas(ctx, ListOptions{Query: title, AnyWord: true, PerPage: 5}, viewer)
+	// A page of the list without its total, which nobody sees here: one
+	// statement less for a request made at every pause in typing.
+	var ideas []*Idea
+	err := s.searching(ctx, func(ctx context.Context, s *Store) error {
+		o := ListOptions{Query: title, AnyWord: true, PerPage: 5}
+		q, order, err := s.listQuery(ctx, &o)
+		if err != nil {
+			return err
+		}
+		if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
+			return fmt.Errorf("similar ideas: %w", err)
+		}
+		return s.fillIdeas(ctx, ideas, viewer)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return page.Ideas, nil
+	return ideas, nil
 }
 
 // Idea loads one idea as the viewer may see it (nil for visitors): deleted,

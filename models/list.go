@@ -33,6 +33,9 @@ const (
 	// SearchWindow is how many matches of a search are ranked and counted:
 	// with more, the most active of them (hot order) are.
 	SearchWindow = 100
+	// SearchCandidates is how many matches of a search SQLite reads, the
+	// newest first, to find its window in (see Store.search).
+	SearchCandidates = 2000
 	// MaxSearchWords is how many words of a query are searched for; the
 	// rest are left out. Each word costs the database a list of ideas to
 	// read and merge, so the words bound what one search costs.
@@ -394,8 +397,16 @@ func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause
 	if match == "" {
 		match = `""`
 	}
-	q = q.Joins("JOIN ideas_fts ON ideas_fts.rowid = ideas.id").Where("ideas_fts MATCH ?", match)
-	return q, clause.Expr{SQL: "bm25(ideas_fts, 10.0, 1.0)"}
+	// SQLite always starts a search from the FTS5 index (it cannot walk the
+	// hot index and stop after SearchWindow matches, as PostgreSQL's planner
+	// does for a common word), and reading every match of common words costs
+	// it tens of milliseconds at 100,000 ideas. So it reads the newest
+	// SearchCandidates matches, which FTS5 finds in its own order and stops
+	// at, with their rank; the window is the most active of those.
+	matches := s.db.Raw("SELECT rowid, bm25(ideas_fts, 10.0, 1.0) AS rank FROM ideas_fts WHERE ideas_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+		match, SearchCandidates)
+	q = q.Joins("JOIN (?) AS matches ON matches.rowid = ideas.id", matches)
+	return q, clause.Expr{SQL: "matches.rank"}
 }
 
 // searchWords splits what a member typed into lower-case words of letters

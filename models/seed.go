@@ -684,11 +684,9 @@ func (s *Store) SeedBench(ctx context.Context, n BenchSize) (SeedCounts, error) 
 		return SeedCounts{}, fmt.Errorf("seed bench data: %w", err)
 	}
 	s.totals.forget() // written past GORM, which tells the cache of other writes
-	if s.dialect == Postgres {
-		// Fresh statistics, so the planner picks the indexes the app relies on.
-		if _, err := s.sqlDB.ExecContext(ctx, "ANALYZE users, ideas, votes, comments, status_changes"); err != nil {
-			return SeedCounts{}, fmt.Errorf("seed bench data: analyze: %w", err)
-		}
+	// Fresh statistics, so the planner picks the indexes the app relies on.
+	if err := s.analyze(ctx); err != nil {
+		return SeedCounts{}, fmt.Errorf("seed bench data: analyze: %w", err)
 	}
 	return SeedCounts(n), nil
 }
