@@ -366,15 +366,12 @@ func (s *Store) listQuery(ctx context.Context, o *ListOptions) (*gorm.DB, clause
 	return q, order, nil
 }
 
-// search narrows q to ideas matching every word of query (as a prefix, so
-// results come while a member is still typing) and returns the ORDER BY term
+// search narrows q to ideas matching every word of query (from MinPrefix
+// letters on as a prefix, so results come while a member is still typing) and returns the ORDER BY term
 // that ranks them, best first. Titles weigh more than bodies.
 func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause.Expr) {
-	words := searchWords(query)
+	words := s.searchTerms(query)
 	if s.dialect == Postgres {
-		for i, w := range words {
-			words[i] = w + ":*"
-		}
 		join := " & "
 		if anyWord {
 			join = " | "
@@ -385,9 +382,6 @@ func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause
 		}
 		q = q.Where("ideas.search @@ to_tsquery('simple', ?)", tsquery)
 		return q, clause.Expr{SQL: "ts_rank(ideas.search, to_tsquery('simple', ?)) DESC", Vars: []any{tsquery}}
-	}
-	for i, w := range words {
-		words[i] = `"` + w + `"*`
 	}
 	join := " "
 	if anyWord {
@@ -407,6 +401,32 @@ func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause
 		match, SearchCandidates)
 	q = q.Joins("JOIN (?) AS matches ON matches.rowid = ideas.id", matches)
 	return q, clause.Expr{SQL: "matches.rank"}
+}
+
+// MinPrefix is the shortest word searched as a prefix ("bat" finds
+// "battery"); a shorter one must match a whole word. The number of words a
+// prefix of two letters begins is what made such searches cost the most.
+const MinPrefix = 3
+
+// searchTerms are the words of a query in the database's query language:
+// quoted for FTS5 on SQLite, lexemes of a tsquery on PostgreSQL; a prefix
+// from MinPrefix letters on, a whole word below.
+func (s *Store) searchTerms(query string) []string {
+	words := searchWords(query)
+	for i, w := range words {
+		prefix := utf8.RuneCountInString(w) >= MinPrefix
+		switch {
+		case s.dialect == Postgres && prefix:
+			words[i] = w + ":*"
+		case s.dialect == Postgres:
+			words[i] = w
+		case prefix:
+			words[i] = `"` + w + `"*`
+		default:
+			words[i] = `"` + w + `"`
+		}
+	}
+	return words
 }
 
 // searchWords splits what a member typed into lower-case words of letters

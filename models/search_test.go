@@ -76,6 +76,37 @@ func TestSearchLeavesOutOneLetterWordsAndCapsItsWords(t *testing.T) {
 	})
 }
 
+// TestShortWordsMatchWholeWords: a word below MinPrefix letters is searched
+// as a whole word, not as the prefix of every word it begins.
+func TestShortWordsMatchWholeWords(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		anna := member(t, s, "Anna", models.RoleMember)
+		idea(t, s, anna, "Co-op rides on the battery", "")
+		idea(t, s, anna, "Coloured frames", "")
+		var statements []string
+		var mu sync.Mutex
+		s.LogQueries(func(sql string) {
+			mu.Lock()
+			defer mu.Unlock()
+			statements = append(statements, sql)
+		})
+		similar, err := s.SimilarIdeas(ctx, "co bat", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(similar) != 1 || similar[0].Title != "Co-op rides on the battery" {
+			t.Fatalf("similar to %q: %d ideas", "co bat", len(similar))
+		}
+		mu.Lock()
+		sent := strings.Join(statements, "\n")
+		mu.Unlock()
+		if regexp.MustCompile(`\bco"*\*|\bco:\*`).MatchString(sent) || !regexp.MustCompile(`\bbat"*(\*|:\*)`).MatchString(sent) {
+			t.Fatalf("co should be a whole word and bat a prefix:\n%s", sent)
+		}
+	})
+}
+
 // TestReadsDoNotQueueBehindAHeldConnection holds a connection the way a slow
 // search or a long write does, and reads beside it: on SQLite reads have a
 // pool of their own beside the one writer (WAL), so they neither wait for

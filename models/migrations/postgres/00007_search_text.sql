@@ -2,8 +2,9 @@
 -- Search reads a plain-text copy of each idea's body, written with its HTML
 -- (the Markdown rendered, without its markup), so that its snippets quote
 -- text, not Markdown. Rows written before this migration get theirs when
--- Samen starts (Migrate): SQL cannot render Markdown. A search word is a
--- prefix (to_tsquery's :*), which the GIN index answers by itself.
+-- Samen starts (Migrate): SQL cannot render Markdown. A search word of three
+-- letters or more is a prefix (to_tsquery's :*), which the GIN index answers
+-- by itself; shorter words match whole words (see searchTerms).
 ALTER TABLE ideas ADD COLUMN body_text TEXT NOT NULL DEFAULT '';
 CREATE INDEX ideas_body_text_missing ON ideas (id) WHERE body_text = '' AND body <> '';
 DROP INDEX ideas_search;

@@ -10,12 +10,13 @@ DROP TRIGGER ideas_fts_update;
 DROP TRIGGER ideas_fts_delete;
 DROP TRIGGER ideas_fts_insert;
 DROP TABLE ideas_fts;
--- prefix='2 3': a search word is a prefix ("batt" finds "battery"), and the
--- prefixes of two and three letters have indexes of their own, so a short
--- word reads one list of ideas instead of merging those of every word it
--- begins (one-letter words are not searched at all).
+-- prefix='3 4': a search word of three letters or more is a prefix ("batt"
+-- finds "battery"), and the prefixes of three and four letters have indexes
+-- of their own, so a short prefix reads one list of ideas instead of merging
+-- those of every word it begins. Shorter words match whole words, and
+-- one-letter words are not searched at all (see searchTerms).
 CREATE VIRTUAL TABLE ideas_fts USING fts5(title, body_text, content='ideas', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+    tokenize='unicode61 remove_diacritics 2', prefix='3 4');
 -- +goose StatementBegin
 CREATE TRIGGER ideas_fts_insert AFTER INSERT ON ideas BEGIN
     INSERT INTO ideas_fts (rowid, title, body_text) VALUES (new.id, new.title, new.body_text);
