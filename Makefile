@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test lint vuln bench bench-micro
+.PHONY: run build test lint vuln bench bench-hostile bench-micro
 
 run:
 	$(GO) run .
@@ -32,10 +32,16 @@ vuln:
 	GOTOOLCHAIN=$(VULN_GO) $(GO) run $(GOVULNCHECK) -db "file://$$(scripts/vulndb)" -scan module
 
 # The load test at scale (bench/load): seeds the fresh PostgreSQL database that
-# DATABASE_URL names, loads Samen and the ceiling program with wrk, and writes
-# the figures into docs/benchmarks.md. About 15 minutes; see that file.
+# DATABASE_URL names, loads Samen and the ceiling program with wrk, then an
+# idea page beside hostile searches on PostgreSQL and on SQLite, and writes
+# the figures into docs/benchmarks.md. About 20 minutes; see that file.
 bench:
 	$(GO) run ./bench/load
+
+# Only the part of make bench that measures an idea page beside hostile
+# searches, on PostgreSQL (DATABASE_URL) and on SQLite (made in bench/out/).
+bench-hostile:
+	BENCH_HOSTILE=only $(GO) run ./bench/load
 
 # The request path's Go benchmarks, on an empty SQLite database.
 bench-micro:

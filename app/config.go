@@ -35,6 +35,9 @@ type Config struct {
 	RateLimits        string `env:"SAMEN_RATE_LIMITS" envDefault:"on"`
 	RateLimitRequests int    `env:"SAMEN_RATE_LIMIT_REQUESTS" envDefault:"600"`
 	RateLimitWrites   int    `env:"SAMEN_RATE_LIMIT_WRITES" envDefault:"60"`
+	RateLimitSearches int    `env:"SAMEN_RATE_LIMIT_SEARCHES" envDefault:"60"`
+
+	SearchTimeout time.Duration `env:"SAMEN_SEARCH_TIMEOUT" envDefault:"2s"`
 
 	TrustedProxies []string `env:"SAMEN_TRUSTED_PROXIES" envSeparator:","`
 	ProxyHeader    string   `env:"SAMEN_PROXY_HEADER" envDefault:"X-Forwarded-For"`
@@ -168,6 +171,12 @@ func (c *Config) validate() error {
 	}
 	if c.RateLimitWrites < 1 {
 		return &ConfigError{"SAMEN_RATE_LIMIT_WRITES", "must be at least 1 (writes a minute per member)"}
+	}
+	if c.RateLimitSearches < 1 {
+		return &ConfigError{"SAMEN_RATE_LIMIT_SEARCHES", "must be at least 1 (searches a minute per address)"}
+	}
+	if c.SearchTimeout <= 0 {
+		return &ConfigError{"SAMEN_SEARCH_TIMEOUT", "must be a duration above zero, as in 2s"}
 	}
 	for i, p := range c.TrustedProxies {
 		p = strings.TrimSpace(p)

@@ -58,6 +58,8 @@ func statusOf(err error) int {
 		return fiber.StatusForbidden
 	case errors.Is(err, models.ErrConflict):
 		return fiber.StatusConflict
+	case errors.Is(err, models.ErrSearchTimeout):
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
@@ -66,7 +68,11 @@ func statusOf(err error) int {
 // API, a friendly page otherwise. Unexpected errors are logged here, once.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	status := statusOf(err)
-	if status >= 500 {
+	if errors.Is(err, models.ErrSearchTimeout) {
+		// Not a failure of Samen's, but worth knowing: which searches are too costly.
+		s.log.Warn("search timed out", slog.String("path", logPath(c)), slog.String("query", c.Query("q")),
+			slog.String("request_id", requestID(c)))
+	} else if status >= 500 {
 		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", logPath(c)),
 			slog.String("request_id", requestID(c)), slog.Any("error", err))
 	}
@@ -90,6 +96,9 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		var conflict *models.ConflictError
 		if errors.As(err, &conflict) {
 			body.Message = conflictMessages[conflict.Reason]
+		}
+		if errors.Is(err, models.ErrSearchTimeout) {
+			body.Code, body.Message = "search_timeout", "This search took too long. Try fewer words, or longer ones."
 		}
 		var verrs models.ValidationErrors
 		if errors.As(err, &verrs) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,20 +41,50 @@ func (s *server) limit(max int, window time.Duration, key func(*fiber.Ctx) strin
 	})
 }
 
-// rateLimits are the per-address limit on all requests and the per-member
-// limit on writes.
+// addressKey is what per-address limits count a client address as: an IPv4
+// address alone, an IPv6 address by its /64, the block one host or one
+// home network is commonly given whole, so that walking through it does
+// not give a client a fresh count with every address.
+func addressKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	prefix, err := addr.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return prefix.String()
+}
+
+// searching reports whether a request searches: the search page and the
+// lists with a query (q), and the similar ideas of a title being typed.
+// Searches cost the database the most of any request a visitor can make.
+func searching(c *fiber.Ctx) bool {
+	return c.Path() == "/ideas/similar" || c.Query("q") != ""
+}
+
+// rateLimits are the per-address limit on all requests, the tighter
+// per-address limit on searches, and the per-member limit on writes.
 func (s *server) rateLimits() []any {
 	reading := func(c *fiber.Ctx) bool { return safeMethod(c.Method()) }
 	perAddress := s.limit(s.cfg.RateLimitRequests, time.Minute, func(c *fiber.Ctx) string {
-		return "samen:rl:addr:" + s.deps.ViewerOf(c).IP
+		return "samen:rl:addr:" + addressKey(s.deps.ViewerOf(c).IP)
 	}, nil)
+	searches := s.limit(s.cfg.RateLimitSearches, time.Minute, func(c *fiber.Ctx) string {
+		return "samen:rl:search:addr:" + addressKey(s.deps.ViewerOf(c).IP)
+	}, func(c *fiber.Ctx) bool { return !searching(c) })
 	perMember := s.limit(s.cfg.RateLimitWrites, time.Minute, func(c *fiber.Ctx) string {
 		if v := s.deps.ViewerOf(c); v.User != nil {
 			return fmt.Sprintf("samen:rl:write:user:%d", v.User.ID)
 		}
-		return "samen:rl:write:addr:" + s.deps.ViewerOf(c).IP
+		return "samen:rl:write:addr:" + addressKey(s.deps.ViewerOf(c).IP)
 	}, reading)
-	return []any{perAddress, perMember}
+	return []any{perAddress, searches, perMember}
 }
 
 // signInLinkLimits allow at most 5 sign-in links per email address and 20 per
@@ -64,7 +95,7 @@ func (s *server) signInLinkLimits() []fiber.Handler {
 		return "samen:rl:link:email:" + email
 	}, nil)
 	perAddress := s.limit(20, 15*time.Minute, func(c *fiber.Ctx) string {
-		return "samen:rl:link:addr:" + s.deps.ViewerOf(c).IP
+		return "samen:rl:link:addr:" + addressKey(s.deps.ViewerOf(c).IP)
 	}, nil)
 	return []fiber.Handler{perAddress, perEmail}
 }

@@ -47,6 +47,9 @@ func (d *Deps) ErrorPage(c *fiber.Ctx, status int, err error) error {
 	if errors.As(err, &limit) {
 		data.Message = limitText(data.L, limit)
 	}
+	if errors.Is(err, models.ErrSearchTimeout) {
+		data.Message = views.T(data.L, "error.search_timeout")
+	}
 	errors.As(err, &data.Fields)
 	data.Title = data.Heading
 	return c.Status(status).Render("errors/error", data)

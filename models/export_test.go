@@ -68,3 +68,12 @@ func (s *Store) explain(ctx context.Context, stmt *gorm.Statement) (string, erro
 	}
 	return strings.Join(plan, "\n"), rows.Err()
 }
+
+// Gorm gives tests the store's GORM handle, reads routed as the store routes them.
+func (s *Store) Gorm() *gorm.DB { return s.db }
+
+// InSearch runs fn as the statements of one search run: within the search
+// timeout, on the database handle a search uses.
+func (s *Store) InSearch(ctx context.Context, fn func(db *gorm.DB) error) error {
+	return s.searching(ctx, func(ctx context.Context, s *Store) error { return fn(s.db.WithContext(ctx)) })
+}

@@ -32,11 +32,14 @@ const (
 
 // Idea is a member's proposal.
 type Idea struct {
-	ID             int64
-	Title          string
-	Slug           string
-	Body           string
-	BodyHTML       template.HTML `gorm:"column:body_html"`
+	ID       int64
+	Title    string
+	Slug     string
+	Body     string
+	BodyHTML template.HTML `gorm:"column:body_html"`
+	// BodyText is the body as plain text, without Markdown: what search
+	// indexes and quotes. Written with BodyHTML, never shown as the body.
+	BodyText       string `gorm:"column:body_text"`
 	AuthorID       int64
 	CategoryID     *int64
 	StatusID       int64
@@ -197,6 +200,7 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		Hot: HotScore(1, now), State: StatePublished,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	}
+	idea.BodyText = s.md.plainText(idea.BodyHTML)
 	if idea.State, err = s.screen(ctx, author, brakeIdeas, 0, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
 	}
@@ -239,11 +243,24 @@ func (s *Store) SimilarIdeas(ctx context.Context, title string, viewer *User) ([
 	if len(searchWords(title)) == 0 || utf8.RuneCountInString(title) > MaxQueryLength {
 		return nil, nil
 	}
-	page, err := s.ListIdeas(ctx, ListOptions{Query: title, AnyWord: true, PerPage: 5}, viewer)
+	// A page of the list without its total, which nobody sees here: one
+	// statement less for a request made at every pause in typing.
+	var ideas []*Idea
+	err := s.searching(ctx, func(ctx context.Context, s *Store) error {
+		o := ListOptions{Query: title, AnyWord: true, PerPage: 5}
+		q, order, err := s.listQuery(ctx, &o)
+		if err != nil {
+			return err
+		}
+		if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
+			return fmt.Errorf("similar ideas: %w", err)
+		}
+		return s.fillIdeas(ctx, ideas, viewer)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return page.Ideas, nil
+	return ideas, nil
 }
 
 // Idea loads one idea as the viewer may see it (nil for visitors): deleted,
@@ -390,7 +407,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 				return err
 			}
 			err := tx.Model(&Idea{}).Where("id = ?", idea.ID).Updates(map[string]any{
-				"title": title, "slug": Slugify(title), "body": body, "body_html": bodyHTML,
+				"title": title, "slug": Slugify(title), "body": body, "body_html": bodyHTML, "body_text": s.md.plainText(bodyHTML),
 				"category_id": category, "state": state, "updated_at": now, "edited_at": now,
 			}).Error
 			if err != nil {

@@ -14,7 +14,8 @@ import (
 )
 
 // CleanupArgs is the periodic job that deletes expired sessions and sign-in
-// links.
+// links, and on SQLite brings the planner's statistics up to date
+// (PostgreSQL's autovacuum does that on its own).
 type CleanupArgs struct{}
 
 // Kind names the job in River's tables.
@@ -26,8 +27,13 @@ type cleanupWorker struct {
 }
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	_, err := w.store.DeleteExpired(ctx)
-	return err
+	if _, err := w.store.DeleteExpired(ctx); err != nil {
+		return err
+	}
+	if w.store.dialect == SQLite {
+		return w.store.analyze(ctx)
+	}
+	return nil
 }
 
 func newJobs(s *Store) (*river.Client[*sql.Tx], error) {

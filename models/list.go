@@ -33,6 +33,13 @@ const (
 	// SearchWindow is how many matches of a search are ranked and counted:
 	// with more, the most active of them (hot order) are.
 	SearchWindow = 100
+	// SearchCandidates is how many matches of a search SQLite reads, the
+	// newest first, to find its window in (see Store.search).
+	SearchCandidates = 2000
+	// MaxSearchWords is how many words of a query are searched for; the
+	// rest are left out. Each word costs the database a list of ideas to
+	// read and merge, so the words bound what one search costs.
+	MaxSearchWords = 8
 )
 
 // ListOptions choose and order ideas. Zero values mean "all" and the defaults.
@@ -118,12 +125,19 @@ func (o *ListOptions) Normalize() error {
 // one for the tags and the viewer's votes on it. Every sort is served by an
 // index; pinned ideas come first. The total is counted only as far as the
 // pages reach, and reused for a few seconds (see totalsTTL).
-func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (*IdeaPage, error) {
+func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (page *IdeaPage, err error) {
+	if o.Query != "" && !s.inSearch {
+		err = s.searching(ctx, func(ctx context.Context, s *Store) error {
+			page, err = s.ListIdeas(ctx, o, viewer)
+			return err
+		})
+		return page, err
+	}
 	q, order, err := s.listQuery(ctx, &o)
 	if err != nil {
 		return nil, err
 	}
-	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
+	page = &IdeaPage{Page: o.Page, PerPage: o.PerPage}
 	if page.Total, page.More, err = s.listTotal(ctx, q, o); err != nil {
 		return nil, err
 	}
@@ -289,7 +303,7 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	// A list loads what lists show: not the team's triage fields (assignee,
 	// impact, effort) nor a moderator's note; of the author, category and
 	// status, their names and what links and marks them.
-	omit := []string{"assignee_id", "impact", "effort", "moderation_note"}
+	omit := []string{"assignee_id", "impact", "effort", "moderation_note", "body_text"}
 	if !o.Bodies {
 		omit = append(omit, "body", "body_html")
 	}
@@ -352,15 +366,12 @@ func (s *Store) listQuery(ctx context.Context, o *ListOptions) (*gorm.DB, clause
 	return q, order, nil
 }
 
-// search narrows q to ideas matching every word of query (as a prefix, so
-// results come while a member is still typing) and returns the ORDER BY term
+// search narrows q to ideas matching every word of query (from MinPrefix
+// letters on as a prefix, so results come while a member is still typing) and returns the ORDER BY term
 // that ranks them, best first. Titles weigh more than bodies.
 func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause.Expr) {
-	words := searchWords(query)
+	words := s.searchTerms(query)
 	if s.dialect == Postgres {
-		for i, w := range words {
-			words[i] = w + ":*"
-		}
 		join := " & "
 		if anyWord {
 			join = " | "
@@ -372,9 +383,6 @@ func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause
 		q = q.Where("ideas.search @@ to_tsquery('simple', ?)", tsquery)
 		return q, clause.Expr{SQL: "ts_rank(ideas.search, to_tsquery('simple', ?)) DESC", Vars: []any{tsquery}}
 	}
-	for i, w := range words {
-		words[i] = `"` + w + `"*`
-	}
 	join := " "
 	if anyWord {
 		join = " OR "
@@ -383,12 +391,59 @@ func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause
 	if match == "" {
 		match = `""`
 	}
-	q = q.Joins("JOIN ideas_fts ON ideas_fts.rowid = ideas.id").Where("ideas_fts MATCH ?", match)
-	return q, clause.Expr{SQL: "bm25(ideas_fts, 10.0, 1.0)"}
+	// SQLite always starts a search from the FTS5 index (it cannot walk the
+	// hot index and stop after SearchWindow matches, as PostgreSQL's planner
+	// does for a common word), and reading every match of common words costs
+	// it tens of milliseconds at 100,000 ideas. So it reads the newest
+	// SearchCandidates matches, which FTS5 finds in its own order and stops
+	// at, with their rank; the window is the most active of those.
+	matches := s.db.Raw("SELECT rowid, bm25(ideas_fts, 10.0, 1.0) AS rank FROM ideas_fts WHERE ideas_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+		match, SearchCandidates)
+	q = q.Joins("JOIN (?) AS matches ON matches.rowid = ideas.id", matches)
+	return q, clause.Expr{SQL: "matches.rank"}
+}
+
+// MinPrefix is the shortest word searched as a prefix ("bat" finds
+// "battery"); a shorter one must match a whole word. The number of words a
+// prefix of two letters begins is what made such searches cost the most.
+const MinPrefix = 3
+
+// searchTerms are the words of a query in the database's query language:
+// quoted for FTS5 on SQLite, lexemes of a tsquery on PostgreSQL; a prefix
+// from MinPrefix letters on, a whole word below.
+func (s *Store) searchTerms(query string) []string {
+	words := searchWords(query)
+	for i, w := range words {
+		prefix := utf8.RuneCountInString(w) >= MinPrefix
+		switch {
+		case s.dialect == Postgres && prefix:
+			words[i] = w + ":*"
+		case s.dialect == Postgres:
+			words[i] = w
+		case prefix:
+			words[i] = `"` + w + `"*`
+		default:
+			words[i] = `"` + w + `"`
+		}
+	}
+	return words
 }
 
 // searchWords splits what a member typed into lower-case words of letters
 // and digits: no query syntax of the member's own reaches the database.
+// What would cost the database most and find least stays out: words of one
+// letter or digit (as prefixes, they match nearly every idea), repeated
+// words, and the words past the first MaxSearchWords.
 func searchWords(query string) []string {
-	return strings.FieldsFunc(strings.ToLower(query), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(query), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+		if utf8.RuneCountInString(w) < 2 || slices.Contains(words, w) {
+			continue
+		}
+		words = append(words, w)
+		if len(words) == MaxSearchWords {
+			break
+		}
+	}
+	return words
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"html/template"
 	"net/url"
 	"strings"
@@ -23,6 +24,7 @@ import (
 type renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
+	strip  *bluemonday.Policy
 }
 
 func newRenderer(baseURL string) *renderer {
@@ -34,7 +36,18 @@ func newRenderer(baseURL string) *renderer {
 		goldmark.WithExtensions(extension.GFM),
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(ownImages{origin: origin(baseURL)}, 100))),
 	)
-	return &renderer{md: md, policy: policy}
+	strip := bluemonday.StrictPolicy()
+	strip.AddSpaceWhenStrippingTag(true)
+	return &renderer{md: md, policy: policy, strip: strip}
+}
+
+// plainText is the text a reader sees of rendered HTML, without its markup:
+// what search indexes and quotes in its snippets. Tags become spaces, so
+// that words of two paragraphs or list items stay apart; runs of white space
+// become one.
+func (r *renderer) plainText(rendered template.HTML) string {
+	text := html.UnescapeString(r.strip.Sanitize(string(rendered)))
+	return strings.Join(strings.Fields(text), " ")
 }
 
 // render returns the safe HTML of a markdown text.
@@ -171,7 +184,11 @@ func (s *Store) renderImagesAnew(ctx context.Context) error {
 					return fmt.Errorf("render images anew: comment %d: %w", r.ID, err)
 				}
 			}
-			if err := db.Table(t.table).Where("id = ?", r.ID).Update(t.html, string(html)).Error; err != nil {
+			update := map[string]any{t.html: string(html)}
+			if t.table == "ideas" {
+				update["body_text"] = s.md.plainText(html)
+			}
+			if err := db.Table(t.table).Where("id = ?", r.ID).Updates(update).Error; err != nil {
 				return fmt.Errorf("render images anew: %s %d: %w", t.table, r.ID, err)
 			}
 		}

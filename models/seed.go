@@ -684,11 +684,9 @@ func (s *Store) SeedBench(ctx context.Context, n BenchSize) (SeedCounts, error) 
 		return SeedCounts{}, fmt.Errorf("seed bench data: %w", err)
 	}
 	s.totals.forget() // written past GORM, which tells the cache of other writes
-	if s.dialect == Postgres {
-		// Fresh statistics, so the planner picks the indexes the app relies on.
-		if _, err := s.sqlDB.ExecContext(ctx, "ANALYZE users, ideas, votes, comments, status_changes"); err != nil {
-			return SeedCounts{}, fmt.Errorf("seed bench data: analyze: %w", err)
-		}
+	// Fresh statistics, so the planner picks the indexes the app relies on.
+	if err := s.analyze(ctx); err != nil {
+		return SeedCounts{}, fmt.Errorf("seed bench data: analyze: %w", err)
 	}
 	return SeedCounts(n), nil
 }
@@ -1042,7 +1040,7 @@ func (b *bench) writeUsers() error {
 }
 
 func (b *bench) writeIdeas() error {
-	w := b.inserter("ideas", "id", "title", "slug", "body", "body_html", "author_id", "category_id", "status_id",
+	w := b.inserter("ideas", "id", "title", "slug", "body", "body_html", "body_text", "author_id", "category_id", "status_id",
 		"votes", "comments", "hot", "state", "created_at", "updated_at", "last_activity_at")
 	for i, idea := range b.ideas {
 		title := benchActions[b.rng.IntN(len(benchActions))] + " " + benchThings[b.rng.IntN(len(benchThings))] + " " +
@@ -1053,7 +1051,8 @@ func (b *bench) writeIdeas() error {
 			category = b.categories[b.rng.IntN(len(b.categories))].ID
 		}
 		author := b.firstUser + int64(b.rng.IntN(b.n.Users))
-		err := w.add(b.firstIdea+int64(i), title, Slugify(title), body, string(b.render(body)), author, category, idea.status.ID,
+		rendered := b.render(body)
+		err := w.add(b.firstIdea+int64(i), title, Slugify(title), body, string(rendered), b.s.md.plainText(rendered), author, category, idea.status.ID,
 			idea.votes, idea.comments, HotScore(idea.votes, idea.created), StatePublished,
 			idea.created, idea.lastActivity, idea.lastActivity)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 )
 
 // Dialects Samen stores its data in.
@@ -31,6 +32,7 @@ const (
 type Store struct {
 	db       *gorm.DB
 	sqlDB    *sql.DB
+	readDB   *sql.DB // SQLite's pool of readers; nil on PostgreSQL
 	dialect  string
 	log      *slog.Logger
 	jobs     *river.Client[*sql.Tx]
@@ -41,7 +43,9 @@ type Store struct {
 	totals   *totalsCache
 	writes   *atomic.Uint64
 
-	pollInterval time.Duration
+	pollInterval  time.Duration
+	searchTimeout time.Duration
+	inSearch      bool // the statements go to a search's transaction or deadline (see searching)
 
 	// Now is the store's clock; tests replace it.
 	Now func() time.Time
@@ -50,8 +54,13 @@ type Store struct {
 // Options tune Open.
 type Options struct {
 	Logger *slog.Logger
-	// MaxOpenConns sizes the PostgreSQL pool (SQLite always uses one connection).
+	// MaxOpenConns sizes the PostgreSQL pool, and SQLite's pool of readers
+	// (SQLite always writes through one connection).
 	MaxOpenConns int
+	// SearchTimeout bounds the database time of one search (default
+	// DefaultSearchTimeout); a search that takes longer answers
+	// ErrSearchTimeout.
+	SearchTimeout time.Duration
 	// SMTPURL and MailFrom configure email; without SMTPURL emails go to the log.
 	SMTPURL  string
 	MailFrom string
@@ -92,9 +101,12 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{dialect: dialect, log: log, Now: systemClock, pollInterval: time.Second}
+	s := &Store{dialect: dialect, log: log, Now: systemClock, pollInterval: time.Second, searchTimeout: DefaultSearchTimeout}
 	if opts.JobPollInterval > 0 {
 		s.pollInterval = opts.JobPollInterval
+	}
+	if opts.SearchTimeout > 0 {
+		s.searchTimeout = opts.SearchTimeout
 	}
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
 	s.md = newRenderer(opts.BaseURL)
@@ -114,8 +126,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
-		dialector = sqlite.Open("file:" + dsn +
-			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite")
+		dialector = sqlite.Open("file:" + dsn + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	case Postgres:
 		dialector = postgres.Open(dsn)
 	}
@@ -131,28 +142,63 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
+	n := opts.MaxOpenConns
+	if n <= 0 {
+		n = 20
+	}
 	if dialect == SQLite {
-		// One connection: SQLite writes one at a time anyway, and a single
+		// One writer: SQLite writes one at a time anyway, and a single
 		// connection keeps River and the app from ever meeting SQLITE_BUSY.
 		s.sqlDB.SetMaxOpenConns(1)
-	} else {
-		n := opts.MaxOpenConns
-		if n <= 0 {
-			n = 20
+		if err := s.openReaders(dsn, n); err != nil {
+			_ = s.sqlDB.Close()
+			return nil, fmt.Errorf("open %s database: %w", dialect, err)
 		}
+	} else {
 		s.sqlDB.SetMaxOpenConns(n)
 		s.sqlDB.SetMaxIdleConns(n)
 		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := s.Ping(ctx); err != nil {
-		_ = s.sqlDB.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	if s.jobs, err = newJobs(s); err != nil {
-		_ = s.sqlDB.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// sqlitePragmas are set on every SQLite connection, the writer's and the readers'.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+
+// openReaders gives SQLite a pool of read-only connections beside its one
+// writer, so that readers neither queue behind each other nor behind a slow
+// search: in WAL mode each reader sees the data committed when its statement
+// began, while the writer goes on. gorm.io/plugin/dbresolver sends GORM's
+// reads there (queries, and raw statements that start with SELECT) and
+// keeps everything else on the writer: creates, updates, deletes, other raw
+// statements, SELECT … FOR UPDATE, and every statement inside a transaction,
+// whatever it is. River works on the writer's *sql.DB directly. A read that
+// follows a write sees it, as the write has committed before it returns;
+// only a read inside a write's transaction must stay in that transaction,
+// which it does.
+func (s *Store) openReaders(dsn string, n int) error {
+	reader := sqlite.Open("file:" + dsn + "?" + sqlitePragmas + "&_pragma=query_only(1)&_txlock=deferred")
+	readers, err := gorm.Open(reader, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return err
+	}
+	if s.readDB, err = readers.DB(); err != nil {
+		return err
+	}
+	s.readDB.SetMaxOpenConns(n)
+	s.readDB.SetMaxIdleConns(n)
+	s.readDB.SetConnMaxIdleTime(5 * time.Minute)
+	return s.db.Use(dbresolver.Register(dbresolver.Config{
+		Replicas: []gorm.Dialector{&sqlite.Dialector{Conn: s.readDB}},
+	}))
 }
 
 // Dialect names the database in use: SQLite or Postgres.
@@ -169,7 +215,13 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	err := s.sqlDB.Close()
+	if s.readDB != nil {
+		err = errors.Join(err, s.readDB.Close())
+	}
+	return err
+}
 
 // DB gives tests and the benchmark seeder the underlying pool.
 func (s *Store) DB() *sql.DB { return s.sqlDB }

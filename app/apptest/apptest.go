@@ -53,7 +53,7 @@ func New(t testing.TB, dialect string, env ...string) *Server {
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	store := modelstest.OpenWith(t, dialect, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond, BaseURL: cfg.BaseURL})
+	store := modelstest.OpenWith(t, dialect, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond, BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchTimeout})
 	a, err := app.NewServer(cfg, store, log)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)

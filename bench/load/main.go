@@ -18,7 +18,14 @@
 //	BENCH_ENDPOINTS    comma-separated subset of: home, home-member, idea, search, api, vote
 //	BENCH_PROFILE      missed (default): a CPU profile of Samen for each endpoint that misses its target; all; off
 //	BENCH_DOCS         the file whose bench section is replaced (docs/benchmarks.md); "-" for none
-//	BENCH_PORT         Samen's port (18080); the ceiling takes the next, Samen's profiler the one after
+//	BENCH_PORT         Samen's port (18080); the ceiling takes the next, Samen's profiler the one after,
+//	                   the Samen of the hostile searches the one after that
+//	BENCH_HOSTILE      on (default): after the endpoints, measure an idea page beside hostile searches
+//	                   (see hostile.go); only: that alone; off: not at all
+//	BENCH_HOSTILE_DATABASES  comma-separated subset of: postgres, sqlite (both); with sqlite alone,
+//	                   no DATABASE_URL is needed
+//	BENCH_SQLITE       the SQLite database file of the hostile searches (bench/out/bench-sqlite.db), made
+//	                   anew and seeded unless BENCH_KEEP_DATA=1
 package main
 
 import (
@@ -28,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,6 +64,9 @@ type settings struct {
 	profile                       string
 	docs                          string
 	port                          int
+	hostile                       string
+	hostileDatabases              []string
+	sqlitePath                    string
 }
 
 // full reports whether these are the settings of record (3 runs of 15 s at
@@ -72,12 +83,25 @@ func readSettings() (settings, error) {
 		search:      envOr("BENCH_SEARCH", "battery"),
 		profile:     envOr("BENCH_PROFILE", "missed"),
 		docs:        envOr("BENCH_DOCS", "docs/benchmarks.md"),
+		hostile:     envOr("BENCH_HOSTILE", "on"),
+		sqlitePath:  envOr("BENCH_SQLITE", filepath.Join("bench", "out", "bench-sqlite.db")),
 	}
-	if !strings.HasPrefix(s.databaseURL, "postgres://") && !strings.HasPrefix(s.databaseURL, "postgresql://") {
+	var errs []error
+	if s.hostile != "on" && s.hostile != "only" && s.hostile != "off" {
+		errs = append(errs, errors.New("BENCH_HOSTILE: must be on, only or off"))
+	}
+	for _, db := range strings.Split(envOr("BENCH_HOSTILE_DATABASES", "postgres,sqlite"), ",") {
+		db = strings.TrimSpace(db)
+		if db != "postgres" && db != "sqlite" {
+			errs = append(errs, fmt.Errorf("BENCH_HOSTILE_DATABASES: %q is not postgres or sqlite", db))
+		}
+		s.hostileDatabases = append(s.hostileDatabases, db)
+	}
+	needsPostgres := s.hostile != "only" || slices.Contains(s.hostileDatabases, "postgres")
+	if needsPostgres && !strings.HasPrefix(s.databaseURL, "postgres://") && !strings.HasPrefix(s.databaseURL, "postgresql://") {
 		return s, errors.New("DATABASE_URL must name a fresh PostgreSQL database, as in " +
 			"DATABASE_URL=postgres://postgres@127.0.0.1:5432/samen_bench?sslmode=disable (createdb samen_bench first)")
 	}
-	var errs []error
 	for _, n := range []struct {
 		name string
 		into *int
@@ -192,6 +216,14 @@ func run(ctx context.Context) error {
 	if r.machine, err = readMachine(ctx); err != nil {
 		return err
 	}
+	if cfg.hostile == "only" {
+		samenBin := filepath.Join(p.out, "samen")
+		logf("building samen into %s", p.rel(p.out))
+		if err := build(ctx, p.root, samenBin, "."); err != nil {
+			return err
+		}
+		return hostile(ctx, cfg, p, r, samenBin, false)
+	}
 
 	db, err := openDB(ctx, cfg.databaseURL)
 	if err != nil {
@@ -299,9 +331,41 @@ func run(ctx context.Context) error {
 		}
 		logf("wrote the results into %s", p.rel(docs))
 	}
+	if cfg.hostile == "on" {
+		samen.stop()
+		ceiling.stop()
+		if err := hostile(ctx, cfg, p, r, samenBin, true); err != nil {
+			return err
+		}
+	}
 	if !cfg.full() {
 		logf("a quick check, not the settings of record: the section says so; run make bench with the defaults for the figures")
 	}
-	logf("done in %s", r.elapsed.Round(time.Second))
+	logf("done in %s", time.Since(started).Round(time.Second))
+	return nil
+}
+
+// hostile measures the idea pages beside hostile searches and writes the
+// figures into their own section of the docs.
+func hostile(ctx context.Context, cfg settings, p paths, r *report, samenBin string, pgSeeded bool) error {
+	if r.commit == "" {
+		r.commit = gitDescribe(ctx, p.root)
+	}
+	results, err := runHostile(ctx, cfg, p, samenBin, pgSeeded)
+	if err != nil {
+		return err
+	}
+	text := hostileMarkdown(cfg, r.machine, r.commit, r.started, results)
+	fmt.Println(text)
+	if cfg.docs != "-" {
+		docs := cfg.docs
+		if !filepath.IsAbs(docs) {
+			docs = filepath.Join(p.root, docs)
+		}
+		if err := writeBetween(docs, hostileBegin, hostileEnd, text); err != nil {
+			return err
+		}
+		logf("wrote the hostile searches' figures into %s", p.rel(docs))
+	}
 	return nil
 }

@@ -35,6 +35,12 @@ const (
 )
 
 func writeSection(path, section string) error {
+	return writeBetween(path, sectionBegin, sectionEnd, section)
+}
+
+// writeBetween replaces what lies between two markers of a file with
+// section, or adds the markers and section at its end.
+func writeBetween(path, sectionBegin, sectionEnd, section string) error {
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
