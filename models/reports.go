@@ -321,14 +321,8 @@ type Decision struct {
 // or reject content that awaits approval. Every open report of the item gets
 // the outcome, which its reporter sees.
 func (s *Store) Decide(ctx context.Context, moderator *User, target string, id int64, d Decision) error {
-	if !s.Can(moderator, ActModerate) {
-		return ErrForbidden
-	}
-	item := &QueueItem{Target: target, ID: id}
-	if target != TargetIdea && target != TargetComment {
-		return ValidationErrors{"target": "must be idea or comment"}
-	}
-	if err := s.fillQueueItem(ctx, item, moderator); err != nil {
+	item, err := s.moderated(ctx, moderator, target, id)
+	if err != nil {
 		return err
 	}
 	author := item.Author()
@@ -350,8 +344,10 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 	if (d.Action == DecideApprove || d.Action == DecideReject) && state != StatePending {
 		errs["action"] = "only content awaiting approval can be approved or rejected"
 	}
-	if (d.Action == DecideSuspend || d.Action == DecideBan) && !outranks(moderator, author) {
-		return ErrForbidden
+	if d.Action == DecideSuspend || d.Action == DecideBan {
+		if err := s.actOn(moderator, ActManageMembers, author); err != nil {
+			return err
+		}
 	}
 	settings, err := s.Settings(ctx)
 	if err != nil {
