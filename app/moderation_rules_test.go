@@ -502,3 +502,51 @@ func TestModerationFollowsTheRankRule(t *testing.T) {
 		wantAPIError(t, apiCall(m, http.MethodPost, fmt.Sprintf("/ideas/%d/unmerge", teamIdea.ID), ""), http.StatusForbidden, "forbidden")
 	})
 }
+
+func TestStandingDecidesWhatStaffAreOffered(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		established(t, srv, anna, mo)
+		annaIdea := mustIdea(t, srv, anna, "Rack for two child seats")
+		annaComment := mustComment(t, srv, annaIdea.ID, anna, "Words of Anna")
+		moIdea := mustIdea(t, srv, mo, "Mo's idea about lights")
+
+		before := showPage(t, srv.SignedIn(mo), annaIdea.ID)
+		wantCount(t, before, `.idea-actions a[href$="/edit"]`, 1)
+		wantCount(t, before, fmt.Sprintf("#comment-%d details.comment-edit", annaComment.ID), 1)
+
+		until := time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339)
+		wantStatus(t, apiCall(bearerClient(t, srv, admin), http.MethodPost, fmt.Sprintf("/mod/members/%d/sanction", mo.ID),
+			fmt.Sprintf(`{"action":"suspend","until":%q,"reason":"abuse of power"}`, until)), http.StatusOK)
+
+		p := srv.SignedIn(mo)
+		for _, id := range []int64{annaIdea.ID, moIdea.ID} {
+			r := showPage(t, p, id)
+			wantStatus(t, r, http.StatusOK)
+			wantCount(t, r, ".idea-actions", 0)
+			wantCount(t, r, "section.moderation", 0)
+			wantCount(t, r, "details.comment-edit", 0)
+			wantCount(t, r, "details.mod-hide", 0)
+		}
+		wantStatus(t, p.Get(fmt.Sprintf("/ideas/%d/edit", annaIdea.ID)), http.StatusForbidden)
+
+		// What a suspended moderator wrote has no staff shield: reports hide it.
+		for i := range 3 {
+			reporter := srv.User(fmt.Sprintf("Reporter %d", i), fmt.Sprintf("r%d@example.com", i), models.RoleMember)
+			established(t, srv, reporter)
+			wantStatus(t, apiCall(bearerClient(t, srv, reporter), http.MethodPost, "/reports", fmt.Sprintf(`{"target":"idea","id":%d,"reason":"spam"}`, moIdea.ID)), http.StatusCreated)
+		}
+		wantAPIError(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", moIdea.ID), ""), http.StatusNotFound, "not_found")
+
+		// The member page offers a sanction only where it works.
+		page := srv.SignedIn(srv.User("Mina", "mina@example.com", models.RoleModerator))
+		wantCount(t, page.Get(fmt.Sprintf("/mod/members/%d", anna.ID)), "section.sanction form", 1)
+		r := page.Get(fmt.Sprintf("/mod/members/%d", admin.ID))
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "section.sanction form", 0)
+		wantCount(t, r, "section.sanction .outranked", 1)
+	})
+}
