@@ -498,7 +498,8 @@ func setTags(tx *gorm.DB, ideaID int64, names []string, now time.Time) error {
 }
 
 // DeleteIdea removes an idea. Its author may, while nobody else has voted or
-// commented; moderators may always. The row stays, marked deleted.
+// commented; staff who outrank the author may always, and so may staff
+// deleting their own. The row stays, marked deleted.
 func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
 	idea, err := s.Idea(ctx, id, user)
 	if err != nil {

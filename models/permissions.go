@@ -152,12 +152,10 @@ func mayWrite(u *User, now time.Time, a Action, authorID int64) bool {
 // form of EditableBy.
 func (s *Store) change(u *User, a Action, author *User) error {
 	switch {
-	case u == nil:
-		return ErrForbidden
-	case u.ID == author.ID && !s.Can(u, a):
-		return ErrForbidden
-	case u.ID == author.ID:
+	case mayWrite(u, s.Now(), a, author.ID):
 		return nil
+	case u == nil || u.ID == author.ID:
+		return ErrForbidden
 	}
 	return s.actOn(u, ActModerate, author)
 }
