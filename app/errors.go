@@ -27,6 +27,9 @@ var apiMessages = map[int]string{
 	500: "Something went wrong on our side.", 503: "Temporarily unavailable.",
 }
 
+// outrankedMessage explains a 403 of the rank rule in the API.
+const outrankedMessage = "Only someone of a higher role than the author may do that; nobody acts as staff on what they wrote themselves."
+
 // conflictMessages explain a 409 in the API.
 var conflictMessages = map[string]string{
 	models.ReasonLocked: "The idea is locked: it takes no new votes or comments.",
@@ -92,6 +95,9 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		body := handlers.APIErrorBody{Code: apiCodes[status], Message: apiMessages[status]}
 		if limit != nil {
 			body.Message = handlers.LimitMessage(limit)
+		}
+		if errors.Is(err, models.ErrOutranked) {
+			body.Message = outrankedMessage
 		}
 		var conflict *models.ConflictError
 		if errors.As(err, &conflict) {

@@ -405,3 +405,148 @@ func TestSuspendedModeratorsReadNoHiddenContent(t *testing.T) {
 		wantCount(t, showPage(t, srv.SignedIn(admin), idea.ID), `.site-nav a[href="/mod"]`, 1)
 	})
 }
+
+func TestModerationFollowsTheRankRule(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		team := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		mina := srv.User("Mina", "mina@example.com", models.RoleModerator)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		m, page := bearerClient(t, srv, mo), srv.SignedIn(mo)
+
+		adminIdea := mustIdea(t, srv, admin, "Roadmap for the next frame")
+		adminComment := mustComment(t, srv, adminIdea.ID, admin, "Words of the admin")
+		teamIdea := mustIdea(t, srv, team, "What the team builds in spring")
+		minaIdea := mustIdea(t, srv, mina, "A fellow moderator's idea")
+		annaIdea := mustIdea(t, srv, anna, "Rack for two child seats")
+		annaComment := mustComment(t, srv, adminIdea.ID, anna, "Words of Anna")
+		for i := range 3 {
+			reporter := srv.User(fmt.Sprintf("Reporter %d", i), fmt.Sprintf("r%d@example.com", i), models.RoleMember)
+			established(t, srv, reporter)
+			wantStatus(t, apiCall(bearerClient(t, srv, reporter), http.MethodPost, "/reports", fmt.Sprintf(`{"target":"idea","id":%d,"reason":"spam"}`, adminIdea.ID)), http.StatusCreated)
+		}
+
+		// The API refuses every action on what a higher or equal role wrote.
+		refused := []struct{ method, path, body string }{
+			{http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", adminIdea.ID), `{"hidden":true,"reason":"spam"}`},
+			{http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", adminIdea.ID), `{"locked":true}`},
+			{http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", teamIdea.ID), `{"pinned":true}`},
+			{http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", minaIdea.ID), `{"locked":true}`},
+			{http.MethodPatch, fmt.Sprintf("/comments/%d/moderation", adminComment.ID), `{"hidden":true,"reason":"rude"}`},
+			{http.MethodPost, fmt.Sprintf("/ideas/%d/merge", teamIdea.ID), fmt.Sprintf(`{"into":%d}`, annaIdea.ID)},
+			{http.MethodDelete, fmt.Sprintf("/ideas/%d", minaIdea.ID), ""},
+			{http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"hide"}`},
+			{http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"dismiss"}`},
+			{http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"suspend"}`},
+		}
+		for _, r := range refused {
+			resp := apiCall(m, r.method, r.path, r.body)
+			wantAPIError(t, resp, http.StatusForbidden, "forbidden")
+			if e := apiJSON[apiError](t, resp, http.StatusForbidden); !strings.Contains(e.Error.Message, "higher role") {
+				t.Fatalf("%s %s: the refusal does not say why: %q", r.method, r.path, e.Error.Message)
+			}
+		}
+		for _, id := range []int64{adminIdea.ID, teamIdea.ID, minaIdea.ID} {
+			got := apiIdea(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", id), ""), http.StatusOK)
+			if got.Locked || got.Pinned || got.MergedInto != nil {
+				t.Fatalf("a refused action changed idea %d: %+v", id, got)
+			}
+		}
+		if _, list := commentsOf(t, srv.Client(), adminIdea.ID); list[0].Body != "Words of the admin" {
+			t.Fatalf("a moderator hid an admin's comment: %+v", list[0])
+		}
+
+		// The forms answer a friendly 403 page that says why, never a 500.
+		showPage(t, page, adminIdea.ID)
+		for _, r := range []*apptest.Response{
+			page.PostForm(fmt.Sprintf("/ideas/%d/moderation", adminIdea.ID), url.Values{"do": {"hide"}, "reason": {"spam"}}),
+			page.PostForm(fmt.Sprintf("/comments/%d/moderation", adminComment.ID), url.Values{"do": {"hide"}, "reason": {"rude"}}),
+			page.PostForm(fmt.Sprintf("/ideas/%d/merge", teamIdea.ID), url.Values{"into": {fmt.Sprint(annaIdea.ID)}}),
+			page.PostForm(fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), url.Values{"action": {"hide"}}),
+		} {
+			wantStatus(t, r, http.StatusForbidden)
+			wantCount(t, r, ".error-page .message.outranked", 1)
+		}
+
+		// Pages offer the controls only where they work.
+		r := showPage(t, page, adminIdea.ID)
+		wantCount(t, r, "section.moderation", 0)
+		wantCount(t, r, fmt.Sprintf(`#comment-%d form[action="/comments/%d/moderation"]`, adminComment.ID, adminComment.ID), 0)
+		wantCount(t, r, fmt.Sprintf(`#comment-%d form[action="/comments/%d/moderation"]`, annaComment.ID, annaComment.ID), 1)
+		wantCount(t, showPage(t, page, annaIdea.ID), "section.moderation", 1)
+		q := page.Get("/mod")
+		wantStatus(t, q, http.StatusOK)
+		item := fmt.Sprintf("#queue-idea-%d", adminIdea.ID)
+		wantCount(t, q, item, 1)
+		wantCount(t, q, item+" form.decide", 0)
+		wantCount(t, q, item+" .outranked", 1)
+
+		// Below in rank the same actions work; admins act on anyone else.
+		apiIdea(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", annaIdea.ID), `{"locked":true}`), http.StatusOK)
+		wantStatus(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/comments/%d/moderation", annaComment.ID), `{"hidden":true,"reason":"rude"}`), http.StatusOK)
+		a := bearerClient(t, srv, admin)
+		apiIdea(t, apiCall(a, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", minaIdea.ID), `{"pinned":true}`), http.StatusOK)
+		wantStatus(t, apiCall(a, http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"dismiss"}`), http.StatusForbidden)
+		other := srv.User("Otto", "otto@example.com", models.RoleAdmin)
+		wantStatus(t, apiCall(bearerClient(t, srv, other), http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"dismiss"}`), http.StatusNoContent)
+
+		// What an admin merged from the team stays merged for moderators.
+		unmerge := fmt.Sprintf(`.merged-from form[action="/ideas/%d/unmerge"]`, teamIdea.ID)
+		apiIdea(t, apiCall(a, http.MethodPost, fmt.Sprintf("/ideas/%d/merge", teamIdea.ID), fmt.Sprintf(`{"into":%d}`, annaIdea.ID)), http.StatusOK)
+		r = showPage(t, page, annaIdea.ID)
+		wantCount(t, r, ".merged-from li", 1)
+		wantCount(t, r, unmerge, 0)
+		wantCount(t, showPage(t, srv.SignedIn(admin), annaIdea.ID), unmerge, 1)
+		wantAPIError(t, apiCall(m, http.MethodPost, fmt.Sprintf("/ideas/%d/unmerge", teamIdea.ID), ""), http.StatusForbidden, "forbidden")
+	})
+}
+
+func TestStandingDecidesWhatStaffAreOffered(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		established(t, srv, anna, mo)
+		annaIdea := mustIdea(t, srv, anna, "Rack for two child seats")
+		annaComment := mustComment(t, srv, annaIdea.ID, anna, "Words of Anna")
+		moIdea := mustIdea(t, srv, mo, "Mo's idea about lights")
+
+		before := showPage(t, srv.SignedIn(mo), annaIdea.ID)
+		wantCount(t, before, `.idea-actions a[href$="/edit"]`, 1)
+		wantCount(t, before, fmt.Sprintf("#comment-%d details.comment-edit", annaComment.ID), 1)
+
+		until := time.Now().AddDate(0, 1, 0).UTC().Format(time.RFC3339)
+		wantStatus(t, apiCall(bearerClient(t, srv, admin), http.MethodPost, fmt.Sprintf("/mod/members/%d/sanction", mo.ID),
+			fmt.Sprintf(`{"action":"suspend","until":%q,"reason":"abuse of power"}`, until)), http.StatusOK)
+
+		p := srv.SignedIn(mo)
+		for _, id := range []int64{annaIdea.ID, moIdea.ID} {
+			r := showPage(t, p, id)
+			wantStatus(t, r, http.StatusOK)
+			wantCount(t, r, ".idea-actions", 0)
+			wantCount(t, r, "section.moderation", 0)
+			wantCount(t, r, "details.comment-edit", 0)
+			wantCount(t, r, "details.mod-hide", 0)
+		}
+		wantStatus(t, p.Get(fmt.Sprintf("/ideas/%d/edit", annaIdea.ID)), http.StatusForbidden)
+
+		// What a suspended moderator wrote has no staff shield: reports hide it.
+		for i := range 3 {
+			reporter := srv.User(fmt.Sprintf("Reporter %d", i), fmt.Sprintf("r%d@example.com", i), models.RoleMember)
+			established(t, srv, reporter)
+			wantStatus(t, apiCall(bearerClient(t, srv, reporter), http.MethodPost, "/reports", fmt.Sprintf(`{"target":"idea","id":%d,"reason":"spam"}`, moIdea.ID)), http.StatusCreated)
+		}
+		wantAPIError(t, apiCall(srv.Client(), http.MethodGet, fmt.Sprintf("/ideas/%d", moIdea.ID), ""), http.StatusNotFound, "not_found")
+
+		// The member page offers a sanction only where it works.
+		page := srv.SignedIn(srv.User("Mina", "mina@example.com", models.RoleModerator))
+		wantCount(t, page.Get(fmt.Sprintf("/mod/members/%d", anna.ID)), "section.sanction form", 1)
+		r := page.Get(fmt.Sprintf("/mod/members/%d", admin.ID))
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "section.sanction form", 0)
+		wantCount(t, r, "section.sanction .outranked", 1)
+	})
+}

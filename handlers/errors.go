@@ -33,6 +33,8 @@ type errorPage struct {
 	Message string
 	// Fields says what is wrong with each field of a form that has no page of its own to show it.
 	Fields models.ValidationErrors
+	// Outranked marks a refusal by the rank rule, which the message explains.
+	Outranked bool
 }
 
 // ErrorPage renders the friendly page for an HTTP status: what happened and
@@ -49,6 +51,9 @@ func (d *Deps) ErrorPage(c *fiber.Ctx, status int, err error) error {
 	}
 	if errors.Is(err, models.ErrSearchTimeout) {
 		data.Message = views.T(data.L, "error.search_timeout")
+	}
+	if errors.Is(err, models.ErrOutranked) {
+		data.Outranked, data.Message = true, views.T(data.L, "mod.outranked")
 	}
 	errors.As(err, &data.Fields)
 	data.Title = data.Heading

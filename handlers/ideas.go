@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -189,15 +190,30 @@ type showPage struct {
 	CommentBody string
 	Errors      models.ValidationErrors
 	// Notice explains a spam brake; the comment stays in the form.
-	Notice      string
-	CanStatus   bool
-	CanVote     bool
+	Notice    string
+	CanStatus bool
+	CanVote   bool
+	// CanEdit offers to edit and delete the idea; CanModerate the moderation panel.
+	CanEdit     bool
 	CanModerate bool
-	CanReport   bool
+	// CanReadHidden marks hidden comments the viewer reads, instead of a placeholder.
+	CanReadHidden bool
+	CanReport     bool
 	// MergedFrom are the ideas merged into this one.
 	MergedFrom []models.Idea
 	Reasons    []string
+	// now is when the page was asked for, for the rules that go by standing.
+	now time.Time
 }
+
+// EditsComment reports whether the page offers to edit and delete a comment.
+func (p showPage) EditsComment(c models.Comment) bool { return c.EditableBy(p.User, p.now) }
+
+// ModeratesComment reports whether the page offers to hide or show a comment.
+func (p showPage) ModeratesComment(c models.Comment) bool { return c.ModerableBy(p.User, p.now) }
+
+// Unmerges reports whether the page offers to unmerge an idea merged into this one.
+func (p showPage) Unmerges(i models.Idea) bool { return i.ModerableBy(p.User, p.now) }
 
 // reportForm is what the report partial needs.
 type reportForm struct {
@@ -279,9 +295,12 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	ctx := c.UserContext()
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
 	data.Title = idea.Title
+	data.now = h.Store.Now()
 	data.CanStatus = h.Store.Can(data.User, models.ActSetStatus)
 	data.CanVote = idea.Status.TakesVotes() && !idea.Locked
-	data.CanModerate = h.Store.Can(data.User, models.ActModerate)
+	data.CanEdit = idea.EditableBy(data.User, data.now)
+	data.CanModerate = idea.ModerableBy(data.User, data.now)
+	data.CanReadHidden = h.Store.Can(data.User, models.ActReadHidden)
 	data.CanReport = h.Store.Can(data.User, models.ActReport)
 	data.Reasons = models.ReportReasons
 	var err error
@@ -383,8 +402,10 @@ type editPage struct {
 	Body       string
 	Category   string
 	Tags       string
-	CanTag     bool
-	Errors     models.ValidationErrors
+	// CanEdit offers the title, category and text; CanTag the tags.
+	CanEdit bool
+	CanTag  bool
+	Errors  models.ValidationErrors
 }
 
 // Edit shows the form to change an idea (its author and moderators).
@@ -394,7 +415,7 @@ func (h *Ideas) Edit(c *fiber.Ctx) error {
 		return err
 	}
 	v := h.ViewerOf(c)
-	if !idea.EditableBy(v.User) && !h.Store.Can(v.User, models.ActTagIdeas) {
+	if !idea.EditableBy(v.User, h.Store.Now()) && !h.Store.Can(v.User, models.ActTagIdeas) {
 		return fiber.ErrForbidden
 	}
 	data := editPage{Idea: idea, Title: idea.Title, Body: idea.Body}
@@ -412,6 +433,7 @@ func (h *Ideas) Edit(c *fiber.Ctx) error {
 
 func (h *Ideas) renderEdit(c *fiber.Ctx, data editPage, status int) error {
 	data.Layout = h.layout(c, "ideas.edit.title", "")
+	data.CanEdit = data.Idea.EditableBy(data.User, h.Store.Now())
 	data.CanTag = h.Store.Can(data.User, models.ActTagIdeas)
 	var err error
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
@@ -429,7 +451,7 @@ func (h *Ideas) Update(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
 	data := editPage{Idea: idea, Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category"), Tags: c.FormValue("tags")}
 	up := models.IdeaUpdate{}
-	if idea.EditableBy(v.User) {
+	if idea.EditableBy(v.User, h.Store.Now()) {
 		up.Title, up.Body, up.Category = &data.Title, &data.Body, &data.Category
 	}
 	if h.Store.Can(v.User, models.ActTagIdeas) {

@@ -116,6 +116,13 @@ type queuePage struct {
 	Layout
 	Items   []models.QueueItem
 	Reasons []string
+	now     time.Time
+}
+
+// Decides reports whether the page offers the moderator decisions on an
+// item: not on what someone of their role or a higher one wrote.
+func (p queuePage) Decides(item models.QueueItem) bool {
+	return models.MayActOn(p.User, p.now, models.ActModerate, item.Author())
 }
 
 // Queue is the review queue: reported and pending content, oldest first.
@@ -124,7 +131,7 @@ func (h *Moderation) Queue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("mod/queue", queuePage{Layout: h.layout(c, "mod.queue.title", "mod"), Items: items})
+	return c.Render("mod/queue", queuePage{Layout: h.layout(c, "mod.queue.title", "mod"), Items: items, now: h.Store.Now()})
 }
 
 // readUntil reads the date a suspension ends, as a date field sends it; the
@@ -184,6 +191,8 @@ type memberHistoryPage struct {
 	Standing models.Standing
 	// Until is when a suspension ends.
 	Until time.Time
+	// CanSanction offers to suspend, ban or lift: only on members of a lower role.
+	CanSanction bool
 }
 
 // Member shows a member's history with the forms to suspend, ban or lift.
@@ -199,6 +208,7 @@ func (h *Moderation) Member(c *fiber.Ctx) error {
 	data := memberHistoryPage{Layout: h.layout(c, "", "mod"), MemberHistory: history}
 	data.Title = history.Member.Name
 	data.Standing = models.StandingOf(history.Member, h.Store.Now())
+	data.CanSanction = models.MayActOn(data.User, h.Store.Now(), models.ActManageMembers, history.Member)
 	if until := history.Member.SuspendedUntil; until != nil {
 		data.Until = *until
 	}

@@ -37,7 +37,7 @@ var (
 // brake refuses another post, vote or report from a member who has made
 // the hourly maximum already. Moderators and up are not limited.
 func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
-	if u.Staff() {
+	if u.Staff(s.Now()) {
 		return nil
 	}
 	settings, err := s.Settings(ctx)
@@ -74,7 +74,7 @@ func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 // pending while its writer is pre-moderated, else published. Moderators and
 // up are not braked.
 func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, body string, html string) (string, error) {
-	if u.Staff() {
+	if u.Staff(s.Now()) {
 		return StatePublished, nil
 	}
 	settings, err := s.Settings(ctx)
@@ -114,7 +114,7 @@ func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, bod
 // published. Posts awaiting review, rejected or hidden ones do not count, so
 // every one of the first N is seen by a moderator.
 func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
-	if u.Staff() || u.Trusted {
+	if u.Staff(s.Now()) || u.Trusted {
 		return false, nil
 	}
 	settings, err := s.Settings(ctx)

@@ -235,10 +235,17 @@ func (s *Store) DeleteComment(ctx context.Context, commentID int64, user *User) 
 	return nil
 }
 
-// EditableBy reports whether u may change or delete the comment: its author,
-// or a moderator who outranks the author.
-func (c *Comment) EditableBy(u *User) bool {
-	return u != nil && !u.Banned() && (u.ID == c.UserID || (u.Staff() && outranks(u, &c.User)))
+// EditableBy reports whether u may change or delete the comment at now: its
+// author while they may comment, or staff who outrank the author. Standing
+// decides, not role.
+func (c *Comment) EditableBy(u *User, now time.Time) bool {
+	return mayWrite(u, now, ActComment, c.UserID) || c.ModerableBy(u, now)
+}
+
+// ModerableBy reports whether u may hide or review the comment at now: staff
+// whose standing allows it, who outrank its author.
+func (c *Comment) ModerableBy(u *User, now time.Time) bool {
+	return MayActOn(u, now, ActModerate, &c.User)
 }
 
 // ownComment loads a comment the user may still change: their own, unless a
@@ -252,18 +259,16 @@ func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*C
 	switch {
 	case user == nil:
 		return nil, ErrForbidden
-	case c.UserID != user.ID && s.Can(user, ActModerate):
-		if !outranks(user, &c.User) {
-			return nil, ErrForbidden
-		}
-		return c, nil
-	case c.UserID != user.ID:
+	case c.UserID != user.ID && !s.Can(user, ActModerate):
 		if c.VisibleTo(user, s.Now()) {
 			return nil, ErrForbidden
 		}
 		return nil, fmt.Errorf("load comment %d: %w", commentID, ErrNotFound)
-	case c.State == StateHidden:
+	case c.UserID == user.ID && c.State == StateHidden:
 		return nil, &ConflictError{ReasonHidden}
+	}
+	if err := s.change(user, ActComment, &c.User); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

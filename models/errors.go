@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -14,6 +15,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrForbidden: the user may not do this.
 	ErrForbidden = errors.New("forbidden")
+	// ErrOutranked: the user may take the action, but not on what someone of
+	// their own role or a higher one wrote, nor on that member. It is an ErrForbidden.
+	ErrOutranked = fmt.Errorf("%w: the author's role is not below the actor's", ErrForbidden)
 )
 
 // conflict is an ErrConflict whose text says what clashes, in words a person

@@ -287,9 +287,16 @@ func (i *Idea) VisibleTo(viewer *User, now time.Time) bool {
 }
 
 // EditableBy reports whether u may change the idea's title, body and
-// category, or delete it: its author, or a moderator who outranks the author.
-func (i *Idea) EditableBy(u *User) bool {
-	return u != nil && !u.Banned() && (u.ID == i.AuthorID || (u.Staff() && outranks(u, &i.Author)))
+// category, or delete it, at now: its author while they may propose, or
+// staff who outrank the author. Standing decides, not role.
+func (i *Idea) EditableBy(u *User, now time.Time) bool {
+	return mayWrite(u, now, ActPropose, i.AuthorID) || i.ModerableBy(u, now)
+}
+
+// ModerableBy reports whether u may hide, lock, pin, merge or review the
+// idea at now: staff whose standing allows it, who outrank its author.
+func (i *Idea) ModerableBy(u *User, now time.Time) bool {
+	return MayActOn(u, now, ActModerate, &i.Author)
 }
 
 func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
@@ -362,7 +369,12 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 		return nil, &ConflictError{ReasonMerged}
 	}
 	textChange := up.Title != nil || up.Body != nil || up.Category != nil
-	if (textChange && !idea.EditableBy(editor)) || (up.Tags != nil && !s.Can(editor, ActTagIdeas)) {
+	if textChange {
+		if err := s.change(editor, ActPropose, &idea.Author); err != nil {
+			return nil, err
+		}
+	}
+	if up.Tags != nil && !s.Can(editor, ActTagIdeas) {
 		return nil, ErrForbidden
 	}
 	errs := ValidationErrors{}
@@ -503,17 +515,18 @@ func setTags(tx *gorm.DB, ideaID int64, names []string, now time.Time) error {
 }
 
 // DeleteIdea removes an idea. Its author may, while nobody else has voted or
-// commented; moderators may always. The row stays, marked deleted.
+// commented; staff who outrank the author may always, and so may staff
+// deleting their own. The row stays, marked deleted.
 func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
 	idea, err := s.Idea(ctx, id, user)
 	if err != nil {
 		return err
 	}
-	if !idea.EditableBy(user) {
-		return ErrForbidden
+	if err := s.change(user, ActPropose, &idea.Author); err != nil {
+		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if !user.Role.AtLeast(RoleModerator) {
+		if !s.Can(user, ActModerate) {
 			var others int64
 			err := tx.Raw(`SELECT (SELECT COUNT(*) FROM votes WHERE idea_id = ? AND user_id <> ?)
 				+ (SELECT COUNT(*) FROM comments WHERE idea_id = ? AND user_id <> ?)`, id, user.ID, id, user.ID).Scan(&others).Error

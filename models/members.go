@@ -10,15 +10,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// outranks reports whether a moderator may suspend or ban u: never oneself,
-// and only members of a lower role (admins may act on anyone else).
-func outranks(moderator, u *User) bool {
-	if moderator.ID == u.ID {
-		return false
-	}
-	return moderator.Role == RoleAdmin || moderator.Role.rank() > u.Role.rank()
-}
-
 // MaxSuspension bounds how far ahead a suspension may end.
 const MaxSuspension = 10 * 365 * 24 * time.Hour
 
@@ -76,8 +67,8 @@ func (s *Store) Sanction(ctx context.Context, moderator *User, userID int64, sn 
 	if err != nil {
 		return nil, err
 	}
-	if !outranks(moderator, u) {
-		return nil, ErrForbidden
+	if err := s.actOn(moderator, ActManageMembers, u); err != nil {
+		return nil, err
 	}
 	errs := ValidationErrors{}
 	now := s.Now()

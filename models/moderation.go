@@ -26,6 +26,29 @@ func validateReason(reason string, required bool, errs ValidationErrors) string 
 	return reason
 }
 
+// moderated loads what a staff action on content is about, an idea or a
+// comment with its idea, as the actor may see it. It is the one gate of
+// every moderation action on content (hiding and showing, locking, pinning,
+// merging and unmerging, the review queue's decisions): the actor's standing
+// must allow moderating, and the actor must outrank the author (MayActOn):
+// ErrForbidden or ErrOutranked otherwise.
+func (s *Store) moderated(ctx context.Context, actor *User, target string, id int64) (*QueueItem, error) {
+	if !s.Can(actor, ActModerate) {
+		return nil, ErrForbidden
+	}
+	if target != TargetIdea && target != TargetComment {
+		return nil, ValidationErrors{"target": "must be idea or comment"}
+	}
+	item := &QueueItem{Target: target, ID: id}
+	if err := s.fillQueueItem(ctx, item, actor); err != nil {
+		return nil, err
+	}
+	if err := s.actOn(actor, ActModerate, item.Author()); err != nil {
+		return nil, fmt.Errorf("moderate %s %d: %w", target, id, err)
+	}
+	return item, nil
+}
+
 // IdeaModeration changes how an idea is shown; nil leaves a flag as it is.
 // Hiding needs a reason.
 type IdeaModeration struct {
@@ -38,13 +61,11 @@ type IdeaModeration struct {
 // ModerateIdea hides or shows, locks or unlocks, pins or unpins an idea, and
 // records each change in the audit log.
 func (s *Store) ModerateIdea(ctx context.Context, id int64, actor *User, m IdeaModeration) (*Idea, error) {
-	if !s.Can(actor, ActModerate) {
-		return nil, ErrForbidden
-	}
-	idea, err := s.Idea(ctx, id, actor)
+	item, err := s.moderated(ctx, actor, TargetIdea, id)
 	if err != nil {
 		return nil, err
 	}
+	idea := item.Idea
 	errs := ValidationErrors{}
 	hide := m.Hidden != nil && *m.Hidden && idea.State != StateHidden
 	reason := validateReason(m.Reason, hide, errs)
@@ -109,10 +130,11 @@ func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, 
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	source, err := s.Idea(ctx, sourceID, actor)
+	item, err := s.moderated(ctx, actor, TargetIdea, sourceID)
 	if err != nil {
 		return nil, err
 	}
+	source := item.Idea
 	target, err := s.Idea(ctx, intoID, actor)
 	if err != nil {
 		return nil, fmt.Errorf("merge into idea %d: %w", intoID, ValidationErrors{"into": "is not an idea"})
@@ -162,13 +184,11 @@ func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, 
 // Unmerge restores a merged idea: the target loses exactly the votes the
 // merge gave it, and the idea stands on its own again. It returns the idea.
 func (s *Store) Unmerge(ctx context.Context, id int64, actor *User) (*Idea, error) {
-	if !s.Can(actor, ActModerate) {
-		return nil, ErrForbidden
-	}
-	idea, err := s.Idea(ctx, id, actor)
+	item, err := s.moderated(ctx, actor, TargetIdea, id)
 	if err != nil {
 		return nil, err
 	}
+	idea := item.Idea
 	if idea.MergedInto == nil {
 		return nil, &ConflictError{ReasonNotMerged}
 	}
@@ -216,11 +236,12 @@ func addVotes(tx *gorm.DB, ideaID int64, delta int) error {
 }
 
 // MergedFrom lists the ideas merged into an idea that the viewer may see,
-// oldest first: a merged idea passes the same visibility rule as any other.
+// oldest first, with their authors: a merged idea passes the same
+// visibility rule as any other, and the rank rule decides who unmerges it.
 func (s *Store) MergedFrom(ctx context.Context, ideaID int64, viewer *User) ([]Idea, error) {
 	var list []Idea
-	err := s.db.WithContext(ctx).Select("id, title, slug, author_id, state, created_at").
-		Where("merged_into = ? AND state <> ?", ideaID, StateDeleted).Order("id").Find(&list).Error
+	err := s.db.WithContext(ctx).Joins("Author").Select("ideas.id, ideas.title, ideas.slug, ideas.author_id, ideas.state, ideas.created_at").
+		Where("ideas.merged_into = ? AND ideas.state <> ?", ideaID, StateDeleted).Order("ideas.id").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list ideas merged into %d: %w", ideaID, err)
 	}
@@ -244,10 +265,11 @@ func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *Use
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	c, err := s.comment(ctx, commentID)
+	item, err := s.moderated(ctx, actor, TargetComment, commentID)
 	if err != nil {
 		return nil, err
 	}
+	c := item.Comment
 	changes, action := map[string]any{}, ""
 	switch {
 	case hidden && c.State != StateHidden:

@@ -109,6 +109,57 @@ func (st Standing) Allows(a Action) bool {
 // Can reports whether u (nil for a visitor) may take action a now.
 func (s *Store) Can(u *User, a Action) bool { return StandingOf(u, s.Now()).Allows(a) }
 
+// outranks is the rank rule: staff act only on members of a lower role, and
+// admins on anyone but themselves; nobody acts as staff on themselves or on
+// what they wrote. An author who is no member any more (no ID, no role)
+// ranks lowest: anyone whose standing allows the action may act on what they left.
+func outranks(actor, author *User) bool {
+	if actor.ID == author.ID {
+		return false
+	}
+	return actor.Role == RoleAdmin || actor.Role.rank() > author.Role.rank()
+}
+
+// MayActOn is the one rule for staff acting on someone else's content or on
+// a member: the actor's standing at now allows action a (see the table),
+// and the actor outranks the author or member (see outranks). Every such
+// action in the models goes through it, and so do the pages when they
+// decide which controls to offer.
+func MayActOn(actor *User, now time.Time, a Action, author *User) bool {
+	return actor != nil && StandingOf(actor, now).Allows(a) && outranks(actor, author)
+}
+
+// actOn is MayActOn now as an error: ErrForbidden when the standing does
+// not allow the action, ErrOutranked when the rank rule refuses it.
+func (s *Store) actOn(actor *User, a Action, author *User) error {
+	switch {
+	case !s.Can(actor, a):
+		return ErrForbidden
+	case !MayActOn(actor, s.Now(), a, author):
+		return ErrOutranked
+	}
+	return nil
+}
+
+// mayWrite reports whether u wrote something and may still change it now:
+// their standing allows a (proposing for ideas, commenting for comments).
+func mayWrite(u *User, now time.Time, a Action, authorID int64) bool {
+	return u != nil && u.ID == authorID && StandingOf(u, now).Allows(a)
+}
+
+// change says whether u may edit or delete what author wrote: as its writer
+// while their standing allows a, or as staff through actOn. It is the error
+// form of EditableBy.
+func (s *Store) change(u *User, a Action, author *User) error {
+	switch {
+	case mayWrite(u, s.Now(), a, author.ID):
+		return nil
+	case u == nil || u.ID == author.ID:
+		return ErrForbidden
+	}
+	return s.actOn(u, ActModerate, author)
+}
+
 // PermissionTable renders the table as Markdown, one row per action, in the
 // order given: the operating guide prints it, and a test keeps the two equal.
 func PermissionTable(actions []Action) string {

@@ -65,7 +65,7 @@ type reported struct {
 
 // shielded reports whether reports alone may not hide the content: what
 // staff and trusted members write waits for a moderator's look instead.
-func (r *reported) shielded() bool { return r.Author.Staff() || r.Author.Trusted }
+func (r *reported) shielded(now time.Time) bool { return r.Author.Staff(now) || r.Author.Trusted }
 
 // reportedContent loads what a report names, as the viewer may see it.
 func (s *Store) reportedContent(ctx context.Context, target string, id int64, viewer *User) (*reported, error) {
@@ -144,7 +144,7 @@ func (s *Store) CreateReport(ctx context.Context, reporter *User, n NewReport) (
 			}
 			return err
 		}
-		if content.State != StatePublished || content.shielded() {
+		if content.State != StatePublished || content.shielded(s.Now()) {
 			return nil
 		}
 		var open struct{ Count, Weight int64 }
@@ -321,14 +321,8 @@ type Decision struct {
 // or reject content that awaits approval. Every open report of the item gets
 // the outcome, which its reporter sees.
 func (s *Store) Decide(ctx context.Context, moderator *User, target string, id int64, d Decision) error {
-	if !s.Can(moderator, ActModerate) {
-		return ErrForbidden
-	}
-	item := &QueueItem{Target: target, ID: id}
-	if target != TargetIdea && target != TargetComment {
-		return ValidationErrors{"target": "must be idea or comment"}
-	}
-	if err := s.fillQueueItem(ctx, item, moderator); err != nil {
+	item, err := s.moderated(ctx, moderator, target, id)
+	if err != nil {
 		return err
 	}
 	author := item.Author()
@@ -350,8 +344,10 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 	if (d.Action == DecideApprove || d.Action == DecideReject) && state != StatePending {
 		errs["action"] = "only content awaiting approval can be approved or rejected"
 	}
-	if (d.Action == DecideSuspend || d.Action == DecideBan) && !outranks(moderator, author) {
-		return ErrForbidden
+	if d.Action == DecideSuspend || d.Action == DecideBan {
+		if err := s.actOn(moderator, ActManageMembers, author); err != nil {
+			return err
+		}
 	}
 	settings, err := s.Settings(ctx)
 	if err != nil {

@@ -70,9 +70,11 @@ func (u *User) Suspended(now time.Time) bool {
 	return u.SuspendedUntil != nil && u.SuspendedUntil.After(now)
 }
 
-// Staff reports whether the user is a moderator or more: the spam brakes and
-// pre-moderation leave them alone.
-func (u *User) Staff() bool { return u.Role.AtLeast(RoleModerator) }
+// Staff reports whether the user's standing at now lets them moderate: the
+// spam brakes and pre-moderation leave them alone, and reports alone do not
+// hide what they wrote. Standing decides, not role: a suspended moderator is
+// no staff.
+func (u *User) Staff(now time.Time) bool { return StandingOf(u, now).Allows(ActModerate) }
 
 // MaxNameLength bounds a display name, in characters.
 const MaxNameLength = 50

@@ -29,7 +29,7 @@ func (s *Store) Vote(ctx context.Context, ideaID, userID int64) (bool, int, erro
 // limit it is a LimitError and nothing changes. Pages and the API vote this way.
 func (s *Store) VoteAs(ctx context.Context, ideaID int64, u *User) (bool, int, error) {
 	limit := 0
-	if !u.Staff() {
+	if !u.Staff(s.Now()) {
 		settings, err := s.Settings(ctx)
 		if err != nil {
 			return false, 0, err
