@@ -166,7 +166,7 @@ func fileSize(path string) int64 {
 func measureHostile(ctx context.Context, cfg settings, p paths, samenBin string, env []string, res *hostileResult) error {
 	addr := fmt.Sprintf("127.0.0.1:%d", cfg.port+3)
 	samen, err := startServer(ctx, "samen", samenBin, filepath.Join(p.out, "samen-hostile-"+res.dialect+".log"), addr, append(env,
-		"SAMEN_ENV=production", "SAMEN_RATE_LIMITS=off", "SAMEN_ADDR="+addr, "SAMEN_BASE_URL=http://"+addr))
+		"SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_RATE_LIMITS=off", "SAMEN_ADDR="+addr, "SAMEN_BASE_URL=http://"+addr))
 	if err != nil {
 		return err
 	}
@@ -391,7 +391,7 @@ func hostileMarkdown(cfg settings, m machine, commit string, started time.Time, 
 	}
 	w("\nA search answered 503 was stopped at `SAMEN_SEARCH_TIMEOUT` (2 s by default). The wrk command, for each database:\n\n```sh\n")
 	for _, r := range results {
-		w("DATABASE_URL=%s SAMEN_ENV=production SAMEN_RATE_LIMITS=off samen\n%s\n", r.databaseURL, r.command)
+		w("DATABASE_URL=%s SAMEN_ENV=production SAMEN_MAIL_LOG=allow-insecure SAMEN_RATE_LIMITS=off samen\n%s\n", r.databaseURL, r.command)
 	}
 	w("```\n")
 	return b.String()
