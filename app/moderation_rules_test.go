@@ -488,6 +488,13 @@ func TestModerationFollowsTheRankRule(t *testing.T) {
 		wantStatus(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/comments/%d/moderation", annaComment.ID), `{"hidden":true,"reason":"rude"}`), http.StatusOK)
 		a := bearerClient(t, srv, admin)
 		apiIdea(t, apiCall(a, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", minaIdea.ID), `{"pinned":true}`), http.StatusOK)
+		// An admin pins and locks what they wrote, as nobody ranks above them; a
+		// moderator's own idea waits for someone who outranks them.
+		if got := apiIdea(t, apiCall(a, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", adminIdea.ID), `{"pinned":true,"locked":true}`), http.StatusOK); !got.Pinned || !got.Locked {
+			t.Fatalf("an admin could not pin and lock their own idea: %+v", got)
+		}
+		wantCount(t, showPage(t, srv.SignedIn(admin), adminIdea.ID), "section.moderation", 1)
+		wantAPIError(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", mustIdea(t, srv, mo, "Mo's own idea").ID), `{"pinned":true}`), http.StatusForbidden, "forbidden")
 		wantStatus(t, apiCall(a, http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"dismiss"}`), http.StatusForbidden)
 		other := srv.User("Otto", "otto@example.com", models.RoleAdmin)
 		wantStatus(t, apiCall(bearerClient(t, srv, other), http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", adminIdea.ID), `{"action":"dismiss"}`), http.StatusNoContent)

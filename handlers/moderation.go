@@ -120,9 +120,9 @@ type queuePage struct {
 }
 
 // Decides reports whether the page offers the moderator decisions on an
-// item: not on what someone of their role or a higher one wrote.
+// item: not on what they or someone of their role or a higher one wrote.
 func (p queuePage) Decides(item models.QueueItem) bool {
-	return models.MayActOn(p.User, p.now, models.ActModerate, item.Author())
+	return models.MayDecide(p.User, p.now, item.Author())
 }
 
 // Queue is the review queue: reported and pending content, oldest first.

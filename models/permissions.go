@@ -126,7 +126,21 @@ func outranks(actor, author *User) bool {
 // action in the models goes through it, and so do the pages when they
 // decide which controls to offer.
 func MayActOn(actor *User, now time.Time, a Action, author *User) bool {
-	return actor != nil && StandingOf(actor, now).Allows(a) && outranks(actor, author)
+	if actor == nil || !StandingOf(actor, now).Allows(a) {
+		return false
+	}
+	// An admin moderates what they wrote themselves (pins their own
+	// announcement, say): nobody ranks above them to do it for them. Anyone
+	// else's own content is moderated by someone who outranks them, and nobody
+	// sanctions themselves.
+	ownAsAdmin := a == ActModerate && actor.Role == RoleAdmin && actor.ID != 0 && actor.ID == author.ID
+	return ownAsAdmin || outranks(actor, author)
+}
+
+// MayDecide reports whether actor may settle the review queue's item by
+// author: MayActOn, but nobody decides on reports about what they wrote.
+func MayDecide(actor *User, now time.Time, author *User) bool {
+	return MayActOn(actor, now, ActModerate, author) && actor.ID != author.ID
 }
 
 // actOn is MayActOn now as an error: ErrForbidden when the standing does

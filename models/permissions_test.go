@@ -50,7 +50,9 @@ func TestTheRankRule(t *testing.T) {
 		{"the team on a moderator", team, mod, true},
 		{"the team on an admin", team, admin, false},
 		{"an admin on another admin", admin, admin2, true},
-		{"an admin on themselves", admin, admin, false},
+		{"an admin on what they wrote", admin, admin, true},
+		{"a moderator on what they wrote", mod, mod, false},
+		{"the team on what they wrote", team, team, false},
 		{"a moderator on a member gone", mod, gone, true},
 		{"a suspended admin on a member", suspended, member, false},
 		{"a banned team member on a member", banned, member, false},
@@ -60,5 +62,8 @@ func TestTheRankRule(t *testing.T) {
 		if got := models.MayActOn(c.actor, now, models.ActModerate, c.author); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
+	}
+	if models.MayActOn(admin, now, models.ActManageMembers, admin) {
+		t.Error("an admin may sanction themselves")
 	}
 }

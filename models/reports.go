@@ -326,6 +326,9 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 		return err
 	}
 	author := item.Author()
+	if !MayDecide(moderator, s.Now(), author) {
+		return fmt.Errorf("decide on %s %d: %w", target, id, ErrOutranked)
+	}
 	state, table, hideAction, unhideAction := item.Idea.State, "ideas", AuditIdeaHide, AuditIdeaUnhide
 	if item.Comment != nil {
 		state, table, hideAction, unhideAction = item.Comment.State, "comments", AuditCommentHide, AuditCommentUnhide
