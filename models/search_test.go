@@ -191,8 +191,10 @@ func TestSearchRunsWithinATimeout(t *testing.T) {
 			if !errors.Is(err, models.ErrSearchTimeout) {
 				t.Fatalf("a search past its timeout answered %v", err)
 			}
-			// The store goes on answering.
-			if _, err := quick.ListIdeas(ctx, models.ListOptions{Query: "lights"}, nil); err != nil {
+			// The store goes on answering on the connections the cut search
+			// used (a list without words: a search may meet the 50 ms again
+			// on a busy machine).
+			if _, err := quick.ListIdeas(ctx, models.ListOptions{}, nil); err != nil {
 				t.Fatal(err)
 			}
 		})
