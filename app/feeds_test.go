@@ -242,13 +242,12 @@ func TestFeeds(t *testing.T) {
 			t.Fatalf("merged idea's feed sent to %q", loc)
 		}
 
-		// What shipped, latest first, with the team's answer: the motor went
-		// back to in progress.
+		// The changelog's feed carries published entries alone: none yet
+		// (TestChangelogPages follows one into it).
 		f = getFeed(t, visitor, "/feeds/changelog.atom")
-		wantTitles(t, "changelog feed", f, battery.Title, light.Title)
-		if e := f.Entries[1]; !strings.Contains(e.Content.Text, "<strong>2025</strong>") || e.Author.Name != "Tess" ||
-			!strings.HasPrefix(link(e.Links, "alternate"), ideaPage(light)+"#status-") {
-			t.Fatalf("changelog entry %+v", e)
+		wantTitles(t, "changelog feed", f)
+		if link(f.Links, "alternate") != srv.URL+"/changelog" {
+			t.Fatalf("changelog feed links %+v", f.Links)
 		}
 
 		// Pages point to their feeds.

@@ -34,11 +34,12 @@ type standingFixture struct {
 	// request although the ban ended it.
 	deadSession string
 
-	idea                   *models.Idea
-	doomedIdea, doomedAPI  int64 // ideas to delete through the page and the API
-	comment, doomedComment int64
-	session, token         int64 // another session and an API token of the user
-	identity               int64 // a linked sign-in provider of the user
+	idea                        *models.Idea
+	doomedIdea, doomedAPI       int64 // ideas to delete through the page and the API
+	comment, doomedComment      int64
+	session, token              int64 // another session and an API token of the user
+	identity                    int64 // a linked sign-in provider of the user
+	doomedEntry, doomedEntryAPI int64 // changelog entries to delete through the page and the API
 }
 
 // routeParam fills a route's path parameter for a request of the standing.
@@ -73,6 +74,10 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A published changelog entry to read and change, and entries to delete.
+		writer := srv.User("Wren", "wren@example.com", models.RoleTeam)
+		entry := mustEntry(t, srv, writer, "Quieter bells", true)
+
 		roles := map[models.Standing]models.Role{
 			models.Member: models.RoleMember, models.Suspended: models.RoleMember, models.Banned: models.RoleMember,
 			models.Moderator: models.RoleModerator, models.Team: models.RoleTeam, models.Admin: models.RoleAdmin,
@@ -81,6 +86,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 		fixtures := make([]*standingFixture, 0, len(models.Standings))
 		for _, st := range models.Standings {
 			f := &standingFixture{standing: st, idea: ottoIdea, doomedIdea: ottoIdea.ID, doomedAPI: ottoIdea.ID, comment: ottoComment.ID, doomedComment: ottoComment.ID}
+			f.doomedEntry = mustEntry(t, srv, writer, "Doomed entry in a page", false).ID
+			f.doomedEntryAPI = mustEntry(t, srv, writer, "Doomed entry in the API", true).ID
 			fixtures = append(fixtures, f)
 			if st == models.Visitor {
 				f.client = srv.Client()
@@ -196,6 +203,12 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(doomedCategory.ID)
 			case strings.HasPrefix(path, "/admin/categories/"):
 				return itoa(keptCategory.ID)
+			case rt.Path == "/admin/changelog/:id/delete":
+				return itoa(f.doomedEntry)
+			case rt.Method == http.MethodDelete && rt.Path == "/api/v1/changelog/:id":
+				return itoa(f.doomedEntryAPI)
+			case strings.HasPrefix(path, "/changelog/"), strings.HasPrefix(path, "/admin/changelog/"):
+				return itoa(entry.ID)
 			case rt.Method == http.MethodDelete && rt.Path == "/api/v1/ideas/:id":
 				return itoa(f.doomedAPI)
 			case rt.Path == "/ideas/:id/delete":

@@ -28,12 +28,15 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		lang     = &handlers.Lang{Deps: d}
 		auth     = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
+		entries  = &handlers.Changelog{Deps: d}
+		entryAPI = &handlers.ChangelogAPI{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
 		read, account, propose, comment = models.ActRead, models.ActAccount, models.ActPropose, models.ActComment
 		vote, report, moderate, manage  = models.ActVote, models.ActReport, models.ActModerate, models.ActManageMembers
 		audit, status, admin, settle    = models.ActReadAudit, models.ActSetStatus, models.ActManageCategories, models.ActManageSettings
+		changelog                       = models.ActWriteChangelog
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -66,6 +69,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/reports", report, mod.Report)
 	r.get("/members/:id", read, members.Show)
 	r.get("/search", read, ideas.Search)
+	r.get("/changelog", read, entries.List)
+	r.get("/changelog/:id", read, entries.Show)
 	r.get("/moderation", read, mod.PublicLog)
 	r.get("/feeds/ideas.atom", read, feeds.Ideas)
 	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)
@@ -101,6 +106,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/categories", admin, cats.Save)
 	r.post("/admin/categories/:id", admin, cats.Save)
 	r.post("/admin/categories/:id/delete", admin, cats.Delete)
+	r.get("/admin/changelog", changelog, entries.Admin)
+	r.post("/admin/changelog", changelog, entries.Create)
+	r.get("/admin/changelog/:id", changelog, entries.Edit)
+	r.post("/admin/changelog/:id", changelog, entries.Update)
+	r.post("/admin/changelog/:id/delete", changelog, entries.Delete)
 	r.get("/admin/settings", settle, settings.Show)
 	r.post("/admin/settings", settle, settings.Save)
 
@@ -129,6 +139,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/mod/members/:id", manage, modAPI.Member)
 	r.post(api+"/mod/members/:id/sanction", manage, modAPI.Sanction)
 	r.get(api+"/mod/audit", audit, modAPI.Audit)
+	r.get(api+"/changelog", read, entryAPI.List)
+	r.post(api+"/changelog", changelog, entryAPI.Create)
+	r.get(api+"/changelog/:id", read, entryAPI.Show)
+	r.patch(api+"/changelog/:id", changelog, entryAPI.Update)
+	r.delete(api+"/changelog/:id", changelog, entryAPI.Delete)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

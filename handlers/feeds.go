@@ -15,8 +15,8 @@ import (
 	"samen/views"
 )
 
-// Feeds are the Atom feeds: the newest ideas, one idea's activity, and what
-// shipped. A feed is the same for every reader, whoever is signed in, so
+// Feeds are the Atom feeds: the newest ideas, one idea's activity, and the
+// changelog. A feed is the same for every reader, whoever is signed in, so
 // readers and shared caches may keep it a while.
 type Feeds struct{ *Deps }
 
@@ -75,25 +75,29 @@ func (h *Feeds) Idea(c *fiber.Ctx) error {
 	return h.send(c, f)
 }
 
-// Changelog is the feed of what shipped: the ideas that most recently moved
-// to a status of kind done, with the team's answer. There is no changelog of
-// its own yet, so this stands in for it.
+// Changelog is the feed of the published changelog entries, newest first.
 func (h *Feeds) Changelog(c *fiber.Ctx) error {
-	shipped, err := h.Store.RecentlyShipped(c.UserContext(), models.FeedSize)
+	page, err := h.Store.Changelog(c.UserContext(), models.ChangelogOptions{PerPage: models.FeedSize}, nil)
 	if err != nil {
 		return err
 	}
 	l := h.feedLocalizer(c)
-	f := h.newFeed(views.T(l, "feeds.changelog.title", "Brand", h.Brand), "/feeds/changelog.atom", "/")
-	for _, s := range shipped {
-		content := s.Change.NoteHTML
-		if content == "" {
-			content = s.Idea.BodyHTML
+	f := h.newFeed(views.T(l, "feeds.changelog.title", "Brand", h.Brand), "/feeds/changelog.atom", "/changelog")
+	for _, e := range page.Entries {
+		path := fmt.Sprintf("/changelog/%d", e.ID)
+		published := *e.PublishedAt
+		entry := &feeds.AtomEntry{
+			Title:     e.Title,
+			Id:        h.BaseURL + path,
+			Published: published.UTC().Format(time.RFC3339),
+			Updated:   published.UTC().Format(time.RFC3339),
+			Links:     []feeds.AtomLink{{Href: h.BaseURL + path, Rel: "alternate", Type: "text/html"}},
+			Author:    h.person(e.Author),
 		}
-		e := h.entry(s.Idea.Title, s.Idea, fmt.Sprintf("#status-%d", s.Change.ID), s.Change.CreatedAt, nil, content)
-		e.Author = h.person(s.Change.Actor)
-		e.Categories = ideaCategories(s.Idea)
-		f.add(e)
+		if e.BodyHTML != "" {
+			entry.Content = &feeds.AtomContent{Type: "html", Content: string(e.BodyHTML)}
+		}
+		f.add(atomEntry{AtomEntry: entry, published: published, updated: published})
 	}
 	return h.send(c, f)
 }

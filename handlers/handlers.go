@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -124,7 +125,12 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 		if msg := views.T(v.L, "flash."+id); msg != "flash."+id {
 			l.Flash = msg
 		}
-		c.ClearCookie(flashCookie)
+		// Cleared where it was set: without the path, the browser would
+		// keep it for the pages below and show the message again.
+		c.Cookie(&fiber.Cookie{
+			Name: flashCookie, Path: "/", Expires: time.Unix(1, 0),
+			HTTPOnly: true, Secure: d.Secure, SameSite: fiber.CookieSameSiteLaxMode,
+		})
 	}
 	return l
 }

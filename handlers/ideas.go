@@ -201,7 +201,9 @@ type showPage struct {
 	CanReport     bool
 	// MergedFrom are the ideas merged into this one.
 	MergedFrom []models.Idea
-	Reasons    []string
+	// ShippedIn are the published changelog entries that deliver the idea.
+	ShippedIn []models.ChangelogEntry
+	Reasons   []string
 	// now is when the page was asked for, for the rules that go by standing.
 	now time.Time
 }
@@ -311,6 +313,9 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 		return err
 	}
 	if data.Voters, err = h.Store.Voters(ctx, idea.ID, 30); err != nil {
+		return err
+	}
+	if data.ShippedIn, err = h.Store.ShippedIn(ctx, idea.ID); err != nil {
 		return err
 	}
 	if data.CanStatus {

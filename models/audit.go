@@ -37,6 +37,10 @@ const (
 	AuditCategory      = "category.save"
 	AuditCategoryDel   = "category.delete"
 	AuditSettings      = "settings.save"
+	// The team's changelog: publishing (or taking back) and deleting an entry.
+	AuditChangelogPublish   = "changelog.publish"
+	AuditChangelogUnpublish = "changelog.unpublish"
+	AuditChangelogDelete    = "changelog.delete"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -45,6 +49,7 @@ var AuditActions = []string{
 	AuditIdeaEdit, AuditIdeaDelete, AuditIdeaMerge, AuditIdeaUnmerge, AuditIdeaStatus, AuditIdeaTags,
 	AuditCommentHide, AuditCommentUnhide, AuditCommentEdit, AuditCommentDelete, AuditApprove, AuditReject, AuditDismiss,
 	AuditSuspend, AuditBan, AuditLift, AuditRole, AuditCategory, AuditCategoryDel, AuditSettings,
+	AuditChangelogPublish, AuditChangelogUnpublish, AuditChangelogDelete,
 }
 
 // Kinds of things an action or a report is about.
@@ -54,6 +59,8 @@ const (
 	TargetMember   = "member"
 	TargetCategory = "category"
 	TargetSettings = "settings"
+	// TargetChangelog is a changelog entry.
+	TargetChangelog = "changelog"
 )
 
 // Audit is one entry of the audit log. A nil Actor is Samen itself, as when

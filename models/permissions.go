@@ -30,6 +30,8 @@ const (
 	ActReadAudit Action = "audit.read"
 	// ActSetStatus: move an idea to another status with a public answer.
 	ActSetStatus Action = "status.set"
+	// ActWriteChangelog: write, publish and delete changelog entries, read drafts.
+	ActWriteChangelog Action = "changelog.write"
 	// ActTagIdeas: set an idea's tags.
 	ActTagIdeas Action = "ideas.tag"
 	// ActManageCategories: create, change and remove categories.
@@ -89,8 +91,9 @@ var permissions = map[Action][]Standing{
 	ActManageMembers: {Moderator, Team, Admin},
 	ActReadAudit:     {Moderator, Team, Admin},
 
-	ActTagIdeas:  {Moderator, Team, Admin},
-	ActSetStatus: {Team, Admin},
+	ActTagIdeas:       {Moderator, Team, Admin},
+	ActSetStatus:      {Team, Admin},
+	ActWriteChangelog: {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageSettings:   {Admin},
@@ -201,7 +204,7 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
-	ActManageCategories, ActManageSettings,
+	ActWriteChangelog, ActManageCategories, ActManageSettings,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

@@ -44,7 +44,7 @@ var ErrDemoSeeded = errors.New("the demo community is already seeded")
 // SeedDemo adds a small community of bike riders, so that a newcomer sees a
 // living board: five bike categories, twelve members (a product team member
 // and a moderator among them), forty ideas with votes, threads and the team's
-// answers. Everything goes through the store's own rules, at times spread over
+// answers, and a changelog entry for what shipped. Everything goes through the store's own rules, at times spread over
 // the last half year, in one transaction. A second run adds nothing and
 // returns ErrDemoSeeded.
 func (s *Store) SeedDemo(ctx context.Context) (SeedCounts, error) {
@@ -184,6 +184,19 @@ func (s *Store) seedDemo(ctx context.Context, end time.Time, at *time.Time) (See
 		}
 	}
 
+	// The changelog: what shipped, crediting the members whose ideas it delivers.
+	var shipped []int64
+	for i, idea := range demoIdeas {
+		if n := len(idea.statuses); n > 0 && idea.statuses[n-1].slug == "shipped" {
+			shipped = append(shipped, ids[i])
+		}
+	}
+	*at = end.Add(-26 * time.Hour)
+	title, body, publish := "What shipped this season", demoChangelog, true
+	if _, err := s.CreateChangelogEntry(ctx, team, ChangelogInput{Title: &title, Body: &body, Ideas: &shipped, Publish: &publish}); err != nil {
+		return counts, err
+	}
+
 	// A newcomer's advert, reported by two members: the review queue has
 	// something for the moderator to look at.
 	*at = end.Add(-3 * time.Hour)
@@ -200,6 +213,15 @@ func (s *Store) seedDemo(ctx context.Context, end time.Time, at *time.Time) (See
 	}
 	return counts, nil
 }
+
+// demoChangelog is the demo's changelog entry.
+const demoChangelog = `Thank you for every idea and vote this season. What came of them:
+
+- **App 4.1 and 4.2**: a dark mode that follows your phone, and the remaining range in kilometres or miles.
+- **Firmware 1.8 and 1.9**: an alarm that tells a passing tram from a thief, and release notes in plain words.
+- **Hardware**: quieter mudguard stays, and a backup code for the lock.
+
+Keep them coming.`
 
 type demoCategory struct{ slug, name, description string }
 

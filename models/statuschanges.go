@@ -52,25 +52,33 @@ func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, 
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		change := &StatusChange{IdeaID: idea.ID, FromStatusID: &idea.StatusID, ToStatusID: status.ID,
-			Note: note, NoteHTML: s.md.render(note), ActorID: &actor.ID, CreatedAt: now}
-		if err := tx.Omit("To", "Actor").Create(change).Error; err != nil {
-			return err
-		}
-		err := tx.Model(&Idea{}).Where("id = ?", idea.ID).
-			Updates(map[string]any{"status_id": status.ID, "updated_at": now, "last_activity_at": now}).Error
-		if err != nil {
-			return err
-		}
-		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaStatus, TargetType: TargetIdea, TargetID: idea.ID,
-			Subject: &idea.AuthorID, Reason: status.Slug})
+		return s.changeStatus(tx, idea, actor, status, note)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of idea %d: %w", ideaID, err)
 	}
 	return s.Idea(ctx, ideaID, actor)
+}
+
+// changeStatus is the one way an idea's status changes, inside the caller's
+// transaction: the step in its history with the public answer (note, in
+// Markdown), the idea itself, and the audit log. Callers check the actor
+// and the note first.
+func (s *Store) changeStatus(tx *gorm.DB, idea *Idea, actor *User, status *Status, note string) error {
+	now := s.Now()
+	change := &StatusChange{IdeaID: idea.ID, FromStatusID: &idea.StatusID, ToStatusID: status.ID,
+		Note: note, NoteHTML: s.md.render(note), ActorID: &actor.ID, CreatedAt: now}
+	if err := tx.Omit("To", "Actor").Create(change).Error; err != nil {
+		return err
+	}
+	err := tx.Model(&Idea{}).Where("id = ?", idea.ID).
+		Updates(map[string]any{"status_id": status.ID, "updated_at": now, "last_activity_at": now}).Error
+	if err != nil {
+		return err
+	}
+	return record(tx, now, Audit{Actor: actor, Action: AuditIdeaStatus, TargetType: TargetIdea, TargetID: idea.ID,
+		Subject: &idea.AuthorID, Reason: status.Slug})
 }
 
 // StatusHistory lists an idea's status changes, oldest first.
