@@ -28,12 +28,15 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		lang     = &handlers.Lang{Deps: d}
 		auth     = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
+		statuses = &handlers.Statuses{Deps: d}
+		stAPI    = &handlers.StatusesAPI{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
 		read, account, propose, comment = models.ActRead, models.ActAccount, models.ActPropose, models.ActComment
 		vote, report, moderate, manage  = models.ActVote, models.ActReport, models.ActModerate, models.ActManageMembers
 		audit, status, admin, settle    = models.ActReadAudit, models.ActSetStatus, models.ActManageCategories, models.ActManageSettings
+		statusAdmin                     = models.ActManageStatuses
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -101,6 +104,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/categories", admin, cats.Save)
 	r.post("/admin/categories/:id", admin, cats.Save)
 	r.post("/admin/categories/:id/delete", admin, cats.Delete)
+	r.get("/admin/statuses", statusAdmin, statuses.List)
+	r.post("/admin/statuses", statusAdmin, statuses.Create)
+	r.post("/admin/statuses/:slug", statusAdmin, statuses.Update)
+	r.post("/admin/statuses/:slug/move", statusAdmin, statuses.Move)
+	r.post("/admin/statuses/:slug/delete", statusAdmin, statuses.Delete)
 	r.get("/admin/settings", settle, settings.Show)
 	r.post("/admin/settings", settle, settings.Save)
 
@@ -121,6 +129,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
 	r.get(api+"/categories", read, ideaAPI.Categories)
+	r.get(api+"/statuses", read, stAPI.List)
+	r.post(api+"/statuses", statusAdmin, stAPI.Create)
+	r.patch(api+"/statuses/:slug", statusAdmin, stAPI.Update)
+	r.delete(api+"/statuses/:slug", statusAdmin, stAPI.Delete)
 	r.post(api+"/reports", report, modAPI.Report)
 	r.get(api+"/reports", account, modAPI.Reports)
 	r.get(api+"/mod/queue", moderate, modAPI.Queue)

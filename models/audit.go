@@ -37,6 +37,9 @@ const (
 	AuditCategory      = "category.save"
 	AuditCategoryDel   = "category.delete"
 	AuditSettings      = "settings.save"
+	AuditStatusSave    = "status.save"
+	AuditStatusMove    = "status.move_ideas"
+	AuditStatusDelete  = "status.delete"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -45,6 +48,7 @@ var AuditActions = []string{
 	AuditIdeaEdit, AuditIdeaDelete, AuditIdeaMerge, AuditIdeaUnmerge, AuditIdeaStatus, AuditIdeaTags,
 	AuditCommentHide, AuditCommentUnhide, AuditCommentEdit, AuditCommentDelete, AuditApprove, AuditReject, AuditDismiss,
 	AuditSuspend, AuditBan, AuditLift, AuditRole, AuditCategory, AuditCategoryDel, AuditSettings,
+	AuditStatusSave, AuditStatusMove, AuditStatusDelete,
 }
 
 // Kinds of things an action or a report is about.
@@ -54,6 +58,7 @@ const (
 	TargetMember   = "member"
 	TargetCategory = "category"
 	TargetSettings = "settings"
+	TargetStatus   = "status"
 )
 
 // Audit is one entry of the audit log. A nil Actor is Samen itself, as when

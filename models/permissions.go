@@ -34,6 +34,9 @@ const (
 	ActTagIdeas Action = "ideas.tag"
 	// ActManageCategories: create, change and remove categories.
 	ActManageCategories Action = "categories.manage"
+	// ActManageStatuses: define the statuses ideas move through: names, colour,
+	// kind, order, place on the roadmap; delete one by moving its ideas.
+	ActManageStatuses Action = "statuses.manage"
 	// ActManageSettings: change the community's moderation settings.
 	ActManageSettings Action = "settings.manage"
 	// ActReadHidden: read hidden content, and others' content awaiting review.
@@ -93,6 +96,7 @@ var permissions = map[Action][]Standing{
 	ActSetStatus: {Team, Admin},
 
 	ActManageCategories: {Admin},
+	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
 }
 
@@ -201,7 +205,7 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
-	ActManageCategories, ActManageSettings,
+	ActManageCategories, ActManageStatuses, ActManageSettings,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

@@ -1,0 +1,237 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+type statusJSON struct {
+	Slug     string `json:"slug"`
+	Name     string `json:"name"`
+	NameNL   string `json:"name_nl"`
+	Colour   string `json:"colour"`
+	Kind     string `json:"kind"`
+	Position int    `json:"position"`
+	Roadmap  bool   `json:"roadmap"`
+}
+
+var statusKeys = []string{"colour", "kind", "name", "name_nl", "position", "roadmap", "slug"}
+
+// apiStatuses reads GET /statuses and checks every status's keys.
+func apiStatuses(t *testing.T, c *apptest.Client) []statusJSON {
+	t.Helper()
+	r := apiCall(c, http.MethodGet, "/statuses", "")
+	raw := apiJSON[map[string][]json.RawMessage](t, r, http.StatusOK)
+	out := make([]statusJSON, len(raw["statuses"]))
+	for i, st := range raw["statuses"] {
+		wantKeys(t, st, statusKeys)
+		if err := json.Unmarshal(st, &out[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func statusSlugs(list []statusJSON) []string {
+	out := make([]string, len(list))
+	for i, st := range list {
+		out[i] = st.Slug
+	}
+	return out
+}
+
+func TestAPIStatuses(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		teamUser := srv.User("Tim", "tim@example.com", models.RoleTeam)
+		member := srv.User("Mia", "mia@example.com", models.RoleMember)
+		as := bearerClient(t, srv, admin)
+
+		// Everyone reads the six defaults, in order, with both names.
+		list := apiStatuses(t, srv.Client())
+		if got := statusSlugs(list); !slices.Equal(got, []string{"open", "under-review", "planned", "in-progress", "shipped", "declined"}) {
+			t.Fatalf("default statuses %v", got)
+		}
+		if want := (statusJSON{"planned", "Planned", "Gepland", "#2563eb", "planned", 3, true}); list[2] != want {
+			t.Fatalf("planned is %+v, want %+v", list[2], want)
+		}
+
+		// Only admins define statuses.
+		wantAPIError(t, apiCall(bearerClient(t, srv, teamUser), http.MethodPost, "/statuses", `{"name":"Later"}`), http.StatusForbidden, "forbidden")
+		wantAPIError(t, apiCall(srv.Client(), http.MethodPost, "/statuses", `{"name":"Later"}`), http.StatusUnauthorized, "unauthorized")
+
+		// A new status comes last unless placed; its slug comes from its name.
+		r := apiCall(as, http.MethodPost, "/statuses", `{"name":"Needs  info","colour":"#AABBCC","kind":"open"}`)
+		created := apiJSON[statusJSON](t, r, http.StatusCreated)
+		wantKeys(t, r.Body, statusKeys)
+		if want := (statusJSON{"needs-info", "Needs info", "", "#aabbcc", "open", 7, false}); created != want {
+			t.Fatalf("created %+v, want %+v", created, want)
+		}
+
+		// Bad input names each bad field.
+		wantFields(t, apiCall(as, http.MethodPost, "/statuses", `{"name":"","colour":"red","kind":"maybe","position":-1}`), "name", "colour", "kind", "position")
+		wantFields(t, apiCall(as, http.MethodPost, "/statuses", `{"colour":"#000000"}`), "name")
+		wantFields(t, apiCall(as, http.MethodPost, "/statuses", `{"name":"Open"}`), "slug")
+		wantFields(t, apiCall(as, http.MethodPost, "/statuses", `{"name":7}`), "name")
+		wantFields(t, apiCall(as, http.MethodPost, "/statuses", `{"name":"Soon","roadmap":"yes"}`), "roadmap")
+		wantAPIError(t, apiCall(as, http.MethodPost, "/statuses", `{"name":`), http.StatusBadRequest, "malformed")
+
+		// Any field changes alone; the change is seen at once.
+		r = apiCall(as, http.MethodPatch, "/statuses/needs-info", `{"name_nl":"Meer info nodig","roadmap":true,"position":0}`)
+		changed := apiJSON[statusJSON](t, r, http.StatusOK)
+		if want := (statusJSON{"needs-info", "Needs info", "Meer info nodig", "#aabbcc", "open", 0, true}); changed != want {
+			t.Fatalf("changed %+v, want %+v", changed, want)
+		}
+		if list := apiStatuses(t, srv.Client()); list[0] != changed {
+			t.Fatalf("the list starts with %+v, want %+v", list[0], changed)
+		}
+		wantFields(t, apiCall(as, http.MethodPatch, "/statuses/needs-info", `{"colour":"#abc"}`), "colour")
+		wantFields(t, apiCall(as, http.MethodPatch, "/statuses/needs-info", `{"slug":"info"}`), "slug")
+		wantAPIError(t, apiCall(as, http.MethodPatch, "/statuses/nosuch", `{"name":"X"}`), http.StatusNotFound, "not_found")
+		wantAPIError(t, apiCall(bearerClient(t, srv, member), http.MethodPatch, "/statuses/needs-info", `{"name":"X"}`), http.StatusForbidden, "forbidden")
+
+		// A status in use is deleted only by moving its ideas.
+		idea := mustIdea(t, srv, member, "A bell that rings twice")
+		if _, err := srv.Store.SetStatus(ctx, idea.ID, teamUser, "needs-info", "Which bell do you mean?"); err != nil {
+			t.Fatal(err)
+		}
+		wantConflict(t, apiCall(as, http.MethodDelete, "/statuses/needs-info", ""), "Ideas are in this status: name the status to move them to (move_to).")
+		wantFields(t, apiCall(as, http.MethodDelete, "/statuses/needs-info?move_to=nosuch", ""), "move_to")
+		wantFields(t, apiCall(as, http.MethodDelete, "/statuses/needs-info?move_to=needs-info", ""), "move_to")
+		wantStatus(t, apiCall(as, http.MethodDelete, "/statuses/needs-info?move_to=under-review", ""), http.StatusNoContent)
+		if got := apiIdea(t, apiCall(srv.Client(), http.MethodGet, "/ideas/"+itoa(idea.ID), ""), http.StatusOK).Status; got != "under-review" {
+			t.Fatalf("the idea moved to %q, want under-review", got)
+		}
+		if got := statusSlugs(apiStatuses(t, srv.Client())); slices.Contains(got, "needs-info") {
+			t.Fatalf("the deleted status is still listed: %v", got)
+		}
+		wantAPIError(t, apiCall(as, http.MethodDelete, "/statuses/needs-info", ""), http.StatusNotFound, "not_found")
+		// The answer given in it keeps its name on the idea's page.
+		page := srv.Client().Get("/ideas/" + itoa(idea.ID) + "/" + idea.Slug)
+		wantStatus(t, page, http.StatusOK)
+		wantText(t, page, ".history li:first-child .status", "Needs info")
+
+		// Both the move and the deletion are in the audit log.
+		for _, action := range []string{models.AuditStatusMove, models.AuditStatusDelete} {
+			entries, _, err := srv.Store.AuditLog(ctx, models.AuditFilter{Action: action, Page: 1})
+			if err != nil || len(entries) != 1 || entries[0].ActorID == nil || *entries[0].ActorID != admin.ID {
+				t.Fatalf("audit %s: %+v %v", action, entries, err)
+			}
+		}
+
+		// Its slug is free again.
+		wantStatus(t, apiCall(as, http.MethodPost, "/statuses", `{"name":"Needs info"}`), http.StatusCreated)
+		// An unused status goes without move_to.
+		wantStatus(t, apiCall(as, http.MethodDelete, "/statuses/needs-info", ""), http.StatusNoContent)
+
+		// New ideas start in a status of kind open, so the last one stays.
+		wantStatus(t, apiCall(as, http.MethodDelete, "/statuses/open?move_to=under-review", ""), http.StatusNoContent)
+		wantFields(t, apiCall(as, http.MethodPatch, "/statuses/under-review", `{"kind":"planned"}`), "kind")
+		wantConflict(t, apiCall(as, http.MethodDelete, "/statuses/under-review?move_to=planned", ""), "New ideas start in a status of kind open; the last one cannot be deleted.")
+		if got := mustIdea(t, srv, member, "Where new ideas start now").Status.Slug; got != "under-review" {
+			t.Fatalf("a new idea starts in %q, want under-review", got)
+		}
+	})
+}
+
+func TestAdminStatusesPage(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
+		member := srv.User("Mia", "mia@example.com", models.RoleMember)
+
+		wantStatus(t, srv.SignedIn(member).Get("/admin/statuses"), http.StatusForbidden)
+
+		r := admin.Get("/admin/statuses")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "li.status-row", 6)
+		wantCount(t, r, `nav a[href="/admin/statuses"][aria-current="page"]`, 1)
+		wantText(t, r, "#status-planned h2 .status", "Planned")
+		if v, _ := r.Doc.Find(`#status-planned input[name="name_nl"]`).Attr("value"); v != "Gepland" {
+			t.Fatalf("planned's Dutch name in its form: %q", v)
+		}
+		if _, checked := r.Doc.Find(`#status-planned input[name="roadmap"]`).Attr("checked"); !checked {
+			t.Fatal("planned is not ticked as on the roadmap")
+		}
+
+		// Create.
+		form := url.Values{"name": {"Beta"}, "name_nl": {"Bèta"}, "colour": {"#123456"}, "kind": {"active"}, "roadmap": {"1"}, "position": {""}}
+		r = admin.PostForm("/admin/statuses", form)
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.Header.Get("Location"); loc != "/admin/statuses" {
+			t.Fatalf("created: to %q", loc)
+		}
+		r = admin.Get("/admin/statuses")
+		wantText(t, r, "p.flash", "The status is saved.")
+		wantCount(t, r, "li.status-row", 7)
+		if got := r.Doc.Find("li.status-row").Last().AttrOr("data-slug", ""); got != "beta" {
+			t.Fatalf("the last status is %q, want beta", got)
+		}
+		if v, _ := r.Doc.Find(`#status-beta select[name="kind"] option[selected]`).Attr("value"); v != "active" {
+			t.Fatalf("beta's kind: %q", v)
+		}
+
+		// A bad colour shows the form again with what is wrong, in the reader's language.
+		bad := url.Values{"name": {"Beta"}, "name_nl": {""}, "colour": {"blue"}, "kind": {"active"}}
+		r = admin.PostForm("/admin/statuses/beta", bad)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, ".flash.error li", 1)
+		if v, _ := r.Doc.Find(`#status-beta input[name="colour"]`).Attr("value"); v != "blue" {
+			t.Fatalf("the form lost what was typed: colour %q", v)
+		}
+		wantStatus(t, admin.PostForm("/admin/statuses", url.Values{"name": {"X"}, "position": {"first"}}), http.StatusUnprocessableEntity)
+
+		// Edit: an unticked roadmap box takes it off the roadmap.
+		edit := url.Values{"name": {"Beta test"}, "name_nl": {"Bètatest"}, "colour": {"#654321"}, "kind": {"active"}, "position": {"7"}}
+		wantStatus(t, admin.PostForm("/admin/statuses/beta", edit), http.StatusSeeOther)
+		st, err := srv.Store.StatusBySlug(context.Background(), "beta")
+		if err != nil || st.Name != "Beta test" || st.NameNL != "Bètatest" || st.Colour != "#654321" || st.OnRoadmap {
+			t.Fatalf("beta after the edit: %+v %v", st, err)
+		}
+
+		// Reorder: up one place, past declined.
+		wantStatus(t, admin.PostForm("/admin/statuses/beta/move", url.Values{"direction": {"up"}}), http.StatusSeeOther)
+		r = admin.Get("/admin/statuses")
+		var order []string
+		r.Doc.Find("li.status-row").Each(func(_ int, s *goquery.Selection) { order = append(order, s.AttrOr("data-slug", "")) })
+		if want := []string{"open", "under-review", "planned", "in-progress", "shipped", "beta", "declined"}; !slices.Equal(order, want) {
+			t.Fatalf("order %v, want %v", order, want)
+		}
+		wantStatus(t, admin.PostForm("/admin/statuses/beta/move", url.Values{"direction": {"sideways"}}), http.StatusUnprocessableEntity)
+
+		// Delete, moving its ideas; a status in use offers no "no ideas" choice.
+		idea := mustIdea(t, srv, member, "Beta riders get a badge")
+		team := srv.User("Tim", "tim@example.com", models.RoleTeam)
+		if _, err := srv.Store.SetStatus(context.Background(), idea.ID, team, "beta", ""); err != nil {
+			t.Fatal(err)
+		}
+		r = admin.Get("/admin/statuses")
+		wantCount(t, r, `#status-beta select[name="move_to"] option[value=""]`, 0)
+		wantCount(t, r, `#status-declined select[name="move_to"] option[value=""]`, 1)
+		wantText(t, r, "#status-beta h2 .muted", "beta · 1 idea")
+		wantStatus(t, admin.PostForm("/admin/statuses/beta/delete", url.Values{}), http.StatusConflict)
+		wantStatus(t, admin.PostForm("/admin/statuses/beta/delete", url.Values{"move_to": {"planned"}}), http.StatusSeeOther)
+		r = admin.Get("/admin/statuses")
+		wantText(t, r, "p.flash", "The status is deleted; its ideas moved to the status you chose.")
+		wantCount(t, r, "li.status-row", 6)
+		wantCount(t, r, "#status-beta", 0)
+
+		// Dutch readers see the Dutch names.
+		nl := srv.Client()
+		nl.Header.Set("Accept-Language", "nl")
+		r = nl.Get("/ideas/" + itoa(idea.ID) + "/" + idea.Slug)
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, ".idea-header .meta .status", "Gepland")
+	})
+}
