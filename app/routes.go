@@ -124,6 +124,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/ideas/:id/comments", read, ideaAPI.Comments)
 	r.post(api+"/ideas/:id/comments", comment, ideaAPI.Comment)
 	r.put(api+"/ideas/:id/status", status, ideaAPI.SetStatus)
+	r.get(api+"/ideas/:id/answers", read, ideaAPI.Answers)
 	r.post(api+"/ideas/:id/merge", moderate, modAPI.Merge)
 	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)

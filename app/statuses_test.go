@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -233,5 +234,92 @@ func TestAdminStatusesPage(t *testing.T) {
 		r = nl.Get("/ideas/" + itoa(idea.ID) + "/" + idea.Slug)
 		wantStatus(t, r, http.StatusOK)
 		wantText(t, r, ".idea-header .meta .status", "Gepland")
+	})
+}
+
+type answerJSON struct {
+	Status       statusJSON `json:"status"`
+	Note         string     `json:"note"`
+	NoteHTML     string     `json:"note_html"`
+	ReconsiderIf string     `json:"reconsider_if"`
+	Actor        *struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	} `json:"actor"`
+	CreatedAt string `json:"created_at"`
+}
+
+var answerKeys = []string{"actor", "created_at", "note", "note_html", "reconsider_if", "status"}
+
+func TestDecisionRecords(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		team := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		member := srv.User("Mia", "mia@example.com", models.RoleMember)
+		idea := mustIdea(t, srv, member, "A basket that folds flat")
+		api := bearerClient(t, srv, team)
+		path := "/ideas/" + itoa(idea.ID)
+
+		// Declining says what would change the team's mind.
+		r := apiCall(api, http.MethodPut, path+"/status", `{"status":"declined","note":"Not **now**.","reconsider_if":"If riders show us\nthey carry more than 10 kg."}`)
+		if got := apiIdea(t, r, http.StatusOK).Status; got != "declined" {
+			t.Fatalf("status %q", got)
+		}
+		// Only planning or declining says it; bad values name the field.
+		wantFields(t, apiCall(api, http.MethodPut, path+"/status", `{"status":"in-progress","reconsider_if":"If it rains."}`), "reconsider_if")
+		wantFields(t, apiCall(api, http.MethodPut, path+"/status", `{"status":"planned","reconsider_if":7}`), "reconsider_if")
+		long := strings.Repeat("x", models.MaxReconsiderLength+1)
+		wantFields(t, apiCall(api, http.MethodPut, path+"/status", `{"status":"planned","reconsider_if":"`+long+`"}`), "reconsider_if")
+		wantAPIError(t, apiCall(bearerClient(t, srv, member), http.MethodPut, path+"/status", `{"status":"planned","reconsider_if":"x"}`), http.StatusForbidden, "forbidden")
+
+		// The team's form offers the field; a member's page has no form.
+		teamPages := srv.SignedIn(team)
+		r = teamPages.Get(path + "/" + idea.Slug)
+		wantCount(t, r, `.set-status textarea[name="reconsider_if"]`, 1)
+		wantCount(t, srv.SignedIn(member).Get(path+"/"+idea.Slug), `textarea[name="reconsider_if"]`, 0)
+		form := url.Values{"status": {"planned"}, "note": {"We changed our mind: the 2027 model gets it."}, "reconsider_if": {"If the fold makes it rattle."}}
+		wantStatus(t, teamPages.PostForm(path+"/status", form), http.StatusSeeOther)
+		form.Set("status", "in-progress")
+		wantStatus(t, teamPages.PostForm(path+"/status", form), http.StatusUnprocessableEntity)
+
+		// The idea's page shows the whole record, to anyone.
+		r = srv.Client().Get(path + "/" + idea.Slug)
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, ".history li.answer-entry", 2)
+		wantText(t, r, ".history li.answer-entry:nth-child(1) .status", "Declined")
+		wantText(t, r, ".history li.answer-entry:nth-child(1) .answer-note strong", "now")
+		wantText(t, r, ".history li.answer-entry:nth-child(1) .reconsider-text", "If riders show us\nthey carry more than 10 kg.")
+		wantText(t, r, ".history li.answer-entry:nth-child(1) .answer-by", "Tess")
+		wantText(t, r, ".history li.answer-entry:nth-child(2) .status", "Planned")
+		wantText(t, r, ".team-answer .reconsider-text", "If the fold makes it rattle.")
+		if _, ok := r.Doc.Find(".history li.answer-entry:nth-child(2) time").Attr("datetime"); !ok {
+			t.Fatal("an answer without its time")
+		}
+
+		// And so does the API.
+		r = apiCall(srv.Client(), http.MethodGet, path+"/answers", "")
+		raw := apiJSON[map[string][]json.RawMessage](t, r, http.StatusOK)
+		if len(raw["answers"]) != 2 {
+			t.Fatalf("answers: %s", r.Body)
+		}
+		var answers []answerJSON
+		for _, a := range raw["answers"] {
+			wantKeys(t, a, answerKeys)
+			var one answerJSON
+			if err := json.Unmarshal(a, &one); err != nil {
+				t.Fatal(err)
+			}
+			answers = append(answers, one)
+		}
+		first := answers[0]
+		if first.Status.Slug != "declined" || first.Note != "Not **now**." || first.NoteHTML != "<p>Not <strong>now</strong>.</p>\n" ||
+			first.ReconsiderIf != "If riders show us\nthey carry more than 10 kg." || first.Actor == nil || first.Actor.Name != "Tess" {
+			t.Fatalf("first answer %+v", first)
+		}
+		wantTime(t, "created_at", first.CreatedAt)
+		if answers[1].Status.Slug != "planned" || answers[1].ReconsiderIf != "If the fold makes it rattle." {
+			t.Fatalf("second answer %+v", answers[1])
+		}
+		wantAPIError(t, apiCall(srv.Client(), http.MethodGet, "/ideas/999999/answers", ""), http.StatusNotFound, "not_found")
 	})
 }

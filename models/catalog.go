@@ -37,6 +37,13 @@ type Status struct {
 	DeletedAt *time.Time
 }
 
+// PublicSlug is the slug the status was known by: a deleted status's
+// stored slug carries a mark that frees it for a new status.
+func (s Status) PublicSlug() string {
+	slug, _, _ := strings.Cut(s.Slug, "~")
+	return slug
+}
+
 // NameIn is the status's name in a language ("en", "nl").
 func (s Status) NameIn(lang string) string {
 	if lang == "nl" && s.NameNL != "" {
