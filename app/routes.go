@@ -30,6 +30,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
 		statuses = &handlers.Statuses{Deps: d}
 		stAPI    = &handlers.StatusesAPI{Deps: d}
+		roadmap  = &handlers.Roadmap{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -69,10 +70,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/reports", report, mod.Report)
 	r.get("/members/:id", read, members.Show)
 	r.get("/search", read, ideas.Search)
+	r.get("/roadmap", read, s.visitorPages, roadmap.Show)
 	r.get("/moderation", read, mod.PublicLog)
 	r.get("/feeds/ideas.atom", read, feeds.Ideas)
 	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)
 	r.get("/feeds/changelog.atom", read, feeds.Changelog)
+	r.get("/feeds/roadmap.atom", read, feeds.Roadmap)
 	r.post("/lang", read, lang.Set)
 	r.post("/logout", read, me.Logout)
 
@@ -130,6 +133,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
 	r.get(api+"/categories", read, ideaAPI.Categories)
+	r.get(api+"/roadmap", read, roadmap.API)
 	r.get(api+"/statuses", read, stAPI.List)
 	r.post(api+"/statuses", statusAdmin, stAPI.Create)
 	r.patch(api+"/statuses/:slug", statusAdmin, stAPI.Update)

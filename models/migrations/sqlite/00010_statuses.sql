@@ -15,7 +15,12 @@ UPDATE statuses SET name_nl = 'Afgewezen' WHERE slug = 'declined';
 -- would change the team's mind.
 ALTER TABLE status_changes ADD COLUMN reconsider TEXT NOT NULL DEFAULT '';
 
+-- The roadmap filtered by category reads each column's most voted ideas
+-- straight from an index.
+CREATE INDEX ideas_category_status_top ON ideas (category_id, status_id, state, pinned DESC, votes DESC, id DESC);
+
 -- +goose Down
+DROP INDEX ideas_category_status_top;
 ALTER TABLE status_changes DROP COLUMN reconsider;
 ALTER TABLE statuses DROP COLUMN deleted_at;
 ALTER TABLE statuses DROP COLUMN name_nl;
