@@ -39,7 +39,7 @@ type Roadmap struct {
 
 // Roadmap lists the ideas the viewer may see (published, not merged) in
 // each status on the roadmap: the most voted RoadmapColumnSize of each,
-// read from the list's indexes, and their latest answers in one query more.
+// read from the list's indexes, and their latest answers in two queries more.
 func (s *Store) Roadmap(ctx context.Context, o RoadmapOptions, viewer *User) (*Roadmap, error) {
 	statuses, err := s.Statuses(ctx)
 	if err != nil {
@@ -64,13 +64,20 @@ func (s *Store) Roadmap(ctx context.Context, o RoadmapOptions, viewer *User) (*R
 	if len(ids) == 0 {
 		return r, nil
 	}
-	var changes []StatusChange
-	latest := s.db.Model(&StatusChange{}).Select("MAX(id)").Where("idea_id IN ?", ids).Group("idea_id")
-	answered := s.db.Model(&StatusChange{}).Select("MAX(id)").Where("idea_id IN ? AND note <> ''", ids).Group("idea_id")
-	err = s.db.WithContext(ctx).Joins("To").Joins("Actor").
-		Where("status_changes.id IN (?) OR status_changes.id IN (?)", latest, answered).Find(&changes).Error
+	// The ids first, then the rows by primary key: each step reads an index
+	// alone, never the whole history.
+	var latest []int64
+	err = s.db.WithContext(ctx).Raw(`SELECT MAX(id) FROM status_changes WHERE idea_id IN ? GROUP BY idea_id
+		UNION SELECT MAX(id) FROM status_changes WHERE idea_id IN ? AND note <> '' GROUP BY idea_id`, ids, ids).Scan(&latest).Error
 	if err != nil {
-		return nil, fmt.Errorf("load the roadmap's answers: %w", err)
+		return nil, fmt.Errorf("find the roadmap's answers: %w", err)
+	}
+	var changes []StatusChange
+	if len(latest) > 0 {
+		err = s.db.WithContext(ctx).Joins("To").Joins("Actor").Where("status_changes.id IN ?", latest).Find(&changes).Error
+		if err != nil {
+			return nil, fmt.Errorf("load the roadmap's answers: %w", err)
+		}
 	}
 	for i := range changes {
 		ch := &changes[i]
