@@ -71,6 +71,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/members/:id", read, members.Show)
 	r.get("/search", read, ideas.Search)
 	r.get("/roadmap", read, s.visitorPages, roadmap.Show)
+	r.get("/statuses.css", read, statuses.Stylesheet)
 	r.get("/moderation", read, mod.PublicLog)
 	r.get("/feeds/ideas.atom", read, feeds.Ideas)
 	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)

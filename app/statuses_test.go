@@ -183,6 +183,20 @@ func TestAdminStatusesPage(t *testing.T) {
 			t.Fatalf("beta's kind: %q", v)
 		}
 
+		// Pages show each status in its colour, from a stylesheet of Samen's own.
+		wantCount(t, r, `head link[rel="stylesheet"][href="/statuses.css"]`, 1)
+		wantCount(t, r, "#status-beta h2 .status.status-is-beta", 1)
+		css := srv.Client().Get("/statuses.css")
+		wantStatus(t, css, http.StatusOK)
+		if ct := css.Header.Get("Content-Type"); ct != "text/css; charset=utf-8" {
+			t.Fatalf("statuses.css: content type %q", ct)
+		}
+		for _, rule := range []string{".status.status-is-beta { background: #123456; color: #fff; }", ".status.status-is-shipped { background: #0b6e4f; color: #fff; }", ".status.status-is-in-progress { background: #d97706; color: #000; }"} {
+			if !strings.Contains(string(css.Body), rule) {
+				t.Fatalf("statuses.css lacks %q:\n%s", rule, css.Body)
+			}
+		}
+
 		// A bad colour shows the form again with what is wrong, in the reader's language.
 		bad := url.Values{"name": {"Beta"}, "name_nl": {""}, "colour": {"blue"}, "kind": {"active"}}
 		r = admin.PostForm("/admin/statuses/beta", bad)
@@ -196,8 +210,13 @@ func TestAdminStatusesPage(t *testing.T) {
 		// Edit: an unticked roadmap box takes it off the roadmap.
 		edit := url.Values{"name": {"Beta test"}, "name_nl": {"Bètatest"}, "colour": {"#654321"}, "kind": {"active"}, "position": {"7"}}
 		wantStatus(t, admin.PostForm("/admin/statuses/beta", edit), http.StatusSeeOther)
+		edit.Set("colour", "#fafafa")
+		wantStatus(t, admin.PostForm("/admin/statuses/beta", edit), http.StatusSeeOther)
+		if css := srv.Client().Get("/statuses.css"); !strings.Contains(string(css.Body), ".status.status-is-beta { background: #fafafa; color: #000; }") {
+			t.Fatalf("statuses.css after the change:\n%s", css.Body)
+		}
 		st, err := srv.Store.StatusBySlug(context.Background(), "beta")
-		if err != nil || st.Name != "Beta test" || st.NameNL != "Bètatest" || st.Colour != "#654321" || st.OnRoadmap {
+		if err != nil || st.Name != "Beta test" || st.NameNL != "Bètatest" || st.Colour != "#fafafa" || st.OnRoadmap {
 			t.Fatalf("beta after the edit: %+v %v", st, err)
 		}
 

@@ -2,6 +2,10 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -198,4 +202,45 @@ func (h *StatusesAPI) Delete(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Stylesheet answers GET /statuses.css: each status's badge in the colour
+// its admin chose, with text that stays readable on it. (The pages' policy
+// allows no inline styles; this sheet is served from Samen itself.)
+func (h *Statuses) Stylesheet(c *fiber.Ctx) error {
+	list, err := h.Store.Statuses(c.UserContext())
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, st := range list {
+		fmt.Fprintf(&b, ".status.status-is-%s { background: %s; color: %s; }\n", st.Slug, st.Colour, textOn(st.Colour))
+	}
+	c.Response().Header.DelAllCookies()
+	c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	return c.SendString(b.String())
+}
+
+// textOn picks black or white text for a #rrggbb background, whichever
+// contrasts more (WCAG relative luminance).
+func textOn(colour string) string {
+	var rgb [3]float64
+	for i := range rgb {
+		v, err := strconv.ParseUint(colour[1+2*i:3+2*i], 16, 8)
+		if err != nil {
+			return "#fff"
+		}
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			rgb[i] = c / 12.92
+		} else {
+			rgb[i] = math.Pow((c+0.055)/1.055, 2.4)
+		}
+	}
+	l := 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+	if (l+0.05)/0.05 > 1.05/(l+0.05) {
+		return "#000"
+	}
+	return "#fff"
 }
