@@ -122,6 +122,10 @@ func TestAPIStatuses(t *testing.T) {
 		page := srv.Client().Get("/ideas/" + itoa(idea.ID) + "/" + idea.Slug)
 		wantStatus(t, page, http.StatusOK)
 		wantText(t, page, ".history li:first-child .status", "Needs info")
+		wantCount(t, page, ".history li.answer-entry", 2)
+		wantText(t, page, ".history li.answer-entry:nth-child(2) .status", "Under review")
+		wantText(t, page, ".history li.answer-entry:nth-child(2) .answer-by", "Ada")
+		wantText(t, page, ".team-answer .status", "Needs info")
 
 		// Both the move and the deletion are in the audit log.
 		for _, action := range []string{models.AuditStatusMove, models.AuditStatusDelete} {

@@ -179,7 +179,8 @@ func (s *Store) StatusUse(ctx context.Context) (map[int64]int64, error) {
 }
 
 // DeleteStatus deletes a status, first moving its ideas to the status
-// moveTo. Without moveTo, a status that ideas are in is a conflict. The
+// moveTo, each move in the idea's status history (without a note: it is no
+// answer). Without moveTo, a status that ideas are in is a conflict. The
 // status's row stays, marked deleted, so the answers given in it keep
 // their name; its slug is freed. It reports how many ideas moved.
 func (s *Store) DeleteStatus(ctx context.Context, actor *User, slug, moveTo string) (int64, error) {
@@ -211,6 +212,13 @@ func (s *Store) DeleteStatus(ctx context.Context, actor *User, slug, moveTo stri
 	defer s.forgetCatalog()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if to != nil {
+			// Each idea's history records the move, so its public record
+			// keeps up with where it stands; in one statement, however many.
+			err := tx.Exec(`INSERT INTO status_changes (idea_id, from_status_id, to_status_id, note, note_html, reconsider, actor_id, created_at)
+				SELECT id, status_id, ?, '', '', '', ?, ? FROM ideas WHERE status_id = ?`, to.ID, actor.ID, s.Now(), st.ID).Error
+			if err != nil {
+				return err
+			}
 			res := tx.Model(&Idea{}).Where("status_id = ?", st.ID).Update("status_id", to.ID)
 			if res.Error != nil {
 				return res.Error
