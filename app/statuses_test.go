@@ -162,6 +162,9 @@ func TestAdminStatusesPage(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		wantCount(t, r, "li.status-row", 6)
 		wantCount(t, r, `nav a[href="/admin/statuses"][aria-current="page"]`, 1)
+		wantCount(t, r, `#status-open button[disabled]`, 1)
+		wantCount(t, r, `#status-declined button[disabled]`, 1)
+		wantCount(t, r, `#status-planned button[disabled]`, 0)
 		wantText(t, r, "#status-planned h2 .status", "Planned")
 		if v, _ := r.Doc.Find(`#status-planned input[name="name_nl"]`).Attr("value"); v != "Gepland" {
 			t.Fatalf("planned's Dutch name in its form: %q", v)
