@@ -41,6 +41,9 @@ var conflictMessages = map[string]string{
 	models.ReasonNotMerged: "The idea is not merged into another one.",
 	models.ReasonHidden:    "A moderator hid this; it can no longer be changed.",
 	models.ReasonReported:  "You have reported this already; a moderator will look at it.",
+
+	models.ReasonStatusInUse: "Ideas are in this status: name the status to move them to (move_to).",
+	models.ReasonLastOpen:    "New ideas start in a status of kind open; the last one cannot be deleted.",
 }
 
 // statusOf maps an error to its HTTP status.

@@ -77,6 +77,12 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 		// A published changelog entry to read and change, and entries to delete.
 		writer := srv.User("Wren", "wren@example.com", models.RoleTeam)
 		entry := mustEntry(t, srv, writer, "Quieter bells", true)
+		// Statuses for the admin to change, and one to delete in a page and one in the API.
+		for _, name := range []string{"Kept status", "Doomed status", "Doomed API status"} {
+			if _, err := srv.Store.CreateStatus(ctx, srv.User(name+" admin", models.Slugify(name)+"@example.com", models.RoleAdmin), models.StatusInput{Name: &name}); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		roles := map[models.Standing]models.Role{
 			models.Member: models.RoleMember, models.Suspended: models.RoleMember, models.Banned: models.RoleMember,
@@ -173,6 +179,12 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(ottoComment.ID)
 			case name == "id" && moderates:
 				return itoa(ottoIdea.ID)
+			case name == "slug" && strings.HasPrefix(path, "/statuses/") && rt.Method == http.MethodDelete:
+				return "doomed-api-status"
+			case name == "slug" && strings.HasPrefix(path, "/admin/statuses/") && doomed:
+				return "doomed-status"
+			case name == "slug" && (strings.HasPrefix(path, "/statuses/") || strings.HasPrefix(path, "/admin/statuses/")):
+				return "kept-status"
 			case name == "slug":
 				return f.idea.Slug
 			case name == "target":

@@ -30,6 +30,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
 		entries  = &handlers.Changelog{Deps: d}
 		entryAPI = &handlers.ChangelogAPI{Deps: d}
+		statuses = &handlers.Statuses{Deps: d}
+		stAPI    = &handlers.StatusesAPI{Deps: d}
+		roadmap  = &handlers.Roadmap{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -37,6 +40,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		vote, report, moderate, manage  = models.ActVote, models.ActReport, models.ActModerate, models.ActManageMembers
 		audit, status, admin, settle    = models.ActReadAudit, models.ActSetStatus, models.ActManageCategories, models.ActManageSettings
 		changelog                       = models.ActWriteChangelog
+		statusAdmin                     = models.ActManageStatuses
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -71,10 +75,13 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/search", read, ideas.Search)
 	r.get("/changelog", read, entries.List)
 	r.get("/changelog/:id", read, entries.Show)
+	r.get("/roadmap", read, s.visitorPages, roadmap.Show)
+	r.get("/statuses.css", read, statuses.Stylesheet)
 	r.get("/moderation", read, mod.PublicLog)
 	r.get("/feeds/ideas.atom", read, feeds.Ideas)
 	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)
 	r.get("/feeds/changelog.atom", read, feeds.Changelog)
+	r.get("/feeds/roadmap.atom", read, feeds.Roadmap)
 	r.post("/lang", read, lang.Set)
 	r.post("/logout", read, me.Logout)
 
@@ -111,6 +118,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/admin/changelog/:id", changelog, entries.Edit)
 	r.post("/admin/changelog/:id", changelog, entries.Update)
 	r.post("/admin/changelog/:id/delete", changelog, entries.Delete)
+	r.get("/admin/statuses", statusAdmin, statuses.List)
+	r.post("/admin/statuses", statusAdmin, statuses.Create)
+	r.post("/admin/statuses/:slug", statusAdmin, statuses.Update)
+	r.post("/admin/statuses/:slug/move", statusAdmin, statuses.Move)
+	r.post("/admin/statuses/:slug/delete", statusAdmin, statuses.Delete)
 	r.get("/admin/settings", settle, settings.Show)
 	r.post("/admin/settings", settle, settings.Save)
 
@@ -126,11 +138,17 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/ideas/:id/comments", read, ideaAPI.Comments)
 	r.post(api+"/ideas/:id/comments", comment, ideaAPI.Comment)
 	r.put(api+"/ideas/:id/status", status, ideaAPI.SetStatus)
+	r.get(api+"/ideas/:id/answers", read, ideaAPI.Answers)
 	r.post(api+"/ideas/:id/merge", moderate, modAPI.Merge)
 	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
 	r.get(api+"/categories", read, ideaAPI.Categories)
+	r.get(api+"/roadmap", read, roadmap.API)
+	r.get(api+"/statuses", read, stAPI.List)
+	r.post(api+"/statuses", statusAdmin, stAPI.Create)
+	r.patch(api+"/statuses/:slug", statusAdmin, stAPI.Update)
+	r.delete(api+"/statuses/:slug", statusAdmin, stAPI.Delete)
 	r.post(api+"/reports", report, modAPI.Report)
 	r.get(api+"/reports", account, modAPI.Reports)
 	r.get(api+"/mod/queue", moderate, modAPI.Queue)

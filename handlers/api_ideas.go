@@ -293,11 +293,14 @@ func (h *IdeasAPI) Comment(c *fiber.Ctx) error {
 }
 
 type statusInput struct {
-	Status *string `json:"status"`
-	Note   *string `json:"note"`
+	Status       *string `json:"status"`
+	Note         *string `json:"note"`
+	ReconsiderIf *string `json:"reconsider_if"`
 }
 
-// SetStatus answers PUT /ideas/:id/status: the team moves the idea with a public answer.
+// SetStatus answers PUT /ideas/:id/status: the team moves the idea with a
+// public answer; one that plans or declines may say what would change the
+// team's mind (reconsider_if).
 func (h *IdeasAPI) SetStatus(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -307,7 +310,8 @@ func (h *IdeasAPI) SetStatus(c *fiber.Ctx) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	idea, err := h.Store.SetStatus(c.UserContext(), id, h.ViewerOf(c).User, orEmpty(in.Status), orEmpty(in.Note))
+	answer := models.Answer{Status: orEmpty(in.Status), Note: orEmpty(in.Note), Reconsider: orEmpty(in.ReconsiderIf)}
+	idea, err := h.Store.AnswerIdea(c.UserContext(), id, h.ViewerOf(c).User, answer)
 	if err != nil {
 		return err
 	}

@@ -392,7 +392,8 @@ func (h *Ideas) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	idea, err = h.Store.SetStatus(c.UserContext(), idea.ID, h.ViewerOf(c).User, c.FormValue("status"), c.FormValue("note"))
+	answer := models.Answer{Status: c.FormValue("status"), Note: c.FormValue("note"), Reconsider: c.FormValue("reconsider_if")}
+	idea, err = h.Store.AnswerIdea(c.UserContext(), idea.ID, h.ViewerOf(c).User, answer)
 	if err != nil {
 		return err
 	}

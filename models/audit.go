@@ -41,6 +41,9 @@ const (
 	AuditChangelogPublish   = "changelog.publish"
 	AuditChangelogUnpublish = "changelog.unpublish"
 	AuditChangelogDelete    = "changelog.delete"
+	AuditStatusSave         = "status.save"
+	AuditStatusMove         = "status.move_ideas"
+	AuditStatusDelete       = "status.delete"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -50,6 +53,7 @@ var AuditActions = []string{
 	AuditCommentHide, AuditCommentUnhide, AuditCommentEdit, AuditCommentDelete, AuditApprove, AuditReject, AuditDismiss,
 	AuditSuspend, AuditBan, AuditLift, AuditRole, AuditCategory, AuditCategoryDel, AuditSettings,
 	AuditChangelogPublish, AuditChangelogUnpublish, AuditChangelogDelete,
+	AuditStatusSave, AuditStatusMove, AuditStatusDelete,
 }
 
 // Kinds of things an action or a report is about.
@@ -61,6 +65,7 @@ const (
 	TargetSettings = "settings"
 	// TargetChangelog is a changelog entry.
 	TargetChangelog = "changelog"
+	TargetStatus    = "status"
 )
 
 // Audit is one entry of the audit log. A nil Actor is Samen itself, as when

@@ -25,12 +25,31 @@ const (
 type Status struct {
 	ID        int64
 	Slug      string
-	Name      string
-	Colour    string
+	Name      string // in English
+	NameNL    string `gorm:"column:name_nl"` // in Dutch; empty: the English name
+	Colour    string // #rrggbb
 	Kind      string
 	Position  int
 	OnRoadmap bool
 	CreatedAt time.Time
+	// DeletedAt marks a status an admin deleted: its row stays for the
+	// answers given in it, but no idea is in it and none can move to it.
+	DeletedAt *time.Time
+}
+
+// PublicSlug is the slug the status was known by: a deleted status's
+// stored slug carries a mark that frees it for a new status.
+func (s Status) PublicSlug() string {
+	slug, _, _ := strings.Cut(s.Slug, "~")
+	return slug
+}
+
+// NameIn is the status's name in a language ("en", "nl").
+func (s Status) NameIn(lang string) string {
+	if lang == "nl" && s.NameNL != "" {
+		return s.NameNL
+	}
+	return s.Name
 }
 
 // TakesVotes reports whether ideas in this status accept new votes: shipped
@@ -74,7 +93,7 @@ type catalog struct {
 func (s *Store) catalog(ctx context.Context) (catalog, error) {
 	return s.catalogs.get(s.Now(), catalogTTL, func() (catalog, error) {
 		var c catalog
-		if err := s.db.WithContext(ctx).Order("position, id").Find(&c.statuses).Error; err != nil {
+		if err := s.db.WithContext(ctx).Where("deleted_at IS NULL").Order("position, id").Find(&c.statuses).Error; err != nil {
 			return c, fmt.Errorf("list statuses: %w", err)
 		}
 		if err := s.db.WithContext(ctx).Order("position, id").Find(&c.categories).Error; err != nil {
@@ -87,7 +106,7 @@ func (s *Store) catalog(ctx context.Context) (catalog, error) {
 // forgetCatalog drops the copy after a change to statuses or categories.
 func (s *Store) forgetCatalog() { s.catalogs.forget() }
 
-// Statuses lists every status in order.
+// Statuses lists every status in order, deleted ones left out.
 func (s *Store) Statuses(ctx context.Context) ([]Status, error) {
 	c, err := s.catalog(ctx)
 	if err != nil {

@@ -222,7 +222,7 @@ func (s *Store) saveChangelogEntry(ctx context.Context, e *ChangelogEntry, actor
 			if idea.State != StatePublished || idea.MergedInto != nil || idea.Status.Kind == KindDone {
 				continue
 			}
-			if err := s.changeStatus(tx, idea, actor, done, note); err != nil {
+			if err := s.changeStatus(tx, idea, actor, done, note, ""); err != nil {
 				return err
 			}
 		}

@@ -36,6 +36,9 @@ const (
 	ActTagIdeas Action = "ideas.tag"
 	// ActManageCategories: create, change and remove categories.
 	ActManageCategories Action = "categories.manage"
+	// ActManageStatuses: define the statuses ideas move through: names, colour,
+	// kind, order, place on the roadmap; delete one by moving its ideas.
+	ActManageStatuses Action = "statuses.manage"
 	// ActManageSettings: change the community's moderation settings.
 	ActManageSettings Action = "settings.manage"
 	// ActReadHidden: read hidden content, and others' content awaiting review.
@@ -96,6 +99,7 @@ var permissions = map[Action][]Standing{
 	ActWriteChangelog: {Team, Admin},
 
 	ActManageCategories: {Admin},
+	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
 }
 
@@ -204,7 +208,7 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
-	ActWriteChangelog, ActManageCategories, ActManageSettings,
+	ActWriteChangelog, ActManageCategories, ActManageStatuses, ActManageSettings,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

@@ -20,16 +20,43 @@ type StatusChange struct {
 	ToStatusID   int64
 	Note         string
 	NoteHTML     template.HTML `gorm:"column:note_html"`
-	ActorID      *int64
-	CreatedAt    time.Time
+	// Reconsider says what would change the team's mind about an idea it
+	// planned or declined: the decision record's open door.
+	Reconsider string
+	ActorID    *int64
+	CreatedAt  time.Time
 
 	To    Status `gorm:"foreignKey:ToStatusID"`
 	Actor *User  `gorm:"foreignKey:ActorID"`
 }
 
-// SetStatus moves an idea to a status with a public answer. Declining needs
-// an answer saying why.
+// MaxReconsiderLength bounds what would change the team's mind.
+const MaxReconsiderLength = 2000
+
+// Answer is the team's public answer as it moves an idea to a status.
+type Answer struct {
+	Status string // slug
+	Note   string // Markdown; needed when declining
+	// Reconsider says what would change the team's mind; only an answer that
+	// plans or declines an idea (a status of kind planned or closed) says it.
+	Reconsider string
+}
+
+// SetStatus moves an idea to a status with a public answer (see AnswerIdea).
 func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, note string) (*Idea, error) {
+	return s.AnswerIdea(ctx, ideaID, actor, Answer{Status: slug, Note: note})
+}
+
+// RecordsDecision reports whether an answer moving an idea here is a
+// decision that may say what would change the team's mind: planning or
+// declining.
+func (s *Status) RecordsDecision() bool { return s.Kind == KindPlanned || s.Kind == KindClosed }
+
+// AnswerIdea moves an idea to a status with the team's public answer, and
+// is the decision record of the idea's status history. Declining needs an
+// answer saying why.
+func (s *Store) AnswerIdea(ctx context.Context, ideaID int64, actor *User, a Answer) (*Idea, error) {
+	slug, note := a.Status, a.Note
 	if !s.Can(actor, ActSetStatus) {
 		return nil, ErrForbidden
 	}
@@ -49,11 +76,18 @@ func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, 
 	case status != nil && status.NeedsAnswer() && note == "":
 		errs["note"] = "must say why, for " + status.Name
 	}
+	reconsider := strings.TrimSpace(a.Reconsider)
+	switch {
+	case !validText(reconsider) || utf8.RuneCountInString(reconsider) > MaxReconsiderLength:
+		errs["reconsider_if"] = fmt.Sprintf("must be valid text of at most %d characters", MaxReconsiderLength)
+	case reconsider != "" && status != nil && !status.RecordsDecision():
+		errs["reconsider_if"] = "goes only with an answer that plans or declines the idea"
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.changeStatus(tx, idea, actor, status, note)
+		return s.changeStatus(tx, idea, actor, status, note, reconsider)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of idea %d: %w", ideaID, err)
@@ -65,10 +99,10 @@ func (s *Store) SetStatus(ctx context.Context, ideaID int64, actor *User, slug, 
 // transaction: the step in its history with the public answer (note, in
 // Markdown), the idea itself, and the audit log. Callers check the actor
 // and the note first.
-func (s *Store) changeStatus(tx *gorm.DB, idea *Idea, actor *User, status *Status, note string) error {
+func (s *Store) changeStatus(tx *gorm.DB, idea *Idea, actor *User, status *Status, note, reconsider string) error {
 	now := s.Now()
 	change := &StatusChange{IdeaID: idea.ID, FromStatusID: &idea.StatusID, ToStatusID: status.ID,
-		Note: note, NoteHTML: s.md.render(note), ActorID: &actor.ID, CreatedAt: now}
+		Note: note, NoteHTML: s.md.render(note), Reconsider: reconsider, ActorID: &actor.ID, CreatedAt: now}
 	if err := tx.Omit("To", "Actor").Create(change).Error; err != nil {
 		return err
 	}
