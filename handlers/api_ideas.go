@@ -49,6 +49,22 @@ type APIIdea struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	URL        string    `json:"url"`
+	// Triage is for the team's eyes only: absent for everyone else.
+	Triage *APITriage `json:"triage,omitempty"`
+}
+
+// APITriage is the team's triage of an idea.
+type APITriage struct {
+	Assignee *APIPerson `json:"assignee"`
+	Impact   *int       `json:"impact"`
+	Effort   *int       `json:"effort"`
+	Score    *float64   `json:"score"`
+}
+
+// APIPerson names someone: an assignee, an actor.
+type APIPerson struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // APIIdeaPage is one page of the idea list.
@@ -129,7 +145,7 @@ func (h *IdeasAPI) List(c *fiber.Ctx) error {
 	}
 	out := APIIdeaPage{Ideas: make([]APIIdea, len(page.Ideas)), Page: page.Page, PerPage: page.PerPage, Total: page.Total}
 	for i, idea := range page.Ideas {
-		out.Ideas[i] = h.apiIdea(idea)
+		out.Ideas[i] = h.apiIdea(idea, h.ViewerOf(c).User)
 	}
 	return c.JSON(out)
 }
@@ -179,7 +195,7 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(h.apiIdea(idea))
+	return c.Status(fiber.StatusCreated).JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Show answers GET /ideas/:id. A merged idea answers too, with merged_into set.
@@ -192,7 +208,7 @@ func (h *IdeasAPI) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Update answers PATCH /ideas/:id: the author and moderators change the
@@ -211,7 +227,7 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Delete answers DELETE /ideas/:id (204).
@@ -311,7 +327,7 @@ func (h *IdeasAPI) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Categories answers GET /categories.
@@ -327,8 +343,9 @@ func (h *IdeasAPI) Categories(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"categories": out})
 }
 
-// apiIdea shapes an idea for the API, with its absolute URL.
-func (d *Deps) apiIdea(i *models.Idea) APIIdea {
+// apiIdea shapes an idea for the API, with its absolute URL, as viewer
+// may see it: the triage only for the team.
+func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 	out := APIIdea{
 		ID: i.ID, Title: i.Title, Slug: i.Slug, Body: i.Body, BodyHTML: string(i.BodyHTML),
 		Status: i.Status.Slug, Tags: make([]string, len(i.Tags)), Author: apiAuthor(&i.Author),
@@ -341,6 +358,12 @@ func (d *Deps) apiIdea(i *models.Idea) APIIdea {
 	}
 	for n, t := range i.Tags {
 		out.Tags[n] = t.Slug
+	}
+	if d.Store.Can(viewer, models.ActTriage) {
+		out.Triage = &APITriage{Impact: i.Impact, Effort: i.Effort, Score: i.Score()}
+		if i.Assignee != nil && i.Assignee.ID != 0 {
+			out.Triage.Assignee = &APIPerson{ID: i.Assignee.ID, Name: i.Assignee.Name}
+		}
 	}
 	return out
 }

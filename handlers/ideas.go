@@ -193,6 +193,11 @@ type showPage struct {
 	Notice    string
 	CanStatus bool
 	CanVote   bool
+	// CanTriage shows the team's triage (assignee, impact, effort, score)
+	// and its form, with the Team to assign to.
+	CanTriage bool
+	Team      []models.User
+	Weights   []int
 	// CanEdit offers to edit and delete the idea; CanModerate the moderation panel.
 	CanEdit     bool
 	CanModerate bool
@@ -315,6 +320,12 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	}
 	if data.CanStatus {
 		if data.Statuses, err = h.Store.Statuses(ctx); err != nil {
+			return err
+		}
+	}
+	if data.CanTriage = h.Store.Can(data.User, models.ActTriage); data.CanTriage {
+		data.Weights = []int{1, 2, 3, 4, 5}
+		if data.Team, err = h.Store.TeamMembers(ctx); err != nil {
 			return err
 		}
 	}

@@ -99,8 +99,12 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		if c.State == StatePending {
 			return nil // it counts on the idea once approved
 		}
-		return tx.Model(&Idea{}).Where("id = ?", ideaID).
+		err := tx.Model(&Idea{}).Where("id = ?", ideaID).
 			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
+		if err != nil || c.Internal {
+			return err
+		}
+		return markAnswered(tx, idea, author, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("comment on idea %d: %w", ideaID, err)
