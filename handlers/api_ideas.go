@@ -95,6 +95,8 @@ type APIComment struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	EditedAt  *time.Time `json:"edited_at"`
+	// Internal marks the team's internal notes, which only the team reads.
+	Internal bool `json:"internal,omitempty"`
 }
 
 // APICategory is a category in the JSON API.
@@ -287,6 +289,7 @@ func (h *IdeasAPI) Comments(c *fiber.Ctx) error {
 type commentInput struct {
 	Body     *string `json:"body"`
 	ParentID *int64  `json:"parent_id"`
+	Internal *bool   `json:"internal"`
 }
 
 // Comment answers POST /ideas/:id/comments (201). A reply to a reply joins
@@ -300,7 +303,7 @@ func (h *IdeasAPI) Comment(c *fiber.Ctx) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	n := models.NewComment{Body: orEmpty(in.Body), ParentID: in.ParentID}
+	n := models.NewComment{Body: orEmpty(in.Body), ParentID: in.ParentID, Internal: in.Internal != nil && *in.Internal}
 	comment, err := h.Store.CreateComment(c.UserContext(), id, h.ViewerOf(c).User, n)
 	if err != nil {
 		return err
@@ -372,6 +375,7 @@ func apiComment(cm *models.Comment) APIComment {
 	out := APIComment{
 		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: string(cm.BodyHTML),
 		Deleted: cm.Deleted(), State: cm.State, CreatedAt: cm.CreatedAt.UTC(), UpdatedAt: cm.UpdatedAt.UTC(),
+		Internal: cm.Internal,
 	}
 	if cm.UserID != 0 {
 		author := apiAuthor(&cm.User)

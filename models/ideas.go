@@ -536,7 +536,7 @@ func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
 		if !s.Can(user, ActModerate) {
 			var others int64
 			err := tx.Raw(`SELECT (SELECT COUNT(*) FROM votes WHERE idea_id = ? AND user_id <> ?)
-				+ (SELECT COUNT(*) FROM comments WHERE idea_id = ? AND user_id <> ?)`, id, user.ID, id, user.ID).Scan(&others).Error
+				+ (SELECT COUNT(*) FROM comments WHERE idea_id = ? AND user_id <> ? AND internal = FALSE)`, id, user.ID, id, user.ID).Scan(&others).Error
 			if err != nil {
 				return fmt.Errorf("delete idea %d: %w", id, err)
 			}
