@@ -240,6 +240,9 @@ func TestTriageInbox(t *testing.T) {
 		teamIdea(t, apiCall(tess, http.MethodPatch, "/ideas/"+itoa(c.ID)+"/triage", `{"impact":5,"effort":1}`), http.StatusOK)
 		mustComment(t, srv, d.ID, modUser, "Thanks, we are looking at motors.")
 		mustComment(t, srv, e.ID, bram, "Yes please, wider tyres.")
+		if _, err := srv.Store.CreateComment(ctx, e.ID, tessUser, models.NewComment{Body: "Note to self: ask the supplier", Internal: true}); err != nil {
+			t.Fatal(err)
+		}
 		mustComment(t, srv, e.ID, anna, "My own idea, my own comment.")
 		wantIDs(t, "untriaged", inboxIDs(t, tess, "?triaged=false"), e.ID)
 		wantIDs(t, "triaged", inboxIDs(t, tess, "?triaged=true&sort=votes"), d.ID, c.ID, b.ID, a.ID)
