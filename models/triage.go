@@ -260,8 +260,8 @@ func (s *Store) triageOrder(sort string) string {
 }
 
 // inboxBase is every idea the inbox may list: published and not merged.
-// The condition is written out, not a parameter, so that PostgreSQL sees
-// that the inbox's partial indexes apply to every plan.
+// The state is written out, not a parameter, so that both databases plan
+// every page for it and read it from the inbox's indexes (migration 00011).
 const inboxBase = "ideas.state = 'published' AND ideas.merged_into IS NULL"
 
 // triageQuery builds the inbox's filtered query.

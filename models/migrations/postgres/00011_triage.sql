@@ -28,25 +28,21 @@ UPDATE ideas SET triaged_at = (
     ) AS steps
 );
 
--- The inbox lists published ideas that are not merged, by votes, newest,
--- score or oldest without an answer; the untriaged view and each assignee's
--- view have indexes of their own.
-CREATE INDEX ideas_triage_votes ON ideas (votes DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_triage_new ON ideas (created_at DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_triage_score ON ideas ((CAST(votes AS DOUBLE PRECISION) * impact / effort) DESC NULLS LAST, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_untriaged_new ON ideas (created_at DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL AND triaged_at IS NULL;
-CREATE INDEX ideas_untriaged_votes ON ideas (votes DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL AND triaged_at IS NULL;
-CREATE INDEX ideas_unanswered_age ON ideas (created_at, id)
-    WHERE state = 'published' AND merged_into IS NULL AND answered_at IS NULL;
-CREATE INDEX ideas_assignee_votes ON ideas (assignee_id, votes DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_assignee_new ON ideas (assignee_id, created_at DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
+-- The inbox lists published ideas (state is a constant in its queries), by
+-- votes, newest, score or oldest without an answer; the untriaged view, the
+-- unanswered ideas and each assignee's ideas have indexes of their own. Each
+-- starts with the columns the inbox compares for equality, then its order, so
+-- a page is read in order and stops after its rows. PostgreSQL does not read
+-- an order past an IS NULL condition, so the untriaged and unanswered ideas
+-- have partial indexes here (SQLite's are whole ones with the column).
+CREATE INDEX ideas_triage_votes ON ideas (state, votes DESC, id DESC);
+CREATE INDEX ideas_triage_new ON ideas (state, created_at DESC, id DESC);
+CREATE INDEX ideas_triage_score ON ideas (state, (CAST(votes AS DOUBLE PRECISION) * impact / effort) DESC NULLS LAST, id DESC);
+CREATE INDEX ideas_untriaged_new ON ideas (state, created_at DESC, id DESC) WHERE triaged_at IS NULL;
+CREATE INDEX ideas_untriaged_votes ON ideas (state, votes DESC, id DESC) WHERE triaged_at IS NULL;
+CREATE INDEX ideas_unanswered_age ON ideas (state, created_at, id) WHERE answered_at IS NULL;
+CREATE INDEX ideas_assignee_votes ON ideas (assignee_id, state, votes DESC, id DESC);
+CREATE INDEX ideas_assignee_new ON ideas (assignee_id, state, created_at DESC, id DESC);
 
 -- +goose Down
 DROP INDEX ideas_assignee_new;

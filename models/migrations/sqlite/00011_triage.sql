@@ -28,25 +28,19 @@ UPDATE ideas SET triaged_at = (
     ) AS steps
 );
 
--- The inbox lists published ideas that are not merged, by votes, newest,
--- score or oldest without an answer; the untriaged view and each assignee's
--- view have indexes of their own.
-CREATE INDEX ideas_triage_votes ON ideas (votes DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_triage_new ON ideas (created_at DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_triage_score ON ideas ((CAST(votes AS REAL) * impact / effort) DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_untriaged_new ON ideas (created_at DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL AND triaged_at IS NULL;
-CREATE INDEX ideas_untriaged_votes ON ideas (votes DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL AND triaged_at IS NULL;
-CREATE INDEX ideas_unanswered_age ON ideas (created_at, id)
-    WHERE state = 'published' AND merged_into IS NULL AND answered_at IS NULL;
-CREATE INDEX ideas_assignee_votes ON ideas (assignee_id, votes DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
-CREATE INDEX ideas_assignee_new ON ideas (assignee_id, created_at DESC, id DESC)
-    WHERE state = 'published' AND merged_into IS NULL;
+-- The inbox lists published ideas (state is a constant in its queries), by
+-- votes, newest, score or oldest without an answer; the untriaged view, the
+-- unanswered ideas and each assignee's ideas have indexes of their own. Each
+-- starts with the columns the inbox compares for equality (IS NULL counts
+-- here), then its order, so a page is read in order and stops after its rows.
+CREATE INDEX ideas_triage_votes ON ideas (state, votes DESC, id DESC);
+CREATE INDEX ideas_triage_new ON ideas (state, created_at DESC, id DESC);
+CREATE INDEX ideas_triage_score ON ideas (state, (CAST(votes AS REAL) * impact / effort) DESC, id DESC);
+CREATE INDEX ideas_untriaged_new ON ideas (state, triaged_at, created_at DESC, id DESC);
+CREATE INDEX ideas_untriaged_votes ON ideas (state, triaged_at, votes DESC, id DESC);
+CREATE INDEX ideas_unanswered_age ON ideas (state, answered_at, created_at, id);
+CREATE INDEX ideas_assignee_votes ON ideas (assignee_id, state, votes DESC, id DESC);
+CREATE INDEX ideas_assignee_new ON ideas (assignee_id, state, created_at DESC, id DESC);
 
 -- +goose Down
 DROP INDEX ideas_assignee_new;
