@@ -25,6 +25,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		settings = &handlers.Settings{Deps: d}
 		ideaAPI  = &handlers.IdeasAPI{Deps: d}
 		modAPI   = &handlers.ModerationAPI{Deps: d}
+		triage   = &handlers.Triage{Deps: d}
+		triAPI   = &handlers.TriageAPI{Deps: d}
 		lang     = &handlers.Lang{Deps: d}
 		auth     = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
@@ -41,6 +43,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		audit, status, admin, settle    = models.ActReadAudit, models.ActSetStatus, models.ActManageCategories, models.ActManageSettings
 		changelog                       = models.ActWriteChangelog
 		statusAdmin                     = models.ActManageStatuses
+		triaging                        = models.ActTriage
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -60,6 +63,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/unvote", vote, ideas.Unvote)
 	r.post("/ideas/:id/comments", comment, ideas.Comment)
 	r.post("/ideas/:id/status", status, ideas.SetStatus)
+	r.post("/ideas/:id/triage", triaging, triage.Set)
 	r.get("/ideas/:id/edit", propose, ideas.Edit)
 	r.post("/ideas/:id/edit", propose, ideas.Update)
 	r.post("/ideas/:id/delete", propose, ideas.Delete)
@@ -109,6 +113,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/mod/members/:id/sanction", manage, mod.Sanction)
 	r.get("/mod/audit", audit, mod.Audit)
 
+	r.get("/admin/triage", triaging, triage.Inbox)
+	r.post("/admin/triage", triaging, triage.Act)
 	r.get("/admin/categories", admin, cats.List)
 	r.post("/admin/categories", admin, cats.Save)
 	r.post("/admin/categories/:id", admin, cats.Save)
@@ -139,6 +145,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post(api+"/ideas/:id/comments", comment, ideaAPI.Comment)
 	r.put(api+"/ideas/:id/status", status, ideaAPI.SetStatus)
 	r.get(api+"/ideas/:id/answers", read, ideaAPI.Answers)
+	r.patch(api+"/ideas/:id/triage", triaging, triAPI.Update)
+	r.get(api+"/triage", triaging, triAPI.List)
 	r.post(api+"/ideas/:id/merge", moderate, modAPI.Merge)
 	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)

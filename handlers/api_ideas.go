@@ -49,6 +49,22 @@ type APIIdea struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	URL        string    `json:"url"`
+	// Triage is for the team's eyes only: absent for everyone else.
+	Triage *APITriage `json:"triage,omitempty"`
+}
+
+// APITriage is the team's triage of an idea.
+type APITriage struct {
+	Assignee *APIPerson `json:"assignee"`
+	Impact   *int       `json:"impact"`
+	Effort   *int       `json:"effort"`
+	Score    *float64   `json:"score"`
+}
+
+// APIPerson names someone: an assignee, an actor.
+type APIPerson struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // APIIdeaPage is one page of the idea list.
@@ -79,6 +95,8 @@ type APIComment struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	EditedAt  *time.Time `json:"edited_at"`
+	// Internal marks the team's internal notes, which only the team reads.
+	Internal bool `json:"internal,omitempty"`
 }
 
 // APICategory is a category in the JSON API.
@@ -129,7 +147,7 @@ func (h *IdeasAPI) List(c *fiber.Ctx) error {
 	}
 	out := APIIdeaPage{Ideas: make([]APIIdea, len(page.Ideas)), Page: page.Page, PerPage: page.PerPage, Total: page.Total}
 	for i, idea := range page.Ideas {
-		out.Ideas[i] = h.apiIdea(idea)
+		out.Ideas[i] = h.apiIdea(idea, h.ViewerOf(c).User)
 	}
 	return c.JSON(out)
 }
@@ -179,7 +197,7 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(h.apiIdea(idea))
+	return c.Status(fiber.StatusCreated).JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Show answers GET /ideas/:id. A merged idea answers too, with merged_into set.
@@ -192,7 +210,7 @@ func (h *IdeasAPI) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Update answers PATCH /ideas/:id: the author and moderators change the
@@ -211,7 +229,7 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Delete answers DELETE /ideas/:id (204).
@@ -271,6 +289,7 @@ func (h *IdeasAPI) Comments(c *fiber.Ctx) error {
 type commentInput struct {
 	Body     *string `json:"body"`
 	ParentID *int64  `json:"parent_id"`
+	Internal *bool   `json:"internal"`
 }
 
 // Comment answers POST /ideas/:id/comments (201). A reply to a reply joins
@@ -284,7 +303,7 @@ func (h *IdeasAPI) Comment(c *fiber.Ctx) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	n := models.NewComment{Body: orEmpty(in.Body), ParentID: in.ParentID}
+	n := models.NewComment{Body: orEmpty(in.Body), ParentID: in.ParentID, Internal: in.Internal != nil && *in.Internal}
 	comment, err := h.Store.CreateComment(c.UserContext(), id, h.ViewerOf(c).User, n)
 	if err != nil {
 		return err
@@ -315,7 +334,7 @@ func (h *IdeasAPI) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Categories answers GET /categories.
@@ -331,8 +350,9 @@ func (h *IdeasAPI) Categories(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"categories": out})
 }
 
-// apiIdea shapes an idea for the API, with its absolute URL.
-func (d *Deps) apiIdea(i *models.Idea) APIIdea {
+// apiIdea shapes an idea for the API, with its absolute URL, as viewer
+// may see it: the triage only for the team.
+func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 	out := APIIdea{
 		ID: i.ID, Title: i.Title, Slug: i.Slug, Body: i.Body, BodyHTML: string(i.BodyHTML),
 		Status: i.Status.Slug, Tags: make([]string, len(i.Tags)), Author: apiAuthor(&i.Author),
@@ -346,6 +366,12 @@ func (d *Deps) apiIdea(i *models.Idea) APIIdea {
 	for n, t := range i.Tags {
 		out.Tags[n] = t.Slug
 	}
+	if d.Store.Can(viewer, models.ActTriage) {
+		out.Triage = &APITriage{Impact: i.Impact, Effort: i.Effort, Score: i.Score()}
+		if i.Assignee != nil && i.Assignee.ID != 0 {
+			out.Triage.Assignee = &APIPerson{ID: i.Assignee.ID, Name: i.Assignee.Name}
+		}
+	}
 	return out
 }
 
@@ -353,6 +379,7 @@ func apiComment(cm *models.Comment) APIComment {
 	out := APIComment{
 		ID: cm.ID, IdeaID: cm.IdeaID, ParentID: cm.ParentID, Body: cm.Body, BodyHTML: string(cm.BodyHTML),
 		Deleted: cm.Deleted(), State: cm.State, CreatedAt: cm.CreatedAt.UTC(), UpdatedAt: cm.UpdatedAt.UTC(),
+		Internal: cm.Internal,
 	}
 	if cm.UserID != 0 {
 		author := apiAuthor(&cm.User)

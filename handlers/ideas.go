@@ -193,6 +193,13 @@ type showPage struct {
 	Notice    string
 	CanStatus bool
 	CanVote   bool
+	// CanTriage shows the team's triage (assignee, impact, effort, score)
+	// and its form, with the Team to assign to.
+	CanTriage bool
+	// CanNote offers internal notes, which only the team writes and reads.
+	CanNote bool
+	Team    []models.User
+	Weights []int
 	// CanEdit offers to edit and delete the idea; CanModerate the moderation panel.
 	CanEdit     bool
 	CanModerate bool
@@ -323,6 +330,13 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 			return err
 		}
 	}
+	data.CanNote = h.Store.Can(data.User, models.ActReadInternal)
+	if data.CanTriage = h.Store.Can(data.User, models.ActTriage); data.CanTriage {
+		data.Weights = []int{1, 2, 3, 4, 5}
+		if data.Team, err = h.Store.TeamMembers(ctx); err != nil {
+			return err
+		}
+	}
 	return c.Status(status).Render("ideas/show", data)
 }
 
@@ -362,7 +376,7 @@ func (h *Ideas) Comment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n := models.NewComment{Body: c.FormValue("body")}
+	n := models.NewComment{Body: c.FormValue("body"), Internal: c.FormValue("internal") != ""}
 	if parent := c.FormValue("parent_id"); parent != "" {
 		id, err := strconv.ParseInt(parent, 10, 64)
 		if err != nil {

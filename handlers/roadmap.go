@@ -71,7 +71,7 @@ func (h *Roadmap) API(c *fiber.Ctx) error {
 	for i, col := range rm.Columns {
 		out[i] = APIRoadmapColumn{Status: apiStatus(&col.Status), Ideas: make([]APIRoadmapIdea, len(col.Ideas)), Total: col.Total}
 		for n, idea := range col.Ideas {
-			out[i].Ideas[n] = APIRoadmapIdea{APIIdea: h.apiIdea(idea)}
+			out[i].Ideas[n] = APIRoadmapIdea{APIIdea: h.apiIdea(idea, h.ViewerOf(c).User)}
 			if a := rm.Answers[idea.ID]; a != nil {
 				answer := apiAnswer(a)
 				out[i].Ideas[n].Answer = &answer

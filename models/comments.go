@@ -37,10 +37,13 @@ type Comment struct {
 // Deleted reports whether the comment is a tombstone.
 func (c *Comment) Deleted() bool { return c.State == StateDeleted }
 
-// NewComment is what a member writes.
+// NewComment is what a member writes. An internal note is the team's
+// alone: only those whose standing lets them read internal notes write and
+// read it, and it never counts on the idea nor moves it up the lists.
 type NewComment struct {
 	Body     string
 	ParentID *int64
+	Internal bool
 }
 
 func validateComment(body string) (string, error) {
@@ -58,6 +61,9 @@ func validateComment(body string) (string, error) {
 
 // CreateComment adds a comment to a published idea that is neither locked nor merged.
 func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n NewComment) (*Comment, error) {
+	if n.Internal && !s.Can(author, ActReadInternal) {
+		return nil, ErrForbidden
+	}
 	body, err := validateComment(n.Body)
 	if err != nil {
 		return nil, err
@@ -73,18 +79,19 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		return nil, &ConflictError{ReasonLocked}
 	}
 	now := s.Now()
-	bodyHTML, err := s.renderComment(ctx, ideaID, author, body)
+	bodyHTML, err := s.renderComment(ctx, ideaID, author, body, n.Internal)
 	if err != nil {
 		return nil, err
 	}
-	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: bodyHTML, State: StatePublished, CreatedAt: now, UpdatedAt: now}
+	c := &Comment{IdeaID: ideaID, UserID: author.ID, Body: body, BodyHTML: bodyHTML, Internal: n.Internal, State: StatePublished, CreatedAt: now, UpdatedAt: now}
 	if c.State, err = s.screen(ctx, author, brakeComments, 0, c.Body, string(c.BodyHTML)); err != nil {
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if n.ParentID != nil {
 			var parent Comment
-			if err := first(tx.Where("id = ? AND idea_id = ?", *n.ParentID, ideaID), &parent); err != nil {
+			// A public reply never hangs under an internal note.
+			if err := first(tx.Where("id = ? AND idea_id = ?", *n.ParentID, ideaID), &parent); err != nil || (parent.Internal && !n.Internal) {
 				return ValidationErrors{"parent_id": "is not a comment on this idea"}
 			}
 			top := parent.ID
@@ -96,11 +103,15 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		if err := tx.Omit("User").Create(c).Error; err != nil {
 			return err
 		}
-		if c.State == StatePending {
-			return nil // it counts on the idea once approved
+		if c.State == StatePending || c.Internal {
+			return nil // it counts on the idea once approved; an internal note never
 		}
-		return tx.Model(&Idea{}).Where("id = ?", ideaID).
+		err := tx.Model(&Idea{}).Where("id = ?", ideaID).
 			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return markAnswered(tx, idea, author, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("comment on idea %d: %w", ideaID, err)
@@ -185,7 +196,7 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 	if body == c.Body {
 		return c, nil
 	}
-	bodyHTML, err := s.renderComment(ctx, c.IdeaID, &c.User, body)
+	bodyHTML, err := s.renderComment(ctx, c.IdeaID, &c.User, body, c.Internal)
 	if err != nil {
 		return nil, err
 	}
@@ -201,13 +212,17 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Model(&Comment{}).Where("id = ?", c.ID).
 			Updates(map[string]any{"body": body, "body_html": bodyHTML, "state": state, "updated_at": now, "edited_at": now}).Error
-		if err == nil && state != c.State {
+		if err == nil && state != c.State && !c.Internal {
 			err = tx.Model(&Idea{}).Where("id = ?", c.IdeaID).Update("comments", gorm.Expr("comments - 1")).Error
 		}
 		if err != nil || editor.ID == c.UserID {
 			return err
 		}
-		return record(tx, now, Audit{Actor: editor, Action: AuditCommentEdit, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Previous: c.Body})
+		previous := c.Body
+		if c.Internal {
+			previous = "" // the audit log is read beyond the team
+		}
+		return record(tx, now, Audit{Actor: editor, Action: AuditCommentEdit, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Previous: previous})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
@@ -252,7 +267,7 @@ func (c *Comment) ModerableBy(u *User, now time.Time) bool {
 // moderator hid it, or (for moderators) one by a member they outrank that is
 // not deleted.
 func (s *Store) ownComment(ctx context.Context, commentID int64, user *User) (*Comment, error) {
-	c, err := s.comment(ctx, commentID)
+	c, err := s.comment(ctx, commentID, user)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +294,7 @@ func (s *Store) CommentsBy(ctx context.Context, userID int64, limit int) ([]Comm
 	var list []Comment
 	err := s.db.WithContext(ctx).
 		Joins("JOIN ideas ON ideas.id = comments.idea_id AND ideas.state = ?", StatePublished).
-		Where("comments.user_id = ? AND comments.state = ?", userID, StatePublished).
+		Where("comments.user_id = ? AND comments.state = ? AND comments.internal = ?", userID, StatePublished, false).
 		Order("comments.created_at DESC, comments.id DESC").Limit(limit).Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list comments of user %d: %w", userID, err)

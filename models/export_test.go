@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ExplainList returns the PostgreSQL plan of a list page's query, with
@@ -76,4 +77,42 @@ func (s *Store) Gorm() *gorm.DB { return s.db }
 // timeout, on the database handle a search uses.
 func (s *Store) InSearch(ctx context.Context, fn func(db *gorm.DB) error) error {
 	return s.searching(ctx, func(ctx context.Context, s *Store) error { return fn(s.db.WithContext(ctx)) })
+}
+
+// ExplainTriage is ExplainList for a page of the triage inbox.
+func (s *Store) ExplainTriage(ctx context.Context, o TriageOptions, viewer *User) (string, error) {
+	q, err := s.triageQuery(ctx, &o, viewer)
+	if err != nil {
+		return "", err
+	}
+	var ideas []*Idea
+	lo := ListOptions{Triage: true, Page: o.Page, PerPage: o.PerPage}
+	return s.explain(ctx, pageOf(q.Session(&gorm.Session{DryRun: true}), lo, clause.Expr{SQL: s.triageOrder(o.Sort)}).Find(&ideas).Statement)
+}
+
+// ExplainTriageSQLite is SQLite's query plan of a page of the triage inbox,
+// one line per step.
+func (s *Store) ExplainTriageSQLite(ctx context.Context, o TriageOptions, viewer *User) (string, error) {
+	q, err := s.triageQuery(ctx, &o, viewer)
+	if err != nil {
+		return "", err
+	}
+	var ideas []*Idea
+	lo := ListOptions{Triage: true, Page: o.Page, PerPage: o.PerPage}
+	stmt := pageOf(q.Session(&gorm.Session{DryRun: true}), lo, clause.Expr{SQL: s.triageOrder(o.Sort)}).Find(&ideas).Statement
+	rows, err := s.sqlDB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt.SQL.String(), stmt.Vars...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "\n"), rows.Err()
 }

@@ -39,20 +39,24 @@ type Idea struct {
 	BodyHTML template.HTML `gorm:"column:body_html"`
 	// BodyText is the body as plain text, without Markdown: what search
 	// indexes and quotes. Written with BodyHTML, never shown as the body.
-	BodyText       string `gorm:"column:body_text"`
-	AuthorID       int64
-	CategoryID     *int64
-	StatusID       int64
-	Votes          int
-	Comments       int
-	Hot            float64
-	State          string
-	Locked         bool
-	Pinned         bool
-	MergedInto     *int64
-	AssigneeID     *int64
-	Impact         *int
-	Effort         *int
+	BodyText   string `gorm:"column:body_text"`
+	AuthorID   int64
+	CategoryID *int64
+	StatusID   int64
+	Votes      int
+	Comments   int
+	Hot        float64
+	State      string
+	Locked     bool
+	Pinned     bool
+	MergedInto *int64
+	AssigneeID *int64
+	Impact     *int
+	Effort     *int
+	// TriagedAt and AnsweredAt are when the team first triaged and first
+	// answered the idea (see triage.go); nil until then.
+	TriagedAt      *time.Time
+	AnsweredAt     *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	LastActivityAt time.Time
@@ -63,6 +67,8 @@ type Idea struct {
 	Author   User      `gorm:"foreignKey:AuthorID"`
 	Category *Category `gorm:"foreignKey:CategoryID"`
 	Status   Status    `gorm:"foreignKey:StatusID"`
+	// Assignee is who of the team the idea is assigned to, loaded for the team.
+	Assignee *User `gorm:"foreignKey:AssigneeID"`
 	// Tags and Voted are filled in by the queries that list or load ideas.
 	Tags  []Tag `gorm:"-"`
 	Voted bool  `gorm:"-"`
@@ -205,7 +211,7 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Omit("Author", "Category", "Status").Create(idea).Error; err != nil {
+		if err := tx.Omit("Author", "Category", "Status", "Assignee").Create(idea).Error; err != nil {
 			return err
 		}
 		return tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error
@@ -300,7 +306,8 @@ func (i *Idea) ModerableBy(u *User, now time.Time) bool {
 }
 
 func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
-	return s.db.WithContext(ctx).Model(&Idea{}).Joins("Author").Joins("Category").Joins("Status")
+	only := s.db.Session(&gorm.Session{NewDB: true}).Select("id", "name")
+	return s.db.WithContext(ctx).Model(&Idea{}).Joins("Author").Joins("Category").Joins("Status").Joins("Assignee", only)
 }
 
 // fillIdeas adds tags and the viewer's votes to loaded ideas: one query for
@@ -529,7 +536,7 @@ func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
 		if !s.Can(user, ActModerate) {
 			var others int64
 			err := tx.Raw(`SELECT (SELECT COUNT(*) FROM votes WHERE idea_id = ? AND user_id <> ?)
-				+ (SELECT COUNT(*) FROM comments WHERE idea_id = ? AND user_id <> ?)`, id, user.ID, id, user.ID).Scan(&others).Error
+				+ (SELECT COUNT(*) FROM comments WHERE idea_id = ? AND user_id <> ? AND internal = FALSE)`, id, user.ID, id, user.ID).Scan(&others).Error
 			if err != nil {
 				return fmt.Errorf("delete idea %d: %w", id, err)
 			}

@@ -55,7 +55,10 @@ type ListOptions struct {
 	// Bodies loads each idea's text (Body, BodyHTML), which the API shows;
 	// the pages' lists show titles only and leave it empty. (A list never
 	// loads what no list shows: see pageOf.)
-	Bodies  bool
+	Bodies bool
+	// Triage loads the team's triage fields (assignee, impact, effort),
+	// which only the team sees; ListIdeas sets it for them.
+	Triage  bool
 	Page    int
 	PerPage int
 }
@@ -133,6 +136,7 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (pag
 		})
 		return page, err
 	}
+	o.Triage = s.Can(viewer, ActTriage)
 	q, order, err := s.listQuery(ctx, &o)
 	if err != nil {
 		return nil, err
@@ -303,7 +307,10 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	// A list loads what lists show: not the team's triage fields (assignee,
 	// impact, effort) nor a moderator's note; of the author, category and
 	// status, their names and what links and marks them.
-	omit := []string{"assignee_id", "impact", "effort", "moderation_note", "body_text"}
+	omit := []string{"moderation_note", "body_text"}
+	if !o.Triage {
+		omit = append(omit, "assignee_id", "impact", "effort", "triaged_at", "answered_at")
+	}
 	if !o.Bodies {
 		omit = append(omit, "body", "body_html")
 	}
@@ -312,6 +319,9 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	}
 	q = q.Omit(omit...).Joins("Author", only("id", "name", "avatar_url", "role")).
 		Joins("Category", only("id", "slug", "name")).Joins("Status", only("id", "slug", "name", "kind"))
+	if o.Triage {
+		q = q.Joins("Assignee", only("id", "name"))
+	}
 	if o.Query != "" { // parameters, as for the window
 		order.SQL += " LIMIT ? OFFSET ?"
 		order.Vars = append(slices.Clone(order.Vars), o.PerPage, (o.Page-1)*o.PerPage)

@@ -156,6 +156,7 @@ func (s *Store) renderImagesAnew(ctx context.Context) error {
 	type row struct {
 		ID, IdeaID, UserID int64
 		Source             string
+		Internal           bool
 	}
 	texts := []struct{ table, source, html string }{
 		{"ideas", "body", "body_html"},
@@ -166,7 +167,7 @@ func (s *Store) renderImagesAnew(ctx context.Context) error {
 		var rows []row
 		q := db.Table(t.table).Where(t.html+" LIKE ?", "%<img%")
 		if t.table == "comments" {
-			q = q.Select("id, idea_id, user_id, body AS source")
+			q = q.Select("id, idea_id, user_id, internal, body AS source")
 		} else {
 			q = q.Select("id, " + t.source + " AS source")
 		}
@@ -180,7 +181,7 @@ func (s *Store) renderImagesAnew(ctx context.Context) error {
 				if err != nil {
 					return fmt.Errorf("render images anew: comment %d: %w", r.ID, err)
 				}
-				if html, err = s.renderComment(ctx, r.IdeaID, author, r.Source); err != nil {
+				if html, err = s.renderComment(ctx, r.IdeaID, author, r.Source, r.Internal); err != nil {
 					return fmt.Errorf("render images anew: comment %d: %w", r.ID, err)
 				}
 			}

@@ -163,7 +163,11 @@ func (s *Store) History(ctx context.Context, moderator *User, userID int64) (*Me
 	err = db.Joins("Status").Where("ideas.author_id = ? AND ideas.state <> ?", userID, StateDeleted).
 		Order("ideas.created_at DESC").Limit(historyLimit).Find(&h.Ideas).Error
 	if err == nil {
-		err = db.Where("user_id = ? AND state <> ?", userID, StateDeleted).Order("created_at DESC").Limit(historyLimit).Find(&h.Comments).Error
+		q := db.Where("user_id = ? AND state <> ?", userID, StateDeleted)
+		if !s.Can(moderator, ActReadInternal) {
+			q = q.Where("internal = ?", false)
+		}
+		err = q.Order("created_at DESC").Limit(historyLimit).Find(&h.Comments).Error
 	}
 	if err == nil {
 		err = db.Where("reporter_id = ?", userID).Order("created_at DESC").Limit(historyLimit).Find(&h.Reports).Error

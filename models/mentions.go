@@ -24,17 +24,21 @@ import (
 // when a comment is written or edited and are stored in its HTML.
 
 // renderComment renders a comment's markdown and links the mentions of the
-// people in the idea's discussion, the comment's author among them.
-func (s *Store) renderComment(ctx context.Context, ideaID int64, author *User, body string) (template.HTML, error) {
+// people in the idea's discussion, the comment's author among them; in an
+// internal note, the team's too (those whose role lets them read it).
+func (s *Store) renderComment(ctx context.Context, ideaID int64, author *User, body string, internal bool) (template.HTML, error) {
 	safe := s.md.render(body)
 	if !strings.Contains(body, "@") {
 		return safe, nil
 	}
 	var people []User
-	err := s.db.WithContext(ctx).Select("users.id, users.name").
+	q := s.db.WithContext(ctx).Select("users.id, users.name").
 		Where("users.id IN (SELECT author_id FROM ideas WHERE id = ?)", ideaID).
-		Or("users.id IN (SELECT user_id FROM comments WHERE idea_id = ? AND state = ? AND internal = ?)", ideaID, StatePublished, false).
-		Find(&people).Error
+		Or("users.id IN (SELECT user_id FROM comments WHERE idea_id = ? AND state = ? AND internal = ?)", ideaID, StatePublished, false)
+	if internal {
+		q = q.Or("users.role IN ? AND users.banned_at IS NULL", []Role{RoleTeam, RoleAdmin})
+	}
+	err := q.Find(&people).Error
 	if err != nil {
 		return "", fmt.Errorf("load the discussion of idea %d: %w", ideaID, err)
 	}

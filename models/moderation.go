@@ -290,14 +290,18 @@ func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *Use
 			return nil, fmt.Errorf("moderate comment %d: %w", commentID, err)
 		}
 	}
-	return s.comment(ctx, commentID)
+	return s.comment(ctx, commentID, actor)
 }
 
-// comment loads a comment that is not deleted, in any other state, with its author.
-func (s *Store) comment(ctx context.Context, id int64) (*Comment, error) {
+// comment loads a comment that is not deleted, in any other state, with its
+// author. An internal note is ErrNotFound for a viewer who may not read it.
+func (s *Store) comment(ctx context.Context, id int64, viewer *User) (*Comment, error) {
 	var c Comment
 	if err := first(s.db.WithContext(ctx).Joins("User").Where("comments.id = ? AND comments.state <> ?", id, StateDeleted), &c); err != nil {
 		return nil, fmt.Errorf("load comment %d: %w", id, err)
+	}
+	if c.Internal && !s.Can(viewer, ActReadInternal) {
+		return nil, fmt.Errorf("load comment %d: %w", id, ErrNotFound)
 	}
 	return &c, nil
 }

@@ -43,6 +43,8 @@ const (
 	ActManageSettings Action = "settings.manage"
 	// ActReadHidden: read hidden content, and others' content awaiting review.
 	ActReadHidden Action = "hidden.read"
+	// ActTriage: see and set ideas' assignee, impact, effort and score; work the triage inbox.
+	ActTriage Action = "triage"
 	// ActReadInternal: read the team's internal notes.
 	ActReadInternal Action = "internal.read"
 )
@@ -97,6 +99,7 @@ var permissions = map[Action][]Standing{
 	ActTagIdeas:       {Moderator, Team, Admin},
 	ActSetStatus:      {Team, Admin},
 	ActWriteChangelog: {Team, Admin},
+	ActTriage:         {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
@@ -208,7 +211,7 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
-	ActWriteChangelog, ActManageCategories, ActManageStatuses, ActManageSettings,
+	ActWriteChangelog, ActTriage, ActManageCategories, ActManageStatuses, ActManageSettings,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

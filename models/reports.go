@@ -77,7 +77,7 @@ func (s *Store) reportedContent(ctx context.Context, target string, id int64, vi
 		}
 		return &reported{Author: idea.Author, State: idea.State, IdeaID: idea.ID}, nil
 	case TargetComment:
-		c, err := s.comment(ctx, id)
+		c, err := s.comment(ctx, id, viewer)
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +278,7 @@ func (s *Store) ReviewQueue(ctx context.Context, moderator *User) ([]QueueItem, 
 func (s *Store) fillQueueItem(ctx context.Context, item *QueueItem, moderator *User) error {
 	ideaID := item.ID
 	if item.Target == TargetComment {
-		c, err := s.comment(ctx, item.ID)
+		c, err := s.comment(ctx, item.ID, moderator)
 		if err != nil {
 			return err
 		}

@@ -108,6 +108,12 @@ func (s *Store) changeStatus(tx *gorm.DB, idea *Idea, actor *User, status *Statu
 	}
 	err := tx.Model(&Idea{}).Where("id = ?", idea.ID).
 		Updates(map[string]any{"status_id": status.ID, "updated_at": now, "last_activity_at": now}).Error
+	if err == nil {
+		err = markTriaged(tx, []int64{idea.ID}, now)
+	}
+	if err == nil && note != "" {
+		err = markAnswered(tx, idea, actor, now)
+	}
 	if err != nil {
 		return err
 	}

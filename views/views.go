@@ -19,7 +19,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials errors me auth ideas members admin mod changelog roadmap
+//go:embed layouts partials errors me auth ideas members admin mod changelog roadmap triage
 var FS embed.FS
 
 //go:embed locales
@@ -180,5 +180,14 @@ func Funcs(asset func(string) string, translations *Translations) template.FuncM
 		"langName": func(tag string) string { return LanguageNames[tag] },
 		"add":      func(a, b int) int { return a + b },
 		"sub":      func(a, b int) int { return a - b },
+		"deref":    func(p *int64) int64 { return *p },
+		"derefInt": func(p *int) int { return *p },
+		// oneDecimal prints a number with one decimal, nothing for nil.
+		"oneDecimal": func(f *float64) string {
+			if f == nil {
+				return ""
+			}
+			return fmt.Sprintf("%.1f", *f)
+		},
 	}
 }
