@@ -34,6 +34,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		read, account, propose, comment = models.ActRead, models.ActAccount, models.ActPropose, models.ActComment
 		vote, report, moderate, manage  = models.ActVote, models.ActReport, models.ActModerate, models.ActManageMembers
 		audit, status, admin, settle    = models.ActReadAudit, models.ActSetStatus, models.ActManageCategories, models.ActManageSettings
+		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -51,6 +52,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas", propose, ideas.Create)
 	r.post("/ideas/:id/vote", vote, ideas.Vote)
 	r.post("/ideas/:id/unvote", vote, ideas.Unvote)
+	r.post("/ideas/:id/votes", webcare, ideas.VoteFor)
 	r.post("/ideas/:id/comments", comment, ideas.Comment)
 	r.post("/ideas/:id/status", status, ideas.SetStatus)
 	r.get("/ideas/:id/edit", propose, ideas.Edit)
@@ -113,6 +115,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.delete(api+"/ideas/:id", propose, ideaAPI.Delete)
 	r.post(api+"/ideas/:id/vote", vote, ideaAPI.Vote)
 	r.delete(api+"/ideas/:id/vote", vote, ideaAPI.Unvote)
+	r.post(api+"/ideas/:id/votes", webcare, ideaAPI.VoteFor)
 	r.get(api+"/ideas/:id/comments", read, ideaAPI.Comments)
 	r.post(api+"/ideas/:id/comments", comment, ideaAPI.Comment)
 	r.put(api+"/ideas/:id/status", status, ideaAPI.SetStatus)

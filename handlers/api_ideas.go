@@ -49,6 +49,10 @@ type APIIdea struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	URL        string    `json:"url"`
+
+	// Source is public; SourceURL is set (to null or the link) for the team alone.
+	Source    string   `json:"source"`
+	SourceURL **string `json:"source_url,omitempty"`
 }
 
 // APIIdeaPage is one page of the idea list.
@@ -129,7 +133,7 @@ func (h *IdeasAPI) List(c *fiber.Ctx) error {
 	}
 	out := APIIdeaPage{Ideas: make([]APIIdea, len(page.Ideas)), Page: page.Page, PerPage: page.PerPage, Total: page.Total}
 	for i, idea := range page.Ideas {
-		out.Ideas[i] = h.apiIdea(idea)
+		out.Ideas[i] = h.apiIdea(idea, h.ViewerOf(c).User)
 	}
 	return c.JSON(out)
 }
@@ -166,20 +170,43 @@ type ideaInput struct {
 	Body     *string   `json:"body"`
 	Category *string   `json:"category"`
 	Tags     *[]string `json:"tags"`
+
+	// The team records an idea for a customer met on another channel.
+	OnBehalfOf *customerInput `json:"on_behalf_of"`
+	Source     *string        `json:"source"`
+	SourceURL  *string        `json:"source_url"`
 }
 
-// Create answers POST /ideas: the caller proposes an idea (201).
+// customerInput is the customer the team records an idea or a vote for.
+type customerInput struct {
+	Email *string `json:"email"`
+	Name  *string `json:"name"`
+}
+
+// Create answers POST /ideas: the caller proposes an idea (201), or the
+// team records one for a customer (on_behalf_of).
 func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 	var in ideaInput
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
+	user := h.ViewerOf(c).User
 	n := models.NewIdea{Title: orEmpty(in.Title), Body: orEmpty(in.Body), Category: orEmpty(in.Category)}
-	idea, err := h.Store.CreateIdea(c.UserContext(), h.ViewerOf(c).User, n)
+	var (
+		idea *models.Idea
+		err  error
+	)
+	if in.OnBehalfOf != nil {
+		w := models.Webcare{Email: orEmpty(in.OnBehalfOf.Email), Name: orEmpty(in.OnBehalfOf.Name),
+			Source: orEmpty(in.Source), SourceURL: orEmpty(in.SourceURL)}
+		idea, err = h.Store.CreateIdeaFor(c.UserContext(), user, n, w)
+	} else {
+		idea, err = h.Store.CreateIdea(c.UserContext(), user, n)
+	}
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(h.apiIdea(idea))
+	return c.Status(fiber.StatusCreated).JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Show answers GET /ideas/:id. A merged idea answers too, with merged_into set.
@@ -192,7 +219,7 @@ func (h *IdeasAPI) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Update answers PATCH /ideas/:id: the author and moderators change the
@@ -211,7 +238,7 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Delete answers DELETE /ideas/:id (204).
@@ -248,6 +275,31 @@ func (h *IdeasAPI) changeVote(c *fiber.Ctx, vote bool) error {
 		return err
 	}
 	return c.JSON(APIVote{Voted: vote, Votes: votes})
+}
+
+type customerVoteInput struct {
+	Email  *string `json:"email"`
+	Name   *string `json:"name"`
+	Source *string `json:"source"`
+}
+
+// VoteFor answers POST /ideas/:id/votes: the team records the vote of a
+// customer met on another channel. Recording it twice is the same as once.
+func (h *IdeasAPI) VoteFor(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in customerVoteInput
+	if err := readJSON(c, &in); err != nil {
+		return err
+	}
+	w := models.Webcare{Email: orEmpty(in.Email), Name: orEmpty(in.Name), Source: orEmpty(in.Source)}
+	votes, err := h.Store.VoteFor(c.UserContext(), id, h.ViewerOf(c).User, w)
+	if err != nil {
+		return err
+	}
+	return c.JSON(APIVote{Voted: true, Votes: votes})
 }
 
 // Comments answers GET /ideas/:id/comments: the whole discussion, flat and
@@ -311,7 +363,7 @@ func (h *IdeasAPI) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Categories answers GET /categories.
@@ -327,14 +379,21 @@ func (h *IdeasAPI) Categories(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"categories": out})
 }
 
-// apiIdea shapes an idea for the API, with its absolute URL.
-func (d *Deps) apiIdea(i *models.Idea) APIIdea {
+// apiIdea shapes an idea for the API as the viewer may see it, with its absolute URL.
+func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 	out := APIIdea{
 		ID: i.ID, Title: i.Title, Slug: i.Slug, Body: i.Body, BodyHTML: string(i.BodyHTML),
 		Status: i.Status.Slug, Tags: make([]string, len(i.Tags)), Author: apiAuthor(&i.Author),
 		Votes: i.Votes, Comments: i.Comments, Voted: i.Voted, Locked: i.Locked, Pinned: i.Pinned,
 		MergedInto: i.MergedInto, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
-		URL: d.BaseURL + ideaPath(i),
+		URL: d.BaseURL + ideaPath(i), Source: i.Source,
+	}
+	if d.Store.Can(viewer, models.ActRecordForCustomer) {
+		var link *string
+		if i.SourceURL != "" {
+			link = &i.SourceURL
+		}
+		out.SourceURL = &link
 	}
 	if i.Category != nil {
 		out.Category = &i.Category.Slug

@@ -109,7 +109,7 @@ func (h *ModerationAPI) Merge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 // Unmerge answers POST /ideas/:id/unmerge with the restored idea.
@@ -122,7 +122,7 @@ func (h *ModerationAPI) Unmerge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 type ideaModerationInput struct {
@@ -147,7 +147,7 @@ func (h *ModerationAPI) Idea(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea))
+	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
 }
 
 type commentModerationInput struct {
@@ -222,7 +222,7 @@ func (h *ModerationAPI) Queue(c *fiber.Ctx) error {
 	}
 	out := make([]APIQueueItem, len(items))
 	for i, item := range items {
-		out[i] = APIQueueItem{Target: item.Target, ID: item.ID, Pending: item.Pending(), Idea: h.apiIdea(item.Idea),
+		out[i] = APIQueueItem{Target: item.Target, ID: item.ID, Pending: item.Pending(), Idea: h.apiIdea(item.Idea, h.ViewerOf(c).User),
 			Reports: make([]APIReport, len(item.Reports)), Since: item.Since.UTC()}
 		if item.Comment != nil {
 			cm := apiComment(item.Comment)

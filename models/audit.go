@@ -37,6 +37,10 @@ const (
 	AuditCategory      = "category.save"
 	AuditCategoryDel   = "category.delete"
 	AuditSettings      = "settings.save"
+	// AuditIdeaForCustomer and AuditVoteForCustomer: the team recorded an
+	// idea or a vote that a customer gave on another channel (webcare).
+	AuditIdeaForCustomer = "idea.for_customer"
+	AuditVoteForCustomer = "vote.for_customer"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -45,6 +49,7 @@ var AuditActions = []string{
 	AuditIdeaEdit, AuditIdeaDelete, AuditIdeaMerge, AuditIdeaUnmerge, AuditIdeaStatus, AuditIdeaTags,
 	AuditCommentHide, AuditCommentUnhide, AuditCommentEdit, AuditCommentDelete, AuditApprove, AuditReject, AuditDismiss,
 	AuditSuspend, AuditBan, AuditLift, AuditRole, AuditCategory, AuditCategoryDel, AuditSettings,
+	AuditIdeaForCustomer, AuditVoteForCustomer,
 }
 
 // Kinds of things an action or a report is about.

@@ -40,6 +40,13 @@ const (
 	ActReadHidden Action = "hidden.read"
 	// ActReadInternal: read the team's internal notes.
 	ActReadInternal Action = "internal.read"
+	// ActRecordForCustomer: record an idea or a vote that a customer gave on
+	// another channel (webcare), and see the links to those conversations.
+	ActRecordForCustomer Action = "webcare.record"
+	// ActExportIdeas: download every idea one may see as a spreadsheet (CSV).
+	ActExportIdeas Action = "ideas.export"
+	// ActReadAnalytics: read the community's figures and the team's answer times.
+	ActReadAnalytics Action = "analytics.read"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -91,6 +98,10 @@ var permissions = map[Action][]Standing{
 
 	ActTagIdeas:  {Moderator, Team, Admin},
 	ActSetStatus: {Team, Admin},
+
+	ActRecordForCustomer: {Team, Admin},
+	ActExportIdeas:       {Team, Admin},
+	ActReadAnalytics:     {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageSettings:   {Admin},
@@ -201,6 +212,7 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
+	ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
 	ActManageCategories, ActManageSettings,
 }
 
