@@ -28,6 +28,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		lang     = &handlers.Lang{Deps: d}
 		auth     = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
+		export   = &handlers.Export{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -105,6 +106,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/categories/:id/delete", admin, cats.Delete)
 	r.get("/admin/settings", settle, settings.Show)
 	r.post("/admin/settings", settle, settings.Save)
+	r.get("/admin/export/ideas.csv", exporting, export.Ideas)
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)

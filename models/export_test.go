@@ -77,3 +77,11 @@ func (s *Store) Gorm() *gorm.DB { return s.db }
 func (s *Store) InSearch(ctx context.Context, fn func(db *gorm.DB) error) error {
 	return s.searching(ctx, func(ctx context.Context, s *Store) error { return fn(s.db.WithContext(ctx)) })
 }
+
+// SetExportBatch makes the ideas' export read n ideas at a time until the
+// test ends, so a handful of ideas cross several batches.
+func SetExportBatch(t interface{ Cleanup(func()) }, n int) {
+	old := exportBatch
+	exportBatch = n
+	t.Cleanup(func() { exportBatch = old })
+}
