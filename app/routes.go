@@ -29,6 +29,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		auth     = &handlers.Auth{Deps: d, Providers: s.providers, AdminEmails: s.cfg.AdminEmails}
 		me       = &handlers.Me{Deps: d, Providers: s.providers}
 		export   = &handlers.Export{Deps: d}
+		insights = &handlers.Analytics{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -107,6 +108,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/admin/settings", settle, settings.Show)
 	r.post("/admin/settings", settle, settings.Save)
 	r.get("/admin/export/ideas.csv", exporting, export.Ideas)
+	r.get("/admin/analytics", analytics, insights.Page)
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)
@@ -134,6 +136,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/mod/members/:id", manage, modAPI.Member)
 	r.post(api+"/mod/members/:id/sanction", manage, modAPI.Sanction)
 	r.get(api+"/mod/audit", audit, modAPI.Audit)
+	r.get(api+"/analytics", analytics, insights.API)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }
