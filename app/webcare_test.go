@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -90,6 +91,16 @@ func TestTeamRecordsIdeasAndVotesForCustomers(t *testing.T) {
 		mine := apiJSON[ideaJSON](t, apiCall(bearerClient(t, srv, member), http.MethodGet, fmt.Sprintf("/ideas/%d", idea.ID), ""), http.StatusOK)
 		if !mine.Voted || mine.Votes != 3 {
 			t.Fatalf("Mia's view after the team recorded her vote: voted %v, votes %d", mine.Voted, mine.Votes)
+		}
+
+		// A closed idea takes no votes, and no member is made for nothing.
+		declined := mustIdea(t, srv, member, "An idea the team declines")
+		if _, err := srv.Store.SetStatus(ctx, declined.ID, teamUser, "declined", "Not for us."); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, apiCall(team, http.MethodPost, fmt.Sprintf("/ideas/%d/votes", declined.ID), `{"email":"late@example.com"}`), http.StatusConflict)
+		if _, err := srv.Store.UserByEmail(ctx, "late@example.com"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("a member was made for a refused vote: %v", err)
 		}
 
 		// The audit log keeps who recorded what, once per vote.

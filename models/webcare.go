@@ -150,7 +150,8 @@ func (s *Store) VoteFor(ctx context.Context, ideaID int64, actor *User, w Webcar
 	if !s.Can(actor, ActRecordForCustomer) {
 		return 0, ErrForbidden
 	}
-	if _, err := s.Idea(ctx, ideaID, actor); err != nil {
+	idea, err := s.Idea(ctx, ideaID, actor)
+	if err != nil {
 		return 0, err
 	}
 	errs := ValidationErrors{}
@@ -159,8 +160,17 @@ func (s *Store) VoteFor(ctx context.Context, ideaID int64, actor *User, w Webcar
 	if err := errs.orNil(); err != nil {
 		return 0, err
 	}
+	// Refused before a member is made for nothing; changeVote checks again.
+	switch {
+	case idea.MergedInto != nil:
+		return 0, &ConflictError{ReasonMerged}
+	case idea.Locked:
+		return 0, &ConflictError{ReasonLocked}
+	case !idea.Status.TakesVotes():
+		return 0, &ConflictError{ReasonClosed}
+	}
 	var author *User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		author, err = customer(tx, w)
 		return err
