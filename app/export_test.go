@@ -53,6 +53,9 @@ func TestTeamExportsIdeasAsCSV(t *testing.T) {
 		if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 			t.Fatalf("Content-Type %q", ct)
 		}
+		if r.ContentLength != -1 || !slices.Contains(r.TransferEncoding, "chunked") {
+			t.Fatalf("the export is not streamed: length %d, transfer encoding %v", r.ContentLength, r.TransferEncoding)
+		}
 		if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
 			t.Fatalf("Content-Disposition %q", cd)
 		}
