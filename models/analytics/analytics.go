@@ -181,11 +181,18 @@ func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range)
 	for i := range rep.ByWeek {
 		weeks[rep.ByWeek[i].Start.Format(Day)] = &rep.ByWeek[i]
 	}
-	week := func(day string) *Week {
-		if w, ok := weeks[day]; ok {
+	week := func(monday string) *Week {
+		if w, ok := weeks[monday]; ok {
 			return w
 		}
 		return &Week{} // never: every row of the range falls in one of its weeks
+	}
+	weekOf := func(day string) *Week {
+		d, err := time.Parse(Day, day)
+		if err != nil {
+			return &Week{}
+		}
+		return week(monday(d).Format(Day))
 	}
 
 	statuses, err := s.Statuses(ctx)
@@ -261,7 +268,7 @@ func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range)
 	}
 	for _, v := range votes {
 		rep.Votes += v.n
-		week(v.week).Votes += v.n
+		weekOf(v.day).Votes += v.n
 		rep.ByCategory[catOf(v.category)].Votes += v.n
 		source(v.source).Votes += v.n
 	}
@@ -271,7 +278,7 @@ func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range)
 	}
 	for _, c := range comments {
 		rep.Comments += c.n
-		week(c.week).Comments += c.n
+		weekOf(c.day).Comments += c.n
 	}
 	if rep.ActiveMembers, err = q.activeMembers(ctx, r); err != nil {
 		return nil, err
@@ -350,12 +357,15 @@ func (q querier) rebind(query string) string {
 	return b.String()
 }
 
-// week is the SQL for the Monday (YYYY-MM-DD) of a timestamp column's week.
-func (q querier) week(column string) string {
+// day is the SQL for the day (YYYY-MM-DD, UTC) of a timestamp column;
+// rows are counted by day and the days folded into weeks here. SQLite
+// stores timestamps as UTC text that starts with the day, so its first ten
+// characters are the day, without a date computation per row.
+func (q querier) day(column string) string {
 	if q.postgres {
-		return fmt.Sprintf("to_char(date_trunc('week', %s AT TIME ZONE 'UTC'), 'YYYY-MM-DD')", column)
+		return fmt.Sprintf("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')", column)
 	}
-	return fmt.Sprintf("date(%s, 'weekday 0', '-6 days')", column)
+	return fmt.Sprintf("substr(%s, 1, 10)", column)
 }
 
 // counted is the condition on the ideas that count (alias i).
@@ -430,16 +440,16 @@ func timeOf(raw any) (*time.Time, error) {
 	return nil, fmt.Errorf("a timestamp of type %T", raw)
 }
 
-// group is a count of rows by week and, for votes, category and source.
+// group is a count of rows by day and, for votes, category and source.
 type group struct {
-	week     string
+	day      string
 	category *int64
 	source   string
 	n        int
 }
 
 func (q querier) votes(ctx context.Context, r Range) ([]group, error) {
-	query := `SELECT ` + q.week("v.created_at") + `, i.category_id, v.source, COUNT(*)
+	query := `SELECT ` + q.day("v.created_at") + `, i.category_id, v.source, COUNT(*)
 		FROM votes v JOIN ideas i ON i.id = v.idea_id
 		WHERE v.created_at >= ? AND v.created_at < ? AND ` + counted + `
 		GROUP BY 1, 2, 3`
@@ -454,7 +464,7 @@ func (q querier) votes(ctx context.Context, r Range) ([]group, error) {
 			g        group
 			category sql.NullInt64
 		)
-		if err := rows.Scan(&g.week, &category, &g.source, &g.n); err != nil {
+		if err := rows.Scan(&g.day, &category, &g.source, &g.n); err != nil {
 			return nil, fmt.Errorf("analytics: count votes: %w", err)
 		}
 		if category.Valid {
@@ -469,7 +479,7 @@ func (q querier) votes(ctx context.Context, r Range) ([]group, error) {
 const publicComment = "c.state = 'published' AND c.internal = ?"
 
 func (q querier) comments(ctx context.Context, r Range) ([]group, error) {
-	query := `SELECT ` + q.week("c.created_at") + `, COUNT(*)
+	query := `SELECT ` + q.day("c.created_at") + `, COUNT(*)
 		FROM comments c JOIN ideas i ON i.id = c.idea_id
 		WHERE c.created_at >= ? AND c.created_at < ? AND ` + publicComment + ` AND ` + counted + `
 		GROUP BY 1`
@@ -481,7 +491,7 @@ func (q querier) comments(ctx context.Context, r Range) ([]group, error) {
 	var list []group
 	for rows.Next() {
 		var g group
-		if err := rows.Scan(&g.week, &g.n); err != nil {
+		if err := rows.Scan(&g.day, &g.n); err != nil {
 			return nil, fmt.Errorf("analytics: count comments: %w", err)
 		}
 		list = append(list, g)
@@ -489,15 +499,16 @@ func (q querier) comments(ctx context.Context, r Range) ([]group, error) {
 	return list, rows.Err()
 }
 
-// activeMembers counts the members who proposed, voted or commented in the range.
+// activeMembers counts the members who proposed, voted or commented in the
+// range: for each member, a probe of the indexes ideas_author, votes_user
+// and comments_user, so the cost grows with the members, not the votes.
 func (q querier) activeMembers(ctx context.Context, r Range) (int, error) {
-	query := `SELECT COUNT(*) FROM (
-		SELECT i.author_id AS member FROM ideas i WHERE i.created_at >= ? AND i.created_at < ? AND ` + counted + `
-		UNION SELECT v.user_id FROM votes v JOIN ideas i ON i.id = v.idea_id
-			WHERE v.created_at >= ? AND v.created_at < ? AND ` + counted + `
-		UNION SELECT c.user_id FROM comments c JOIN ideas i ON i.id = c.idea_id
-			WHERE c.created_at >= ? AND c.created_at < ? AND ` + publicComment + ` AND ` + counted + `
-		) AS active`
+	query := `SELECT COUNT(*) FROM users u WHERE
+		EXISTS (SELECT 1 FROM ideas i WHERE i.author_id = u.id AND i.created_at >= ? AND i.created_at < ? AND ` + counted + `)
+		OR EXISTS (SELECT 1 FROM votes v JOIN ideas i ON i.id = v.idea_id
+			WHERE v.user_id = u.id AND v.created_at >= ? AND v.created_at < ? AND ` + counted + `)
+		OR EXISTS (SELECT 1 FROM comments c JOIN ideas i ON i.id = c.idea_id
+			WHERE c.user_id = u.id AND c.created_at >= ? AND c.created_at < ? AND ` + publicComment + ` AND ` + counted + `)`
 	end := r.end()
 	var n int
 	err := q.db.QueryRowContext(ctx, q.rebind(query), r.From, end, r.From, end, r.From, end, false).Scan(&n)
