@@ -47,7 +47,7 @@ type ideaJSON struct {
 }
 
 var ideaKeys = []string{"author", "body", "body_html", "category", "comments", "created_at", "id", "locked",
-	"merged_into", "pinned", "slug", "status", "tags", "title", "updated_at", "url", "voted", "votes"}
+	"merged_into", "pinned", "slug", "source", "status", "tags", "title", "updated_at", "url", "voted", "votes"}
 
 type commentJSON struct {
 	ID       int64  `json:"id"`
@@ -144,8 +144,8 @@ func wantKeys(t *testing.T, raw []byte, keys []string) {
 	}
 }
 
-// wantIdeaKeys checks an idea's keys: those of everyone, and the triage
-// when the team asks (TestTriageIsForTheTeamAlone checks who sees it).
+// wantIdeaKeys checks an idea's keys: those of everyone, and the team's
+// when the team asks (TestTriageIsForTheTeamAlone checks who sees them).
 func wantIdeaKeys(t *testing.T, raw []byte) {
 	t.Helper()
 	var m map[string]json.RawMessage
@@ -157,8 +157,9 @@ func wantIdeaKeys(t *testing.T, raw []byte) {
 	wantKeys(t, raw, ideaKeys)
 }
 
-// teamIdeaKeys are the keys of an idea the team reads.
-var teamIdeaKeys = slices.Sorted(slices.Values(append(slices.Clone(ideaKeys), "triage")))
+// teamIdeaKeys are the keys of an idea the team reads: everyone's, the
+// triage and the link to where a customer said it.
+var teamIdeaKeys = slices.Sorted(slices.Values(append(slices.Clone(ideaKeys), "source_url", "triage")))
 
 // apiIdea decodes one idea and checks its keys.
 func apiIdea(t *testing.T, r *apptest.Response, status int) ideaJSON {

@@ -99,7 +99,7 @@ func TestRoadmap(t *testing.T) {
 		_ = idea("Still open", "features", "", "", "", 2)
 		_ = idea("Said no to this", "features", "declined", "Not for us.", "If many ask.", 0)
 		hidden := idea("Hidden planned idea", "features", "planned", "", "", 2)
-		if _, err := srv.Store.ModerateIdea(ctx, hidden.ID, mod, models.IdeaModeration{Hidden: ptr(true), Reason: "spam"}); err != nil {
+		if _, err := srv.Store.ModerateIdea(ctx, hidden.ID, mod, models.IdeaModeration{Hidden: ptrTo(true), Reason: "spam"}); err != nil {
 			t.Fatal(err)
 		}
 		merged := idea("Merged planned idea", "features", "planned", "", "", 2)
@@ -218,5 +218,3 @@ func TestRoadmap(t *testing.T) {
 		}
 	})
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -35,6 +35,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		statuses = &handlers.Statuses{Deps: d}
 		stAPI    = &handlers.StatusesAPI{Deps: d}
 		roadmap  = &handlers.Roadmap{Deps: d}
+		export   = &handlers.Export{Deps: d}
+		insights = &handlers.Analytics{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -44,6 +46,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		changelog                       = models.ActWriteChangelog
 		statusAdmin                     = models.ActManageStatuses
 		triaging                        = models.ActTriage
+		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -61,6 +64,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas", propose, ideas.Create)
 	r.post("/ideas/:id/vote", vote, ideas.Vote)
 	r.post("/ideas/:id/unvote", vote, ideas.Unvote)
+	r.post("/ideas/:id/votes", webcare, ideas.VoteFor)
 	r.post("/ideas/:id/comments", comment, ideas.Comment)
 	r.post("/ideas/:id/status", status, ideas.SetStatus)
 	r.post("/ideas/:id/triage", triaging, triage.Set)
@@ -131,6 +135,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/statuses/:slug/delete", statusAdmin, statuses.Delete)
 	r.get("/admin/settings", settle, settings.Show)
 	r.post("/admin/settings", settle, settings.Save)
+	r.get("/admin/export/ideas.csv", exporting, export.Ideas)
+	r.get("/admin/analytics", analytics, insights.Page)
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)
@@ -141,6 +147,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.delete(api+"/ideas/:id", propose, ideaAPI.Delete)
 	r.post(api+"/ideas/:id/vote", vote, ideaAPI.Vote)
 	r.delete(api+"/ideas/:id/vote", vote, ideaAPI.Unvote)
+	r.post(api+"/ideas/:id/votes", webcare, ideaAPI.VoteFor)
 	r.get(api+"/ideas/:id/comments", read, ideaAPI.Comments)
 	r.post(api+"/ideas/:id/comments", comment, ideaAPI.Comment)
 	r.put(api+"/ideas/:id/status", status, ideaAPI.SetStatus)
@@ -170,6 +177,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/changelog/:id", read, entryAPI.Show)
 	r.patch(api+"/changelog/:id", changelog, entryAPI.Update)
 	r.delete(api+"/changelog/:id", changelog, entryAPI.Delete)
+	r.get(api+"/analytics", analytics, insights.API)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -49,6 +49,9 @@ type APIIdea struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	URL        string    `json:"url"`
+	// Source is public; SourceURL is set (to null or the link) for the team alone.
+	Source    string   `json:"source"`
+	SourceURL **string `json:"source_url,omitempty"`
 	// Triage is for the team's eyes only: absent for everyone else.
 	Triage *APITriage `json:"triage,omitempty"`
 }
@@ -184,16 +187,39 @@ type ideaInput struct {
 	Body     *string   `json:"body"`
 	Category *string   `json:"category"`
 	Tags     *[]string `json:"tags"`
+
+	// The team records an idea for a customer met on another channel.
+	OnBehalfOf *customerInput `json:"on_behalf_of"`
+	Source     *string        `json:"source"`
+	SourceURL  *string        `json:"source_url"`
 }
 
-// Create answers POST /ideas: the caller proposes an idea (201).
+// customerInput is the customer the team records an idea or a vote for.
+type customerInput struct {
+	Email *string `json:"email"`
+	Name  *string `json:"name"`
+}
+
+// Create answers POST /ideas: the caller proposes an idea (201), or the
+// team records one for a customer (on_behalf_of).
 func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 	var in ideaInput
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
+	user := h.ViewerOf(c).User
 	n := models.NewIdea{Title: orEmpty(in.Title), Body: orEmpty(in.Body), Category: orEmpty(in.Category)}
-	idea, err := h.Store.CreateIdea(c.UserContext(), h.ViewerOf(c).User, n)
+	var (
+		idea *models.Idea
+		err  error
+	)
+	if in.OnBehalfOf != nil {
+		w := models.Webcare{Email: orEmpty(in.OnBehalfOf.Email), Name: orEmpty(in.OnBehalfOf.Name),
+			Source: orEmpty(in.Source), SourceURL: orEmpty(in.SourceURL)}
+		idea, err = h.Store.CreateIdeaFor(c.UserContext(), user, n, w)
+	} else {
+		idea, err = h.Store.CreateIdea(c.UserContext(), user, n)
+	}
 	if err != nil {
 		return err
 	}
@@ -266,6 +292,31 @@ func (h *IdeasAPI) changeVote(c *fiber.Ctx, vote bool) error {
 		return err
 	}
 	return c.JSON(APIVote{Voted: vote, Votes: votes})
+}
+
+type customerVoteInput struct {
+	Email  *string `json:"email"`
+	Name   *string `json:"name"`
+	Source *string `json:"source"`
+}
+
+// VoteFor answers POST /ideas/:id/votes: the team records the vote of a
+// customer met on another channel. Recording it twice is the same as once.
+func (h *IdeasAPI) VoteFor(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in customerVoteInput
+	if err := readJSON(c, &in); err != nil {
+		return err
+	}
+	w := models.Webcare{Email: orEmpty(in.Email), Name: orEmpty(in.Name), Source: orEmpty(in.Source)}
+	votes, err := h.Store.VoteFor(c.UserContext(), id, h.ViewerOf(c).User, w)
+	if err != nil {
+		return err
+	}
+	return c.JSON(APIVote{Voted: true, Votes: votes})
 }
 
 // Comments answers GET /ideas/:id/comments: the whole discussion, flat and
@@ -351,14 +402,21 @@ func (h *IdeasAPI) Categories(c *fiber.Ctx) error {
 }
 
 // apiIdea shapes an idea for the API, with its absolute URL, as viewer
-// may see it: the triage only for the team.
+// may see it: the triage and the source's link only for the team.
 func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 	out := APIIdea{
 		ID: i.ID, Title: i.Title, Slug: i.Slug, Body: i.Body, BodyHTML: string(i.BodyHTML),
 		Status: i.Status.Slug, Tags: make([]string, len(i.Tags)), Author: apiAuthor(&i.Author),
 		Votes: i.Votes, Comments: i.Comments, Voted: i.Voted, Locked: i.Locked, Pinned: i.Pinned,
 		MergedInto: i.MergedInto, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
-		URL: d.BaseURL + ideaPath(i),
+		URL: d.BaseURL + ideaPath(i), Source: i.Source,
+	}
+	if d.Store.Can(viewer, models.ActRecordForCustomer) {
+		var link *string
+		if i.SourceURL != "" {
+			link = &i.SourceURL
+		}
+		out.SourceURL = &link
 	}
 	if i.Category != nil {
 		out.Category = &i.Category.Slug

@@ -112,6 +112,8 @@ type formPage struct {
 	Similar    []*models.Idea
 	// Notice explains a spam brake; the member's text stays in the form.
 	Notice string
+	// Customer records the idea for a customer (the team's part of the form).
+	Customer webcareForm
 }
 
 // New shows the form to propose an idea.
@@ -121,6 +123,9 @@ func (h *Ideas) New(c *fiber.Ctx) error {
 
 func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
 	data.Layout = h.layout(c, "ideas.new.title", "new")
+	if !data.Customer.CanRecord {
+		data.Customer = h.webcareFormFor(c)
+	}
 	var err error
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
@@ -146,6 +151,10 @@ func (h *Ideas) Create(c *fiber.Ctx) error {
 			data.Preview, data.Similar = preview.BodyHTML, preview.Similar
 		}
 		return h.renderForm(c, data, fiber.StatusOK)
+	}
+	if c.FormValue("customer_email") != "" {
+		data.Customer = h.readWebcareForm(c)
+		return h.createForCustomer(c, data)
 	}
 	idea, err := h.Store.CreateIdea(c.UserContext(), v.User, n)
 	var invalid models.ValidationErrors
@@ -211,6 +220,8 @@ type showPage struct {
 	// ShippedIn are the published changelog entries that deliver the idea.
 	ShippedIn []models.ChangelogEntry
 	Reasons   []string
+	// CustomerVote records a customer's vote (the team's form).
+	CustomerVote webcareForm
 	// now is when the page was asked for, for the rules that go by standing.
 	now time.Time
 }
@@ -300,9 +311,10 @@ func (h *Ideas) Show(c *fiber.Ctx) error {
 	return h.renderShow(c, idea, "", nil, "", fiber.StatusOK)
 }
 
-func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, notice string, status int) error {
+func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, notice string, status int, adjust ...func(*showPage)) error {
 	ctx := c.UserContext()
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
+	data.CustomerVote = h.webcareFormFor(c)
 	data.Title = idea.Title
 	data.now = h.Store.Now()
 	data.CanStatus = h.Store.Can(data.User, models.ActSetStatus)
@@ -336,6 +348,9 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 		if data.Team, err = h.Store.TeamMembers(ctx); err != nil {
 			return err
 		}
+	}
+	for _, f := range adjust {
+		f(&data)
 	}
 	return c.Status(status).Render("ideas/show", data)
 }

@@ -44,6 +44,10 @@ const (
 	AuditStatusSave         = "status.save"
 	AuditStatusMove         = "status.move_ideas"
 	AuditStatusDelete       = "status.delete"
+	// AuditIdeaForCustomer and AuditVoteForCustomer: the team recorded an
+	// idea or a vote that a customer gave on another channel (webcare).
+	AuditIdeaForCustomer = "idea.for_customer"
+	AuditVoteForCustomer = "vote.for_customer"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -54,6 +58,7 @@ var AuditActions = []string{
 	AuditSuspend, AuditBan, AuditLift, AuditRole, AuditCategory, AuditCategoryDel, AuditSettings,
 	AuditChangelogPublish, AuditChangelogUnpublish, AuditChangelogDelete,
 	AuditStatusSave, AuditStatusMove, AuditStatusDelete,
+	AuditIdeaForCustomer, AuditVoteForCustomer,
 }
 
 // Kinds of things an action or a report is about.

@@ -40,7 +40,7 @@ func (s *Store) ExplainVote(ctx context.Context, cast bool) (string, error) {
 	now := s.Now()
 	var ideas []*Idea
 	stmt := s.db.Session(&gorm.Session{DryRun: true}).Raw(query, sql.Named("idea", 1), sql.Named("user", 1), sql.Named("now", now),
-		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", 300), sql.Named("delta", delta)).Find(&ideas).Statement
+		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", 300), sql.Named("delta", delta), sql.Named("source", SourceWeb)).Find(&ideas).Statement
 	return s.explain(ctx, stmt)
 }
 
@@ -115,4 +115,12 @@ func (s *Store) ExplainTriageSQLite(ctx context.Context, o TriageOptions, viewer
 		plan = append(plan, detail)
 	}
 	return strings.Join(plan, "\n"), rows.Err()
+}
+
+// SetExportBatch makes the ideas' export read n ideas at a time until the
+// test ends, so a handful of ideas cross several batches.
+func SetExportBatch(t interface{ Cleanup(func()) }, n int) {
+	old := exportBatch
+	exportBatch = n
+	t.Cleanup(func() { exportBatch = old })
 }

@@ -64,6 +64,11 @@ type Idea struct {
 	// ModerationNote says why a moderator hid the idea.
 	ModerationNote string
 
+	// Source is where the idea came from (one of Sources); SourceURL links
+	// to the conversation the team recorded it from, for team eyes only.
+	Source    string `gorm:"default:web"`
+	SourceURL string `gorm:"column:source_url"`
+
 	Author   User      `gorm:"foreignKey:AuthorID"`
 	Category *Category `gorm:"foreignKey:CategoryID"`
 	Status   Status    `gorm:"foreignKey:StatusID"`

@@ -47,6 +47,13 @@ const (
 	ActTriage Action = "triage"
 	// ActReadInternal: read the team's internal notes.
 	ActReadInternal Action = "internal.read"
+	// ActRecordForCustomer: record an idea or a vote that a customer gave on
+	// another channel (webcare), and see the links to those conversations.
+	ActRecordForCustomer Action = "webcare.record"
+	// ActExportIdeas: download every idea one may see as a spreadsheet (CSV).
+	ActExportIdeas Action = "ideas.export"
+	// ActReadAnalytics: read the community's figures and the team's answer times.
+	ActReadAnalytics Action = "analytics.read"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -100,6 +107,10 @@ var permissions = map[Action][]Standing{
 	ActSetStatus:      {Team, Admin},
 	ActWriteChangelog: {Team, Admin},
 	ActTriage:         {Team, Admin},
+
+	ActRecordForCustomer: {Team, Admin},
+	ActExportIdeas:       {Team, Admin},
+	ActReadAnalytics:     {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
@@ -211,7 +222,8 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
-	ActWriteChangelog, ActTriage, ActManageCategories, ActManageStatuses, ActManageSettings,
+	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
+	ActManageCategories, ActManageStatuses, ActManageSettings,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

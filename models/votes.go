@@ -13,8 +13,10 @@ import (
 
 // Vote is one member backing one idea; the pair is the primary key.
 type Vote struct {
-	IdeaID    int64 `gorm:"primaryKey;autoIncrement:false"`
-	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	IdeaID int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID int64 `gorm:"primaryKey;autoIncrement:false"`
+	// Source is where the vote was given (one of Sources).
+	Source    string `gorm:"default:web"`
 	CreatedAt time.Time
 }
 
@@ -22,7 +24,7 @@ type Vote struct {
 // count. It reports whether a new vote was cast. The counter changes in the
 // same transaction as the row, so under any concurrency it equals the rows.
 func (s *Store) Vote(ctx context.Context, ideaID, userID int64) (bool, int, error) {
-	return s.changeVote(ctx, ideaID, userID, true, 0)
+	return s.changeVote(ctx, ideaID, userID, true, 0, SourceWeb)
 }
 
 // VoteAs casts a member's vote under the spam brakes: past the hourly
@@ -36,32 +38,32 @@ func (s *Store) VoteAs(ctx context.Context, ideaID int64, u *User) (bool, int, e
 		}
 		limit = brakeVotes.limit(settings)
 	}
-	return s.changeVote(ctx, ideaID, u.ID, true, limit)
+	return s.changeVote(ctx, ideaID, u.ID, true, limit, SourceWeb)
 }
 
 // Unvote withdraws user's vote, if any, and returns the idea's vote count.
 // It reports whether a vote was withdrawn.
 func (s *Store) Unvote(ctx context.Context, ideaID, userID int64) (bool, int, error) {
-	return s.changeVote(ctx, ideaID, userID, false, 0)
+	return s.changeVote(ctx, ideaID, userID, false, 0, SourceWeb)
 }
 
 // changeVote casts or withdraws a vote. limit is the member's hourly vote
-// brake, 0 for none.
-func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool, limit int) (bool, int, error) {
+// brake, 0 for none; source is where a cast vote was given.
+func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool, limit int, source string) (bool, int, error) {
 	var (
 		r   voteResult
 		err error
 	)
 	if s.dialect == Postgres {
-		r, err = s.changeVoteAtOnce(ctx, ideaID, userID, vote, limit)
+		r, err = s.changeVoteAtOnce(ctx, ideaID, userID, vote, limit, source)
 	} else {
-		r, err = s.changeVoteInSteps(ctx, ideaID, userID, vote, limit)
+		r, err = s.changeVoteInSteps(ctx, ideaID, userID, vote, limit, source)
 	}
 	if err == nil && r.braked {
 		// Past the limit: the brake says when the next vote is allowed.
 		err = s.brake(ctx, &User{ID: userID}, brakeVotes)
 		if err == nil { // the oldest vote of the hour aged out meanwhile
-			return s.changeVote(ctx, ideaID, userID, vote, limit)
+			return s.changeVote(ctx, ideaID, userID, vote, limit, source)
 		}
 	}
 	if err == nil {
@@ -113,14 +115,14 @@ var voteStatement = fmt.Sprintf(`WITH target AS (
 	FROM target t`, hotEpoch, hotTenfold)
 
 var (
-	castVote = fmt.Sprintf(voteStatement, `INSERT INTO votes (idea_id, user_id, created_at)
-		SELECT id, @user, @now FROM open WHERE @limit = 0 OR (SELECT n FROM recent) < @limit
+	castVote = fmt.Sprintf(voteStatement, `INSERT INTO votes (idea_id, user_id, created_at, source)
+		SELECT id, @user, @now, @source FROM open WHERE @limit = 0 OR (SELECT n FROM recent) < @limit
 		ON CONFLICT DO NOTHING RETURNING idea_id`)
 	withdrawVote = fmt.Sprintf(voteStatement, `DELETE FROM votes
 		WHERE idea_id IN (SELECT id FROM open) AND user_id = @user RETURNING idea_id`)
 )
 
-func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote bool, limit int) (voteResult, error) {
+func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote bool, limit int, source string) (voteResult, error) {
 	query, delta := castVote, 1
 	if !vote {
 		query, delta, limit = withdrawVote, -1, 0
@@ -128,7 +130,7 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	now := s.Now()
 	var r voteResult
 	row := s.db.WithContext(ctx).Raw(query, sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
-		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta)).Row()
+		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta), sql.Named("source", source)).Row()
 	err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
@@ -138,7 +140,7 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 
 // changeVoteInSteps is the same on SQLite, which has no statements inside a
 // WITH: a transaction of a few, which SQLite runs one at a time.
-func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vote bool, limit int) (voteResult, error) {
+func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vote bool, limit int, source string) (voteResult, error) {
 	var r voteResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var idea Idea
@@ -161,7 +163,7 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		var res *gorm.DB
 		delta := 1
 		if vote {
-			res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Vote{IdeaID: ideaID, UserID: userID, CreatedAt: now})
+			res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Vote{IdeaID: ideaID, UserID: userID, Source: source, CreatedAt: now})
 		} else {
 			res = tx.Where("idea_id = ? AND user_id = ?", ideaID, userID).Delete(&Vote{})
 			delta = -1
