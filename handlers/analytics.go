@@ -19,19 +19,19 @@ type Analytics struct{ *Deps }
 
 // APIAnalytics is the figures of a range in the JSON API.
 type APIAnalytics struct {
-	From                   string        `json:"from"`
-	To                     string        `json:"to"`
-	Ideas                  int           `json:"ideas"`
-	Votes                  int           `json:"votes"`
-	Comments               int           `json:"comments"`
-	ActiveMembers          int           `json:"active_members"`
-	FirstAnswerHoursMedian *float64      `json:"first_answer_hours_median"`
-	AnsweredWithin7DaysPct *float64      `json:"answered_within_7_days_pct"`
-	UnansweredOver30Days   int           `json:"unanswered_over_30_days"`
-	ByWeek                 []apiWeek     `json:"by_week"`
-	ByCategory             []apiCategory `json:"by_category"`
-	BySource               []apiSource   `json:"by_source"`
-	ByStatus               []apiStatusCount   `json:"by_status"`
+	From                   string           `json:"from"`
+	To                     string           `json:"to"`
+	Ideas                  int              `json:"ideas"`
+	Votes                  int              `json:"votes"`
+	Comments               int              `json:"comments"`
+	ActiveMembers          int              `json:"active_members"`
+	FirstAnswerHoursMedian *float64         `json:"first_answer_hours_median"`
+	AnsweredWithin7DaysPct *float64         `json:"answered_within_7_days_pct"`
+	UnansweredOver30Days   int              `json:"unanswered_over_30_days"`
+	ByWeek                 []apiWeek        `json:"by_week"`
+	ByCategory             []apiCategory    `json:"by_category"`
+	BySource               []apiSource      `json:"by_source"`
+	ByStatus               []apiStatusCount `json:"by_status"`
 }
 
 type apiWeek struct {
