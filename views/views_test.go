@@ -4,8 +4,11 @@ import (
 	"io/fs"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"samen/views"
 )
@@ -33,6 +36,39 @@ func TestEveryMessageExistsInEveryLanguage(t *testing.T) {
 	sort.Strings(missing)
 	for _, m := range missing {
 		t.Error(m)
+	}
+}
+
+// TestCountedMessagesTranslateEveryCount: a message that shows a count is
+// given one as Count, which picks a plural form; a message without the form
+// for one shows its id, so every such message has "one" and "other".
+func TestCountedMessagesTranslateEveryCount(t *testing.T) {
+	bundle, err := views.Bundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range views.Languages {
+		lang := tag.String()
+		messages, err := views.Messages(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := i18n.NewLocalizer(bundle, lang)
+		counted := 0
+		for id, text := range messages {
+			if !strings.Contains(text, "{{.Count}}") {
+				continue
+			}
+			counted++
+			for _, n := range []int64{0, 1, 2, 1000} {
+				if got := views.T(l, id, "Count", n); got == id || !strings.Contains(got, strconv.FormatInt(n, 10)) {
+					t.Errorf("%s %s with Count %d reads %q", lang, id, n, got)
+				}
+			}
+		}
+		if counted < 10 {
+			t.Fatalf("%s: found only %d messages with a count", lang, counted)
+		}
 	}
 }
 
