@@ -389,18 +389,7 @@ func (s *Store) Changelog(ctx context.Context, o ChangelogOptions, viewer *User)
 		return nil, ErrForbidden
 	}
 	errs := ValidationErrors{}
-	if o.Page == 0 {
-		o.Page = 1
-	}
-	if o.PerPage == 0 {
-		o.PerPage = DefaultPerPage
-	}
-	if o.Page < 1 || o.Page > MaxPage {
-		errs["page"] = fmt.Sprintf("must be a whole number from 1 to %d", MaxPage)
-	}
-	if o.PerPage < 1 || o.PerPage > MaxPerPage {
-		errs["per_page"] = fmt.Sprintf("must be a whole number from 1 to %d", MaxPerPage)
-	}
+	normalizePaging(&o.Page, &o.PerPage, errs)
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}

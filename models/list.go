@@ -109,19 +109,26 @@ func (o *ListOptions) Normalize() error {
 	if _, ok := orders[o.Sort]; !ok && !(o.Sort == SortRelevance && o.Query != "") {
 		errs["sort"] = "must be hot, top, new or updated"
 	}
-	if o.Page == 0 {
-		o.Page = 1
+	normalizePaging(&o.Page, &o.PerPage, errs)
+	return errs.orNil()
+}
+
+// normalizePaging makes a missing page the first and a missing page size
+// the default, and names in errs what is out of range: the paging of every
+// list, search and inbox.
+func normalizePaging(page, perPage *int, errs ValidationErrors) {
+	if *page == 0 {
+		*page = 1
 	}
-	if o.Page < 1 || o.Page > MaxPage {
+	if *page < 1 || *page > MaxPage {
 		errs["page"] = fmt.Sprintf("must be between 1 and %d", MaxPage)
 	}
-	if o.PerPage == 0 {
-		o.PerPage = DefaultPerPage
+	if *perPage == 0 {
+		*perPage = DefaultPerPage
 	}
-	if o.PerPage < 1 || o.PerPage > MaxPerPage {
+	if *perPage < 1 || *perPage > MaxPerPage {
 		errs["per_page"] = fmt.Sprintf("must be between 1 and %d", MaxPerPage)
 	}
-	return errs.orNil()
 }
 
 // ListIdeas returns a page of published ideas: one query for the page and

@@ -223,18 +223,7 @@ func (o *TriageOptions) Normalize() error {
 	if o.MinVotes < 0 {
 		errs["min_votes"] = "must be 0 or more"
 	}
-	if o.Page == 0 {
-		o.Page = 1
-	}
-	if o.Page < 1 || o.Page > MaxPage {
-		errs["page"] = fmt.Sprintf("must be between 1 and %d", MaxPage)
-	}
-	if o.PerPage == 0 {
-		o.PerPage = DefaultPerPage
-	}
-	if o.PerPage < 1 || o.PerPage > MaxPerPage {
-		errs["per_page"] = fmt.Sprintf("must be between 1 and %d", MaxPerPage)
-	}
+	normalizePaging(&o.Page, &o.PerPage, errs)
 	return errs.orNil()
 }
 
