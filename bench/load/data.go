@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -92,6 +93,24 @@ type fixtures struct {
 	voteIdeas              []int64
 	sessionFile, tokenFile string
 	ideaFile               string
+
+	// The team's workspace: a team member with an API token, the day the
+	// analytics' ranges end, and what the checks found in the answers.
+	team           member
+	today          time.Time
+	untriaged      int64
+	roadmapColumns int
+	roadmapIdeas   int64
+	analytics      map[string]analyticsRange // by endpoint key
+}
+
+// analyticsRange is what an analytics answer says of its range.
+type analyticsRange struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Ideas    int64  `json:"ideas"`
+	Votes    int64  `json:"votes"`
+	Comments int64  `json:"comments"`
 }
 
 type member struct {
@@ -117,6 +136,8 @@ func prepareFixtures(ctx context.Context, db *database, cfg settings, p paths) (
 		sessionFile: filepath.Join(p.out, "sessions.txt"),
 		tokenFile:   filepath.Join(p.out, "tokens.txt"),
 		ideaFile:    filepath.Join(p.out, "vote-ideas.txt"),
+		today:       time.Now().UTC().Truncate(24 * time.Hour),
+		analytics:   map[string]analyticsRange{},
 	}
 	// The idea whose discussion is closest to 50 comments.
 	err := db.QueryRow(ctx, `SELECT id, slug, comments FROM ideas WHERE state = 'published' AND merged_into IS NULL
@@ -180,6 +201,10 @@ func prepareFixtures(ctx context.Context, db *database, cfg settings, p paths) (
 		fx.revoke(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	if err := fx.mintTeam(ctx); err != nil {
+		fx.revoke(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	var sessions, tokens, ideas strings.Builder
 	for _, m := range fx.members {
 		sessions.WriteString(m.session + "\n")
@@ -238,12 +263,29 @@ func (fx *fixtures) mint(ctx context.Context) error {
 	return first
 }
 
+// mintTeam makes a team member of its own for this run, with an API token, for
+// the triage inbox and the analytics.
+func (fx *fixtures) mintTeam(ctx context.Context) error {
+	u, err := fx.store.CreateUser(ctx, models.NewUser{Name: "Bench Team",
+		Email: fmt.Sprintf("bench-team-%d@example.com", time.Now().UnixNano()), EmailVerified: true, Role: models.RoleTeam})
+	if err != nil {
+		return fmt.Errorf("make a team member: %w", err)
+	}
+	fx.team = member{id: u.ID, name: u.Name}
+	token, t, err := fx.store.CreateAPIToken(ctx, u.ID, models.NewAPIToken{Name: "bench", ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("the team member's API token: %w", err)
+	}
+	fx.team.token, fx.team.tokenID = token, t.ID
+	return nil
+}
+
 // revoke ends the sessions and tokens the bench made, and removes their files.
 func (fx *fixtures) revoke(ctx context.Context) {
 	if fx.store == nil {
 		return
 	}
-	for _, m := range fx.members {
+	for _, m := range append(fx.members, fx.team) {
 		if m.sessionID != 0 {
 			_ = fx.store.RevokeSession(ctx, m.id, m.sessionID)
 		}

@@ -28,7 +28,19 @@ type endpoint struct {
 	args      func(fx *fixtures, p paths) []string    // the script's arguments
 	target    string                                  // the issue's target, in words; "" for none
 	meets     func(r *result) (met bool, judged bool) // judged: there is a target to meet
+	// team: the endpoint belongs to the team's workspace, whose figures have a
+	// section of their own; each is a team member's (or a visitor's) JSON, so
+	// the ceiling is loaded on its API list page in turn with it.
+	team  bool
+	token bool // sent with the team member's API token
 }
+
+// ceilingList is the ceiling's list page that the team's endpoints are held
+// against: 20 ideas in hot order, as JSON, one indexed query.
+const ceilingList = "/api/v1/ideas"
+
+// analyticsP99 is the issue's target for the analytics: p99 under 50 ms.
+func analyticsP99(r *result) (bool, bool) { return r.samen.p99 < 50*time.Millisecond, true }
 
 var endpoints = []*endpoint{
 	{
@@ -73,6 +85,28 @@ var endpoints = []*endpoint{
 		meets: func(r *result) (bool, bool) {
 			return r.samen.rps >= 1000 && r.samen.errors == 0, true
 		},
+	},
+	{
+		key: "triage", name: "Triage inbox (`GET /api/v1/triage?triaged=false`), a team member",
+		path:  func(*fixtures, settings) string { return "/api/v1/triage?triaged=false" },
+		meets: func(*result) (bool, bool) { return true, false }, team: true, token: true,
+	},
+	{
+		key: "roadmap", name: "Roadmap (`GET /api/v1/roadmap`), anonymous",
+		path:  func(*fixtures, settings) string { return "/api/v1/roadmap" },
+		meets: func(*result) (bool, bool) { return true, false }, team: true,
+	},
+	{
+		key: "analytics", name: "Analytics (`GET /api/v1/analytics`), the default 30 days, a team member",
+		path:   func(*fixtures, settings) string { return "/api/v1/analytics" },
+		target: "p99 < 50 ms", meets: analyticsP99, team: true, token: true,
+	},
+	{
+		key: "analytics-365", name: "Analytics over 365 days (`?from=&to=`), a team member",
+		path: func(fx *fixtures, _ settings) string {
+			return "/api/v1/analytics?from=" + fx.today.AddDate(0, 0, -365).Format(time.DateOnly) + "&to=" + fx.today.Format(time.DateOnly)
+		},
+		target: "p99 < 50 ms", meets: analyticsP99, team: true, token: true,
 	},
 }
 
@@ -151,21 +185,40 @@ func (l *loader) wrkArgs(e *endpoint, srv *server, d time.Duration) []string {
 	if e.script != "" {
 		args = append(args, "-s", filepath.Join("bench", "wrk", e.script))
 	}
-	args = append(args, srv.url(e.path(l.fixtures, l.settings)))
+	if e.token {
+		args = append(args, "-H", "Authorization: Bearer "+l.fixtures.team.token)
+	}
+	args = append(args, srv.url(l.pathOn(e, srv)))
 	if e.args != nil {
 		args = append(append(args, "--"), e.args(l.fixtures, l.paths)...)
 	}
 	return args
 }
 
+// pathOn is the path an endpoint loads on a server: the team's endpoints
+// load the ceiling's list page.
+func (l *loader) pathOn(e *endpoint, srv *server) string {
+	if e.team && srv == l.ceiling {
+		return ceilingList
+	}
+	return e.path(l.fixtures, l.settings)
+}
+
 func (l *loader) wrk(ctx context.Context, e *endpoint, srv *server, d time.Duration, save string) (wrkRun, error) {
 	args := l.wrkArgs(e, srv, d)
+	shown := make([]string, len(args))
+	for i, a := range args {
+		shown[i] = a
+		if strings.HasPrefix(a, "Authorization: ") {
+			shown[i] = `"Authorization: Bearer $TEAM_TOKEN"`
+		}
+	}
 	cmd := exec.CommandContext(ctx, "wrk", args...)
 	cmd.Dir = l.root
 	before := readCPU(l.samen.cmd.Process.Pid, l.ceiling.cmd.Process.Pid)
 	out, err := cmd.CombinedOutput()
 	after := readCPU(l.samen.cmd.Process.Pid, l.ceiling.cmd.Process.Pid)
-	run := wrkRun{server: srv.name, command: "wrk " + strings.Join(args, " "), output: string(out)}
+	run := wrkRun{server: srv.name, command: "wrk " + strings.Join(shown, " "), output: string(out)}
 	if err != nil {
 		return run, fmt.Errorf("%s: %v\n%s", run.command, err, out)
 	}
@@ -331,8 +384,15 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 		var (
 			method = http.MethodGet
 			header = http.Header{}
-			path   = e.path(fx, l.settings)
+			path   = l.pathOn(e, srv)
+			kind   = e.key // what the answer should hold
 		)
+		if e.token {
+			header.Set("Authorization", "Bearer "+fx.team.token)
+		}
+		if e.team && srv == l.ceiling {
+			kind = "api"
+		}
 		switch e.key {
 		case "home-member":
 			header.Set("Cookie", "samen_session="+signedIn.session)
@@ -350,7 +410,7 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 		if status != http.StatusOK {
 			return fail("status %d: %.300s", status, body)
 		}
-		switch e.key {
+		switch kind {
 		case "home", "home-member":
 			ids := ideaRow.FindAllStringSubmatch(body, -1)
 			if len(ids) != 20 {
@@ -384,6 +444,54 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 				return fail("want 20 ideas and a total: %v %.300s", err, body)
 			}
 			seen[srv.name] = fmt.Sprint(list.Ideas)
+		case "triage":
+			var inbox struct {
+				Ideas []struct {
+					ID     int64           `json:"id"`
+					Triage json.RawMessage `json:"triage"`
+				} `json:"ideas"`
+				Total *int64 `json:"total"`
+			}
+			if err := json.Unmarshal([]byte(body), &inbox); err != nil || len(inbox.Ideas) == 0 || inbox.Total == nil ||
+				inbox.Ideas[0].Triage == nil {
+				return fail("want untriaged ideas with their triage fields and a total: %v %.300s", err, body)
+			}
+			fx.untriaged = *inbox.Total
+		case "roadmap":
+			var rm struct {
+				Columns []struct {
+					Status json.RawMessage   `json:"status"`
+					Ideas  []json.RawMessage `json:"ideas"`
+					Total  *int64            `json:"total"`
+				} `json:"columns"`
+			}
+			if err := json.Unmarshal([]byte(body), &rm); err != nil || len(rm.Columns) == 0 {
+				return fail("want the roadmap's columns: %v %.300s", err, body)
+			}
+			fx.roadmapIdeas = 0
+			for _, col := range rm.Columns {
+				if col.Status == nil || col.Total == nil {
+					return fail("a column without its status or total: %.300s", body)
+				}
+				fx.roadmapIdeas += int64(len(col.Ideas))
+			}
+			fx.roadmapColumns = len(rm.Columns)
+		case "analytics", "analytics-365":
+			var a map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(body), &a); err != nil {
+				return fail("%v %.300s", err, body)
+			}
+			for _, k := range []string{"from", "to", "ideas", "votes", "comments", "active_members", "first_answer_hours_median",
+				"answered_within_7_days_pct", "unanswered_over_30_days", "by_week", "by_category", "by_source", "by_status"} {
+				if _, ok := a[k]; !ok {
+					return fail("no %q in %.300s", k, body)
+				}
+			}
+			var r analyticsRange
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				return fail("%v %.300s", err, body)
+			}
+			fx.analytics[e.key] = r
 		case "vote":
 			if !strings.Contains(body, `"voted":true`) {
 				return fail("%.300s", body)

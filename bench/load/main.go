@@ -15,7 +15,9 @@
 //	BENCH_WARMUP       wrk warm-up per server and endpoint (5s)
 //	BENCH_MEMBERS      members with a session and an API token for the load (1000)
 //	BENCH_SEARCH       the common word searched for (battery)
-//	BENCH_ENDPOINTS    comma-separated subset of: home, home-member, idea, search, api, vote
+//	BENCH_ENDPOINTS    comma-separated subset of: home, home-member, idea, search, api, vote, and the team's
+//	                   workspace: triage, roadmap, analytics, analytics-365 (each against the ceiling's
+//	                   API list page, written into a section of its own)
 //	BENCH_PROFILE      missed (default): a CPU profile of Samen for each endpoint that misses its target; all; off
 //	BENCH_DOCS         the file whose bench section is replaced (docs/benchmarks.md); "-" for none
 //	BENCH_PORT         Samen's port (18080); the ceiling takes the next, Samen's profiler the one after,
@@ -319,17 +321,41 @@ func run(ctx context.Context) error {
 	}
 	r.elapsed = time.Since(started)
 
-	text := r.markdown()
-	fmt.Println(text)
-	if cfg.docs != "-" {
-		docs := cfg.docs
-		if !filepath.IsAbs(docs) {
-			docs = filepath.Join(p.root, docs)
+	// The idea board's endpoints and the team's workspace each have their own
+	// section; a run writes only the sections it measured.
+	board, team := r.results, []*result(nil)
+	r.results = nil
+	for _, res := range board {
+		if res.endpoint.team {
+			team = append(team, res)
+		} else {
+			r.results = append(r.results, res)
 		}
-		if err := writeSection(docs, text); err != nil {
-			return err
+	}
+	for _, s := range []struct {
+		results     []*result
+		begin, end  string
+		text        func() string
+		description string
+	}{
+		{r.results, sectionBegin, sectionEnd, r.markdown, "the results"},
+		{team, teamBegin, teamEnd, func() string { return r.teamMarkdown(team) }, "the team workspace's figures"},
+	} {
+		if len(s.results) == 0 {
+			continue
 		}
-		logf("wrote the results into %s", p.rel(docs))
+		text := s.text()
+		fmt.Println(text)
+		if cfg.docs != "-" {
+			docs := cfg.docs
+			if !filepath.IsAbs(docs) {
+				docs = filepath.Join(p.root, docs)
+			}
+			if err := writeBetween(docs, s.begin, s.end, text); err != nil {
+				return err
+			}
+			logf("wrote %s into %s", s.description, p.rel(docs))
+		}
 	}
 	if cfg.hostile == "on" {
 		samen.stop()

@@ -34,10 +34,6 @@ const (
 	sectionEnd   = "<!-- make bench: end -->"
 )
 
-func writeSection(path, section string) error {
-	return writeBetween(path, sectionBegin, sectionEnd, section)
-}
-
 // writeBetween replaces what lies between two markers of a file with
 // section, or adds the markers and section at its end.
 func writeBetween(path, sectionBegin, sectionEnd, section string) error {
