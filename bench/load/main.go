@@ -297,7 +297,8 @@ func run(ctx context.Context) error {
 	defer ceiling.stop()
 	r.samenCommand = "SAMEN_ENV=production SAMEN_MAIL_LOG=allow-insecure SAMEN_RATE_LIMITS=off SAMEN_ADDR=" + samenAddr + " SAMEN_PPROF_ADDR=" + pprofAddr + " samen"
 
-	l := &loader{settings: cfg, paths: p, fixtures: fx, db: db, samen: samen, ceiling: ceiling, pprofAddr: pprofAddr, samenBin: samenBin}
+	l := &loader{settings: cfg, paths: p, fixtures: fx, db: db, samen: samen, ceiling: ceiling, pprofAddr: pprofAddr, samenBin: samenBin,
+		alone: map[string]time.Duration{}}
 	for _, key := range cfg.endpoints {
 		e := endpointByKey(key)
 		if err := l.check(ctx, e); err != nil {

@@ -71,17 +71,30 @@ func (r *report) teamMarkdown(results []*result) string {
 		"holds little or none of the data, as the counts above say. The 365-day row reads a year of it, the honest\n" +
 		"figure for analytics at this size.\n\n")
 
-	w("| endpoint | Samen req/s | p50 | p99 | ceiling list req/s | p50 | p99 | Samen / ceiling list | errors (Samen, ceiling) | target | met? |\n")
-	w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+	w("| endpoint | one request alone | Samen req/s | p50 | p99 | ceiling list req/s | p50 | p99 | Samen / ceiling list | errors (Samen, ceiling) | target | met? |\n")
+	w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+	var unanswered []string
 	for _, res := range results {
 		s, c := res.samen, res.ceiling
 		target, met := res.endpoint.target, yesNo(res.met)
 		if !res.judged {
 			target, met = "—", "—"
 		}
-		w("| %s | %s | %s | %s | %s | %s | %s | %.2f× | %d, %d | %s | %s |\n", res.endpoint.name,
-			num(int64(s.rps+0.5)), ms(s.p50), ms(s.p99), num(int64(c.rps+0.5)), ms(c.p50), ms(c.p99), res.ratio(),
+		p50, p99 := ms(s.p50), ms(s.p99)
+		if s.rps == 0 {
+			p50, p99 = "none answered", "none answered"
+			unanswered = append(unanswered, "`"+res.endpoint.key+"`")
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %.2f× | %d, %d | %s | %s |\n", res.endpoint.name, ms(res.alone),
+			num(int64(s.rps+0.5)), p50, p99, num(int64(c.rps+0.5)), ms(c.p50), ms(c.p99), res.ratio(),
 			s.errors, c.errors, target, met)
+	}
+	w("\n\"One request alone\" is how long Samen took to answer the check's single request, before any load.\n")
+	if len(unanswered) > 0 {
+		w("On %s, Samen answered none of the %d connections' requests within a %s run (wrk counts no\n"+
+			"timeout for a request still open when the run ends); PostgreSQL went on running the statements of those\n"+
+			"requests during the ceiling's runs that followed, which lowers the ceiling's figures in that row.\n",
+			strings.Join(unanswered, ", "), cfg.connections, cfg.duration)
 	}
 
 	w("\nCPU per request, in µs (medians of the runs; PostgreSQL is all its processes on the machine):\n\n")
