@@ -190,8 +190,12 @@ func (r *report) profileSection(b *strings.Builder, res *result) {
 		target = "target " + res.endpoint.target + ": " + map[bool]string{true: "met", false: "missed"}[res.met]
 	}
 	w("\n### Where the time goes: %s\n\n", res.endpoint.name)
+	p99 := ms(res.samen.p99)
+	if res.samen.rps == 0 {
+		p99 = "none (no request answered)"
+	}
 	w("Samen %s req/s, %.2f× the ceiling, p99 %s against %s (%s). ", num(int64(res.samen.rps+0.5)), res.ratio(),
-		ms(res.samen.p99), ms(res.ceiling.p99), target)
+		p99, ms(res.ceiling.p99), target)
 	w("The profile is `bench/profiles/%s.pprof`: %s of Samen under the same load, a run not counted above (%s req/s);\n"+
 		"read it with `go tool pprof -http=: bench/out/samen bench/profiles/%s.pprof`.\n\n",
 		res.endpoint.key, r.settings.duration, num(int64(p.run.rps+0.5)), res.endpoint.key)

@@ -39,6 +39,9 @@ func (r *report) teamMarkdown(results []*result) string {
 	w("- Command: `createdb samen_bench && DATABASE_URL=postgres://USER@HOST:5432/samen_bench?sslmode=disable BENCH_HOSTILE=off BENCH_ENDPOINTS=%s go run ./bench/load`\n"+
 		"  on a fresh database (`make bench` measures the same after the idea board's endpoints); it took %s\n",
 		strings.Join(keys, ","), r.elapsed.Round(time.Second))
+	if r.seed == nil {
+		w("  (this run: `BENCH_KEEP_DATA=1`, on the data an earlier run had seeded with the same command)\n")
+	}
 	w("- Measured: commit %s, %s\n", r.commit, r.started.UTC().Format("2006-01-02 15:04 UTC"))
 	m := r.machine
 	w("- Machine: %d cores (%s), %s memory, %s; PostgreSQL %s on the same machine; %s; %s\n",
