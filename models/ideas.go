@@ -190,6 +190,19 @@ func (s *Store) categoryID(ctx context.Context, slug string, errs ValidationErro
 	return &c.ID
 }
 
+// newIdea is an idea about to be published with its author's first vote
+// counted, its text rendered once (HTML, and plain text for search); the
+// caller names the author and whatever else differs.
+func (s *Store) newIdea(title, body string, category *int64, status *Status, now time.Time) *Idea {
+	idea := &Idea{
+		Title: title, Slug: Slugify(title), Body: body, BodyHTML: s.md.render(body),
+		CategoryID: category, StatusID: status.ID, Votes: 1, Hot: HotScore(1, now), State: StatePublished,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+	}
+	idea.BodyText = s.md.plainText(idea.BodyHTML)
+	return idea
+}
+
 // CreateIdea publishes a member's idea, with the author's own vote on it,
 // under the spam brakes. While the community pre-moderates new members, their
 // first ideas wait for a moderator's approval.
@@ -205,13 +218,8 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		return nil, err
 	}
 	now := s.Now()
-	idea := &Idea{
-		Title: title, Slug: Slugify(title), Body: body, BodyHTML: s.md.render(body),
-		AuthorID: author.ID, CategoryID: category, StatusID: status.ID, Votes: 1,
-		Hot: HotScore(1, now), State: StatePublished,
-		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
-	}
-	idea.BodyText = s.md.plainText(idea.BodyHTML)
+	idea := s.newIdea(title, body, category, status, now)
+	idea.AuthorID = author.ID
 	if idea.State, err = s.screen(ctx, author, brakeIdeas, 0, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
 	}

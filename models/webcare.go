@@ -116,12 +116,8 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 		return nil, err
 	}
 	now := s.Now()
-	idea := &Idea{
-		Title: title, Slug: Slugify(title), Body: body, BodyHTML: s.md.render(body),
-		CategoryID: category, StatusID: status.ID, Votes: 1, Hot: HotScore(1, now), State: StatePublished,
-		Source: w.Source, SourceURL: w.SourceURL, CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
-	}
-	idea.BodyText = s.md.plainText(idea.BodyHTML)
+	idea := s.newIdea(title, body, category, status, now)
+	idea.Source, idea.SourceURL = w.Source, w.SourceURL
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		author, err := customer(tx, w)
 		if err != nil {
