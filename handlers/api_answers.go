@@ -8,21 +8,15 @@ import (
 	"samen/models"
 )
 
-// APIActor is who on the team did something, as anyone may see them.
-type APIActor struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
-
 // APIAnswer is one step of an idea's status history: the team's public
 // decision record.
 type APIAnswer struct {
-	Status       APIStatus `json:"status"`
-	Note         string    `json:"note"`
-	NoteHTML     string    `json:"note_html"`
-	ReconsiderIf string    `json:"reconsider_if"`
-	Actor        *APIActor `json:"actor"`
-	CreatedAt    time.Time `json:"created_at"`
+	Status       APIStatus  `json:"status"`
+	Note         string     `json:"note"`
+	NoteHTML     string     `json:"note_html"`
+	ReconsiderIf string     `json:"reconsider_if"`
+	Actor        *APIPerson `json:"actor"`
+	CreatedAt    time.Time  `json:"created_at"`
 }
 
 func apiAnswer(sc *models.StatusChange) APIAnswer {
@@ -30,7 +24,7 @@ func apiAnswer(sc *models.StatusChange) APIAnswer {
 	st.Slug = sc.To.PublicSlug()
 	out := APIAnswer{Status: st, Note: sc.Note, NoteHTML: string(sc.NoteHTML), ReconsiderIf: sc.Reconsider, CreatedAt: sc.CreatedAt.UTC()}
 	if sc.Actor != nil {
-		out.Actor = &APIActor{ID: sc.Actor.ID, Name: sc.Actor.Name}
+		out.Actor = &APIPerson{ID: sc.Actor.ID, Name: sc.Actor.Name}
 	}
 	return out
 }
