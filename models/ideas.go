@@ -227,7 +227,10 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		if err := tx.Omit("Author", "Category", "Status", "Assignee").Create(idea).Error; err != nil {
 			return err
 		}
-		return tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error
+		if err := tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return s.publish(tx, WebhookEvent{Type: EventIdeaCreated, IdeaID: idea.ID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create idea: %w", err)
@@ -433,6 +436,9 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 
 	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.publish(tx, WebhookEvent{Type: EventIdeaUpdated, IdeaID: idea.ID}); err != nil {
+			return err
+		}
 		if title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID) {
 			rev := map[string]any{"idea_id": idea.ID, "title": idea.Title, "body": idea.Body, "editor_id": editor.ID, "created_at": now}
 			if err := tx.Table("idea_revisions").Create(rev).Error; err != nil {

@@ -41,6 +41,8 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &cleanupWorker{store: s})
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &loginLinkWorker{store: s})
+	river.AddWorker(workers, &webhookEventWorker{store: s})
+	river.AddWorker(workers, &webhookDeliveryWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
