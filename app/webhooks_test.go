@@ -1,0 +1,367 @@
+package app_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+// receiver is a webhook endpoint on 127.0.0.1 that checks every request
+// as a receiver would: the signature recomputed from the headers and the
+// raw body with the secret, and a timestamp close to now.
+type receiver struct {
+	*httptest.Server
+	mu      sync.Mutex
+	secret  string
+	fails   int // answer 500 to this many requests first
+	got     []delivery
+	refused []string // what was wrong with requests that failed the checks
+}
+
+// delivery is one request the receiver took.
+type delivery struct {
+	ID   string
+	Body webhookBody
+	Raw  []byte
+}
+
+type webhookBody struct {
+	Type      string `json:"type"`
+	Timestamp string `json:"timestamp"`
+	Data      struct {
+		Idea    json.RawMessage `json:"idea"`
+		Comment json.RawMessage `json:"comment"`
+		Vote    *struct {
+			UserID int64 `json:"user_id"`
+			Votes  int   `json:"votes"`
+		} `json:"vote"`
+		Entry json.RawMessage `json:"entry"`
+	} `json:"data"`
+}
+
+func newReceiver(t *testing.T, fails int) *receiver {
+	r := &receiver{fails: fails}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) setSecret(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secret = s
+}
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	raw, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := verifySignature(r.secret, req.Header, raw, time.Now()); err != nil {
+		r.refused = append(r.refused, err.Error())
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	if r.fails > 0 {
+		r.fails--
+		http.Error(w, "not today", http.StatusInternalServerError)
+		return
+	}
+	var body webhookBody
+	if err := json.Unmarshal(raw, &body); err != nil {
+		r.refused = append(r.refused, "body: "+err.Error())
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	r.got = append(r.got, delivery{ID: req.Header.Get("webhook-id"), Body: body, Raw: raw})
+	_, _ = w.Write([]byte(`{"ok":true}`))
+}
+
+// verifySignature is Standard Webhooks' check, written from the spec.
+func verifySignature(secret string, h http.Header, body []byte, now time.Time) error {
+	id, ts, sigs := h.Get("webhook-id"), h.Get("webhook-timestamp"), h.Get("webhook-signature")
+	if id == "" || ts == "" || sigs == "" {
+		return errors.New("missing webhook headers")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errors.New("bad timestamp")
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
+		return fmt.Errorf("timestamp %s too far from now", ts)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil || !strings.HasPrefix(secret, "whsec_") || len(key) < 24 {
+		return errors.New("bad secret")
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + ts + "."))
+	mac.Write(body)
+	want := mac.Sum(nil)
+	for _, sig := range strings.Fields(sigs) {
+		version, value, ok := strings.Cut(sig, ",")
+		got, err := base64.StdEncoding.DecodeString(value)
+		if ok && version == "v1" && err == nil && hmac.Equal(got, want) {
+			return nil
+		}
+	}
+	return errors.New("no valid signature")
+}
+
+// messages returns what the receiver took so far.
+func (r *receiver) messages() ([]delivery, []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got), slices.Clone(r.refused)
+}
+
+// waitFor waits (bounded) until the receiver took n deliveries.
+func (r *receiver) waitFor(t *testing.T, n int) []delivery {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, refused := r.messages()
+		if len(refused) > 0 {
+			t.Fatalf("the receiver refused requests: %v", refused)
+		}
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			types := make([]string, len(got))
+			for i, d := range got {
+				types[i] = d.Body.Type
+			}
+			t.Fatalf("the receiver took %d deliveries %v, want %d", len(got), types, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// eventsSettled waits until River has worked every webhook job.
+func eventsSettled(t *testing.T, srv *apptest.Server) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := srv.Store.DB().QueryRow(`SELECT count(*) FROM river_job WHERE kind IN ('webhook_event', 'webhook_delivery')
+			AND state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("webhook jobs are still waiting")
+}
+
+type webhookJSON struct {
+	ID      int64    `json:"id"`
+	URL     string   `json:"url"`
+	Events  []string `json:"events"`
+	Secret  string   `json:"secret"`
+	Enabled bool     `json:"enabled"`
+}
+
+type deliveryJSON struct {
+	ID        int64  `json:"id"`
+	WebhookID string `json:"webhook_id"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"created_at"`
+	Delivered bool   `json:"delivered"`
+	Attempts  []struct {
+		At         string `json:"at"`
+		StatusCode int    `json:"status_code"`
+		DurationMS int    `json:"duration_ms"`
+		Response   string `json:"response"`
+		Error      string `json:"error"`
+	} `json:"attempts"`
+}
+
+// register registers the receiver for events through the API.
+func register(t *testing.T, admin *apptest.Client, r *receiver, events ...string) webhookJSON {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"url": r.URL + "/hook", "events": events})
+	resp := apiCall(admin, http.MethodPost, "/webhooks", string(body))
+	raw := apiJSON[json.RawMessage](t, resp, http.StatusCreated)
+	wantKeys(t, raw, []string{"created_at", "disabled_at", "disabled_reason", "enabled", "events", "id", "secret", "url"})
+	h := apiJSON[webhookJSON](t, resp, http.StatusCreated)
+	if !strings.HasPrefix(h.Secret, "whsec_") || !slices.Equal(h.Events, events) || h.URL != r.URL+"/hook" {
+		t.Fatalf("registered %+v", h)
+	}
+	r.setSecret(h.Secret)
+	return h
+}
+
+func deliveries(t *testing.T, admin *apptest.Client, hookID int64) []deliveryJSON {
+	t.Helper()
+	resp := apiCall(admin, http.MethodGet, fmt.Sprintf("/webhooks/%d/deliveries", hookID), "")
+	return apiJSON[struct {
+		Deliveries []deliveryJSON `json:"deliveries"`
+	}](t, resp, http.StatusOK).Deliveries
+}
+
+func ideaOf(t *testing.T, d delivery) map[string]json.RawMessage {
+	t.Helper()
+	wantKeys(t, d.Body.Data.Idea, ideaKeys) // a visitor's idea: no triage, no source link
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(d.Body.Data.Idea, &m)
+	return m
+}
+
+// TestWebhooksDeliverEveryEvent: each event type reaches a subscribed
+// receiver, signed, with the data a visitor may see; internal notes, hidden
+// content and drafts send nothing; the secret shows only once; only admins
+// manage webhooks.
+func TestWebhooksDeliverEveryEvent(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_WEBHOOK_ALLOW_PRIVATE=true", "SAMEN_WEBHOOK_RETRY_BASE=10ms")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		bram := srv.User("Bram", "bram@example.com", models.RoleMember)
+		mo := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		admin, author, voter, moderator, team := bearerClient(t, srv, ada), bearerClient(t, srv, anna), bearerClient(t, srv, bram), bearerClient(t, srv, mo), bearerClient(t, srv, tess)
+
+		// Only admins manage webhooks.
+		wantAPIError(t, apiCall(team, http.MethodPost, "/webhooks", `{"url":"http://example.com","events":["idea.created"]}`), http.StatusForbidden, "forbidden")
+		wantAPIError(t, apiCall(team, http.MethodGet, "/webhooks", ""), http.StatusForbidden, "forbidden")
+		wantAPIError(t, apiCall(srv.Client(), http.MethodGet, "/webhooks", ""), http.StatusUnauthorized, "unauthorized")
+		wantStatus(t, srv.SignedIn(tess).Get("/admin/webhooks"), http.StatusForbidden)
+
+		rcv := newReceiver(t, 0)
+		hook := register(t, admin, rcv, models.WebhookEvents...)
+		list := apiCall(admin, http.MethodGet, "/webhooks", "")
+		if strings.Contains(string(list.Body), hook.Secret) || !strings.Contains(string(list.Body), rcv.URL) {
+			t.Fatalf("the list shows the secret, or not the webhook: %s", list.Body)
+		}
+
+		// One of each event.
+		idea := apiIdea(t, apiCall(author, http.MethodPost, "/ideas", `{"title":"Lights that follow the road","body":"Turning with the wheel."}`), http.StatusCreated)
+		apiIdea(t, apiCall(author, http.MethodPatch, fmt.Sprintf("/ideas/%d", idea.ID), `{"body":"Turning with the handlebar."}`), http.StatusOK)
+		comment := apiJSON[commentJSON](t, apiCall(voter, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), `{"body":"Yes please"}`), http.StatusCreated)
+		wantStatus(t, apiCall(voter, http.MethodPost, fmt.Sprintf("/ideas/%d/vote", idea.ID), ""), http.StatusOK)
+		wantStatus(t, apiCall(voter, http.MethodDelete, fmt.Sprintf("/ideas/%d/vote", idea.ID), ""), http.StatusOK)
+		apiIdea(t, apiCall(team, http.MethodPut, fmt.Sprintf("/ideas/%d/status", idea.ID), `{"status":"planned","note":"Coming in spring"}`), http.StatusOK)
+		dup := apiIdea(t, apiCall(voter, http.MethodPost, "/ideas", `{"title":"Headlights that turn","body":"Same thing."}`), http.StatusCreated)
+		wantStatus(t, apiCall(moderator, http.MethodPost, fmt.Sprintf("/ideas/%d/merge", dup.ID), fmt.Sprintf(`{"into":%d}`, idea.ID)), http.StatusOK)
+		entry := apiEntry(t, apiCall(team, http.MethodPost, "/changelog", `{"title":"Secret draft title","body":"Not yet","ideas":[]}`), http.StatusCreated)
+		rcv.waitFor(t, 8) // idea.created twice, one of each other but changelog.published
+		eventsSettled(t, srv)
+
+		// What sends nothing: an internal note, content that is hidden, a draft.
+		wantStatus(t, apiCall(team, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), `{"body":"Internal: costs too much","internal":true}`), http.StatusCreated)
+		hidden := apiIdea(t, apiCall(author, http.MethodPost, "/ideas", `{"title":"Spam about bells","body":"Buy bells."}`), http.StatusCreated)
+		rcv.waitFor(t, 9) // its creation, before a moderator hides it
+		wantStatus(t, apiCall(moderator, http.MethodPatch, fmt.Sprintf("/ideas/%d/moderation", hidden.ID), `{"hidden":true,"reason":"spam"}`), http.StatusOK)
+		wantStatus(t, apiCall(moderator, http.MethodPatch, fmt.Sprintf("/ideas/%d", hidden.ID), `{"tags":["spam"]}`), http.StatusOK)
+		wantStatus(t, apiCall(moderator, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", hidden.ID), `{"body":"Hidden discussion"}`), http.StatusCreated)
+		wantStatus(t, apiCall(team, http.MethodPatch, fmt.Sprintf("/changelog/%d", entry.ID), `{"body":"Still a draft"}`), http.StatusOK)
+		// Then publishing the entry does.
+		wantStatus(t, apiCall(team, http.MethodPatch, fmt.Sprintf("/changelog/%d", entry.ID), `{"publish":true,"body":"Out now"}`), http.StatusOK)
+		rcv.waitFor(t, 10) // the entry
+		eventsSettled(t, srv)
+		got, _ := rcv.messages()
+		if len(got) != 10 {
+			t.Fatalf("the receiver took %d deliveries, want 10", len(got))
+		}
+
+		byType := map[string][]delivery{}
+		seen := map[string]bool{}
+		for _, d := range got {
+			byType[d.Body.Type] = append(byType[d.Body.Type], d)
+			if seen[d.ID] {
+				t.Fatalf("webhook-id %s came twice", d.ID)
+			}
+			seen[d.ID] = true
+			wantTime(t, "timestamp", d.Body.Timestamp)
+			for _, secret := range []string{"Internal: costs too much", "Hidden discussion", `"spam"`, "Still a draft", "triage", "source_url"} {
+				if strings.Contains(string(d.Raw), secret) {
+					t.Fatalf("%s sent %q: %s", d.Body.Type, secret, d.Raw)
+				}
+			}
+		}
+		for _, typ := range models.WebhookEvents {
+			want := 1
+			if typ == models.EventIdeaCreated {
+				want = 3 // the idea, the duplicate, the spam before it was hidden
+			}
+			if len(byType[typ]) != want {
+				t.Fatalf("%s delivered %d times, want %d", typ, len(byType[typ]), want)
+			}
+		}
+		if m := ideaOf(t, byType[models.EventIdeaUpdated][0]); !strings.Contains(string(m["body"]), "handlebar") {
+			t.Fatalf("idea.updated carries %s", m["body"])
+		}
+		if m := ideaOf(t, byType[models.EventIdeaStatusChanged][0]); string(m["status"]) != `"planned"` {
+			t.Fatalf("idea.status_changed carries status %s", m["status"])
+		}
+		if m := ideaOf(t, byType[models.EventIdeaMerged][0]); string(m["id"]) != strconv.FormatInt(dup.ID, 10) || string(m["merged_into"]) != strconv.FormatInt(idea.ID, 10) {
+			t.Fatalf("idea.merged carries %s into %s", m["id"], m["merged_into"])
+		}
+		c := byType[models.EventCommentCreated][0]
+		ideaOf(t, c)
+		var cm commentJSON
+		if err := json.Unmarshal(c.Body.Data.Comment, &cm); err != nil || cm.ID != comment.ID || cm.Body != "Yes please" {
+			t.Fatalf("comment.created carries %s", c.Body.Data.Comment)
+		}
+		for typ, votes := range map[string]int{models.EventVoteCreated: 2, models.EventVoteDeleted: 1} {
+			d := byType[typ][0]
+			ideaOf(t, d)
+			if v := d.Body.Data.Vote; v == nil || v.UserID != bram.ID || v.Votes != votes {
+				t.Fatalf("%s carries vote %s", typ, d.Raw)
+			}
+		}
+		e := byType[models.EventChangelogPublished][0]
+		var published entryJSON
+		if err := json.Unmarshal(e.Body.Data.Entry, &published); err != nil || published.ID != entry.ID || published.PublishedAt == nil {
+			t.Fatalf("changelog.published carries %s", e.Body.Data.Entry)
+		}
+
+		// The delivery log lists them, newest first, each delivered at once.
+		log := deliveries(t, admin, hook.ID)
+		if len(log) != 10 || log[0].Type != models.EventChangelogPublished {
+			t.Fatalf("the log holds %d deliveries, the newest %+v", len(log), log[0])
+		}
+		for i, d := range log {
+			if !d.Delivered || len(d.Attempts) != 1 || d.Attempts[0].StatusCode != 200 || d.Attempts[0].Response != `{"ok":true}` ||
+				(i > 0 && d.ID > log[i-1].ID) || !seen[d.WebhookID] {
+				t.Fatalf("delivery %d: %+v", i, d)
+			}
+			wantTime(t, "created_at", d.CreatedAt)
+		}
+
+		// A webhook that hears only votes gets only votes.
+		votesOnly := newReceiver(t, 0)
+		register(t, admin, votesOnly, models.EventVoteCreated)
+		wantStatus(t, apiCall(author, http.MethodPost, "/ideas", `{"title":"Mudguards that stay on","body":"Please."}`), http.StatusCreated)
+		wantStatus(t, apiCall(moderator, http.MethodPost, fmt.Sprintf("/ideas/%d/vote", idea.ID), ""), http.StatusOK)
+		if only := votesOnly.waitFor(t, 1); only[0].Body.Type != models.EventVoteCreated {
+			t.Fatalf("the votes-only webhook got %s", only[0].Body.Type)
+		}
+		eventsSettled(t, srv)
+		if only, _ := votesOnly.messages(); len(only) != 1 {
+			t.Fatalf("the votes-only webhook got %d deliveries", len(only))
+		}
+
+		// Deleting stops deliveries.
+		wantStatus(t, apiCall(admin, http.MethodDelete, fmt.Sprintf("/webhooks/%d", hook.ID), ""), http.StatusNoContent)
+		wantAPIError(t, apiCall(admin, http.MethodGet, fmt.Sprintf("/webhooks/%d/deliveries", hook.ID), ""), http.StatusNotFound, "not_found")
+	})
+}
