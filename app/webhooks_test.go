@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -363,5 +364,263 @@ func TestWebhooksDeliverEveryEvent(t *testing.T) {
 		// Deleting stops deliveries.
 		wantStatus(t, apiCall(admin, http.MethodDelete, fmt.Sprintf("/webhooks/%d", hook.ID), ""), http.StatusNoContent)
 		wantAPIError(t, apiCall(admin, http.MethodGet, fmt.Sprintf("/webhooks/%d/deliveries", hook.ID), ""), http.StatusNotFound, "not_found")
+	})
+}
+
+// TestWebhookRetriesKeepTheID: a receiver that fails twice gets the event
+// on the third attempt, all three in the delivery log under one webhook-id;
+// redelivering (API and page) sends it again with the same webhook-id; the
+// metrics count it all.
+func TestWebhookRetriesKeepTheID(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_WEBHOOK_ALLOW_PRIVATE=true", "SAMEN_WEBHOOK_RETRY_BASE=5ms")
+		ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		admin := bearerClient(t, srv, ada)
+		rcv := newReceiver(t, 2)
+		hook := register(t, admin, rcv, models.EventIdeaCreated)
+		idea := mustIdea(t, srv, anna, "Bells that ring in tune")
+
+		got := rcv.waitFor(t, 1)
+		eventsSettled(t, srv)
+		log := deliveries(t, admin, hook.ID)
+		if len(log) != 1 {
+			t.Fatalf("%d deliveries, want 1", len(log))
+		}
+		d := log[0]
+		if !d.Delivered || len(d.Attempts) != 3 || d.WebhookID != got[0].ID {
+			t.Fatalf("delivery %+v, received as %s", d, got[0].ID)
+		}
+		for i, want := range []int{500, 500, 200} {
+			a := d.Attempts[i]
+			if a.StatusCode != want {
+				t.Fatalf("attempt %d answered %d, want %d", i+1, a.StatusCode, want)
+			}
+			wantTime(t, "at", a.At)
+		}
+		if !strings.Contains(d.Attempts[0].Response, "not today") {
+			t.Fatalf("the first attempt's answer is %q", d.Attempts[0].Response)
+		}
+		if m := ideaOf(t, got[0]); string(m["id"]) != strconv.FormatInt(idea.ID, 10) {
+			t.Fatalf("delivered idea %s", m["id"])
+		}
+
+		// Redelivering through the API: one more attempt, the same webhook-id.
+		resp := apiCall(admin, http.MethodPost, fmt.Sprintf("/webhooks/%d/deliveries/%d/retry", hook.ID, d.ID), "")
+		again := apiJSON[deliveryJSON](t, resp, http.StatusOK)
+		if len(again.Attempts) != 4 || again.Attempts[3].StatusCode != 200 || again.WebhookID != d.WebhookID {
+			t.Fatalf("after redelivery: %+v", again)
+		}
+		// And through the page, with its form.
+		page := srv.SignedIn(ada)
+		show := page.Get(fmt.Sprintf("/admin/webhooks/%d", hook.ID))
+		wantStatus(t, show, http.StatusOK)
+		if n := show.Doc.Find(fmt.Sprintf("#delivery-%d tr.attempt", d.ID)).Length(); n != 4 {
+			t.Fatalf("the page lists %d attempts, want 4", n)
+		}
+		action, _ := show.Doc.Find(fmt.Sprintf("#delivery-%d form.redeliver", d.ID)).Attr("action")
+		wantStatus(t, page.PostForm(action, nil), http.StatusSeeOther)
+		got = rcv.waitFor(t, 3)
+		if got[1].ID != d.WebhookID || got[2].ID != d.WebhookID || string(got[2].Raw) != string(got[0].Raw) {
+			t.Fatalf("redeliveries came as %s and %s, want %s with the same body", got[1].ID, got[2].ID, d.WebhookID)
+		}
+		if n := len(deliveries(t, admin, hook.ID)[0].Attempts); n != 5 {
+			t.Fatalf("%d attempts in the log, want 5", n)
+		}
+		// A delivery of another webhook, or none, is not found.
+		wantAPIError(t, apiCall(admin, http.MethodPost, fmt.Sprintf("/webhooks/%d/deliveries/%d/retry", hook.ID+1, d.ID), ""), http.StatusNotFound, "not_found")
+
+		metrics := srv.Client().Get("/metrics")
+		wantStatus(t, metrics, http.StatusOK)
+		for _, line := range []string{
+			`samen_deliveries_sent_total{channel="webhook"} 3`,
+			`samen_deliveries_retried_total{channel="webhook"} 2`,
+			`samen_deliveries_failed_total{channel="webhook"} 0`,
+			`samen_delivery_queue_depth{channel="webhook"} 0`,
+		} {
+			if !strings.Contains(string(metrics.Body), line+"\n") {
+				t.Fatalf("/metrics lacks %q", line)
+			}
+		}
+	})
+}
+
+// TestWebhooksRefusePrivateAddresses: without SAMEN_WEBHOOK_ALLOW_PRIVATE,
+// a URL that is or resolves to a loopback, private or link-local address
+// is refused at registration (422 naming url), and a webhook that points
+// there anyway (its name resolved elsewhere when it was registered) is
+// refused at delivery: the attempt is logged, the receiver hears nothing.
+func TestWebhooksRefusePrivateAddresses(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_WEBHOOK_RETRY_BASE=1h")
+		ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		admin := bearerClient(t, srv, ada)
+		rcv := newReceiver(t, 0)
+
+		for _, u := range []string{
+			rcv.URL, "http://localhost:8080/hook", "http://[::1]/hook", "http://[::ffff:127.0.0.1]/hook",
+			"http://10.1.2.3/hook", "http://192.168.1.1/hook", "http://172.16.0.1/hook", "http://169.254.169.254/latest/meta-data",
+			"http://[fe80::1]/hook", "http://[fd00::1]/hook", "http://0.0.0.0/hook", "http://[::]/hook", "http://224.0.0.1/hook",
+			"http://100.64.0.1/hook", "ftp://example.com/hook", "example.com/hook", "http://user:pw@203.0.113.7/hook",
+		} {
+			body, _ := json.Marshal(map[string]any{"url": u, "events": []string{models.EventIdeaCreated}})
+			wantFields(t, apiCall(admin, http.MethodPost, "/webhooks", string(body)), "url")
+		}
+		wantFields(t, apiCall(admin, http.MethodPost, "/webhooks", `{"url":"https://203.0.113.7/hook","events":["idea.exploded"]}`), "events")
+		wantFields(t, apiCall(admin, http.MethodPost, "/webhooks", `{"url":"https://203.0.113.7/hook","events":[]}`), "events")
+		wantFields(t, apiCall(admin, http.MethodPost, "/webhooks", `{"url":"http://127.0.0.1/","events":["nope"]}`), "events", "url")
+		wantAPIError(t, apiCall(admin, http.MethodPost, "/webhooks", `{"url":`), http.StatusBadRequest, "malformed")
+		if n := countRows(t, srv, "webhooks"); n != 0 {
+			t.Fatalf("%d webhooks registered", n)
+		}
+
+		// At delivery: the address dialled is checked.
+		execSQL(t, srv, `INSERT INTO webhooks (url, events, secret, created_at, updated_at) VALUES (?, ',idea.created,', ?, ?, ?)`,
+			rcv.URL+"/hook", models.NewWebhookSecret(), time.Now().UTC(), time.Now().UTC())
+		mustIdea(t, srv, anna, "Lights that never reach the intranet")
+		deadline := time.Now().Add(15 * time.Second)
+		var log []deliveryJSON
+		for time.Now().Before(deadline) {
+			list := apiJSON[struct {
+				Webhooks []webhookJSON `json:"webhooks"`
+			}](t, apiCall(admin, http.MethodGet, "/webhooks", ""), http.StatusOK).Webhooks
+			if len(list) != 1 {
+				t.Fatalf("%d webhooks", len(list))
+			}
+			if log = deliveries(t, admin, list[0].ID); len(log) == 1 && len(log[0].Attempts) == 1 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(log) != 1 || len(log[0].Attempts) != 1 {
+			t.Fatalf("the log: %+v", log)
+		}
+		a := log[0].Attempts[0]
+		if log[0].Delivered || a.StatusCode != 0 || !strings.Contains(a.Error, "private") {
+			t.Fatalf("the refused attempt: %+v", log[0])
+		}
+		if got, refused := rcv.messages(); len(got)+len(refused) != 0 {
+			t.Fatalf("the private receiver was reached: %v %v", got, refused)
+		}
+	})
+}
+
+// TestWebhookDisabledAfterRepeatedFailures: once the last deliveries all
+// failed after every attempt, the webhook is disabled, the audit log says
+// so and admins see a notice on their pages (members do not); enabling it
+// again clears the notice and deliveries resume.
+func TestWebhookDisabledAfterRepeatedFailures(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_WEBHOOK_ALLOW_PRIVATE=true", "SAMEN_WEBHOOK_RETRY_BASE=1ms")
+		ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		admin := bearerClient(t, srv, ada)
+		rcv := newReceiver(t, models.WebhookAttempts*models.WebhookDisableAfter)
+		hook := register(t, admin, rcv, models.EventIdeaCreated)
+		for i := range models.WebhookDisableAfter {
+			mustIdea(t, srv, anna, fmt.Sprintf("Idea number %d that nobody hears", i+1))
+		}
+		eventsSettled(t, srv)
+
+		list := apiJSON[struct {
+			Webhooks []webhookJSON `json:"webhooks"`
+		}](t, apiCall(admin, http.MethodGet, "/webhooks", ""), http.StatusOK).Webhooks
+		if len(list) != 1 || list[0].Enabled {
+			t.Fatalf("after %d failed deliveries: %+v", models.WebhookDisableAfter, list)
+		}
+		log := deliveries(t, admin, hook.ID)
+		if len(log) != models.WebhookDisableAfter {
+			t.Fatalf("%d deliveries", len(log))
+		}
+		for _, d := range log {
+			if d.Delivered || len(d.Attempts) != models.WebhookAttempts {
+				t.Fatalf("delivery %d: delivered %v after %d attempts", d.ID, d.Delivered, len(d.Attempts))
+			}
+		}
+		audit := srv.SignedIn(ada).Get("/mod/audit?action=" + models.AuditWebhookDisable)
+		wantStatus(t, audit, http.StatusOK)
+		if !strings.Contains(string(audit.Body), rcv.URL) {
+			t.Fatal("the audit log does not record the disabling")
+		}
+
+		// The notice: on the admin's pages, not on a member's.
+		page := srv.SignedIn(ada)
+		home := page.Get("/")
+		wantStatus(t, home, http.StatusOK)
+		if home.Doc.Find(".webhooks-disabled a[href='/admin/webhooks']").Length() != 1 {
+			t.Fatal("the admin's home page has no notice of the disabled webhook")
+		}
+		if srv.SignedIn(anna).Get("/").Doc.Find(".webhooks-disabled").Length() != 0 {
+			t.Fatal("a member sees the webhook notice")
+		}
+		hooks := page.Get("/admin/webhooks")
+		wantStatus(t, hooks, http.StatusOK)
+		card := hooks.Doc.Find(fmt.Sprintf("#webhook-%d", hook.ID))
+		if !card.HasClass("webhook-disabled") || card.Find("form.webhook-enable").Length() != 1 {
+			t.Fatal("the webhooks page does not show the webhook disabled, with a way to enable it")
+		}
+
+		// Nothing is sent while it is off.
+		mustIdea(t, srv, anna, "An idea while the webhook is off")
+		eventsSettled(t, srv)
+		if n := len(deliveries(t, admin, hook.ID)); n != models.WebhookDisableAfter {
+			t.Fatalf("%d deliveries while disabled", n)
+		}
+
+		// Enabling it again, with the page's form.
+		action, _ := card.Find("form.webhook-enable").Attr("action")
+		wantStatus(t, page.PostForm(action, nil), http.StatusSeeOther)
+		if page.Get("/").Doc.Find(".webhooks-disabled").Length() != 0 {
+			t.Fatal("the notice stays after enabling")
+		}
+		mustIdea(t, srv, anna, "An idea heard again")
+		if got := rcv.waitFor(t, 1); got[0].Body.Type != models.EventIdeaCreated {
+			t.Fatalf("after enabling: %s", got[0].Body.Type)
+		}
+	})
+}
+
+// TestWebhooksPage: admins register a webhook with the page's form and see
+// its secret once, and delete it only with the confirmation ticked.
+func TestWebhooksPage(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_WEBHOOK_ALLOW_PRIVATE=true")
+		ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		page := srv.SignedIn(ada)
+		home := page.Get("/")
+		if home.Doc.Find("nav a[href='/admin/webhooks']").Length() != 1 {
+			t.Fatal("no link to the webhooks in the admin's navigation")
+		}
+		if srv.SignedIn(srv.User("Tess", "tess@example.com", models.RoleTeam)).Get("/").Doc.Find("nav a[href='/admin/webhooks']").Length() != 0 {
+			t.Fatal("the team sees the link to the webhooks")
+		}
+		wantStatus(t, page.Get("/admin/webhooks"), http.StatusOK)
+
+		bad := page.PostForm("/admin/webhooks", url.Values{"url": {"ftp://example.com"}, "events": {"idea.created"}})
+		wantStatus(t, bad, http.StatusUnprocessableEntity)
+		if v, _ := bad.Doc.Find("#webhook-url").Attr("value"); v != "ftp://example.com" {
+			t.Fatalf("the form forgot the URL: %q", v)
+		}
+
+		created := page.PostForm("/admin/webhooks", url.Values{"url": {"https://203.0.113.7/hook"}, "events": {"idea.created", "vote.created"}})
+		wantStatus(t, created, http.StatusCreated)
+		secret := strings.TrimSpace(created.Doc.Find(".webhook-secret").Text())
+		if !strings.HasPrefix(secret, "whsec_") {
+			t.Fatalf("the secret shown is %q", secret)
+		}
+		list := page.Get("/admin/webhooks")
+		if strings.Contains(string(list.Body), secret) || list.Doc.Find("li.webhook").Length() != 1 {
+			t.Fatal("the list shows the secret again, or not the webhook")
+		}
+		action, _ := list.Doc.Find("form.webhook-delete").Attr("action")
+		wantStatus(t, page.PostForm(action, nil), http.StatusSeeOther)
+		if page.Get("/admin/webhooks").Doc.Find("li.webhook").Length() != 1 {
+			t.Fatal("deleted without the confirmation")
+		}
+		wantStatus(t, page.PostForm(action, url.Values{"confirm": {"1"}}), http.StatusSeeOther)
+		if page.Get("/admin/webhooks").Doc.Find("li.webhook").Length() != 0 {
+			t.Fatal("not deleted with the confirmation")
+		}
 	})
 }
