@@ -266,7 +266,8 @@ func TestWebhooksDeliverEveryEvent(t *testing.T) {
 		rcv.waitFor(t, 8) // idea.created twice, one of each other but changelog.published
 		eventsSettled(t, srv)
 
-		// What sends nothing: an internal note, content that is hidden, a draft.
+		// What sends nothing: an edit that changes nothing, an internal note, content that is hidden, a draft.
+		apiIdea(t, apiCall(author, http.MethodPatch, fmt.Sprintf("/ideas/%d", idea.ID), `{"body":"Turning with the handlebar."}`), http.StatusOK)
 		wantStatus(t, apiCall(team, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), `{"body":"Internal: costs too much","internal":true}`), http.StatusCreated)
 		hidden := apiIdea(t, apiCall(author, http.MethodPost, "/ideas", `{"title":"Spam about bells","body":"Buy bells."}`), http.StatusCreated)
 		rcv.waitFor(t, 9) // its creation, before a moderator hides it

@@ -435,11 +435,15 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	}
 
 	now := s.Now()
+	textChanged := title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID)
+	tagsChanged := up.Tags != nil && !sameTags(idea.Tags, tagNames)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.publish(tx, WebhookEvent{Type: EventIdeaUpdated, IdeaID: idea.ID}); err != nil {
-			return err
+		if textChanged || tagsChanged {
+			if err := s.publish(tx, WebhookEvent{Type: EventIdeaUpdated, IdeaID: idea.ID}); err != nil {
+				return err
+			}
 		}
-		if title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID) {
+		if textChanged {
 			rev := map[string]any{"idea_id": idea.ID, "title": idea.Title, "body": idea.Body, "editor_id": editor.ID, "created_at": now}
 			if err := tx.Table("idea_revisions").Create(rev).Error; err != nil {
 				return err
@@ -459,7 +463,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 				}
 			}
 		}
-		if up.Tags == nil || sameTags(idea.Tags, tagNames) {
+		if !tagsChanged {
 			return nil
 		}
 		if err := setTags(tx, idea.ID, tagNames, now); err != nil {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -340,7 +341,7 @@ func (s *Store) giveUp(ctx context.Context, d *WebhookDelivery, h *Webhook, coun
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
-		return record(tx, now, Audit{Action: AuditWebhookDisable, TargetType: TargetWebhook, TargetID: h.ID, Reason: h.URL + ": " + reason})
+		return record(tx, now, Audit{Action: AuditWebhookDisable, TargetType: TargetWebhook, TargetID: h.ID, Reason: auditURL(h.URL) + ": " + reason})
 	})
 	if err != nil {
 		return fmt.Errorf("give up delivery %d: %w", d.ID, err)
@@ -444,7 +445,7 @@ func (s *Store) CreateWebhook(ctx context.Context, actor *User, n NewWebhook) (*
 		if err := tx.Create(h).Error; err != nil {
 			return err
 		}
-		return record(tx, now, Audit{Actor: actor, Action: AuditWebhookCreate, TargetType: TargetWebhook, TargetID: h.ID, Reason: h.URL})
+		return record(tx, now, Audit{Actor: actor, Action: AuditWebhookCreate, TargetType: TargetWebhook, TargetID: h.ID, Reason: auditURL(h.URL)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create webhook: %w", err)
@@ -496,7 +497,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, actor *User, id int64) error 
 		if err := tx.Delete(&Webhook{}, h.ID).Error; err != nil {
 			return err
 		}
-		return record(tx, now, Audit{Actor: actor, Action: AuditWebhookDelete, TargetType: TargetWebhook, TargetID: h.ID, Reason: h.URL})
+		return record(tx, now, Audit{Actor: actor, Action: AuditWebhookDelete, TargetType: TargetWebhook, TargetID: h.ID, Reason: auditURL(h.URL)})
 	})
 	if err != nil {
 		return fmt.Errorf("delete webhook %d: %w", id, err)
@@ -521,7 +522,7 @@ func (s *Store) EnableWebhook(ctx context.Context, actor *User, id int64) (*Webh
 		if err != nil {
 			return err
 		}
-		return record(tx, now, Audit{Actor: actor, Action: AuditWebhookEnable, TargetType: TargetWebhook, TargetID: h.ID, Reason: h.URL})
+		return record(tx, now, Audit{Actor: actor, Action: AuditWebhookEnable, TargetType: TargetWebhook, TargetID: h.ID, Reason: auditURL(h.URL)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enable webhook %d: %w", id, err)
@@ -570,6 +571,17 @@ func (s *Store) Redeliver(ctx context.Context, actor *User, webhookID, deliveryI
 		return nil, fmt.Errorf("load delivery %d: %w", d.ID, err)
 	}
 	return &out, nil
+}
+
+// auditURL is a webhook's URL as the audit log keeps it: without its query,
+// where receivers sometimes put a token of their own.
+func auditURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
 }
 
 // PendingWebhookDeliveries counts deliveries neither delivered nor given up: the queue's depth.
