@@ -275,6 +275,20 @@ func TestWebhooksDeliverEveryEvent(t *testing.T) {
 		wantStatus(t, apiCall(moderator, http.MethodPatch, fmt.Sprintf("/ideas/%d", hidden.ID), `{"tags":["spam"]}`), http.StatusOK)
 		wantStatus(t, apiCall(moderator, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", hidden.ID), `{"body":"Hidden discussion"}`), http.StatusCreated)
 		wantStatus(t, apiCall(team, http.MethodPatch, fmt.Sprintf("/changelog/%d", entry.ID), `{"body":"Still a draft"}`), http.StatusOK)
+		// Nor what waits for review: a new member's first idea and comment while the community pre-moderates.
+		settings := models.DefaultSettings.Form()
+		settings["premoderate_first"] = "5"
+		if _, err := srv.Store.SaveSettings(t.Context(), ada, settings, false); err != nil {
+			t.Fatal(err)
+		}
+		newcomer := bearerClient(t, srv, srv.User("Nina", "nina@example.com", models.RoleMember))
+		apiIdea(t, apiCall(newcomer, http.MethodPost, "/ideas", `{"title":"Pending lights","body":"Awaiting review"}`), http.StatusCreated)
+		pendingComment := apiJSON[struct {
+			State string `json:"state"`
+		}](t, apiCall(newcomer, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), `{"body":"Awaiting review too"}`), http.StatusCreated)
+		if pendingComment.State != models.StatePending {
+			t.Fatalf("the newcomer's comment is %q, not pending", pendingComment.State)
+		}
 		// Then publishing the entry does.
 		wantStatus(t, apiCall(team, http.MethodPatch, fmt.Sprintf("/changelog/%d", entry.ID), `{"publish":true,"body":"Out now"}`), http.StatusOK)
 		rcv.waitFor(t, 10) // the entry
@@ -293,7 +307,7 @@ func TestWebhooksDeliverEveryEvent(t *testing.T) {
 			}
 			seen[d.ID] = true
 			wantTime(t, "timestamp", d.Body.Timestamp)
-			for _, secret := range []string{"Internal: costs too much", "Hidden discussion", `"spam"`, "Still a draft", "triage", "source_url"} {
+			for _, secret := range []string{"Awaiting review", "Internal: costs too much", "Hidden discussion", `"spam"`, "Still a draft", "triage", "source_url"} {
 				if strings.Contains(string(d.Raw), secret) {
 					t.Fatalf("%s sent %q: %s", d.Body.Type, secret, d.Raw)
 				}
