@@ -282,8 +282,9 @@ func TestWebhooksDeliverEveryEvent(t *testing.T) {
 			t.Fatal(err)
 		}
 		newcomer := bearerClient(t, srv, srv.User("Nina", "nina@example.com", models.RoleMember))
-		apiIdea(t, apiCall(newcomer, http.MethodPost, "/ideas", `{"title":"Pending lights","body":"Awaiting review"}`), http.StatusCreated)
+		pendingIdea := apiIdea(t, apiCall(newcomer, http.MethodPost, "/ideas", `{"title":"Pending lights","body":"Awaiting review"}`), http.StatusCreated)
 		pendingComment := apiJSON[struct {
+			ID    int64  `json:"id"`
 			State string `json:"state"`
 		}](t, apiCall(newcomer, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), `{"body":"Awaiting review too"}`), http.StatusCreated)
 		if pendingComment.State != models.StatePending {
@@ -361,6 +362,16 @@ func TestWebhooksDeliverEveryEvent(t *testing.T) {
 				t.Fatalf("delivery %d: %+v", i, d)
 			}
 			wantTime(t, "created_at", d.CreatedAt)
+		}
+
+		// Approving what waited for review sends it.
+		wantStatus(t, apiCall(moderator, http.MethodPost, fmt.Sprintf("/mod/queue/idea/%d", pendingIdea.ID), `{"action":"approve"}`), http.StatusNoContent)
+		wantStatus(t, apiCall(moderator, http.MethodPost, fmt.Sprintf("/mod/queue/comment/%d", pendingComment.ID), `{"action":"approve"}`), http.StatusNoContent)
+		approved := rcv.waitFor(t, 12)[10:]
+		slices.SortFunc(approved, func(a, b delivery) int { return strings.Compare(a.Body.Type, b.Body.Type) })
+		if approved[0].Body.Type != models.EventCommentCreated || approved[1].Body.Type != models.EventIdeaCreated ||
+			string(ideaOf(t, approved[1])["id"]) != strconv.FormatInt(pendingIdea.ID, 10) || !strings.Contains(string(approved[0].Body.Data.Comment), "Awaiting review too") {
+			t.Fatalf("after approval: %s and %s", approved[0].Raw, approved[1].Raw)
 		}
 
 		// A webhook that hears only votes gets only votes.
