@@ -564,6 +564,16 @@ func TestWebhookDisabledAfterRepeatedFailures(t *testing.T) {
 				t.Fatalf("delivery %d: delivered %v after %d attempts", d.ID, d.Delivered, len(d.Attempts))
 			}
 		}
+		metrics := string(srv.Client().Get("/metrics").Body)
+		for _, line := range []string{
+			fmt.Sprintf(`samen_deliveries_failed_total{channel="webhook"} %d`, models.WebhookDisableAfter),
+			fmt.Sprintf(`samen_deliveries_retried_total{channel="webhook"} %d`, models.WebhookDisableAfter*(models.WebhookAttempts-1)),
+			`samen_delivery_queue_depth{channel="webhook"} 0`,
+		} {
+			if !strings.Contains(metrics, line+"\n") {
+				t.Fatalf("/metrics lacks %q", line)
+			}
+		}
 		audit := srv.SignedIn(ada).Get("/mod/audit?action=" + models.AuditWebhookDisable)
 		wantStatus(t, audit, http.StatusOK)
 		if !strings.Contains(string(audit.Body), rcv.URL) {

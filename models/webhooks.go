@@ -365,7 +365,9 @@ func (s *Store) attempt(ctx context.Context, h *Webhook, d *WebhookDelivery) (bo
 		if !a.OK() {
 			return nil
 		}
-		if err := tx.Model(&WebhookDelivery{}).Where("id = ? AND delivered_at IS NULL", d.ID).Update("delivered_at", now).Error; err != nil {
+		err := tx.Model(&WebhookDelivery{}).Where("id = ? AND delivered_at IS NULL", d.ID).
+			Updates(map[string]any{"delivered_at": now, "failed_at": nil}).Error
+		if err != nil {
 			return err
 		}
 		return tx.Model(&Webhook{}).Where("id = ?", h.ID).Update("consecutive_failures", 0).Error
