@@ -139,13 +139,19 @@ func (h *Webhooks) Redeliver(c *fiber.Ctx) error {
 // WebhooksAPI is the webhooks in the JSON API under /api/v1/webhooks.
 type WebhooksAPI struct{ *Deps }
 
-// APIWebhook is a webhook in the JSON API; its secret shows only when it
-// is registered.
+// APINewWebhook is a webhook just registered: the one answer that shows its secret.
+type APINewWebhook struct {
+	ID     int64    `json:"id"`
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+	Secret string   `json:"secret"`
+}
+
+// APIWebhook is a webhook in the JSON API, without its secret.
 type APIWebhook struct {
 	ID             int64      `json:"id"`
 	URL            string     `json:"url"`
 	Events         []string   `json:"events"`
-	Secret         string     `json:"secret,omitempty"`
 	Enabled        bool       `json:"enabled"`
 	DisabledAt     *time.Time `json:"disabled_at"`
 	DisabledReason string     `json:"disabled_reason"`
@@ -222,10 +228,8 @@ func (h *WebhooksAPI) Create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := apiWebhook(hook)
-	out.Secret = hook.Secret
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return c.Status(fiber.StatusCreated).JSON(APINewWebhook{ID: hook.ID, URL: hook.URL, Events: hook.EventList(), Secret: hook.Secret})
 }
 
 // Delete answers DELETE /webhooks/:id (204).
