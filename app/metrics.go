@@ -1,7 +1,10 @@
 package app
 
 import (
+	"context"
+	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"samen/models"
 )
 
 // metrics are the Prometheus figures at /metrics, in a registry of their own
@@ -19,7 +24,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(store *models.Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -34,7 +39,35 @@ func newMetrics() *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(deliveryMetrics(store, "webhook")...)
 	return m
+}
+
+// deliveryMetrics count a channel's deliveries: attempts the endpoint took,
+// deliveries that failed for good, failed attempts that will be tried
+// again, and the queue of deliveries neither delivered nor given up.
+func deliveryMetrics(store *models.Store, channel string) []prometheus.Collector {
+	labels := prometheus.Labels{"channel": channel}
+	counts := store.WebhookCounts()
+	counter := func(name, help string, n *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(n.Load()) })
+	}
+	return []prometheus.Collector{
+		counter("samen_deliveries_sent_total", "Deliveries the receiving end took, by channel.", &counts.Sent),
+		counter("samen_deliveries_failed_total", "Deliveries that failed for good after every attempt, by channel.", &counts.Failed),
+		counter("samen_deliveries_retried_total", "Failed delivery attempts that will be tried again, by channel.", &counts.Retried),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_delivery_queue_depth", Help: "Deliveries waiting to be delivered, by channel.", ConstLabels: labels},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				n, err := store.PendingWebhookDeliveries(ctx)
+				if err != nil {
+					return math.NaN()
+				}
+				return float64(n)
+			}),
+	}
 }
 
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {

@@ -83,6 +83,14 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Webhooks to read, enable and delete (at an address no test dials).
+		hookAdmin := srv.User("Hook admin", "hook-admin@example.com", models.RoleAdmin)
+		var keptHook, doomedHook *models.Webhook
+		for _, h := range []**models.Webhook{&keptHook, &doomedHook} {
+			if *h, err = srv.Store.CreateWebhook(ctx, hookAdmin, models.NewWebhook{URL: "https://203.0.113.7/hook", Events: []string{models.EventIdeaCreated}}); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		roles := map[models.Standing]models.Role{
 			models.Member: models.RoleMember, models.Suspended: models.RoleMember, models.Banned: models.RoleMember,
@@ -197,6 +205,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(f.doomedComment)
 			case name == "comment":
 				return itoa(f.comment)
+			case name == "d":
+				return "999999" // a delivery that is not there: 404 past authorization, and nothing dialled
 			case name != "id":
 				t.Fatalf("%s %s: the test does not know the parameter %q; teach it a value", rt.Method, rt.Path, name)
 			case strings.HasPrefix(path, "/mod/members/"):
@@ -211,6 +221,11 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(f.session)
 			case strings.HasPrefix(path, "/me/tokens/"):
 				return itoa(f.token)
+			case strings.HasPrefix(path, "/webhooks/") && (doomed || rt.Method == http.MethodDelete),
+				strings.HasPrefix(path, "/admin/webhooks/") && doomed:
+				return itoa(doomedHook.ID)
+			case strings.HasPrefix(path, "/webhooks/"), strings.HasPrefix(path, "/admin/webhooks/"):
+				return itoa(keptHook.ID)
 			case strings.HasPrefix(path, "/admin/categories/") && doomed:
 				return itoa(doomedCategory.ID)
 			case strings.HasPrefix(path, "/admin/categories/"):

@@ -37,6 +37,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		roadmap  = &handlers.Roadmap{Deps: d}
 		export   = &handlers.Export{Deps: d}
 		insights = &handlers.Analytics{Deps: d}
+		hooks    = &handlers.Webhooks{Deps: d}
+		hookAPI  = &handlers.WebhooksAPI{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -47,6 +49,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		statusAdmin                     = models.ActManageStatuses
 		triaging                        = models.ActTriage
 		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
+		webhooks                        = models.ActManageWebhooks
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -137,6 +140,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/settings", settle, settings.Save)
 	r.get("/admin/export/ideas.csv", exporting, export.Ideas)
 	r.get("/admin/analytics", analytics, insights.Page)
+	r.get("/admin/webhooks", webhooks, hooks.List)
+	r.post("/admin/webhooks", webhooks, hooks.Create)
+	r.get("/admin/webhooks/:id", webhooks, hooks.Show)
+	r.post("/admin/webhooks/:id/enable", webhooks, hooks.Enable)
+	r.post("/admin/webhooks/:id/delete", webhooks, hooks.Delete)
+	r.post("/admin/webhooks/:id/deliveries/:d/retry", webhooks, hooks.Redeliver)
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)
@@ -178,6 +187,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.patch(api+"/changelog/:id", changelog, entryAPI.Update)
 	r.delete(api+"/changelog/:id", changelog, entryAPI.Delete)
 	r.get(api+"/analytics", analytics, insights.API)
+	r.get(api+"/webhooks", webhooks, hookAPI.List)
+	r.post(api+"/webhooks", webhooks, hookAPI.Create)
+	r.delete(api+"/webhooks/:id", webhooks, hookAPI.Delete)
+	r.post(api+"/webhooks/:id/enable", webhooks, hookAPI.Enable)
+	r.get(api+"/webhooks/:id/deliveries", webhooks, hookAPI.Deliveries)
+	r.post(api+"/webhooks/:id/deliveries/:d/retry", webhooks, hookAPI.Redeliver)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

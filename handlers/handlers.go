@@ -105,6 +105,9 @@ type Layout struct {
 	Languages []string
 	// Standing is where the viewer stands, for what the navigation offers.
 	Standing models.Standing
+	// DisabledWebhooks counts the webhooks that failed until they were
+	// disabled: admins see a notice on every page while any are.
+	DisabledWebhooks int64
 }
 
 // layout builds the layout data for a page titled by a message id.
@@ -120,6 +123,13 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 	}
 	if titleID != "" {
 		l.Title = views.T(v.L, titleID)
+	}
+	if l.Standing.Allows(models.ActManageWebhooks) {
+		n, err := d.Store.DisabledWebhooks(c.UserContext())
+		if err != nil {
+			d.Log.Warn("count disabled webhooks", "error", err) // the page serves without the notice
+		}
+		l.DisabledWebhooks = n
 	}
 	if id := c.Cookies(flashCookie); id != "" {
 		if msg := views.T(v.L, "flash."+id); msg != "flash."+id {

@@ -135,7 +135,7 @@ func (s *Store) FanOutPending(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := s.fanOut(ctx, id); err != nil {
+		if err := s.fanOutNotifications(ctx, id); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,8 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &loginLinkWorker{store: s})
 	river.AddWorker(workers, &fanoutWorker{store: s})
+	river.AddWorker(workers, &webhookEventWorker{store: s})
+	river.AddWorker(workers, &webhookDeliveryWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {

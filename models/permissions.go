@@ -54,6 +54,9 @@ const (
 	ActExportIdeas Action = "ideas.export"
 	// ActReadAnalytics: read the community's figures and the team's answer times.
 	ActReadAnalytics Action = "analytics.read"
+	// ActManageWebhooks: register, remove and re-enable webhooks, read their
+	// delivery log and redeliver.
+	ActManageWebhooks Action = "webhooks.manage"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -115,6 +118,7 @@ var permissions = map[Action][]Standing{
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
+	ActManageWebhooks:   {Admin},
 }
 
 // Allows reports whether someone of this standing may take action a.
@@ -223,7 +227,7 @@ var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
-	ActManageCategories, ActManageStatuses, ActManageSettings,
+	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published
