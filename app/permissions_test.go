@@ -40,6 +40,7 @@ type standingFixture struct {
 	session, token              int64 // another session and an API token of the user
 	identity                    int64 // a linked sign-in provider of the user
 	doomedEntry, doomedEntryAPI int64 // changelog entries to delete through the page and the API
+	notification                int64 // a notification of the user's, about Otto's idea
 }
 
 // routeParam fills a route's path parameter for a request of the standing.
@@ -129,6 +130,7 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				t.Fatalf("identities of %s: %v %v", name, identities, err)
 			}
 			f.identity = identities[0].ID
+			f.notification = mustNotify(t, srv, notifyRow{user: u, kind: models.NotifyStatusChanged, idea: &ottoIdea.ID, actor: writer, detail: "planned"})
 			f.client = srv.SignedIn(u)
 		}
 
@@ -185,6 +187,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return "doomed-status"
 			case name == "slug" && (strings.HasPrefix(path, "/statuses/") || strings.HasPrefix(path, "/admin/statuses/")):
 				return "kept-status"
+			case name == "slug" && strings.HasPrefix(path, "/categories/"):
+				return keptCategory.Slug
 			case name == "slug":
 				return f.idea.Slug
 			case name == "target":
@@ -211,6 +215,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(f.session)
 			case strings.HasPrefix(path, "/me/tokens/"):
 				return itoa(f.token)
+			case strings.HasPrefix(path, "/me/notifications/"):
+				return itoa(f.notification)
 			case strings.HasPrefix(path, "/admin/categories/") && doomed:
 				return itoa(doomedCategory.ID)
 			case strings.HasPrefix(path, "/admin/categories/"):

@@ -31,6 +31,14 @@ type listPage struct {
 	Query string
 	// Rows are the page's ideas, each with what its vote button needs.
 	Rows []ideaView
+	// CategoryFollow is the button to follow the category listed, for those who may.
+	CategoryFollow *categoryFollow
+}
+
+// categoryFollow is a category and whether the viewer follows it.
+type categoryFollow struct {
+	Slug, Name string
+	Following  bool
 }
 
 // ideaView is what the vote button needs: one idea and, from the layout,
@@ -77,6 +85,17 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 	}
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
+	}
+	if o.Category != "" && h.Store.Can(v.User, models.ActFollow) {
+		cat, err := h.Store.CategoryBySlug(c.UserContext(), o.Category)
+		if err != nil {
+			return err
+		}
+		following, err := h.Store.FollowingCategory(c.UserContext(), cat.Slug, v.User.ID)
+		if err != nil {
+			return err
+		}
+		data.CategoryFollow = &categoryFollow{Slug: cat.Slug, Name: cat.Name, Following: following}
 	}
 	q := c.Context().QueryArgs()
 	keep := url.Values{}
@@ -222,6 +241,8 @@ type showPage struct {
 	Reasons   []string
 	// CustomerVote records a customer's vote (the team's form).
 	CustomerVote webcareForm
+	// Follow is the follow button, for those who may follow.
+	Follow *followButton
 	// now is when the page was asked for, for the rules that go by standing.
 	now time.Time
 }
@@ -341,6 +362,13 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 		if data.Statuses, err = h.Store.Statuses(ctx); err != nil {
 			return err
 		}
+	}
+	if h.Store.Can(data.User, models.ActFollow) {
+		following, err := h.Store.Following(ctx, idea.ID, data.User.ID)
+		if err != nil {
+			return err
+		}
+		data.Follow = &followButton{IdeaID: idea.ID, Following: following, L: data.L, CSRF: data.CSRF, Next: ideaPath(idea)}
 	}
 	data.CanNote = h.Store.Can(data.User, models.ActReadInternal)
 	if data.CanTriage = h.Store.Can(data.User, models.ActTriage); data.CanTriage {

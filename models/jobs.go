@@ -41,6 +41,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &cleanupWorker{store: s})
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &loginLinkWorker{store: s})
+	river.AddWorker(workers, &pruneNotificationsWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -62,6 +63,11 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup_expired"},
+			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(6*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PruneNotificationsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "prune_notifications"},
 			),
 		},
 	})
