@@ -242,8 +242,8 @@ func TestNotificationInboxAPI(t *testing.T) {
 	})
 }
 
-// An idea the reader may no longer see is left out of the notification, and
-// a moderator's decision names nobody.
+// An idea the reader may no longer see is left out of the notification; a
+// moderator's decision names nobody.
 func TestNotificationsHideWhatTheReaderMayNotSee(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
@@ -263,7 +263,9 @@ func TestNotificationsHideWhatTheReaderMayNotSee(t *testing.T) {
 			t.Fatalf("%d notifications", len(items))
 		}
 		outcome, status := items[0], items[1]
-		if outcome.Actor != nil || outcome.Idea != nil || strings.Contains(outcome.Text, "Bells") {
+		// A report's outcome speaks of what the reporter saw, and names no moderator.
+		if outcome.Actor != nil || outcome.Idea == nil || outcome.Idea.Title != "Bells that ring twice" || outcome.URL != srv.URL+"/me#reports-title" ||
+			outcome.Text != "Your report on “Bells that ring twice” was reviewed: no action needed" {
 			t.Fatalf("report outcome: %+v", outcome)
 		}
 		if status.Idea != nil || strings.Contains(status.Text, "Bells") || status.URL != srv.URL+"/me/notifications" {
@@ -298,7 +300,7 @@ func TestFollowIdeas(t *testing.T) {
 		if s := apiJSON[map[string]bool](t, apiCall(api, http.MethodGet, path, ""), http.StatusOK); !s["subscribed"] {
 			t.Fatalf("after following: %v", s)
 		}
-		if n := countRows(t, srv, "subscriptions WHERE following"); n != 1 {
+		if n := countRows(t, srv, fmt.Sprintf("subscriptions WHERE following AND user_id = %d", anna.ID)); n != 1 {
 			t.Fatalf("%d subscriptions", n)
 		}
 		for range 2 {
@@ -327,7 +329,7 @@ func TestFollowIdeas(t *testing.T) {
 		secretPath := fmt.Sprintf("/ideas/%d/subscription", secret.ID)
 		wantAPIError(t, apiCall(api, http.MethodPut, secretPath, `{"subscribed":true}`), http.StatusNotFound, "not_found")
 		wantAPIError(t, apiCall(api, http.MethodGet, secretPath, ""), http.StatusNotFound, "not_found")
-		if n := countRows(t, srv, fmt.Sprintf("subscriptions WHERE idea_id = %d", secret.ID)); n != 0 {
+		if n := countRows(t, srv, fmt.Sprintf("subscriptions WHERE idea_id = %d AND user_id = %d", secret.ID, anna.ID)); n != 0 {
 			t.Fatalf("a hidden idea was followed: %d rows", n)
 		}
 		browser := srv.SignedIn(anna)
@@ -576,6 +578,79 @@ func TestNotificationRetention(t *testing.T) {
 		}
 		if got := ids(); fmt.Sprint(got) != fmt.Sprint([]int64{oldUnread}) {
 			t.Fatalf("left %v, want only the unread one", got)
+		}
+	})
+}
+
+// waitInbox polls the member's inbox until it holds n notifications: the
+// fan-out is a background job.
+func waitInbox(t *testing.T, c *apptest.Client, n int) []notificationJSON {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		in := apiJSON[inboxJSON](t, apiCall(c, http.MethodGet, "/notifications", ""), http.StatusOK)
+		if len(in.Notifications) >= n || time.Now().After(deadline) {
+			if len(in.Notifications) != n {
+				t.Fatalf("the inbox holds %d notifications, want %d", len(in.Notifications), n)
+			}
+			return in.items(t)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The whole loop: taking part follows an idea, the team's and moderators'
+// changes reach the inbox, and an unfollow is remembered.
+func TestNotificationsFromTakingPart(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		cara := srv.User("Cara", "cara@example.com", models.RoleMember)
+		bob := srv.User("Bob", "bob@example.com", models.RoleMember)
+		tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		mona := srv.User("Mona", "mona@example.com", models.RoleModerator)
+		idea := mustIdea(t, srv, bob, "Brighter lights")
+		dupe := mustIdea(t, srv, bob, "Lights that are brighter")
+		annaAPI, caraAPI := bearerClient(t, srv, anna), bearerClient(t, srv, cara)
+		apiJSON[voteJSON](t, apiCall(annaAPI, http.MethodPost, fmt.Sprintf("/ideas/%d/vote", idea.ID), ""), http.StatusOK)
+		apiJSON[voteJSON](t, apiCall(annaAPI, http.MethodPost, fmt.Sprintf("/ideas/%d/vote", dupe.ID), ""), http.StatusOK)
+		apiJSON[voteJSON](t, apiCall(caraAPI, http.MethodPost, fmt.Sprintf("/ideas/%d/vote", idea.ID), ""), http.StatusOK)
+		if s := apiJSON[map[string]bool](t, apiCall(annaAPI, http.MethodGet, fmt.Sprintf("/ideas/%d/subscription", idea.ID), ""), http.StatusOK); !s["subscribed"] {
+			t.Fatal("voting did not follow the idea")
+		}
+		// Cara stops following; commenting later does not follow it anew.
+		apiJSON[map[string]bool](t, apiCall(caraAPI, http.MethodPut, fmt.Sprintf("/ideas/%d/subscription", idea.ID), `{"subscribed":false}`), http.StatusOK)
+		wantStatus(t, apiCall(caraAPI, http.MethodPost, fmt.Sprintf("/ideas/%d/comments", idea.ID), `{"body":"Still a good idea"}`), http.StatusCreated)
+		if s := apiJSON[map[string]bool](t, apiCall(caraAPI, http.MethodGet, fmt.Sprintf("/ideas/%d/subscription", idea.ID), ""), http.StatusOK); s["subscribed"] {
+			t.Fatal("commenting followed an idea Cara had unfollowed")
+		}
+
+		apiJSON[ideaJSON](t, apiCall(bearerClient(t, srv, tess), http.MethodPut, fmt.Sprintf("/ideas/%d/status", idea.ID), `{"status":"planned","note":"On the list for spring."}`), http.StatusOK)
+		items := waitInbox(t, annaAPI, 1)
+		if n := items[0]; n.Kind != models.NotifyStatusChanged || n.Text != "Tess moved “Brighter lights” to Planned" ||
+			n.URL != fmt.Sprintf("%s/ideas/%d/%s", srv.URL, idea.ID, idea.Slug) || n.Actor == nil || n.Actor.ID != tess.ID {
+			t.Fatalf("status change: %+v", n)
+		}
+
+		apiJSON[ideaJSON](t, apiCall(bearerClient(t, srv, mona), http.MethodPost, fmt.Sprintf("/ideas/%d/merge", dupe.ID), fmt.Sprintf(`{"into":%d}`, idea.ID)), http.StatusOK)
+		items = waitInbox(t, annaAPI, 2)
+		if n := items[0]; n.Kind != models.NotifyMerged || n.Text != "Mona merged “Lights that are brighter” into “Brighter lights”" ||
+			n.Idea == nil || n.Idea.ID != idea.ID || n.URL != fmt.Sprintf("%s/ideas/%d/%s", srv.URL, idea.ID, idea.Slug) {
+			t.Fatalf("merge: %+v", n)
+		}
+		// The idea's page, opened from the inbox, says it is followed.
+		browser := srv.SignedIn(anna)
+		r := browser.Get(fmt.Sprintf("/me/notifications/%d", items[1].ID))
+		wantStatus(t, r, http.StatusSeeOther)
+		page := browser.Get(r.Header.Get("Location"))
+		wantStatus(t, page, http.StatusOK)
+		wantText(t, page, "article.idea h1", "Brighter lights")
+		wantText(t, page, `form.follow-form button[aria-pressed="true"]`, "Following")
+		wantText(t, page, ".unread-badge", "1")
+
+		// Cara, who unfollowed, heard of neither.
+		if in := apiJSON[inboxJSON](t, apiCall(caraAPI, http.MethodGet, "/notifications", ""), http.StatusOK); in.Total != 0 {
+			t.Fatalf("Cara heard of %d changes after unfollowing", in.Total)
 		}
 	})
 }

@@ -72,10 +72,9 @@ func notificationText(l *i18n.Localizer, lang string, statuses []models.Status, 
 	case it.Gone:
 		d.Idea = views.T(l, "inbox.gone")
 	}
-	if it.Other != nil {
-		d.Other = it.Other.Title
-	}
 	switch it.Kind {
+	case models.NotifyMerged:
+		d.Idea, d.Other = it.Detail, d.Idea
 	case models.NotifyStatusChanged:
 		d.Status = it.Detail
 		for _, st := range statuses {
@@ -92,21 +91,23 @@ func notificationText(l *i18n.Localizer, lang string, statuses []models.Status, 
 }
 
 // notificationPath is the place a notification speaks of: the comment, the
-// changelog entry, the idea (for a merge, the one it went into); the inbox
-// when the reader may no longer see it.
+// changelog entry, the idea (for a merge, the one it went into); for a
+// report on what the reader may no longer see, their reports on /me; else
+// the inbox.
 func notificationPath(it models.InboxItem) string {
-	idea := func(i *models.InboxIdea) string { return fmt.Sprintf("/ideas/%d/%s", i.ID, i.Slug) }
+	visible := it.Idea != nil && it.Idea.Visible
+	idea := func() string { return fmt.Sprintf("/ideas/%d/%s", it.Idea.ID, it.Idea.Slug) }
 	switch {
 	case it.Kind == models.NotifyChangelog && it.EntryID != nil:
 		return fmt.Sprintf("/changelog/%d", *it.EntryID)
-	case it.Kind == models.NotifyMerged && it.Other != nil:
-		return idea(it.Other)
-	case it.Idea != nil && it.CommentID != nil:
-		return fmt.Sprintf("%s#comment-%d", idea(it.Idea), *it.CommentID)
-	case it.Idea != nil:
-		return idea(it.Idea)
+	case visible && it.CommentID != nil:
+		return fmt.Sprintf("%s#comment-%d", idea(), *it.CommentID)
+	case visible:
+		return idea()
 	case it.EntryID != nil:
 		return fmt.Sprintf("/changelog/%d", *it.EntryID)
+	case it.Kind == models.NotifyReportOutcome:
+		return "/me#reports-title"
 	}
 	return "/me/notifications"
 }

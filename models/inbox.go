@@ -14,11 +14,13 @@ import (
 // InboxPerPage is how many notifications one page of the inbox shows.
 const InboxPerPage = 20
 
-// InboxIdea is an idea a notification speaks of, as its reader may see it.
+// InboxIdea is an idea a notification speaks of.
 type InboxIdea struct {
 	ID    int64
 	Title string
 	Slug  string
+	// Visible says the reader may read the idea now, so a link may lead there.
+	Visible bool
 }
 
 // InboxItem is one notification as its reader sees it in the inbox: what it
@@ -33,9 +35,11 @@ type InboxItem struct {
 	Read      bool
 	CreatedAt time.Time
 	// Idea is nil when the notification names none, or the reader may no
-	// longer see it (hidden, deleted); Other is the idea a merge went into.
-	Idea  *InboxIdea
-	Other *InboxIdea
+	// longer see it (hidden, deleted). A report's outcome and a moderator
+	// hiding what the reader wrote keep it, not Visible: they speak of what
+	// the reader saw or wrote. For a merge it is the idea merged into, and
+	// Detail the title of the one merged away.
+	Idea *InboxIdea
 	// Gone says the notification named an idea the reader may no longer see.
 	Gone bool
 	// EntryID and EntryTitle name a published changelog entry.
@@ -80,18 +84,14 @@ type inboxRow struct {
 	IdeaSlug       *string
 	IdeaState      *string
 	IdeaAuthorID   *int64
-	OtherID        *int64
-	OtherTitle     *string
-	OtherSlug      *string
-	OtherState     *string
-	OtherAuthorID  *int64
 	ActorName      *string
 	EntryTitle     *string
 	EntryPublished *time.Time
 	CategoryName   *string
 }
 
-// anonymousKinds are decisions of moderators, which never name them.
+// anonymousKinds are decisions of moderators, which never name them, and
+// speak of what the reader saw or wrote, whatever its state now.
 var anonymousKinds = map[string]bool{NotifyReportOutcome: true, NotifyContentHidden: true}
 
 // Inbox lists the member's notifications, newest first, one page of
@@ -138,12 +138,9 @@ func (s *Store) Inbox(ctx context.Context, user *User, page int, unreadOnly bool
 func (s *Store) inboxRows(ctx context.Context, userID int64, extra string, limit, offset int, args ...any) ([]inboxRow, error) {
 	query := `SELECT n.id, n.kind, n.idea_id, n.comment_id, n.entry_id, n.actor_id, n.detail, n.read_at, n.created_at,
 		i.title AS idea_title, i.slug AS idea_slug, i.state AS idea_state, i.author_id AS idea_author_id,
-		o.id AS other_id, o.title AS other_title, o.slug AS other_slug, o.state AS other_state, o.author_id AS other_author_id,
 		a.name AS actor_name, ce.title AS entry_title, ce.published_at AS entry_published, c.name AS category_name
 		FROM notifications n
 		LEFT JOIN ideas i ON i.id = n.idea_id
-		LEFT JOIN events e ON e.id = n.event_id
-		LEFT JOIN ideas o ON o.id = e.other_idea_id
 		LEFT JOIN users a ON a.id = n.actor_id
 		LEFT JOIN changelog_entries ce ON ce.id = n.entry_id
 		LEFT JOIN categories c ON c.id = i.category_id
@@ -159,14 +156,12 @@ func (s *Store) inboxRows(ctx context.Context, userID int64, extra string, limit
 // and drafts of the changelog stay out.
 func (r inboxRow) item(reader *User, now time.Time) InboxItem {
 	it := InboxItem{ID: r.ID, Kind: r.Kind, CommentID: r.CommentID, Detail: r.Detail, Read: r.ReadAt != nil, CreatedAt: r.CreatedAt}
-	visible := func(id *int64, title, slug, state *string, author *int64) *InboxIdea {
-		if id == nil || title == nil || state == nil || author == nil || !mayRead(reader, now, *state, *author) {
-			return nil
+	if r.IdeaID != nil && r.IdeaTitle != nil {
+		visible := mayRead(reader, now, *r.IdeaState, *r.IdeaAuthorID)
+		if visible || anonymousKinds[r.Kind] {
+			it.Idea = &InboxIdea{ID: *r.IdeaID, Title: *r.IdeaTitle, Slug: *r.IdeaSlug, Visible: visible}
 		}
-		return &InboxIdea{ID: *id, Title: *title, Slug: *slug}
 	}
-	it.Idea = visible(r.IdeaID, r.IdeaTitle, r.IdeaSlug, r.IdeaState, r.IdeaAuthorID)
-	it.Other = visible(r.OtherID, r.OtherTitle, r.OtherSlug, r.OtherState, r.OtherAuthorID)
 	it.Gone = r.IdeaID != nil && it.Idea == nil
 	if it.Idea != nil && r.CategoryName != nil {
 		it.Category = *r.CategoryName
@@ -177,7 +172,7 @@ func (r inboxRow) item(reader *User, now time.Time) InboxItem {
 	if r.ActorID != nil && r.ActorName != nil && !anonymousKinds[r.Kind] {
 		it.ActorID, it.ActorName = r.ActorID, *r.ActorName
 	}
-	if it.Idea == nil {
+	if it.Idea == nil || !it.Idea.Visible {
 		it.CommentID = nil
 	}
 	return it
