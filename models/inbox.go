@@ -136,7 +136,16 @@ func (s *Store) Inbox(ctx context.Context, user *User, page int, unreadOnly bool
 // inboxRows reads a member's notifications, joined with what they speak of,
 // newest first; extra narrows them (SQL after the user's condition).
 func (s *Store) inboxRows(ctx context.Context, userID int64, extra string, limit, offset int, args ...any) ([]inboxRow, error) {
-	query := `SELECT n.id, n.kind, n.idea_id, n.comment_id, n.entry_id, n.actor_id, n.detail, n.read_at, n.created_at,
+	var rows []inboxRow
+	if err := s.db.WithContext(ctx).Raw(inboxQuery(extra, limit, offset), append([]any{userID}, args...)...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list notifications of %d: %w", userID, err)
+	}
+	return rows, nil
+}
+
+// inboxQuery is the statement of inboxRows, its user id the first parameter.
+func inboxQuery(extra string, limit, offset int) string {
+	return `SELECT n.id, n.kind, n.idea_id, n.comment_id, n.entry_id, n.actor_id, n.detail, n.read_at, n.created_at,
 		i.title AS idea_title, i.slug AS idea_slug, i.state AS idea_state, i.author_id AS idea_author_id,
 		a.name AS actor_name, ce.title AS entry_title, ce.published_at AS entry_published, c.name AS category_name
 		FROM notifications n
@@ -145,11 +154,6 @@ func (s *Store) inboxRows(ctx context.Context, userID int64, extra string, limit
 		LEFT JOIN changelog_entries ce ON ce.id = n.entry_id
 		LEFT JOIN categories c ON c.id = i.category_id
 		WHERE n.user_id = ?` + extra + fmt.Sprintf(` ORDER BY n.id DESC LIMIT %d OFFSET %d`, limit, offset)
-	var rows []inboxRow
-	if err := s.db.WithContext(ctx).Raw(query, append([]any{userID}, args...)...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list notifications of %d: %w", userID, err)
-	}
-	return rows, nil
 }
 
 // item shapes a row for its reader at now: ideas they may no longer read
@@ -182,11 +186,14 @@ func (r inboxRow) item(reader *User, now time.Time) InboxItem {
 // index, cheap enough for every page a member sees.
 func (s *Store) UnreadCount(ctx context.Context, userID int64) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", userID).Count(&n).Error
-	if err != nil {
+	if err := s.unreadQuery(ctx, userID).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count unread notifications of %d: %w", userID, err)
 	}
 	return n, nil
+}
+
+func (s *Store) unreadQuery(ctx context.Context, userID int64) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", userID)
 }
 
 // MarkRead marks the member's notifications with these ids read (ids of
