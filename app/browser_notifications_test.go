@@ -33,6 +33,8 @@ func TestBrowserVoterHearsTheIdeaShipped(t *testing.T) {
 	}
 	step(t, tab, "vote", chromedp.Click(chromedp.CSS(vote+" button.vote-button")))
 	step(t, tab, "wait for the vote", chromedp.WaitVisible(chromedp.CSS(vote+" button.vote-button.voted")))
+	// Voting followed the idea: the follow button changed with the vote, and stays so.
+	step(t, tab, "wait for the follow button", chromedp.WaitVisible(chromedp.CSS(`form.follow-form button[aria-pressed="true"]`)))
 	step(t, tab, "reload", chromedp.Reload())
 	if got := step(t, tab, "read the follow button", chromedp.Text(chromedp.CSS(`form.follow-form button[aria-pressed="true"]`))); got != "Following" {
 		t.Fatalf("after voting the follow button reads %q, want Following", got)

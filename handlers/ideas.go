@@ -404,7 +404,21 @@ func (h *Ideas) changeVote(c *fiber.Ctx, vote bool) error {
 	}
 	idea.Voted = vote
 	if c.Get("HX-Request") == "true" {
-		return c.Render("partials/vote", newIdeaView(h.layout(c, "", ""), idea))
+		view := newIdeaView(h.layout(c, "", ""), idea)
+		// On the idea's own page a vote may have followed the idea: its
+		// follow button says so too.
+		if strings.HasPrefix(SafeNext(c.FormValue("next")), ideaPath(idea)) && h.Store.Can(v.User, models.ActFollow) {
+			following, err := h.Store.Following(c.UserContext(), idea.ID, v.User.ID)
+			if err != nil {
+				return err
+			}
+			follow := followButton{IdeaID: idea.ID, Following: following, L: v.L, CSRF: v.CSRF, Next: ideaPath(idea), OOB: true}
+			return c.Render("partials/vote-follow", struct {
+				Vote   ideaView
+				Follow followButton
+			}{view, follow})
+		}
+		return c.Render("partials/vote", view)
 	}
 	next := SafeNext(c.FormValue("next"))
 	if next == "/" && c.FormValue("next") == "" {

@@ -181,6 +181,8 @@ type followButton struct {
 	L         *i18n.Localizer
 	CSRF      string
 	Next      string
+	// OOB swaps the button in beside another answer (a vote's) with htmx.
+	OOB bool
 }
 
 // FollowIdea and UnfollowIdea follow an idea or stop. With htmx the button
