@@ -363,6 +363,23 @@ func TestFollowIdeas(t *testing.T) {
 			t.Fatal("still following after the htmx unfollow")
 		}
 
+		// Voting with htmx on the idea's page turns the follow button with the
+		// vote: Cara's vote follows the idea; Anna's does not, as she unfollowed it.
+		htmxVote := func(c *apptest.Client) *apptest.Response {
+			c.Get(ideaPage)
+			req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/ideas/%d/vote", idea.ID), strings.NewReader(url.Values{"next": {ideaPage}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("HX-Request", "true")
+			req.Header.Set("X-CSRF-Token", c.CSRF)
+			r := c.Do(req)
+			wantStatus(t, r, http.StatusOK)
+			wantCount(t, r, fmt.Sprintf("#vote-%d button.vote-button.voted", idea.ID), 1)
+			return r
+		}
+		cara := srv.SignedIn(srv.User("Cara", "cara@example.com", models.RoleMember))
+		wantCount(t, htmxVote(cara), fmt.Sprintf(`form#follow-%d[hx-swap-oob="true"] button[aria-pressed="true"]`, idea.ID), 1)
+		wantCount(t, htmxVote(browser), fmt.Sprintf(`form#follow-%d[hx-swap-oob="true"] button[aria-pressed="false"]`, idea.ID), 1)
+
 		// Visitors get no button.
 		wantCount(t, srv.Client().Get(ideaPage), "form.follow-form", 0)
 	})
