@@ -548,6 +548,15 @@ func TestNotificationRetention(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
 		ctx := context.Background()
+		// The periodic job runs at start, and works; then it waits for hours.
+		deadline := time.Now().Add(10 * time.Second)
+		for countRows(t, srv, "river_job WHERE kind = 'prune_notifications' AND state = 'completed'") == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the job that prunes notifications never completed")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+
 		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
 		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
 		idea := mustIdea(t, srv, anna, "Old news")

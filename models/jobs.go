@@ -68,7 +68,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(
 				river.PeriodicInterval(6*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return PruneNotificationsArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "prune_notifications"},
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "prune_notifications"},
 			),
 		},
 	})
