@@ -40,6 +40,7 @@ type standingFixture struct {
 	session, token              int64 // another session and an API token of the user
 	identity                    int64 // a linked sign-in provider of the user
 	doomedEntry, doomedEntryAPI int64 // changelog entries to delete through the page and the API
+	notification                int64 // a notification of the user's, about Otto's idea
 }
 
 // routeParam fills a route's path parameter for a request of the standing.
@@ -137,6 +138,7 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				t.Fatalf("identities of %s: %v %v", name, identities, err)
 			}
 			f.identity = identities[0].ID
+			f.notification = mustNotify(t, srv, notifyRow{user: u, kind: models.NotifyStatusChanged, idea: &ottoIdea.ID, actor: writer, detail: "planned"})
 			f.client = srv.SignedIn(u)
 		}
 
@@ -193,6 +195,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return "doomed-status"
 			case name == "slug" && (strings.HasPrefix(path, "/statuses/") || strings.HasPrefix(path, "/admin/statuses/")):
 				return "kept-status"
+			case name == "slug" && strings.HasPrefix(path, "/categories/"):
+				return keptCategory.Slug
 			case name == "slug":
 				return f.idea.Slug
 			case name == "target":
@@ -226,6 +230,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(doomedHook.ID)
 			case strings.HasPrefix(path, "/webhooks/"), strings.HasPrefix(path, "/admin/webhooks/"):
 				return itoa(keptHook.ID)
+			case strings.HasPrefix(path, "/me/notifications/"):
+				return itoa(f.notification)
 			case strings.HasPrefix(path, "/admin/categories/") && doomed:
 				return itoa(doomedCategory.ID)
 			case strings.HasPrefix(path, "/admin/categories/"):

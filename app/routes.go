@@ -39,6 +39,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		insights = &handlers.Analytics{Deps: d}
 		hooks    = &handlers.Webhooks{Deps: d}
 		hookAPI  = &handlers.WebhooksAPI{Deps: d}
+		inbox    = &handlers.Notifications{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -50,6 +51,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		triaging                        = models.ActTriage
 		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
 		webhooks                        = models.ActManageWebhooks
+		notifications, follow           = models.ActReadNotifications, models.ActFollow
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -71,6 +73,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/comments", comment, ideas.Comment)
 	r.post("/ideas/:id/status", status, ideas.SetStatus)
 	r.post("/ideas/:id/triage", triaging, triage.Set)
+	r.post("/ideas/:id/follow", follow, inbox.FollowIdea)
+	r.post("/ideas/:id/unfollow", follow, inbox.UnfollowIdea)
+	r.post("/categories/:slug/follow", follow, inbox.FollowCategory)
+	r.post("/categories/:slug/unfollow", follow, inbox.UnfollowCategory)
 	r.get("/ideas/:id/edit", propose, ideas.Edit)
 	r.post("/ideas/:id/edit", propose, ideas.Update)
 	r.post("/ideas/:id/delete", propose, ideas.Delete)
@@ -112,6 +118,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/me/sessions/:id/revoke", account, me.RevokeSession)
 	r.post("/me/tokens", account, me.CreateToken)
 	r.post("/me/tokens/:id/revoke", account, me.RevokeToken)
+	r.get("/me/notifications", notifications, inbox.Inbox)
+	r.post("/me/notifications/read", notifications, inbox.MarkRead)
+	r.get("/me/notifications/:id", notifications, inbox.Open)
+	r.get("/me/following", follow, inbox.Following)
 
 	r.get("/mod", moderate, mod.Queue)
 	r.post("/mod/queue/:target/:id", moderate, mod.Decide)
@@ -167,7 +177,13 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
+	r.get(api+"/ideas/:id/subscription", follow, inbox.IdeaSubscription)
+	r.put(api+"/ideas/:id/subscription", follow, inbox.SetIdeaSubscription)
 	r.get(api+"/categories", read, ideaAPI.Categories)
+	r.get(api+"/categories/:slug/subscription", follow, inbox.CategorySubscription)
+	r.put(api+"/categories/:slug/subscription", follow, inbox.SetCategorySubscription)
+	r.get(api+"/notifications", notifications, inbox.List)
+	r.post(api+"/notifications/read", notifications, inbox.Read)
 	r.get(api+"/roadmap", read, roadmap.API)
 	r.get(api+"/statuses", read, stAPI.List)
 	r.post(api+"/statuses", statusAdmin, stAPI.Create)

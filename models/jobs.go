@@ -44,6 +44,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &fanoutWorker{store: s})
 	river.AddWorker(workers, &webhookEventWorker{store: s})
 	river.AddWorker(workers, &webhookDeliveryWorker{store: s})
+	river.AddWorker(workers, &pruneNotificationsWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -65,6 +66,11 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup_expired"},
+			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(6*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PruneNotificationsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "prune_notifications"},
 			),
 		},
 	})
