@@ -40,6 +40,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		hooks    = &handlers.Webhooks{Deps: d}
 		hookAPI  = &handlers.WebhooksAPI{Deps: d}
 		inbox    = &handlers.Notifications{Deps: d}
+		share    = &handlers.Share{Deps: d, Images: s.shares}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -86,6 +87,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/merge", moderate, mod.Merge)
 	r.post("/ideas/:id/unmerge", moderate, mod.Unmerge)
 	r.post("/comments/:id/moderation", moderate, mod.Comment)
+	// Share images, before the pages whose paths they extend.
+	r.get("/ideas/:id/share.png", read, share.Idea)
+	r.get("/changelog/share.png", read, share.Changelog)
+	r.get("/changelog/:id/share.png", read, share.Entry)
+	r.get("/roadmap/share.png", read, share.Roadmap)
 	r.get("/ideas/:id/:slug?", read, s.visitorPages, ideas.Show)
 	r.post("/reports", report, mod.Report)
 	r.get("/members/:id", read, members.Show)

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/template/html/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"samen/handlers"
 	"samen/models"
@@ -55,6 +56,13 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
+	if s.shares, err = handlers.NewShareImages(); err != nil {
+		return nil, err
+	}
+	s.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "samen_share_images_drawn_total",
+		Help: "Share images drawn; every other answer came from the cache.",
+	}, func() float64 { return float64(s.shares.Drawn()) }))
 	store.SetWebhooks(models.WebhookOptions{RetryBase: cfg.WebhookRetryBase, AllowPrivate: cfg.WebhookAllowPrivate, Data: deps.WebhookData})
 
 	app := fiber.New(fiber.Config{
@@ -109,6 +117,8 @@ type server struct {
 	metrics *metrics
 	// pages keeps the list and idea pages rendered for visitors, briefly.
 	pages *pageCache
+	// shares draws the share images and keeps the recent ones.
+	shares *handlers.ShareImages
 
 	providers []*handlers.Provider
 }

@@ -109,6 +109,9 @@ type Layout struct {
 	// DisabledWebhooks counts the webhooks that failed until they were
 	// disabled: admins see a notice on every page while any are.
 	DisabledWebhooks int64
+	// Share is the page's Open Graph and Twitter card tags, on pages worth
+	// sharing (see share.go); the same for every viewer.
+	Share *ShareMeta
 	// unread counts the viewer's unread notifications when the header asks.
 	unread func() int64
 }

@@ -40,6 +40,7 @@ func (h *Roadmap) Show(c *fiber.Ctx) error {
 	}
 	data.Roadmap = rm
 	data.Layout = h.layout(c, "roadmap.title", "roadmap")
+	data.Share = h.pageShare(c, data.Layout, "/roadmap", "roadmap.title", "roadmap.lead")
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
 	}
