@@ -201,11 +201,11 @@ type ShareImages struct {
 	painter *views.Painter
 	slots   chan struct{}
 
-	mu     sync.Mutex
-	lru    *list.List // of *shareImage, most recent first
-	byKey  map[string]*list.Element
-	bytes  int
-	drawn  atomic.Uint64
+	mu    sync.Mutex
+	lru   *list.List // of *shareImage, most recent first
+	byKey map[string]*list.Element
+	bytes int
+	drawn atomic.Uint64
 }
 
 type shareImage struct {
