@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 
 	"samen/models"
 )
@@ -61,6 +60,11 @@ func (h *Branding) render(c *fiber.Ctx, data brandingPage, status int) error {
 // Save stores the branding. Refused values, images included, come back with
 // the form as typed and 422, each error beside its field.
 func (h *Branding) Save(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		if _, err := c.MultipartForm(); err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, "the form could not be read")
+		}
+	}
 	in := models.BrandingInput{
 		Name: c.FormValue("name"), Accent: c.FormValue("accent"),
 		WelcomeEN: c.FormValue("welcome_en"), WelcomeNL: c.FormValue("welcome_nl"),
@@ -93,18 +97,18 @@ func (h *Branding) Save(c *fiber.Ctx) error {
 // upload reads the file sent in field, or nil when none was. It reads at
 // most one byte more than an image may have, whatever the part claims.
 func upload(c *fiber.Ctx, field string) ([]byte, error) {
-	fh, err := c.FormFile(field)
-	if errors.Is(err, fasthttp.ErrMissingFile) || errors.Is(err, fasthttp.ErrNoMultipartForm) ||
-		(err == nil && fh.Size == 0 && fh.Filename == "") {
+	form, err := c.MultipartForm()
+	if err != nil {
+		return nil, nil // not multipart (Save refused a broken multipart body): no file
+	}
+	files := form.File[field]
+	if len(files) == 0 || (files[0].Filename == "" && files[0].Size == 0) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, models.ImageError("could not be read from the form")
-	}
-	if fh.Size > models.MaxImageUpload {
+	if files[0].Size > models.MaxImageUpload {
 		return nil, models.ImageError("must be at most 1 MiB")
 	}
-	return readPart(fh)
+	return readPart(files[0])
 }
 
 func readPart(fh *multipart.FileHeader) ([]byte, error) {
