@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"encoding/json"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -373,6 +374,15 @@ func TestBrandingShowsAtOnceEverywhere(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-CSRF-Token", admin.CSRF)
 		wantStatus(t, admin.Do(req), http.StatusOK)
+		req = httptest.NewRequest(http.MethodPatch, "/api/v1/branding", strings.NewReader(`{"accent":"#ffff00","site_url":"http://example.com"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", admin.CSRF)
+		r = admin.Do(req)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		var e apiError
+		if err := json.Unmarshal(r.Body, &e); err != nil || e.Error.Fields["accent"] == "" || e.Error.Fields["site_url"] == "" {
+			t.Errorf("refusal: %s", r.Body)
+		}
 		home := visitors["the second instance"].Get("/")
 		wantText(t, home, ".site-header .brand span", "Fietsclub Noord")
 		wantText(t, home, ".hero .welcome strong", "Welcome")
