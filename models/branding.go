@@ -299,22 +299,25 @@ func checkFooterURL(link string) string {
 	return ""
 }
 
-// cssRefusals are what custom CSS may not hold (compared lower case, with
-// comments removed): anything that could leave the stylesheet, load from
-// elsewhere or run code. Escapes are refused so none of these can be spelt
-// another way.
-var cssRefusals = []struct{ text, why string }{
-	{"<", "may not contain \"<\" (no HTML, no </style>)"},
-	{"\\", "may not contain backslash escapes"},
-	{"@import", "may not use @import"},
-	{"@charset", "may not use @charset"},
-	{"@namespace", "may not use @namespace"},
-	{"expression(", "may not use expression()"},
-	{"javascript:", "may not contain javascript: addresses"},
-	{"vbscript:", "may not contain vbscript: addresses"},
-	{"-moz-binding", "may not use -moz-binding"},
-	{"image-set(", "may not use image-set(): use url() with a path on this site"},
-	{"src(", "may not use src(): use url() with a path on this site"},
+// cssRefusals are what custom CSS may not hold (compared lower case with
+// comments removed; "<" and backslashes anywhere): anything that could
+// leave the stylesheet, load from elsewhere or run code. Escapes are
+// refused so that none of these can be spelt another way.
+var cssRefusals = []struct {
+	text, why string
+	raw       bool // checked in comments too
+}{
+	{"<", "may not contain \"<\" (no HTML, no </style>), not even in a comment", true},
+	{"\\", "may not contain backslash escapes", true},
+	{"@import", "may not use @import", false},
+	{"@charset", "may not use @charset", false},
+	{"@namespace", "may not use @namespace", false},
+	{"expression(", "may not use expression()", false},
+	{"javascript:", "may not contain javascript: addresses", false},
+	{"vbscript:", "may not contain vbscript: addresses", false},
+	{"-moz-binding", "may not use -moz-binding", false},
+	{"image-set(", "may not use image-set(): use url() with a path on this site", false},
+	{"src(", "may not use src(): use url() with a path on this site", false},
 }
 
 // CheckCSS refuses custom CSS that could break out of its stylesheet or
@@ -329,6 +332,9 @@ func CheckCSS(css string) error {
 	}
 	text := strings.ToLower(stripCSSComments(css))
 	for _, r := range cssRefusals {
+		if r.raw && strings.Contains(css, r.text) {
+			return fmt.Errorf("%s", r.why)
+		}
 		if strings.Contains(text, r.text) {
 			return fmt.Errorf("%s", r.why)
 		}
