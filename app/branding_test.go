@@ -100,6 +100,9 @@ func pngBomb(w, h uint32) []byte {
 // field that names it; PNG, JPEG and WebP are decoded and served as PNG
 // that Samen encoded itself, never as uploaded.
 func TestBrandingUploadsAreCheckedAndReencoded(t *testing.T) {
+	// testdata/branding.webp is blue-purple-pink.lossy.webp from
+	// golang.org/x/image's test data (BSD-3-Clause, the Go Authors): Go has
+	// no WebP encoder to make one here.
 	webp, err := os.ReadFile("testdata/branding.webp")
 	if err != nil {
 		t.Fatal(err)
