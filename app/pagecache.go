@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"crypto/rand"
+	"strconv"
 	"sync"
 	"time"
 
@@ -77,7 +78,11 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	if v.User != nil || v.CSRF == "" || c.Method() != fiber.MethodGet || c.Get("HX-Request") != "" || handlers.HasFlash(c) {
 		return c.Next()
 	}
-	key := v.Lang + " " + c.OriginalURL()
+	// The brand's version and the visitor's theme are part of the key: a
+	// brand saved on any instance shows at once, and one visitor's theme
+	// never reaches another.
+	brand := s.deps.BrandingOf(c)
+	key := v.Lang + " " + handlers.ThemeOf(c) + " " + strconv.FormatInt(brand.Version, 10) + " " + c.OriginalURL()
 	writes := s.store.Writes()
 	if page, ok := s.pages.get(key, time.Now(), writes); ok {
 		c.Set(fiber.HeaderContentType, page.contentType)

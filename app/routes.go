@@ -41,6 +41,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		hookAPI  = &handlers.WebhooksAPI{Deps: d}
 		inbox    = &handlers.Notifications{Deps: d}
 		share    = &handlers.Share{Deps: d, Images: s.shares}
+		brand    = &handlers.Branding{Deps: d}
+		theme    = &handlers.Theme{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -53,6 +55,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
 		webhooks                        = models.ActManageWebhooks
 		notifications, follow           = models.ActReadNotifications, models.ActFollow
+		branding                        = models.ActManageBranding
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -107,6 +110,17 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/feeds/roadmap.atom", read, feeds.Roadmap)
 	r.post("/lang", read, lang.Set)
 	r.post("/logout", read, me.Logout)
+
+	// Branding and the theme switch (docs/branding.md).
+	r.get("/branding.css", read, brand.Stylesheet)
+	r.get("/branding/logo.png", read, brand.Logo)
+	r.get("/branding/favicon.png", read, brand.Favicon)
+	r.get("/branding/apple-touch-icon.png", read, brand.TouchIcon)
+	r.post("/theme", read, theme.Set)
+	r.get("/admin/branding", branding, brand.Show)
+	r.post("/admin/branding", branding, brand.Save)
+	r.get("/api/v1/branding", branding, brand.ShowAPI)
+	r.patch("/api/v1/branding", branding, brand.UpdateAPI)
 
 	r.get("/login", read, auth.Login)
 	r.post("/auth/email", read, append(s.signInLinkLimits(), auth.SendLink)...)

@@ -27,8 +27,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// bodyLimit caps every request body (413 above).
-const bodyLimit = 1 << 20
+// bodyLimit caps every request body (413 above): the branding form carries
+// a logo and a favicon of up to 1 MiB each, which models refuse beyond that
+// with a clear error.
+const bodyLimit = 3 << 20
 
 // NewServer builds the whole web application on a migrated store.
 func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, error) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/png"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,10 +39,44 @@ type ShareBrand struct {
 var defaultBrandColour = color.RGBA{0x0b, 0x6e, 0x4f, 0xff}
 
 // brandForShare is the one place share images and tags learn the brand:
-// the name from SAMEN_BRAND_NAME and the stylesheet's default colour, with
-// Samen's own mark. Branding (logo, colour) plugs in here.
-func (d *Deps) brandForShare(*fiber.Ctx) ShareBrand {
-	return ShareBrand{Name: d.Brand, Colour: defaultBrandColour}
+// the community's name, its accent colour (else Samen's) and its logo (else
+// Samen's mark), from /admin/branding.
+func (d *Deps) brandForShare(c *fiber.Ctx) ShareBrand {
+	b := d.BrandingOf(c)
+	brand := ShareBrand{Name: d.BrandName(c), Colour: defaultBrandColour, Version: strconv.FormatInt(b.Version, 10)}
+	if rgb, err := strconv.ParseUint(strings.TrimPrefix(b.Accent, "#"), 16, 32); err == nil && len(b.Accent) == 7 {
+		brand.Colour = color.RGBA{uint8(rgb >> 16), uint8(rgb >> 8), uint8(rgb), 0xff}
+	}
+	brand.Logo = shareLogos.decoded(b.LogoHash, b.Logo)
+	return brand
+}
+
+// shareLogos keeps the brand's logo decoded, so that working out a share
+// image's cache key does not decode it on every request.
+var shareLogos logoCache
+
+type logoCache struct {
+	mu   sync.Mutex
+	hash string
+	img  image.Image
+}
+
+// decoded is the PNG of the given hash, decoded; nil when there is none or
+// it does not decode (Samen encoded it, so that would be a bug).
+func (l *logoCache) decoded(hash string, data []byte) image.Image {
+	if hash == "" || len(data) == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hash != hash {
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil
+		}
+		l.hash, l.img = hash, img
+	}
+	return l.img
 }
 
 // ShareMeta are a page's Open Graph and Twitter card tags (see

@@ -61,6 +61,9 @@ const (
 	// ActManageWebhooks: register, remove and re-enable webhooks, read their
 	// delivery log and redeliver.
 	ActManageWebhooks Action = "webhooks.manage"
+	// ActManageBranding: change the community's name, logo, favicon, accent
+	// colour, welcome text, footer links and stylesheet.
+	ActManageBranding Action = "branding.manage"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -128,6 +131,7 @@ var permissions = map[Action][]Standing{
 	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
 	ActManageWebhooks:   {Admin},
+	ActManageBranding:   {Admin},
 }
 
 // Allows reports whether someone of this standing may take action a.
@@ -237,6 +241,7 @@ var Actions = []Action{
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
 	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
+	ActManageBranding,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published
