@@ -11,7 +11,7 @@ import (
 	"samen/handlers"
 )
 
-// pageTTL is how long a page rendered for visitors is served again to other
+// pageTTL is how long a page (or an API answer) rendered for visitors is served again to other
 // visitors, unless a write through this instance comes first. Members always
 // get a fresh page; visitors see another instance's writes at most this late.
 const pageTTL = 2 * time.Second
@@ -96,5 +96,31 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 		s.pages.put(key, cachedPage{parts: parts, contentType: string(resp.Header.ContentType()), at: time.Now(), writes: writes})
 	}
 	resp.SetBodyRaw(bytes.Join(parts, []byte(token)))
+	return nil
+}
+
+// visitorAnswers serves a JSON answer a visitor asked for from what was
+// answered to another visitor in the last pageTTL, as visitorPages does for
+// pages (an answer holds no CSRF token, so it is served as it was). Callers
+// with a token or a session always get a fresh answer.
+func (s *server) visitorAnswers(c *fiber.Ctx) error {
+	v := s.deps.ViewerOf(c)
+	if v.User != nil || c.Method() != fiber.MethodGet {
+		return c.Next()
+	}
+	key := "api " + v.Lang + " " + c.OriginalURL()
+	writes := s.store.Writes()
+	if answer, ok := s.pages.get(key, time.Now(), writes); ok {
+		c.Set(fiber.HeaderContentType, answer.contentType)
+		return c.Send(answer.parts[0])
+	}
+	if err := c.Next(); err != nil {
+		return err
+	}
+	resp := c.Response()
+	if resp.StatusCode() == fiber.StatusOK {
+		s.pages.put(key, cachedPage{parts: [][]byte{bytes.Clone(resp.Body())}, contentType: string(resp.Header.ContentType()),
+			at: time.Now(), writes: writes})
+	}
 	return nil
 }

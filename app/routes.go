@@ -159,7 +159,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
 	r.get(api+"/categories", read, ideaAPI.Categories)
-	r.get(api+"/roadmap", read, roadmap.API)
+	r.get(api+"/roadmap", read, s.visitorAnswers, roadmap.API)
 	r.get(api+"/statuses", read, stAPI.List)
 	r.post(api+"/statuses", statusAdmin, stAPI.Create)
 	r.patch(api+"/statuses/:slug", statusAdmin, stAPI.Update)
