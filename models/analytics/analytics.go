@@ -170,6 +170,28 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 	q := querier{db: s.DB(), postgres: s.Dialect() == models.Postgres}
 	rep := &Report{Range: r}
 	now := s.Now().UTC()
+	old := now.Add(-UnansweredAge)
+	statuses, err := s.Statuses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	categories, err := s.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	catalog := fmt.Sprint(statuses, categories)
+	if m != nil {
+		f, err := q.fingerprint(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if kept, ok := m.report(r, f, catalog, now); ok {
+			if kept.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
+				return nil, err
+			}
+			return kept, nil
+		}
+	}
 
 	weeks := map[string]*Week{}
 	for w := monday(r.From); !w.After(r.To); w = w.AddDate(0, 0, 7) {
@@ -185,14 +207,6 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 		return &Week{} // never: every row of the range falls in one of its weeks
 	}
 
-	statuses, err := s.Statuses(ctx)
-	if err != nil {
-		return nil, err
-	}
-	categories, err := s.Categories(ctx)
-	if err != nil {
-		return nil, err
-	}
 	byStatus := map[int64]*Status{}
 	for _, st := range statuses {
 		rep.ByStatus = append(rep.ByStatus, Status{Slug: st.Slug, Name: st.Name, Kind: st.Kind})
@@ -233,7 +247,6 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 	// An idea is unanswered for long once it is older than UnansweredAge:
 	// every idea of a day before the one that holds that moment, and the
 	// earlier part of that day, counted live.
-	old := now.Add(-UnansweredAge)
 	oldDay := old.Truncate(24 * time.Hour)
 	tally := make([]tallies, len(rep.ByCategory))
 	days, err := q.days(ctx, r)
@@ -241,8 +254,11 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 		return nil, err
 	}
 	fingerprints := map[string]int64{}
+	var whole fingerprint
 	for _, d := range days {
 		fingerprints[d.dayText] += d.changed
+		whole.rows++
+		whole.sum += d.changed
 		c := catOf(d.category)
 		w := weekOf(d.day)
 		rep.Ideas += d.ideas
@@ -301,10 +317,8 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 			st.Ideas += g.n
 		}
 	}
-	if hi := earlier(r.end(), old); r.From.Before(hi) {
-		if rep.Unanswered, err = q.unanswered(ctx, r.From, hi); err != nil {
-			return nil, err
-		}
+	if rep.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
+		return nil, err
 	}
 	if rep.ActiveMembers, err = q.activeMembers(ctx, m, fingerprints); err != nil {
 		return nil, err
@@ -313,7 +327,29 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 	if last := rep.ByCategory[none]; last.Ideas == 0 && last.Votes == 0 {
 		rep.ByCategory = rep.ByCategory[:none]
 	}
+	if m != nil {
+		until := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		if r.end().After(old) {
+			next, err := q.nextOld(ctx, later(r.From, old), r.end())
+			if err != nil {
+				return nil, err
+			}
+			if !next.IsZero() {
+				until = next
+			}
+		}
+		m.keep(r, keptReport{fingerprint: whole, catalog: catalog, until: until, report: rep})
+	}
 	return rep, nil
+}
+
+// unansweredList lists the range's ideas without an answer that are older
+// than UnansweredAge at now (old is now - UnansweredAge).
+func (q querier) unansweredList(ctx context.Context, r Range, old time.Time) ([]Idea, error) {
+	if hi := earlier(r.end(), old); r.From.Before(hi) {
+		return q.unanswered(ctx, r.From, hi)
+	}
+	return nil, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -351,5 +351,18 @@ func TestRollupsFollowChanges(t *testing.T) {
 		if b, a := cats(before), cats(after); a[c.catA] != b[c.catA]-1 || a[c.catB] != b[c.catB] || a[""] != b[""]+1 {
 			t.Errorf("ideas by category %v -> %v", b, a)
 		}
+
+		// Weeks later nothing changed but the clock: ideas of late March
+		// without an answer are now more than 30 days old, and a Memory
+		// that kept the report counts them.
+		s.Now = func() time.Time { return time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC) }
+		later, err := memory.Compute(ctx, s, c.tess, r)
+		must(err)
+		fresh, err := analytics.Compute(ctx, s, c.tess, r)
+		must(err)
+		if !reflect.DeepEqual(later, fresh) || later.UnansweredOver30Days <= after.UnansweredOver30Days {
+			t.Errorf("a month later: kept %d unanswered, recounted %d, a month before %d",
+				later.UnansweredOver30Days, fresh.UnansweredOver30Days, after.UnansweredOver30Days)
+		}
 	})
 }

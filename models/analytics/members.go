@@ -8,21 +8,87 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"samen/models"
 )
 
-// Memory keeps the active members of each day that Compute read, for the
-// next Compute: distinct members do not add up across days, so a range's
-// count is the union of its days' members, and reading a year of them
-// (hundreds of thousands of rows at 100,000 ideas) on each request is what
-// made analytics slow. A day's members are read again once its fingerprint
-// changes: the sum of the changed column of its analytics_days rows, which
-// every change of the day's rollups draws anew, so a kept day is never out of
-// date. The zero Memory is ready to use; a nil one keeps nothing.
+// Memory keeps what Compute read for the next Compute, as long as it is
+// true. Every change of the rollups draws the changed column of an
+// analytics_days row of the day it touches anew (migration 00017), so the
+// sum of that column over some days, with their number of rows, is a
+// fingerprint: while it is the same, so is everything counted from those
+// days.
+//
+//   - The active members of each day: distinct members do not add up across
+//     days, so a range's count is the union of its days' members, and reading
+//     a year of them (hundreds of thousands of rows at 100,000 ideas) on each
+//     request is what made analytics slow. A day is read again once its
+//     fingerprint changes.
+//   - Whole reports, by range: served again while the range's fingerprint,
+//     the statuses and categories are the same and no unanswered idea of the
+//     range has turned 30 days old since; the list of unanswered ideas (whose
+//     titles and votes change without the rollups) is read anew each time.
+//
+// The zero Memory is ready to use; a nil one keeps nothing.
 type Memory struct {
-	mu   sync.Mutex
-	days map[string]memberDay
+	mu      sync.Mutex
+	days    map[string]memberDay
+	reports map[string]keptReport
+}
+
+// keptReport is a report with what it was counted from.
+type keptReport struct {
+	fingerprint fingerprint
+	catalog     string
+	until       time.Time // the report holds until this moment, included
+	report      *Report
+}
+
+// fingerprint is the number of a range's analytics_days rows and the sum of
+// their changed column.
+type fingerprint struct{ rows, sum int64 }
+
+// maxReports bounds the reports a Memory keeps.
+const maxReports = 64
+
+func (m *Memory) report(r Range, f fingerprint, catalog string, now time.Time) (*Report, bool) {
+	if m == nil {
+		return nil, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.reports[r.key()]
+	if !ok || k.fingerprint != f || k.catalog != catalog || now.After(k.until) {
+		return nil, false
+	}
+	return k.report.clone(), true
+}
+
+func (m *Memory) keep(r Range, k keptReport) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.reports == nil {
+		m.reports = map[string]keptReport{}
+	}
+	if _, ok := m.reports[r.key()]; !ok && len(m.reports) >= maxReports {
+		clear(m.reports)
+	}
+	k.report = k.report.clone()
+	m.reports[r.key()] = k
+}
+
+func (r Range) key() string { return r.From.Format(Day) + "/" + r.To.Format(Day) }
+
+// clone copies a report, so that what a caller does with it leaves the kept one alone.
+func (rep *Report) clone() *Report {
+	c := *rep
+	c.ByWeek, c.ByCategory = slices.Clone(rep.ByWeek), slices.Clone(rep.ByCategory)
+	c.BySource, c.ByStatus, c.Unanswered = slices.Clone(rep.BySource), slices.Clone(rep.ByStatus), slices.Clone(rep.Unanswered)
+	return &c
 }
 
 // memberDay is one day's active members, by id, ascending.
@@ -142,4 +208,36 @@ func (q querier) members(ctx context.Context, first, last string) (map[string][]
 		read[day] = members
 	}
 	return read, rows.Err()
+}
+
+// fingerprint reads the range's fingerprint.
+func (q querier) fingerprint(ctx context.Context, r Range) (fingerprint, error) {
+	var f fingerprint
+	err := q.db.QueryRowContext(ctx, q.rebind(`SELECT COUNT(*), COALESCE(SUM(changed), 0) FROM analytics_days
+		WHERE day >= ? AND day <= ?`), r.From.Format(Day), r.To.Format(Day)).Scan(&f.rows, &f.sum)
+	if err != nil {
+		return f, fmt.Errorf("analytics: read the range's fingerprint: %w", err)
+	}
+	return f, nil
+}
+
+// nextOld is the first moment after which another unanswered idea proposed
+// in [from, to) is more than UnansweredAge old: the oldest such idea proposed
+// after now - UnansweredAge. Without one, the zero time.
+func (q querier) nextOld(ctx context.Context, from, to time.Time) (time.Time, error) {
+	rows, err := q.db.QueryContext(ctx, q.rebind(`SELECT created_at FROM ideas
+		WHERE created_at >= ? AND created_at < ? AND answered_at IS NULL AND `+counted+`
+		ORDER BY created_at LIMIT 1`), from, to)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("analytics: find the next idea to turn old: %w", err)
+	}
+	defer rows.Close()
+	var t time.Time
+	if rows.Next() {
+		if err := rows.Scan(&t); err != nil {
+			return time.Time{}, fmt.Errorf("analytics: find the next idea to turn old: %w", err)
+		}
+		t = t.Add(UnansweredAge)
+	}
+	return t, rows.Err()
 }
