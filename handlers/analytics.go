@@ -68,7 +68,7 @@ func (h *Analytics) API(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := h.Memory.Compute(c.UserContext(), h.Store, h.ViewerOf(c).User, r)
+	rep, err := h.Memory.Figures(c.UserContext(), h.Store, h.ViewerOf(c).User, r)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,10 +161,12 @@ type answer struct {
 // the answer times and the unanswered ideas from indexes on ideas. It keeps
 // nothing for the next call; Memory.Compute does.
 func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range) (*Report, error) {
-	return compute(ctx, s, viewer, r, nil)
+	return compute(ctx, s, viewer, r, nil, true)
 }
 
-func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range, m *Memory) (*Report, error) {
+// compute counts the range's figures, keeping what it read in m (when not
+// nil), and lists the unanswered ideas when list is true.
+func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range, m *Memory, list bool) (*Report, error) {
 	if !s.Can(viewer, models.ActReadAnalytics) {
 		return nil, models.ErrForbidden
 	}
@@ -186,8 +189,11 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 			return nil, err
 		}
 		if kept, ok := m.report(r, f, catalog, now); ok {
-			if kept.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
-				return nil, err
+			kept.Unanswered = nil
+			if list {
+				if kept.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
+					return nil, err
+				}
 			}
 			return kept, nil
 		}
@@ -317,8 +323,10 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 			st.Ideas += g.n
 		}
 	}
-	if rep.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
-		return nil, err
+	if list {
+		if rep.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
+			return nil, err
+		}
 	}
 	if rep.ActiveMembers, err = q.activeMembers(ctx, m, fingerprints); err != nil {
 		return nil, err
@@ -546,7 +554,7 @@ func (q querier) answers(ctx context.Context, r Range) ([]answer, error) {
 func (q querier) unanswered(ctx context.Context, from, to time.Time) ([]Idea, error) {
 	rows, err := q.db.QueryContext(ctx, q.rebind(`SELECT id, title, slug, votes, created_at FROM ideas
 		WHERE created_at >= ? AND created_at < ? AND answered_at IS NULL AND `+counted+`
-		ORDER BY created_at, id LIMIT ?`), from, to, MaxUnansweredListed)
+		ORDER BY created_at, id LIMIT `+strconv.Itoa(MaxUnansweredListed)), from, to)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: list unanswered ideas: %w", err)
 	}

@@ -100,9 +100,15 @@ type memberDay struct {
 // maxMemberDays bounds the days a Memory keeps.
 const maxMemberDays = MaxDays
 
-// Compute is the package's Compute, keeping the days' members in m.
+// Compute is the package's Compute, keeping what it read in m.
 func (m *Memory) Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range) (*Report, error) {
-	return compute(ctx, s, viewer, r, m)
+	return compute(ctx, s, viewer, r, m, true)
+}
+
+// Figures is Compute without the list of unanswered ideas (Report.Unanswered
+// stays empty): the figures alone, as the JSON API gives them.
+func (m *Memory) Figures(ctx context.Context, s *models.Store, viewer *models.User, r Range) (*Report, error) {
+	return compute(ctx, s, viewer, r, m, false)
 }
 
 func (m *Memory) get(day string, fingerprint int64) ([]uint32, bool) {
