@@ -1,12 +1,14 @@
 // Package analytics counts what the community did in a range of days and
-// how quickly the team answered it. It only reads: every figure is a count
-// of rows, made again on each request from indexed queries.
+// how quickly the team answered it. It only reads: every figure equals a
+// count of the rows, read from daily rollups that database triggers keep in
+// the same transaction as each change (migration 00017) and from indexes on
+// ideas; a Memory keeps what it read while the rollups say it holds.
 //
 // What counts: published ideas that are not merged into another, created in
 // the range; votes and public comments (not internal notes, not hidden)
 // made in the range on those kinds of ideas. The team's answer to an idea
 // is the first public status note or public comment on it by a moderator,
-// team member or admin other than its author.
+// team member or admin other than its author: ideas.answered_at.
 package analytics
 
 import (
