@@ -58,24 +58,9 @@ CREATE FUNCTION analytics_day(t TIMESTAMPTZ) RETURNS DATE AS $$
 $$ LANGUAGE sql IMMUTABLE;
 -- +goose StatementEnd
 
--- +goose StatementBegin
-CREATE FUNCTION analytics_add(d DATE, cat BIGINT, src TEXT, n_ideas INTEGER, n_answered INTEGER,
-    n_week INTEGER, n_votes INTEGER, n_comments INTEGER) RETURNS void AS $$
-    INSERT INTO analytics_days AS a (day, category_id, source, ideas, answered, answered_week, votes, comments)
-    VALUES (d, COALESCE(cat, 0), src, n_ideas, n_answered, n_week, n_votes, n_comments)
-    ON CONFLICT (day, category_id, source) DO UPDATE SET changed = floor(random() * 1000000000),
-        ideas = a.ideas + EXCLUDED.ideas, answered = a.answered + EXCLUDED.answered,
-        answered_week = a.answered_week + EXCLUDED.answered_week,
-        votes = a.votes + EXCLUDED.votes, comments = a.comments + EXCLUDED.comments
-$$ LANGUAGE sql;
--- +goose StatementEnd
-
--- +goose StatementBegin
-CREATE FUNCTION analytics_member(d DATE, uid BIGINT, n INTEGER) RETURNS void AS $$
-    INSERT INTO analytics_members AS m (day, user_id, actions) VALUES (d, uid, n)
-    ON CONFLICT (day, user_id) DO UPDATE SET actions = m.actions + EXCLUDED.actions
-$$ LANGUAGE sql;
--- +goose StatementEnd
+-- The triggers' functions write their statements out (no SQL functions of
+-- our own between them): PL/pgSQL keeps the plan of each statement, where a
+-- SQL function's would be made again on every call, that is every vote.
 
 -- analytics_idea adds (sign 1) or takes away (-1) what an idea counts for
 -- itself: the idea, its answer, its status and its author's activity.
@@ -86,10 +71,13 @@ DECLARE
     answered INTEGER := CASE WHEN i.answered_at IS NOT NULL THEN 1 ELSE 0 END;
     week INTEGER := CASE WHEN i.answered_at <= i.created_at + INTERVAL '168 hours' THEN 1 ELSE 0 END;
 BEGIN
-    PERFORM analytics_add(d, i.category_id, i.source, sign, sign * answered, sign * week, 0, 0);
+    INSERT INTO analytics_days AS a (day, category_id, source, ideas, answered, answered_week)
+    VALUES (d, COALESCE(i.category_id, 0), i.source, sign, sign * answered, sign * week)
+    ON CONFLICT (day, category_id, source) DO UPDATE SET changed = floor(random() * 1000000000), ideas = a.ideas + EXCLUDED.ideas, answered = a.answered + EXCLUDED.answered, answered_week = a.answered_week + EXCLUDED.answered_week;
     INSERT INTO analytics_statuses AS s (day, status_id, ideas) VALUES (d, i.status_id, sign)
     ON CONFLICT (day, status_id) DO UPDATE SET ideas = s.ideas + EXCLUDED.ideas;
-    PERFORM analytics_member(d, i.author_id, sign);
+    INSERT INTO analytics_members AS m (day, user_id, actions) VALUES (d, i.author_id, sign)
+    ON CONFLICT (day, user_id) DO UPDATE SET actions = m.actions + EXCLUDED.actions;
 END
 $$ LANGUAGE plpgsql;
 -- +goose StatementEnd
@@ -162,17 +150,23 @@ DECLARE
     cat BIGINT;
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        SELECT category_id INTO cat FROM ideas WHERE id = OLD.idea_id AND state = 'published' AND merged_into IS NULL;
+        SELECT COALESCE(category_id, 0) INTO cat FROM ideas WHERE id = OLD.idea_id AND state = 'published' AND merged_into IS NULL;
         IF FOUND THEN
-            PERFORM analytics_add(analytics_day(OLD.created_at), cat, OLD.source, 0, 0, 0, -1, 0);
-            PERFORM analytics_member(analytics_day(OLD.created_at), OLD.user_id, -1);
+            INSERT INTO analytics_days AS a (day, category_id, source, votes)
+                VALUES (analytics_day(OLD.created_at), cat, OLD.source, -1)
+                ON CONFLICT (day, category_id, source) DO UPDATE SET changed = floor(random() * 1000000000), votes = a.votes + EXCLUDED.votes;
+            INSERT INTO analytics_members AS m (day, user_id, actions) VALUES (analytics_day(OLD.created_at), OLD.user_id, -1)
+                ON CONFLICT (day, user_id) DO UPDATE SET actions = m.actions + EXCLUDED.actions;
         END IF;
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        SELECT category_id INTO cat FROM ideas WHERE id = NEW.idea_id AND state = 'published' AND merged_into IS NULL;
+        SELECT COALESCE(category_id, 0) INTO cat FROM ideas WHERE id = NEW.idea_id AND state = 'published' AND merged_into IS NULL;
         IF FOUND THEN
-            PERFORM analytics_add(analytics_day(NEW.created_at), cat, NEW.source, 0, 0, 0, 1, 0);
-            PERFORM analytics_member(analytics_day(NEW.created_at), NEW.user_id, 1);
+            INSERT INTO analytics_days AS a (day, category_id, source, votes)
+                VALUES (analytics_day(NEW.created_at), cat, NEW.source, 1)
+                ON CONFLICT (day, category_id, source) DO UPDATE SET changed = floor(random() * 1000000000), votes = a.votes + EXCLUDED.votes;
+            INSERT INTO analytics_members AS m (day, user_id, actions) VALUES (analytics_day(NEW.created_at), NEW.user_id, 1)
+                ON CONFLICT (day, user_id) DO UPDATE SET actions = m.actions + EXCLUDED.actions;
         END IF;
     END IF;
     RETURN NULL;
@@ -186,17 +180,23 @@ DECLARE
     cat BIGINT;
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.state = 'published' AND NOT OLD.internal THEN
-        SELECT category_id INTO cat FROM ideas WHERE id = OLD.idea_id AND state = 'published' AND merged_into IS NULL;
+        SELECT COALESCE(category_id, 0) INTO cat FROM ideas WHERE id = OLD.idea_id AND state = 'published' AND merged_into IS NULL;
         IF FOUND THEN
-            PERFORM analytics_add(analytics_day(OLD.created_at), cat, '', 0, 0, 0, 0, -1);
-            PERFORM analytics_member(analytics_day(OLD.created_at), OLD.user_id, -1);
+            INSERT INTO analytics_days AS a (day, category_id, source, comments)
+                VALUES (analytics_day(OLD.created_at), cat, '', -1)
+                ON CONFLICT (day, category_id, source) DO UPDATE SET changed = floor(random() * 1000000000), comments = a.comments + EXCLUDED.comments;
+            INSERT INTO analytics_members AS m (day, user_id, actions) VALUES (analytics_day(OLD.created_at), OLD.user_id, -1)
+                ON CONFLICT (day, user_id) DO UPDATE SET actions = m.actions + EXCLUDED.actions;
         END IF;
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.state = 'published' AND NOT NEW.internal THEN
-        SELECT category_id INTO cat FROM ideas WHERE id = NEW.idea_id AND state = 'published' AND merged_into IS NULL;
+        SELECT COALESCE(category_id, 0) INTO cat FROM ideas WHERE id = NEW.idea_id AND state = 'published' AND merged_into IS NULL;
         IF FOUND THEN
-            PERFORM analytics_add(analytics_day(NEW.created_at), cat, '', 0, 0, 0, 0, 1);
-            PERFORM analytics_member(analytics_day(NEW.created_at), NEW.user_id, 1);
+            INSERT INTO analytics_days AS a (day, category_id, source, comments)
+                VALUES (analytics_day(NEW.created_at), cat, '', 1)
+                ON CONFLICT (day, category_id, source) DO UPDATE SET changed = floor(random() * 1000000000), comments = a.comments + EXCLUDED.comments;
+            INSERT INTO analytics_members AS m (day, user_id, actions) VALUES (analytics_day(NEW.created_at), NEW.user_id, 1)
+                ON CONFLICT (day, user_id) DO UPDATE SET actions = m.actions + EXCLUDED.actions;
         END IF;
     END IF;
     RETURN NULL;
@@ -265,8 +265,6 @@ DROP FUNCTION analytics_votes();
 DROP FUNCTION analytics_ideas();
 DROP FUNCTION analytics_children(BIGINT, BIGINT, INTEGER, BOOLEAN);
 DROP FUNCTION analytics_idea(ideas, INTEGER);
-DROP FUNCTION analytics_member(DATE, BIGINT, INTEGER);
-DROP FUNCTION analytics_add(DATE, BIGINT, TEXT, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER);
 DROP FUNCTION analytics_day(TIMESTAMPTZ);
 DROP INDEX ideas_unanswered_created;
 DROP INDEX ideas_answered_created;
