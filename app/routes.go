@@ -204,7 +204,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.put(api+"/categories/:slug/subscription", follow, inbox.SetCategorySubscription)
 	r.get(api+"/notifications", notifications, inbox.List)
 	r.post(api+"/notifications/read", notifications, inbox.Read)
-	r.get(api+"/roadmap", read, roadmap.API)
+	r.get(api+"/roadmap", read, s.visitorAnswers, roadmap.API)
 	r.get(api+"/statuses", read, stAPI.List)
 	r.post(api+"/statuses", statusAdmin, stAPI.Create)
 	r.patch(api+"/statuses/:slug", statusAdmin, stAPI.Update)
