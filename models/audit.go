@@ -207,7 +207,7 @@ func (s *Store) PublicLog(ctx context.Context, limit int) ([]PublicAction, error
 	}
 	var list []PublicAction
 	reason := "CASE WHEN reason_public THEN reason ELSE '' END AS reason"
-	err = s.db.WithContext(ctx).Model(&AuditEntry{}).Select("action, target_type, reason_category, " + reason + ", created_at").
+	err = s.db.WithContext(ctx).Model(&AuditEntry{}).Select("action, target_type, reason_category, "+reason+", created_at").
 		Where("target_type IN ?", []string{TargetIdea, TargetComment, TargetMember}).
 		Order("id DESC").Limit(limit).Find(&list).Error
 	if err != nil {

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ type ExportIdeaRef struct {
 // ExportComment is a comment, or an internal note, the member wrote.
 type ExportComment struct {
 	ID        int64         `json:"id"`
-	Idea      ExportIdeaRef `json:"idea"`
+	Idea      ExportIdeaRef `json:"idea" gorm:"-"`
 	Body      string        `json:"body"`
 	Internal  bool          `json:"internal"`
 	State     string        `json:"state"`
@@ -117,7 +118,7 @@ type ExportComment struct {
 
 // ExportVote is a vote the member cast.
 type ExportVote struct {
-	Idea      ExportIdeaRef `json:"idea"`
+	Idea      ExportIdeaRef `json:"idea" gorm:"-"`
 	Source    string        `json:"source"`
 	CreatedAt time.Time     `json:"created_at"`
 }
@@ -142,7 +143,7 @@ type ExportSubscriptions struct {
 
 // ExportIdeaSubscription is an idea the member follows (or stopped following).
 type ExportIdeaSubscription struct {
-	Idea      ExportIdeaRef `json:"idea"`
+	Idea      ExportIdeaRef `json:"idea" gorm:"-"`
 	Following bool          `json:"following"`
 	CreatedAt time.Time     `json:"created_at"`
 }
@@ -162,14 +163,6 @@ type ExportNotification struct {
 	ReadAt    *time.Time `json:"read_at"`
 	CreatedAt time.Time  `json:"created_at"`
 }
-
-// ideaRefRow is a row joined to the idea it is about, for ExportIdeaRef.
-type ideaRefRow struct {
-	IdeaID    int64
-	IdeaTitle string
-}
-
-func (r ideaRefRow) ref() ExportIdeaRef { return ExportIdeaRef{ID: r.IdeaID, Title: r.IdeaTitle} }
 
 // ExportOf gathers everything Samen holds about u, for u. Internal notes are
 // in it only while u may read them.
@@ -233,7 +226,8 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 		{"comments", func() (int, error) {
 			var rows []struct {
 				ExportComment
-				ideaRefRow
+				IdeaID    int64
+				IdeaTitle string
 			}
 			q := db.Table("comments").Select("comments.id, comments.body, comments.internal, comments.state, comments.created_at, "+
 				"comments.idea_id, "+title, u.ID).
@@ -244,7 +238,7 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 			}
 			err := q.Order("comments.id").Limit(ExportLimit).Scan(&rows).Error
 			for _, r := range rows {
-				r.Idea = r.ref()
+				r.Idea = ExportIdeaRef{ID: r.IdeaID, Title: r.IdeaTitle}
 				out.Comments = append(out.Comments, r.ExportComment)
 			}
 			return len(rows), err
@@ -252,13 +246,14 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 		{"votes", func() (int, error) {
 			var rows []struct {
 				ExportVote
-				ideaRefRow
+				IdeaID    int64
+				IdeaTitle string
 			}
 			err := db.Table("votes").Select("votes.source, votes.created_at, votes.idea_id, "+title, u.ID).
 				Joins("JOIN ideas ON ideas.id = votes.idea_id").Where("votes.user_id = ?", u.ID).
 				Order("votes.created_at, votes.idea_id").Limit(ExportLimit).Scan(&rows).Error
 			for _, r := range rows {
-				r.Idea = r.ref()
+				r.Idea = ExportIdeaRef{ID: r.IdeaID, Title: r.IdeaTitle}
 				out.Votes = append(out.Votes, r.ExportVote)
 			}
 			return len(rows), err
@@ -271,13 +266,14 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 		{"subscriptions.ideas", func() (int, error) {
 			var rows []struct {
 				ExportIdeaSubscription
-				ideaRefRow
+				IdeaID    int64
+				IdeaTitle string
 			}
 			err := db.Table("subscriptions").Select("subscriptions.following, subscriptions.created_at, subscriptions.idea_id, "+title, u.ID).
 				Joins("JOIN ideas ON ideas.id = subscriptions.idea_id").Where("subscriptions.user_id = ?", u.ID).
 				Order("subscriptions.idea_id").Limit(ExportLimit).Scan(&rows).Error
 			for _, r := range rows {
-				r.Idea = r.ref()
+				r.Idea = ExportIdeaRef{ID: r.IdeaID, Title: r.IdeaTitle}
 				out.Subscriptions.Ideas = append(out.Subscriptions.Ideas, r.ExportIdeaSubscription)
 			}
 			return len(rows), err
@@ -372,6 +368,20 @@ func (s *Store) DeleteAccount(ctx context.Context, u *User, confirm string) erro
 		if err != nil {
 			return fmt.Errorf("anonymise user: %w", err)
 		}
+		// What moderators wrote on her content names nobody any more.
+		for _, table := range []struct{ name, author string }{{"ideas", "author_id"}, {"comments", "user_id"}} {
+			if err := anonymiseNotes(tx, table.name, table.author, u.ID, append(slices.Clone(emails), fresh.Name)); err != nil {
+				return err
+			}
+		}
+		// Jobs not yet done or kept a while after (a sign-in link's email)
+		// forget her address.
+		for _, email := range emails {
+			err := tx.Exec("DELETE FROM river_job WHERE state <> 'running' AND LOWER(CAST(args AS TEXT)) LIKE ?", "%"+strings.ToLower(email)+"%").Error
+			if err != nil {
+				return fmt.Errorf("forget jobs for a deleted member: %w", err)
+			}
+		}
 		// An email is replaced wherever the log holds it; the name only in the
 		// entries about the member or by them, where it means them.
 		if err := anonymiseAudit(tx, emails, 0); err != nil {
@@ -413,6 +423,33 @@ func anonymiseAudit(tx *gorm.DB, names []string, member int64) error {
 				replaceFold(r.Reason, name, DeletedName), replaceFold(r.Previous, name, DeletedName), r.ID).Error
 			if err != nil {
 				return fmt.Errorf("anonymise audit entry %d: %w", r.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// anonymiseNotes replaces names in the moderation notes on what the member
+// wrote (a moderator's reason for hiding it).
+func anonymiseNotes(tx *gorm.DB, table, authorColumn string, member int64, names []string) error {
+	var rows []struct {
+		ID             int64
+		ModerationNote string
+	}
+	err := tx.Table(table).Select("id, moderation_note").Where(authorColumn+" = ? AND moderation_note <> ''", member).Scan(&rows).Error
+	if err != nil {
+		return fmt.Errorf("find moderation notes on %s: %w", table, err)
+	}
+	for _, r := range rows {
+		note := r.ModerationNote
+		for _, name := range names {
+			if strings.TrimSpace(name) != "" {
+				note = replaceFold(note, name, DeletedName)
+			}
+		}
+		if note != r.ModerationNote {
+			if err := tx.Exec("UPDATE "+table+" SET moderation_note = ? WHERE id = ?", note, r.ID).Error; err != nil {
+				return fmt.Errorf("anonymise moderation note on %s %d: %w", table, r.ID, err)
 			}
 		}
 	}
