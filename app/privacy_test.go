@@ -272,6 +272,12 @@ func TestDeletingAnAccountLeavesNoTrace(t *testing.T) {
 			time.Sleep(25 * time.Millisecond)
 		}
 		mustNotify(t, srv, notifyRow{user: gone, kind: models.NotifyStatusChanged, idea: &goneIdea.ID, actor: otto, detail: "planned"})
+		// A webhook's delivery log holds her as an idea's author.
+		now := srv.Store.Now().UTC()
+		hook := insertID(t, srv, "INSERT INTO webhooks (url, events, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+			"https://hooks.example.com/in", ",idea.created,", "whsec_c2VjcmV0", now, now)
+		execSQL(t, srv, "INSERT INTO webhook_deliveries (webhook_id, message_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+			hook, "msg_1", "idea.created", `{"type":"idea.created","data":{"idea":{"id":1,"author":{"id":4,"name":"`+name+`"}}}}`, now)
 
 		cookie := srv.SignedIn(gone)
 		wantStatus(t, cookie.Get("/me"), http.StatusOK)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -372,6 +373,15 @@ func (s *Store) DeleteAccount(ctx context.Context, u *User, confirm string) erro
 		for _, table := range []struct{ name, author string }{{"ideas", "author_id"}, {"comments", "user_id"}} {
 			if err := anonymiseNotes(tx, table.name, table.author, u.ID, append(slices.Clone(emails), fresh.Name)); err != nil {
 				return err
+			}
+		}
+		// The webhook delivery log named her as an author or commenter.
+		if was, err := json.Marshal(fresh.Name); err == nil {
+			now, _ := json.Marshal(DeletedName)
+			from, to := `"name":`+string(was), `"name":`+string(now)
+			err := tx.Exec("UPDATE webhook_deliveries SET payload = REPLACE(payload, ?, ?) WHERE payload LIKE ?", from, to, "%"+from+"%").Error
+			if err != nil {
+				return fmt.Errorf("anonymise webhook deliveries: %w", err)
 			}
 		}
 		// Jobs not yet done or kept a while after (a sign-in link's email)
