@@ -11,7 +11,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// DeletedName is the display name a deleted account leaves behind.
+// DeletedName is the display name a deleted account leaves behind. Migration
+// 00019 names it too: the audit log accepts only updates that write it.
 const DeletedName = "Deleted member"
 
 // ExportLimit bounds each list of an export: far more than any one member

@@ -12,7 +12,8 @@ ALTER TABLE moderation_actions ADD COLUMN reason_category TEXT NOT NULL DEFAULT 
 ALTER TABLE moderation_actions ADD COLUMN reason_public BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- The audit log stays append-only, but for one change: deleting an account
--- replaces the member's name and email in a reason or a replaced text.
+-- replaces the member's name and email in a reason or a replaced text by
+-- "Deleted member" (models.DeletedName); any other change is refused.
 DROP TRIGGER moderation_actions_no_update;
 -- +goose StatementBegin
 CREATE TRIGGER moderation_actions_no_update BEFORE UPDATE ON moderation_actions
@@ -20,6 +21,8 @@ WHEN NEW.id IS NOT OLD.id OR NEW.actor_id IS NOT OLD.actor_id OR NEW.action IS N
   OR NEW.target_type IS NOT OLD.target_type OR NEW.target_id IS NOT OLD.target_id
   OR NEW.subject_id IS NOT OLD.subject_id OR NEW.created_at IS NOT OLD.created_at
   OR NEW.reason_category IS NOT OLD.reason_category OR NEW.reason_public IS NOT OLD.reason_public
+  OR (NEW.reason IS NOT OLD.reason AND NEW.reason NOT LIKE '%Deleted member%')
+  OR (NEW.previous IS NOT OLD.previous AND NEW.previous NOT LIKE '%Deleted member%')
 BEGIN
     SELECT RAISE(ABORT, 'moderation_actions is append-only');
 END;
