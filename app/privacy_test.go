@@ -32,14 +32,7 @@ type exportJSON struct {
 		ID   int64  `json:"id"`
 		Body string `json:"body"`
 	} `json:"ideas"`
-	Comments []struct {
-		ID       int64 `json:"id"`
-		Internal bool  `json:"internal"`
-		Idea     struct {
-			ID    int64  `json:"id"`
-			Title string `json:"title"`
-		} `json:"idea"`
-	} `json:"comments"`
+	Comments []exportComment `json:"comments"`
 	Votes []struct {
 		Idea struct {
 			ID int64 `json:"id"`
@@ -61,6 +54,15 @@ type exportJSON struct {
 	Notifications []struct {
 		ID int64 `json:"id"`
 	} `json:"notifications"`
+}
+
+type exportComment struct {
+	ID       int64 `json:"id"`
+	Internal bool  `json:"internal"`
+	Idea     struct {
+		ID    int64  `json:"id"`
+		Title string `json:"title"`
+	} `json:"idea"`
 }
 
 // activity is what one member did in a privacy test, to find it again.
@@ -122,7 +124,12 @@ func TestExportHoldsAllOfMineAndNothingOfOthers(t *testing.T) {
 		}
 		anna := srv.User("Anna Exporter", "anna.exporter@example.com", models.RoleMember)
 		otto := srv.User("Otto Otherson", "otto.otherson@example.com", models.RoleMember)
-		base := mustIdea(t, srv, srv.User("Tess Team", "tess@example.com", models.RoleTeam), "A shared idea everyone talks about")
+		tess := srv.User("Tess Team", "tess@example.com", models.RoleTeam)
+		base := mustIdea(t, srv, tess, "A shared idea everyone talks about")
+		note, err := srv.Store.CreateComment(ctx, base.ID, tess, models.NewComment{Body: "Internal: this one is cheap to build", Internal: true})
+		if err != nil {
+			t.Fatal(err)
+		}
 		mine := takePart(t, srv, anna, base, otto, "bikes")
 		theirs := takePart(t, srv, otto, mine.idea, anna, "parking")
 		// Otto's comment on Anna's idea, and a vote: about her idea, not hers.
@@ -211,6 +218,16 @@ func TestExportHoldsAllOfMineAndNothingOfOthers(t *testing.T) {
 			if slices.Contains(comments, id) {
 				t.Errorf("the export holds Otto's comment %d", id)
 			}
+		}
+
+		if strings.Contains(body, "cheap to build") {
+			t.Error("a member's export holds the team's internal note")
+		}
+		// The team's own internal notes are in their export.
+		r = srv.SignedIn(tess).Get("/me/export")
+		team := apiJSON[exportJSON](t, r, http.StatusOK)
+		if !slices.ContainsFunc(team.Comments, func(c exportComment) bool { return c.ID == note.ID && c.Internal }) {
+			t.Errorf("the team member's export lacks their internal note %d: %+v", note.ID, team.Comments)
 		}
 
 		// The page offers it too, to the member signed in, as a download.
