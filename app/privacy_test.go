@@ -33,7 +33,7 @@ type exportJSON struct {
 		Body string `json:"body"`
 	} `json:"ideas"`
 	Comments []exportComment `json:"comments"`
-	Votes []struct {
+	Votes    []struct {
 		Idea struct {
 			ID int64 `json:"id"`
 		} `json:"idea"`
