@@ -616,5 +616,12 @@ func TestPublicLogKeepsNamesPrivate(t *testing.T) {
 		if strings.Contains(string(r.Body), "Bob") || strings.Contains(string(r.Body), "idea.hide<") {
 			t.Errorf("the public log names Bob or shows codes:\n%s", r.Body)
 		}
+		// The team's audit log keeps the private reason, with its category.
+		r = srv.SignedIn(admin).Get("/mod/audit")
+		wantCount(t, r, `.audit-entry .reason-category`, 2)
+		wantCount(t, r, `.audit-entry .reason-public`, 1)
+		if !strings.Contains(r.Doc.Find(".audit-entry").Text(), "Bob Spammer again") {
+			t.Error("the audit log lost the private reason")
+		}
 	})
 }
