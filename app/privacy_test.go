@@ -616,6 +616,17 @@ func TestPublicLogKeepsNamesPrivate(t *testing.T) {
 		if strings.Contains(string(r.Body), "Bob") || strings.Contains(string(r.Body), "idea.hide<") {
 			t.Errorf("the public log names Bob or shows codes:\n%s", r.Body)
 		}
+		audit := apiJSON[struct {
+			Entries []struct {
+				Reason         string `json:"reason"`
+				ReasonCategory string `json:"reason_category"`
+				ReasonPublic   bool   `json:"reason_public"`
+			} `json:"entries"`
+		}](t, apiCall(bearerClient(t, srv, admin), http.MethodGet, "/mod/audit?action=idea.hide", ""), http.StatusOK)
+		if len(audit.Entries) != 2 || !audit.Entries[0].ReasonPublic || audit.Entries[1].ReasonPublic ||
+			audit.Entries[1].ReasonCategory != "spam" || audit.Entries[1].Reason != "Bob Spammer again" {
+			t.Errorf("the audit API: %+v", audit.Entries)
+		}
 		// The team's audit log keeps the private reason, with its category.
 		r = srv.SignedIn(admin).Get("/mod/audit")
 		wantCount(t, r, `.audit-entry .reason-category`, 2)

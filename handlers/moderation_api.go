@@ -82,6 +82,9 @@ type APIAuditEntry struct {
 	TargetID  int64      `json:"target_id"`
 	SubjectID *int64     `json:"subject_id"`
 	Reason    string     `json:"reason"`
+	// ReasonCategory and ReasonPublic: what the public log shows of the reason.
+	ReasonCategory string `json:"reason_category"`
+	ReasonPublic   bool   `json:"reason_public"`
 	// Previous is the text a staff member's edit replaced, else empty.
 	Previous  string    `json:"previous"`
 	CreatedAt time.Time `json:"created_at"`
@@ -366,7 +369,8 @@ func apiAudit(list []models.AuditEntry) []APIAuditEntry {
 	out := make([]APIAuditEntry, len(list))
 	for i, e := range list {
 		out[i] = APIAuditEntry{ID: e.ID, Action: e.Action, Target: e.TargetType, TargetID: e.TargetID,
-			SubjectID: e.SubjectID, Reason: e.Reason, Previous: e.Previous, CreatedAt: e.CreatedAt.UTC()}
+			SubjectID: e.SubjectID, Reason: e.Reason,
+			ReasonCategory: e.ReasonCategory, ReasonPublic: e.ReasonPublic, Previous: e.Previous, CreatedAt: e.CreatedAt.UTC()}
 		if e.Actor != nil {
 			a := apiAuthor(e.Actor)
 			out[i].Actor = &a
