@@ -370,10 +370,19 @@ func TestDeletingAnAccountLeavesNoTrace(t *testing.T) {
 			}
 		}
 
-		// Her email makes a new member when used again: it never leads back.
-		newcomer := srv.User("Someone New", email, models.RoleMember)
-		if newcomer.ID == gone.ID {
-			t.Fatal("the email claimed the deleted account")
+		// Her email makes a new member when used again (here the team records
+		// a customer's vote for it): it never leads back to her old content.
+		got := apiJSON[map[string]any](t, apiCall(teamAPI, http.MethodPost, fmt.Sprintf("/ideas/%d/votes", goneIdea.ID),
+			`{"email":"`+email+`","source":"email"}`), http.StatusOK)
+		if got["voted"] != true {
+			t.Fatalf("the team's vote for her email: %v", got)
+		}
+		newcomer, err := srv.Store.UserByEmail(ctx, email)
+		if err != nil || newcomer.ID == gone.ID {
+			t.Fatalf("the email claimed the deleted account: %+v %v", newcomer, err)
+		}
+		if n := countRows(t, srv, fmt.Sprintf("ideas WHERE author_id = %d", newcomer.ID)); n != 0 {
+			t.Fatalf("the newcomer with her email owns %d of her ideas", n)
 		}
 	})
 }
