@@ -636,10 +636,26 @@ func TestPublicLogKeepsNamesPrivate(t *testing.T) {
 			audit.Entries[1].ReasonCategory != "spam" || audit.Entries[1].Reason != "Bob Spammer again" {
 			t.Errorf("the audit API: %+v", audit.Entries)
 		}
+		// The page's hide form refuses the same, and says why.
+		third := mustIdea(t, srv, admin, "Quieter bells")
+		comment := mustComment(t, srv, third.ID, bob, "Buy my watches")
+		page := srv.SignedIn(mod)
+		page.Get(fmt.Sprintf("/ideas/%d/%s", third.ID, third.Slug))
+		r = page.PostForm(fmt.Sprintf("/comments/%d/moderation", comment.ID), url.Values{"do": {"hide"},
+			"reason": {"Bob Spammer sells watches"}, "reason_category": {"spam"}, "reason_public": {"1"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.Doc.Find(".field-errors").Text(), "name or email") {
+			t.Errorf("the refusal on the page says %q", r.Doc.Find(".field-errors").Text())
+		}
+		wantStatus(t, page.PostForm(fmt.Sprintf("/comments/%d/moderation", comment.ID), url.Values{"do": {"hide"},
+			"reason": {"Selling, not an idea"}, "reason_category": {"spam"}, "reason_public": {"1"}}), http.StatusSeeOther)
+		r = srv.Client().Get("/moderation")
+		wantText(t, r, `.public-action[data-action="comment.hide"] q.reason`, "Selling, not an idea")
+
 		// The team's audit log keeps the private reason, with its category.
 		r = srv.SignedIn(admin).Get("/mod/audit")
-		wantCount(t, r, `.audit-entry .reason-category`, 2)
-		wantCount(t, r, `.audit-entry .reason-public`, 1)
+		wantCount(t, r, `.audit-entry .reason-category`, 3)
+		wantCount(t, r, `.audit-entry .reason-public`, 2)
 		if !strings.Contains(r.Doc.Find(".audit-entry").Text(), "Bob Spammer again") {
 			t.Error("the audit log lost the private reason")
 		}
