@@ -266,7 +266,7 @@ func TestDeletingAnAccountLeavesNoTrace(t *testing.T) {
 		}
 		ottoIdea := mustIdea(t, srv, otto, "Otto wants brighter lights")
 		goneIdea := mustIdea(t, srv, gone, "Gwendolyn asks for wider racks")
-		mustComment(t, srv, ottoIdea.ID, gone, "I agree, lights matter")
+		goneComment := mustComment(t, srv, ottoIdea.ID, gone, "I agree, lights matter")
 		hidden := mustComment(t, srv, ottoIdea.ID, gone, "A comment a moderator hides")
 		if _, _, err := srv.Store.Vote(ctx, ottoIdea.ID, gone.ID); err != nil {
 			t.Fatal(err)
@@ -324,6 +324,15 @@ func TestDeletingAnAccountLeavesNoTrace(t *testing.T) {
 			if got := countRows(t, srv, table); got != want {
 				t.Errorf("%s: %d rows, want %d", table, got, want)
 			}
+		}
+		// Replies to what she wrote, after she left, notify nobody.
+		mustComment(t, srv, ottoIdea.ID, otto, "Replying after she left")
+		if _, err := srv.Store.CreateComment(ctx, ottoIdea.ID, otto, models.NewComment{Body: "A reply to her comment", ParentID: &goneComment.ID}); err != nil {
+			t.Fatal(err)
+		}
+		waitFannedOut(t, srv)
+		if n := countRows(t, srv, fmt.Sprintf("notifications WHERE user_id = %d", gone.ID)); n != 0 {
+			t.Errorf("the deleted member got %d notifications after leaving", n)
 		}
 		fresh, err := srv.Store.UserByID(ctx, gone.ID)
 		if err != nil || fresh.DeletedAt == nil || fresh.Email != nil || fresh.Name != models.DeletedName {
@@ -385,6 +394,17 @@ func TestDeletingAnAccountLeavesNoTrace(t *testing.T) {
 			t.Fatalf("the newcomer with her email owns %d of her ideas", n)
 		}
 	})
+}
+
+// waitFannedOut waits until every event has been fanned out into notifications.
+func waitFannedOut(t *testing.T, srv *apptest.Server) {
+	t.Helper()
+	for i := 0; countRows(t, srv, "events WHERE fanned_out_at IS NULL") > 0; i++ {
+		if i > 200 {
+			t.Fatal("events were never fanned out")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 // scanDatabase lists every table and column holding trace, in any letter case.
