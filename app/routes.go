@@ -142,6 +142,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/me/notifications/read", notifications, inbox.MarkRead)
 	r.get("/me/notifications/:id", notifications, inbox.Open)
 	r.get("/me/following", follow, inbox.Following)
+	// My data: take it along, choose who sees my votes, leave.
+	r.get("/me/export", account, me.Export)
+	r.post("/me/privacy", account, me.SavePrivacy)
+	r.post("/me/delete", account, me.DeleteAccount)
 
 	r.get("/mod", moderate, mod.Queue)
 	r.post("/mod/queue/:target/:id", moderate, mod.Decide)
@@ -179,6 +183,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)
+	r.patch(api+"/me", account, me.UpdateAPI)
+	r.delete(api+"/me", account, me.DeleteAPI)
+	r.get(api+"/me/export", account, me.Export)
 	r.get(api+"/ideas", read, ideaAPI.List)
 	r.post(api+"/ideas", propose, ideaAPI.Create)
 	r.get(api+"/ideas/:id", read, ideaAPI.Show)

@@ -35,6 +35,8 @@ type mePage struct {
 	Name           string // the profile form, as typed
 	AvatarURL      string
 	Errors         models.ValidationErrors
+	// DeleteErrors says what is wrong with the delete-account confirmation.
+	DeleteErrors models.ValidationErrors
 }
 
 // Show renders /me.
