@@ -40,6 +40,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		hooks    = &handlers.Webhooks{Deps: d}
 		hookAPI  = &handlers.WebhooksAPI{Deps: d}
 		inbox    = &handlers.Notifications{Deps: d}
+		images   = &handlers.Images{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -95,6 +96,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/roadmap", read, s.visitorPages, roadmap.Show)
 	r.get("/statuses.css", read, statuses.Stylesheet)
 	r.get("/moderation", read, mod.PublicLog)
+	// Images in ideas and comments: served to those who may read their post.
+	r.get("/images/:key", read, images.Serve)
+
 	r.get("/feeds/ideas.atom", read, feeds.Ideas)
 	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)
 	r.get("/feeds/changelog.atom", read, feeds.Changelog)
@@ -158,6 +162,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/webhooks/:id/deliveries/:d/retry", webhooks, hooks.Redeliver)
 
 	const api = "/api/v1"
+	r.post(api+"/images", comment, images.Upload)
 	r.get(api+"/me", account, me.ShowAPI)
 	r.get(api+"/ideas", read, ideaAPI.List)
 	r.post(api+"/ideas", propose, ideaAPI.Create)

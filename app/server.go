@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,8 +27,12 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// bodyLimit caps every request body (413 above).
-const bodyLimit = 1 << 20
+// bodyLimit caps every request body (413 above), but those that upload
+// images, which uploadBodyLimit caps (see limitBody).
+const (
+	bodyLimit       = 1 << 20
+	uploadBodyLimit = models.MaxImagesPerPost*models.MaxImageBytes + bodyLimit
+)
 
 // NewServer builds the whole web application on a migrated store.
 func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, error) {
@@ -53,6 +58,12 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		return nil, err
 	}
 
+	blobs, err := openBlobs(context.Background(), cfg.BlobURL)
+	if err != nil {
+		return nil, err
+	}
+	store.SetBlobs(blobs)
+
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
 	store.SetWebhooks(models.WebhookOptions{RetryBase: cfg.WebhookRetryBase, AllowPrivate: cfg.WebhookAllowPrivate, Data: deps.WebhookData})
@@ -61,7 +72,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		Immutable:               true,
 		Views:                   engine,
 		ErrorHandler:            s.handleError,
-		BodyLimit:               bodyLimit,
+		BodyLimit:               uploadBodyLimit,
 		ReadBufferSize:          16 << 10, // request headers up to 16 KiB (many cookies)
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
@@ -94,6 +105,8 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		})
 	}
 	app.Use(compress.New())
+	app.Use(limitBody)
+	app.Hooks().OnShutdown(blobs.Close)
 
 	s.routes(app, assets)
 	return app, nil

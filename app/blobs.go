@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/s3blob"
+)
+
+// openBlobs opens the bucket that holds images, from SAMEN_BLOB_URL: a
+// folder (file://./data/blobs, created when missing) or an S3-compatible
+// bucket (s3://bucket?endpoint=...&use_path_style=true&region=..., with the
+// usual AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment).
+func openBlobs(ctx context.Context, raw string) (*blob.Bucket, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, &ConfigError{"SAMEN_BLOB_URL", "is not a URL"}
+	}
+	if u.Scheme == fileblob.Scheme {
+		q := u.Query()
+		if q.Get("create_dir") == "" {
+			q.Set("create_dir", "true")
+			u.RawQuery = q.Encode()
+		}
+	}
+	mux := new(blob.URLMux)
+	mux.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
+	mux.RegisterBucket(s3blob.Scheme, &s3blob.URLOpener{})
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	bucket, err := mux.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("open SAMEN_BLOB_URL: %w", err)
+	}
+	return bucket, nil
+}
+
+// validBlobURL checks SAMEN_BLOB_URL's form without opening it.
+func validBlobURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != fileblob.Scheme && u.Scheme != s3blob.Scheme) {
+		return &ConfigError{"SAMEN_BLOB_URL", "must be file://PATH (as in file://./data/blobs) or s3://BUCKET?endpoint=...&region=..."}
+	}
+	if u.Scheme == s3blob.Scheme && u.Host == "" {
+		return &ConfigError{"SAMEN_BLOB_URL", "must name the bucket, as in s3://samen-images?region=eu-west-1"}
+	}
+	return nil
+}
+
+// uploadPath matches the routes that take image files.
+var uploadPath = regexp.MustCompile(`^/(ideas|ideas/[0-9]+/comments|api/v1/images)$`)
+
+// limitBody keeps every request body but the image uploads' to bodyLimit;
+// the server lets bodies up to uploadBodyLimit in.
+func limitBody(c *fiber.Ctx) error {
+	if len(c.Request().Body()) > bodyLimit && !(c.Method() == fiber.MethodPost && uploadPath.MatchString(c.Path())) {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
+}
