@@ -183,10 +183,18 @@ func TestImagesThroughTheForms(t *testing.T) {
 		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
 		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
 		c := srv.SignedIn(anna)
-		wantStatus(t, c.Get("/ideas/new"), http.StatusOK)
+		form := c.Get("/ideas/new")
+		wantStatus(t, form, http.StatusOK)
+		wantCount(t, form, `form.idea-form[enctype="multipart/form-data"] input[type=file][name=image_0][accept]`, 1)
+		wantCount(t, form, `form.idea-form input[name=alt_0]`, 1)
+
+		// Multipart forms pass the CSRF check like any other: without the token, refused.
+		r := postMultipart(c, "/ideas", map[string]string{"_csrf": "", "title": "A bell that rings twice", "alt_0": "A bell"},
+			upload{"image_0", "bell.png", pngOf(t, photo(50, 40))})
+		wantStatus(t, r, http.StatusForbidden)
 
 		// An image without alt text: refused with the reason, nothing posted.
-		r := postMultipart(c, "/ideas", map[string]string{"title": "A bell that rings twice", "body": "Look at this."},
+		r = postMultipart(c, "/ideas", map[string]string{"title": "A bell that rings twice", "body": "Look at this."},
 			upload{"image_0", "bell.png", pngOf(t, photo(50, 40))})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantCount(t, r, ".image-fields .field-error li", 1)
