@@ -227,6 +227,9 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 		err  error
 	)
 	if in.OnBehalfOf != nil {
+		if len(n.Images) > 0 {
+			return models.ValidationErrors{"images": "cannot be attached to an idea recorded for a customer"}
+		}
 		w := models.Webcare{Email: orEmpty(in.OnBehalfOf.Email), Name: orEmpty(in.OnBehalfOf.Name),
 			Source: orEmpty(in.Source), SourceURL: orEmpty(in.SourceURL)}
 		idea, err = h.Store.CreateIdeaFor(c.UserContext(), user, n, w)
