@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -57,11 +59,14 @@ func validBlobURL(raw string) error {
 // uploadPath matches the routes that take image files.
 var uploadPath = regexp.MustCompile(`^/(ideas|ideas/[0-9]+/comments|api/v1/images)$`)
 
-// limitBody keeps every request body but the image uploads' to bodyLimit;
-// the server lets bodies up to uploadBodyLimit in.
-func limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > bodyLimit && !(c.Method() == fiber.MethodPost && uploadPath.MatchString(c.Path())) {
-		return fiber.ErrRequestEntityTooLarge
+// uploadAllowance lets the requests that upload images bring bodies up to
+// uploadBodyLimit; every other body stays under bodyLimit. The server asks
+// it once the headers are read, before reading any of the body, so a large
+// body sent anywhere else is refused (413) without being read.
+func uploadAllowance(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	if string(h.Method()) == fiber.MethodPost && uploadPath.MatchString(path) {
+		return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit}
 	}
-	return c.Next()
+	return fasthttp.RequestConfig{}
 }

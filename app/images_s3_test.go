@@ -72,7 +72,8 @@ func TestImagesInAnS3Bucket(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		wantStatus(t, fetchImage(srv.Client(), up.URL), http.StatusNotFound)
-		if _, _, err := srv.Store.OpenImage(context.Background(), key); err == nil {
+		if r, _, err := srv.Store.OpenImage(context.Background(), key); err == nil {
+			r.Close()
 			t.Fatal("the store still reads the deleted file")
 		}
 	})

@@ -504,9 +504,11 @@ func TestImagesFollowTheirPost(t *testing.T) {
 			t.Fatalf("DeleteOrphanImages: %d (%v), want 1", n, err)
 		}
 		waitGone(t, srv, waiting.BlobKey, waiting.ThumbKey)
-		if _, _, err := srv.Store.OpenImage(ctx, img.BlobKey); err != nil {
+		kept, _, err := srv.Store.OpenImage(ctx, img.BlobKey)
+		if err != nil {
 			t.Fatalf("the cleanup took an attached image: %v", err)
 		}
+		kept.Close()
 	})
 }
 

@@ -28,7 +28,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 // bodyLimit caps every request body (413 above), but those that upload
-// images, which uploadBodyLimit caps (see limitBody).
+// images, which uploadBodyLimit caps (see uploadAllowance).
 const (
 	bodyLimit       = 1 << 20
 	uploadBodyLimit = models.MaxImagesPerPost*models.MaxImageBytes + bodyLimit
@@ -72,7 +72,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		Immutable:               true,
 		Views:                   engine,
 		ErrorHandler:            s.handleError,
-		BodyLimit:               uploadBodyLimit,
+		BodyLimit:               bodyLimit,
 		ReadBufferSize:          16 << 10, // request headers up to 16 KiB (many cookies)
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
@@ -105,7 +105,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		})
 	}
 	app.Use(compress.New())
-	app.Use(limitBody)
+	app.Server().HeaderReceived = uploadAllowance
 	app.Hooks().OnShutdown(blobs.Close)
 
 	s.routes(app, assets)
