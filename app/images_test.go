@@ -419,6 +419,14 @@ func TestImagesFollowTheirPost(t *testing.T) {
 			wantStatus(t, fetchImage(c, img.Path()), http.StatusOK)
 			wantStatus(t, fetchImage(c, img.ThumbPath()), http.StatusOK)
 		}
+		// The review queue shows what a reported post carries.
+		if _, err := srv.Store.CreateReport(ctx, bram, models.NewReport{Target: models.TargetIdea, ID: idea.ID, Reason: models.ReportReasons[0]}); err != nil {
+			t.Fatal(err)
+		}
+		q := moderator.Get("/mod")
+		wantStatus(t, q, http.StatusOK)
+		wantCount(t, q, fmt.Sprintf("#queue-idea-%d ul.images img[alt='The bell']", idea.ID), 1)
+
 		hidden := true
 		if _, err := srv.Store.ModerateIdea(ctx, idea.ID, mod, models.IdeaModeration{Hidden: &hidden, Reason: "spam"}); err != nil {
 			t.Fatal(err)
