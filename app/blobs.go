@@ -17,7 +17,7 @@ import (
 )
 
 // openBlobs opens the bucket that holds images, from SAMEN_BLOB_URL: a
-// folder (file://./data/blobs, created when missing) or an S3-compatible
+// folder (file://./data/blobs) or an S3-compatible
 // bucket (s3://bucket?endpoint=...&use_path_style=true&region=..., with the
 // usual AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment).
 func openBlobs(ctx context.Context, raw string) (*blob.Bucket, error) {
@@ -26,11 +26,16 @@ func openBlobs(ctx context.Context, raw string) (*blob.Bucket, error) {
 		return nil, &ConfigError{"SAMEN_BLOB_URL", "is not a URL"}
 	}
 	if u.Scheme == fileblob.Scheme {
+		// Create the folder when missing, and write each file beside its
+		// final place: a temporary file elsewhere (/tmp on another disk,
+		// a Docker volume) cannot be renamed into it.
 		q := u.Query()
-		if q.Get("create_dir") == "" {
-			q.Set("create_dir", "true")
-			u.RawQuery = q.Encode()
+		for _, param := range []string{"create_dir", "no_tmp_dir"} {
+			if q.Get(param) == "" {
+				q.Set(param, "true")
+			}
 		}
+		u.RawQuery = q.Encode()
 	}
 	mux := new(blob.URLMux)
 	mux.RegisterBucket(fileblob.Scheme, &fileblob.URLOpener{})
