@@ -322,6 +322,9 @@ func TestImagesThroughTheAPI(t *testing.T) {
 		if len(idea.Images) != 1 || idea.Images[0] != up {
 			t.Fatalf("idea images %+v, want [%+v]", idea.Images, up)
 		}
+		// Images are set when posting, not by an edit.
+		r = sendJSON(api, http.MethodPatch, fmt.Sprintf("/api/v1/ideas/%d", idea.ID), map[string]any{"images": []int64{}})
+		wantAPIError(t, r, http.StatusUnprocessableEntity, "invalid")
 		// Attached once: not twice.
 		r = sendJSON(api, http.MethodPost, "/api/v1/ideas", map[string]any{"title": "The same image again", "images": []int64{up.ID}})
 		wantAPIError(t, r, http.StatusUnprocessableEntity, "invalid")

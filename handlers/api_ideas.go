@@ -266,6 +266,9 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
+	if in.Images != nil {
+		return models.ValidationErrors{"images": "are attached when posting and cannot be changed"}
+	}
 	up := models.IdeaUpdate{Title: in.Title, Body: in.Body, Category: in.Category, Tags: in.Tags}
 	idea, err := h.Store.UpdateIdea(c.UserContext(), id, h.ViewerOf(c).User, up)
 	if err != nil {

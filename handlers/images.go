@@ -71,9 +71,6 @@ func (h *Images) Serve(c *fiber.Ctx) error {
 func (h *Images) Upload(c *fiber.Ctx) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		if errors.Is(err, fiber.ErrUnprocessableEntity) || errors.Is(err, multipart.ErrMessageTooLarge) {
-			return err
-		}
 		return models.ValidationErrors{"file": "is required: a multipart form with the image in the field \"file\""}
 	}
 	data, err := readUpload(fh)
