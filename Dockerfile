@@ -31,6 +31,7 @@ USER 65532:65532
 
 ENV SAMEN_ADDR=0.0.0.0:8080 \
     DATABASE_URL=sqlite:/data/samen.db \
+    SAMEN_BLOB_URL=file:///data/blobs \
     SAMEN_ENV=production
 VOLUME ["/data"]
 EXPOSE 8080

@@ -46,7 +46,7 @@ type ideaJSON struct {
 	URL        string `json:"url"`
 }
 
-var ideaKeys = []string{"author", "body", "body_html", "category", "comments", "created_at", "id", "locked",
+var ideaKeys = []string{"author", "body", "body_html", "category", "comments", "created_at", "id", "images", "locked",
 	"merged_into", "pinned", "slug", "source", "status", "tags", "title", "updated_at", "url", "voted", "votes"}
 
 type commentJSON struct {
@@ -66,7 +66,7 @@ type commentJSON struct {
 	EditedAt  *string `json:"edited_at"`
 }
 
-var commentKeys = []string{"author", "body", "body_html", "created_at", "deleted", "edited_at", "id", "idea_id", "parent_id", "state", "updated_at"}
+var commentKeys = []string{"author", "body", "body_html", "created_at", "deleted", "edited_at", "id", "idea_id", "images", "parent_id", "state", "updated_at"}
 
 type listJSON struct {
 	Ideas   []json.RawMessage `json:"ideas"`

@@ -54,6 +54,10 @@ type Config struct {
 	WebhookRetryBase    time.Duration `env:"SAMEN_WEBHOOK_RETRY_BASE" envDefault:"30s"`
 	WebhookAllowPrivate bool          `env:"SAMEN_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
 
+	// BlobURL is where images live: a folder, or an S3-compatible bucket
+	// that several instances share (see docs/images.md).
+	BlobURL string `env:"SAMEN_BLOB_URL" envDefault:"file://./data/blobs"`
+
 	// PprofAddr, when set, serves Go's profiler there (for load tests); off by default.
 	PprofAddr string `env:"SAMEN_PPROF_ADDR"`
 
@@ -208,6 +212,9 @@ func (c *Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && err != nil {
 		return &ConfigError{"SAMEN_PPROF_ADDR", "must be host:port, as in 127.0.0.1:6060"}
+	}
+	if err := validBlobURL(c.BlobURL); err != nil {
+		return err
 	}
 	if c.WebhookRetryBase <= 0 {
 		return &ConfigError{"SAMEN_WEBHOOK_RETRY_BASE", "must be a positive duration, as in 30s"}

@@ -48,7 +48,7 @@ func TestInternalNotesAreTheTeamsAlone(t *testing.T) {
 			t.Helper()
 			r := apiCall(c, http.MethodPost, "/ideas/"+itoa(ideaID)+"/comments", `{"body":"`+body+`","internal":true`+extra+`}`)
 			raw := apiJSON[json.RawMessage](t, r, http.StatusCreated)
-			wantKeys(t, raw, append(slices.Clone(commentKeys[:8]), append([]string{"internal"}, commentKeys[8:]...)...))
+			wantKeys(t, raw, append(slices.Clone(commentKeys[:9]), append([]string{"internal"}, commentKeys[9:]...)...))
 			var cm commentJSON
 			_ = json.Unmarshal(raw, &cm)
 			return cm

@@ -174,6 +174,8 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 		"SAMEN_DB_MAX_CONNS=-1":                    "SAMEN_DB_MAX_CONNS",
 		"SAMEN_GITHUB_KEY=abc":                     "SAMEN_GITHUB_SECRET",
 		"SAMEN_OIDC_ISSUER=https://id.example.com": "SAMEN_OIDC_KEY",
+		"SAMEN_BLOB_URL=gs://images":               "SAMEN_BLOB_URL",
+		"SAMEN_BLOB_URL=s3://?region=eu-west-1":    "SAMEN_BLOB_URL",
 	}
 	for setting, variable := range cases {
 		_, err := LoadConfig([]string{setting})

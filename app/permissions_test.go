@@ -209,6 +209,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(f.doomedComment)
 			case name == "comment":
 				return itoa(f.comment)
+			case name == "key":
+				return "0123456789abcdef0123456789abcdef.jpg" // an image that is not there: 404 past authorization
 			case name == "d":
 				return "999999" // a delivery that is not there: 404 past authorization, and nothing dialled
 			case name != "id":

@@ -43,6 +43,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		share    = &handlers.Share{Deps: d, Images: s.shares}
 		brand    = &handlers.Branding{Deps: d}
 		theme    = &handlers.Theme{Deps: d}
+		images   = &handlers.Images{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -104,6 +105,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/roadmap", read, s.visitorPages, roadmap.Show)
 	r.get("/statuses.css", read, statuses.Stylesheet)
 	r.get("/moderation", read, mod.PublicLog)
+	// Images in ideas and comments: served to those who may read their post.
+	r.get("/images/:key", read, images.Serve)
+
 	r.get("/feeds/ideas.atom", read, feeds.Ideas)
 	r.get("/feeds/ideas/:id.atom", read, feeds.Idea)
 	r.get("/feeds/changelog.atom", read, feeds.Changelog)
@@ -182,6 +186,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/webhooks/:id/deliveries/:d/retry", webhooks, hooks.Redeliver)
 
 	const api = "/api/v1"
+	r.post(api+"/images", comment, images.Upload)
 	r.get(api+"/me", account, me.ShowAPI)
 	r.patch(api+"/me", account, me.UpdateAPI)
 	r.delete(api+"/me", account, me.DeleteAPI)

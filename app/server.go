@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -27,10 +28,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// bodyLimit caps every request body (413 above): the branding form carries
-// a logo and a favicon of up to 1 MiB each, which models refuse beyond that
-// with a clear error.
-const bodyLimit = 3 << 20
+// bodyLimit caps every request body (413 above), but those that upload
+// images (and the branding form, with a logo and a favicon of up to 1 MiB
+// each), which uploadBodyLimit caps (see uploadAllowance).
+const (
+	bodyLimit       = 1 << 20
+	uploadBodyLimit = models.MaxImagesPerPost*models.MaxImageBytes + bodyLimit
+)
 
 // NewServer builds the whole web application on a migrated store.
 func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, error) {
@@ -55,6 +59,12 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 	if err != nil {
 		return nil, err
 	}
+
+	blobs, err := openBlobs(context.Background(), cfg.BlobURL)
+	if err != nil {
+		return nil, err
+	}
+	store.SetBlobs(blobs)
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
@@ -104,6 +114,8 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		})
 	}
 	app.Use(compress.New())
+	app.Server().HeaderReceived = uploadAllowance
+	app.Hooks().OnShutdown(blobs.Close)
 
 	s.routes(app, assets)
 	return app, nil

@@ -54,6 +54,8 @@ type APIIdea struct {
 	SourceURL **string `json:"source_url,omitempty"`
 	// Triage is for the team's eyes only: absent for everyone else.
 	Triage *APITriage `json:"triage,omitempty"`
+	// Images are the pictures attached to the idea (see docs/images.md).
+	Images []APIImage `json:"images"`
 }
 
 // APITriage is the team's triage of an idea.
@@ -100,6 +102,9 @@ type APIComment struct {
 	EditedAt  *time.Time `json:"edited_at"`
 	// Internal marks the team's internal notes, which only the team reads.
 	Internal bool `json:"internal,omitempty"`
+	// Images are the pictures attached to the comment, in the answers about
+	// an idea's discussion (absent elsewhere).
+	Images *[]APIImage `json:"images,omitempty"`
 }
 
 // APICategory is a category in the JSON API.
@@ -148,6 +153,9 @@ func (h *IdeasAPI) List(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := h.Store.LoadImages(c.UserContext(), page.Ideas); err != nil {
+		return err
+	}
 	out := APIIdeaPage{Ideas: make([]APIIdea, len(page.Ideas)), Page: page.Page, PerPage: page.PerPage, Total: page.Total}
 	for i, idea := range page.Ideas {
 		out.Ideas[i] = h.apiIdea(idea, h.ViewerOf(c).User)
@@ -187,6 +195,8 @@ type ideaInput struct {
 	Body     *string   `json:"body"`
 	Category *string   `json:"category"`
 	Tags     *[]string `json:"tags"`
+	// Images are ids of the caller's uploads (POST /api/v1/images) to attach.
+	Images *[]int64 `json:"images"`
 
 	// The team records an idea for a customer met on another channel.
 	OnBehalfOf *customerInput `json:"on_behalf_of"`
@@ -209,11 +219,17 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 	}
 	user := h.ViewerOf(c).User
 	n := models.NewIdea{Title: orEmpty(in.Title), Body: orEmpty(in.Body), Category: orEmpty(in.Category)}
+	if in.Images != nil {
+		n.Images = *in.Images
+	}
 	var (
 		idea *models.Idea
 		err  error
 	)
 	if in.OnBehalfOf != nil {
+		if len(n.Images) > 0 {
+			return models.ValidationErrors{"images": "cannot be attached to an idea recorded for a customer"}
+		}
 		w := models.Webcare{Email: orEmpty(in.OnBehalfOf.Email), Name: orEmpty(in.OnBehalfOf.Name),
 			Source: orEmpty(in.Source), SourceURL: orEmpty(in.SourceURL)}
 		idea, err = h.Store.CreateIdeaFor(c.UserContext(), user, n, w)
@@ -249,6 +265,9 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	var in ideaInput
 	if err := readJSON(c, &in); err != nil {
 		return err
+	}
+	if in.Images != nil {
+		return models.ValidationErrors{"images": "are attached when posting and cannot be changed"}
 	}
 	up := models.IdeaUpdate{Title: in.Title, Body: in.Body, Category: in.Category, Tags: in.Tags}
 	idea, err := h.Store.UpdateIdea(c.UserContext(), id, h.ViewerOf(c).User, up)
@@ -333,6 +352,8 @@ func (h *IdeasAPI) Comments(c *fiber.Ctx) error {
 	out := make([]APIComment, len(list))
 	for i := range list {
 		out[i] = apiComment(&list[i])
+		images := h.apiImages(list[i].Images)
+		out[i].Images = &images
 	}
 	return c.JSON(fiber.Map{"comments": out})
 }
@@ -341,6 +362,8 @@ type commentInput struct {
 	Body     *string `json:"body"`
 	ParentID *int64  `json:"parent_id"`
 	Internal *bool   `json:"internal"`
+	// Images are ids of the caller's uploads (POST /api/v1/images) to attach.
+	Images *[]int64 `json:"images"`
 }
 
 // Comment answers POST /ideas/:id/comments (201). A reply to a reply joins
@@ -355,11 +378,17 @@ func (h *IdeasAPI) Comment(c *fiber.Ctx) error {
 		return err
 	}
 	n := models.NewComment{Body: orEmpty(in.Body), ParentID: in.ParentID, Internal: in.Internal != nil && *in.Internal}
+	if in.Images != nil {
+		n.Images = *in.Images
+	}
 	comment, err := h.Store.CreateComment(c.UserContext(), id, h.ViewerOf(c).User, n)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(apiComment(comment))
+	out := apiComment(comment)
+	images := h.apiImages(comment.Images)
+	out.Images = &images
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 type statusInput struct {
@@ -409,7 +438,7 @@ func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 		Status: i.Status.Slug, Tags: make([]string, len(i.Tags)), Author: apiAuthor(&i.Author),
 		Votes: i.Votes, Comments: i.Comments, Voted: i.Voted, Locked: i.Locked, Pinned: i.Pinned,
 		MergedInto: i.MergedInto, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
-		URL: d.BaseURL + ideaPath(i), Source: i.Source,
+		URL: d.BaseURL + ideaPath(i), Source: i.Source, Images: d.apiImages(i.Images),
 	}
 	if d.Store.Can(viewer, models.ActRecordForCustomer) {
 		var link *string

@@ -133,6 +133,8 @@ type formPage struct {
 	Notice string
 	// Customer records the idea for a customer (the team's part of the form).
 	Customer webcareForm
+	// Images attach pictures to the idea.
+	Images imageForm
 }
 
 // New shows the form to propose an idea.
@@ -142,6 +144,7 @@ func (h *Ideas) New(c *fiber.Ctx) error {
 
 func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
 	data.Layout = h.layout(c, "ideas.new.title", "new")
+	data.Images.L, data.Images.Prefix = data.L, "idea"
 	if !data.Customer.CanRecord {
 		data.Customer = h.webcareFormFor(c)
 	}
@@ -158,7 +161,14 @@ func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
 func (h *Ideas) Create(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
 	data := formPage{Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category")}
-	n := models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category}
+	var err error
+	if data.Images, err = h.readImages(c, v.User); err != nil {
+		return err
+	}
+	n := models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category, Images: data.Images.IDs()}
+	if len(data.Images.Problems) > 0 {
+		return h.renderForm(c, data, fiber.StatusUnprocessableEntity)
+	}
 	if c.FormValue("preview") != "" {
 		preview, err := h.Store.PreviewIdea(c.UserContext(), n, v.User)
 		var invalid models.ValidationErrors
@@ -245,6 +255,8 @@ type showPage struct {
 	CustomerVote webcareForm
 	// Follow is the follow button, for those who may follow.
 	Follow *followButton
+	// Images attach pictures to a new comment.
+	Images imageForm
 	// now is when the page was asked for, for the rules that go by standing.
 	now time.Time
 }
@@ -338,6 +350,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	ctx := c.UserContext()
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
 	data.CustomerVote = h.webcareFormFor(c)
+	data.Images = imageForm{L: data.L, Prefix: "comment"}
 	data.Title = idea.Title
 	data.Share = h.ideaShare(c, data.Layout, idea)
 	data.now = h.Store.Now()
@@ -444,15 +457,25 @@ func (h *Ideas) Comment(c *fiber.Ctx) error {
 		}
 		n.ParentID = &id
 	}
+	images, err := h.readImages(c, h.ViewerOf(c).User)
+	if err != nil {
+		return err
+	}
+	images.Prefix = "comment"
+	keepImages := func(p *showPage) { p.Images = images }
+	if len(images.Problems) > 0 {
+		return h.renderShow(c, idea, n.Body, nil, "", fiber.StatusUnprocessableEntity, keepImages)
+	}
+	n.Images = images.IDs()
 	comment, err := h.Store.CreateComment(c.UserContext(), idea.ID, h.ViewerOf(c).User, n)
 	var invalid models.ValidationErrors
 	if errors.As(err, &invalid) {
-		return h.renderShow(c, idea, n.Body, invalid, "", fiber.StatusUnprocessableEntity)
+		return h.renderShow(c, idea, n.Body, invalid, "", fiber.StatusUnprocessableEntity, keepImages)
 	}
 	var limit *models.LimitError
 	if errors.As(err, &limit) {
 		SetRetryAfter(c, limit)
-		return h.renderShow(c, idea, n.Body, nil, limitText(h.ViewerOf(c).L, limit), fiber.StatusTooManyRequests)
+		return h.renderShow(c, idea, n.Body, nil, limitText(h.ViewerOf(c).L, limit), fiber.StatusTooManyRequests, keepImages)
 	}
 	if err != nil {
 		return err

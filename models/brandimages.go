@@ -18,10 +18,10 @@ import (
 // Bounds of an uploaded image, checked from its header before any pixel is
 // decoded: a small file may claim a huge picture (a decompression bomb).
 const (
-	MaxImageSide   = 4096
-	MaxImagePixels = 16 << 20
-	maxLogoWidth   = 384
-	maxLogoHeight  = 96
+	MaxBrandImageSide   = 4096
+	MaxBrandImagePixels = 16 << 20
+	maxLogoWidth        = 384
+	maxLogoHeight       = 96
 )
 
 // ImageError is a refusal of an uploaded image, in words a person can act
@@ -72,10 +72,10 @@ func BrandImage(data []byte, maxW, maxH int, square bool) ([]byte, error) {
 		if err != nil {
 			return nil, imageError("is not a readable %s image", f.name)
 		}
-		if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide ||
-			cfg.Width*cfg.Height > MaxImagePixels {
+		if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxBrandImageSide || cfg.Height > MaxBrandImageSide ||
+			cfg.Width*cfg.Height > MaxBrandImagePixels {
 			return nil, imageError("is %dx%d pixels: at most %dx%d and %d megapixels are accepted",
-				cfg.Width, cfg.Height, MaxImageSide, MaxImageSide, MaxImagePixels>>20)
+				cfg.Width, cfg.Height, MaxBrandImageSide, MaxBrandImageSide, MaxBrandImagePixels>>20)
 		}
 		img, err := f.decode(bytes.NewReader(data))
 		if err != nil {
@@ -83,7 +83,7 @@ func BrandImage(data []byte, maxW, maxH int, square bool) ([]byte, error) {
 		}
 		var out bytes.Buffer
 		enc := png.Encoder{CompressionLevel: png.BestCompression}
-		if err := enc.Encode(&out, fit(img, maxW, maxH, square)); err != nil {
+		if err := enc.Encode(&out, fitBrand(img, maxW, maxH, square)); err != nil {
 			return nil, fmt.Errorf("encode image: %w", err)
 		}
 		return out.Bytes(), nil
@@ -91,8 +91,8 @@ func BrandImage(data []byte, maxW, maxH int, square bool) ([]byte, error) {
 	return nil, imageError("is not a PNG, JPEG or WebP image")
 }
 
-// fit scales img down (never up) to fit maxW x maxH, keeping its shape.
-func fit(img image.Image, maxW, maxH int, square bool) image.Image {
+// fitBrand scales img down (never up) to fit maxW x maxH, keeping its shape.
+func fitBrand(img image.Image, maxW, maxH int, square bool) image.Image {
 	b := img.Bounds()
 	scale := math.Min(1, math.Min(float64(maxW)/float64(b.Dx()), float64(maxH)/float64(b.Dy())))
 	w, h := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))

@@ -32,6 +32,8 @@ type Comment struct {
 	ModerationNote string
 
 	User User `gorm:"foreignKey:UserID"`
+	// Images are the pictures attached to the comment, loaded with the discussion.
+	Images []Image `gorm:"-"`
 }
 
 // Deleted reports whether the comment is a tombstone.
@@ -44,6 +46,8 @@ type NewComment struct {
 	Body     string
 	ParentID *int64
 	Internal bool
+	// Images are ids of the author's uploads to attach (see UploadImage).
+	Images []int64
 }
 
 func validateComment(body string) (string, error) {
@@ -66,6 +70,9 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 	}
 	body, err := validateComment(n.Body)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkImageCount(n.Images); err != nil {
 		return nil, err
 	}
 	idea, err := s.Idea(ctx, ideaID, author)
@@ -105,6 +112,9 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		if err := tx.Omit("User").Create(c).Error; err != nil {
 			return err
 		}
+		if err := attachImages(tx, n.Images, author.ID, "comment_id", c.ID); err != nil {
+			return err
+		}
 		if !c.Internal {
 			if err := s.subscribe(tx, ideaID, author.ID); err != nil {
 				return err
@@ -132,6 +142,13 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		return nil, fmt.Errorf("comment on idea %d: %w", ideaID, err)
 	}
 	c.User = *author
+	if len(n.Images) > 0 {
+		images, err := s.imagesBy(ctx, "comment_id", []int64{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		c.Images = images[c.ID]
+	}
 	return c, nil
 }
 
@@ -191,6 +208,21 @@ func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Com
 			continue
 		}
 		shown = append(shown, c)
+	}
+	var withText []int64
+	for _, c := range shown {
+		if c.UserID != 0 {
+			withText = append(withText, c.ID)
+		}
+	}
+	images, err := s.imagesBy(ctx, "comment_id", withText)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range shown {
+		if shown[i].UserID != 0 {
+			shown[i].Images = images[shown[i].ID]
+		}
 	}
 	return shown, merged, nil
 }
@@ -254,6 +286,9 @@ func (s *Store) DeleteComment(ctx context.Context, commentID int64, user *User) 
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Model(&Comment{}).Where("id = ?", c.ID).Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+		if err == nil {
+			err = s.dropImages(ctx, tx, "comment_id = ?", c.ID)
+		}
 		if err != nil || c.UserID == user.ID {
 			return err
 		}

@@ -77,6 +77,9 @@ type Idea struct {
 	// Tags and Voted are filled in by the queries that list or load ideas.
 	Tags  []Tag `gorm:"-"`
 	Voted bool  `gorm:"-"`
+	// Images are the pictures attached to the idea, loaded with one idea
+	// (Store.Idea) or a list (Store.LoadImages).
+	Images []Image `gorm:"-"`
 }
 
 // ConflictError says why a change clashes with an idea's state. It is an ErrConflict.
@@ -121,6 +124,8 @@ type NewIdea struct {
 	Title    string
 	Body     string
 	Category string // a category slug, or empty
+	// Images are ids of the author's uploads to attach (see UploadImage).
+	Images []int64
 }
 
 // validText reports whether s is UTF-8 without NUL bytes, which PostgreSQL
@@ -210,6 +215,9 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 	errs := ValidationErrors{}
 	title, body := validateIdeaText(n.Title, n.Body, errs)
 	category := s.categoryID(ctx, n.Category, errs)
+	if err := checkImageCount(n.Images); err != nil {
+		errs["images"] = err.(ValidationErrors)["images"]
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -228,6 +236,9 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 			return err
 		}
 		if err := tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		if err := attachImages(tx, n.Images, author.ID, "idea_id", idea.ID); err != nil {
 			return err
 		}
 		if err := s.ideaEvents(tx, idea); err != nil {
@@ -303,7 +314,26 @@ func (s *Store) Idea(ctx context.Context, id int64, viewer *User) (*Idea, error)
 	if err := s.fillIdeas(ctx, list, viewer); err != nil {
 		return nil, err
 	}
+	if err := s.LoadImages(ctx, list); err != nil {
+		return nil, err
+	}
 	return &idea, nil
+}
+
+// LoadImages fills in the images of loaded ideas: one query for the list.
+func (s *Store) LoadImages(ctx context.Context, ideas []*Idea) error {
+	ids := make([]int64, len(ideas))
+	for i, idea := range ideas {
+		ids[i] = idea.ID
+	}
+	byIdea, err := s.imagesBy(ctx, "idea_id", ids)
+	if err != nil {
+		return err
+	}
+	for _, idea := range ideas {
+		idea.Images = byIdea[idea.ID]
+	}
+	return nil
 }
 
 // VisibleTo reports whether the viewer may see the idea at all at now.
@@ -571,6 +601,9 @@ func (s *Store) DeleteIdea(ctx context.Context, id int64, user *User) error {
 			}
 		}
 		err := tx.Model(&Idea{}).Where("id = ?", id).Updates(map[string]any{"state": StateDeleted, "updated_at": s.Now()}).Error
+		if err == nil {
+			err = s.deleteImagesOfIdea(ctx, tx, id)
+		}
 		if err == nil && user.ID != idea.AuthorID {
 			err = record(tx, s.Now(), Audit{Actor: user, Action: AuditIdeaDelete, TargetType: TargetIdea, TargetID: id, Subject: &idea.AuthorID})
 		}

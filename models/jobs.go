@@ -45,6 +45,8 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &webhookEventWorker{store: s})
 	river.AddWorker(workers, &webhookDeliveryWorker{store: s})
 	river.AddWorker(workers, &pruneNotificationsWorker{store: s})
+	river.AddWorker(workers, &deleteBlobsWorker{store: s})
+	river.AddWorker(workers, &orphanImagesWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -71,6 +73,11 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				river.PeriodicInterval(6*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return PruneNotificationsArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "prune_notifications"},
+			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return OrphanImagesArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "delete_orphan_images"},
 			),
 		},
 	})

@@ -35,7 +35,22 @@ type Export struct {
 	Reports       []ExportReport       `json:"reports"`
 	Subscriptions ExportSubscriptions  `json:"subscriptions"`
 	Notifications []ExportNotification `json:"notifications"`
+	Images        []ExportImage        `json:"images"`
 	Truncated     []string             `json:"truncated,omitempty"`
+}
+
+// ExportImage is a photo or screenshot the member uploaded, with where it
+// is shown and the address of the file.
+type ExportImage struct {
+	ID          int64     `json:"id"`
+	IdeaID      *int64    `json:"idea_id"`
+	CommentID   *int64    `json:"comment_id"`
+	Alt         string    `json:"alt"`
+	ContentType string    `json:"content_type"`
+	Width       int       `json:"width"`
+	Height      int       `json:"height"`
+	URL         string    `json:"url"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // ExportProfile is the member's own account.
@@ -292,6 +307,15 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 				Where("user_id = ?", u.ID).Order("id").Limit(ExportLimit).Scan(&out.Notifications).Error
 			return len(out.Notifications), err
 		}},
+		{"images", func() (int, error) {
+			var rows []Image
+			err := db.Where("user_id = ?", u.ID).Order("id").Limit(ExportLimit).Find(&rows).Error
+			for _, img := range rows {
+				out.Images = append(out.Images, ExportImage{ID: img.ID, IdeaID: img.IdeaID, CommentID: img.CommentID, Alt: img.Alt,
+					ContentType: img.ContentType, Width: img.Width, Height: img.Height, URL: img.Path(), CreatedAt: img.CreatedAt})
+			}
+			return len(rows), err
+		}},
 	}
 	for _, step := range steps {
 		n, err := step.run()
@@ -356,6 +380,10 @@ func (s *Store) DeleteAccount(ctx context.Context, u *User, confirm string) erro
 			if err := tx.Exec("DELETE FROM "+del.table+" WHERE "+del.where, u.ID).Error; err != nil {
 				return fmt.Errorf("delete %s: %w", del.table, err)
 			}
+		}
+		// Photos may show the member or their home: they go with the account.
+		if err := s.DeleteImagesOf(ctx, tx, u.ID); err != nil {
+			return err
 		}
 		for _, email := range emails {
 			if err := tx.Exec("DELETE FROM login_tokens WHERE LOWER(email) = ?", strings.ToLower(email)).Error; err != nil {

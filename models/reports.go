@@ -283,6 +283,11 @@ func (s *Store) fillQueueItem(ctx context.Context, item *QueueItem, moderator *U
 			return err
 		}
 		item.Comment, ideaID = c, c.IdeaID
+		images, err := s.imagesBy(ctx, "comment_id", []int64{c.ID})
+		if err != nil {
+			return err
+		}
+		c.Images = images[c.ID]
 		if item.Since.IsZero() {
 			item.Since = c.CreatedAt
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/riverqueue/river"
+	"gocloud.dev/blob"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -49,6 +50,10 @@ type Store struct {
 	hooks      WebhookOptions
 	hookCounts *WebhookCounts
 	hookHTTP   *http.Client
+	// blobs holds the images members attach (see images.go); decoding
+	// bounds how many uploads are decoded at once.
+	blobs    *blob.Bucket
+	decoding chan struct{}
 
 	pollInterval  time.Duration
 	searchTimeout time.Duration
@@ -125,6 +130,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.hooks = WebhookOptions{RetryBase: DefaultWebhookRetryBase}
 	s.hookCounts = &WebhookCounts{}
 	s.hookHTTP = webhookClient(false)
+	s.decoding = make(chan struct{}, 2)
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,

@@ -60,7 +60,8 @@ func newOn(t testing.TB, dbURL string, env []string) *Server {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	environ := append([]string{"SAMEN_ENV=development", "SAMEN_BASE_URL=" + base}, env...)
+	// Images go to a folder of the test's own unless the test names a bucket.
+	environ := append([]string{"SAMEN_ENV=development", "SAMEN_BASE_URL=" + base, "SAMEN_BLOB_URL=file://" + t.TempDir()}, env...)
 	cfg, err := app.LoadConfig(environ)
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -303,7 +303,7 @@ func TestRollupsFollowChanges(t *testing.T) {
 		must(err)
 		for _, cm := range comments {
 			if cm.UserID == c.anna.ID {
-				_, err = s.ModerateComment(ctx, cm.ID, c.mo, true, "rude")
+				_, err = s.ModerateComment(ctx, cm.ID, c.mo, true, "rude", models.PublicReason{})
 				must(err)
 			}
 		}
