@@ -41,6 +41,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &cleanupWorker{store: s})
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &loginLinkWorker{store: s})
+	addMailWorkers(workers, s)
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -57,13 +58,13 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 		FetchPollInterval:           s.pollInterval,
 		FetchCooldown:               min(s.pollInterval, river.FetchCooldownDefault),
 		Workers:                     workers,
-		PeriodicJobs: []*river.PeriodicJob{
+		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(
 				river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup_expired"},
 			),
-		},
+		}, mailPeriodicJobs()...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up jobs: %w", err)
