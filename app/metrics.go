@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"math"
 	"strconv"
 	"time"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"samen/models"
 )
 
 // metrics are the Prometheus figures at /metrics, in a registry of their own
@@ -44,4 +48,34 @@ func (m *metrics) observe(method, route string, status int, elapsed time.Duratio
 
 func (m *metrics) handler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+}
+
+// watchEmail adds the figures of notification email, labelled
+// channel="email": emails sent, given up on and retried by this process,
+// and the email jobs waiting to go (scheduled, available, running or
+// waiting for a retry), counted at each scrape.
+func (m *metrics) watchEmail(store *models.Store) {
+	labels := prometheus.Labels{"channel": "email"}
+	counter := func(name, help string, value func(models.MailStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(value(store.MailStats())) })
+	}
+	m.registry.MustRegister(
+		counter("samen_deliveries_sent_total", "Notification deliveries sent, by channel.",
+			func(s models.MailStats) uint64 { return s.Sent }),
+		counter("samen_deliveries_failed_total", "Notification deliveries given up on after their last attempt, by channel.",
+			func(s models.MailStats) uint64 { return s.Failed }),
+		counter("samen_deliveries_retried_total", "Notification delivery attempts that failed and will be retried, by channel.",
+			func(s models.MailStats) uint64 { return s.Retried }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_deliveries_pending", ConstLabels: labels,
+			Help: "Notification deliveries waiting to be sent, by channel."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := store.PendingMail(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}),
+	)
 }

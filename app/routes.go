@@ -37,6 +37,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		roadmap  = &handlers.Roadmap{Deps: d}
 		export   = &handlers.Export{Deps: d}
 		insights = &handlers.Analytics{Deps: d}
+		prefs    = &handlers.Preferences{Deps: d, Me: me}
+		unsub    = &handlers.Unsubscribe{Deps: d}
+		delivery = &handlers.Deliveries{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -47,6 +50,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		statusAdmin                     = models.ActManageStatuses
 		triaging                        = models.ActTriage
 		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
+		deliveries                      = models.ActReadDeliveries
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -100,9 +104,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/auth/:provider", read, auth.Begin)
 	r.get("/auth/:provider/callback", read, auth.Callback)
 	r.post("/auth/:provider/callback", read, auth.Callback) // Apple's form_post; state protects it, not CSRF
+	r.get("/unsubscribe/:token", read, unsub.Show)
+	r.post("/unsubscribe/:token", read, unsub.Act) // one-click from mail clients (RFC 8058): the signed token, not CSRF
 
 	r.get("/me", account, me.Show)
 	r.post("/me/profile", account, me.UpdateProfile)
+	r.post("/me/email", account, prefs.Save)
 	r.post("/me/connect/:provider", account, auth.Connect)
 	r.post("/me/identities/:id/unlink", account, me.Unlink)
 	r.post("/me/sessions/revoke-all", account, me.SignOutEverywhere)
@@ -137,9 +144,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/settings", settle, settings.Save)
 	r.get("/admin/export/ideas.csv", exporting, export.Ideas)
 	r.get("/admin/analytics", analytics, insights.Page)
+	r.get("/admin/deliveries", deliveries, delivery.List)
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)
+	r.get(api+"/me/preferences", account, prefs.Show)
+	r.patch(api+"/me/preferences", account, prefs.Update)
 	r.get(api+"/ideas", read, ideaAPI.List)
 	r.post(api+"/ideas", propose, ideaAPI.Create)
 	r.get(api+"/ideas/:id", read, ideaAPI.Show)

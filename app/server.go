@@ -55,6 +55,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(), providers: newProviders(cfg), pages: newPageCache()}
+	s.metrics.watchEmail(store)
 
 	app := fiber.New(fiber.Config{
 		Immutable:               true,

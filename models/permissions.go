@@ -54,6 +54,8 @@ const (
 	ActExportIdeas Action = "ideas.export"
 	// ActReadAnalytics: read the community's figures and the team's answer times.
 	ActReadAnalytics Action = "analytics.read"
+	// ActReadDeliveries: see the email deliveries that are stuck or failing.
+	ActReadDeliveries Action = "deliveries.read"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -115,6 +117,7 @@ var permissions = map[Action][]Standing{
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
+	ActReadDeliveries:   {Admin},
 }
 
 // Allows reports whether someone of this standing may take action a.
@@ -223,7 +226,7 @@ var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
-	ActManageCategories, ActManageStatuses, ActManageSettings,
+	ActManageCategories, ActManageStatuses, ActManageSettings, ActReadDeliveries,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published
