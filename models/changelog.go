@@ -213,6 +213,19 @@ func (s *Store) saveChangelogEntry(ctx context.Context, e *ChangelogEntry, actor
 				return err
 			}
 		}
+		if publish && !wasPublished {
+			// The followers of each idea it delivers hear of the entry (and
+			// not, besides, of the status change shipping makes below).
+			for _, idea := range ideas {
+				if idea.State != StatePublished || idea.MergedInto != nil {
+					continue
+				}
+				err := s.emit(tx, Event{Kind: NotifyChangelog, IdeaID: &idea.ID, EntryID: &e.ID, ActorID: &actor.ID})
+				if err != nil {
+					return err
+				}
+			}
+		}
 		if done == nil {
 			return nil
 		}

@@ -88,6 +88,7 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var repliedTo *int64
 		if n.ParentID != nil {
 			var parent Comment
 			// A public reply never hangs under an internal note.
@@ -99,9 +100,20 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 				top = *parent.ParentID
 			}
 			c.ParentID = &top
+			repliedTo = &parent.UserID
 		}
 		if err := tx.Omit("User").Create(c).Error; err != nil {
 			return err
+		}
+		if !c.Internal {
+			if err := s.subscribe(tx, ideaID, author.ID); err != nil {
+				return err
+			}
+		}
+		if c.State == StatePublished {
+			if err := s.commentEvents(tx, idea, c, author, repliedTo); err != nil {
+				return err
+			}
 		}
 		if c.State == StatePending || c.Internal {
 			return nil // it counts on the idea once approved; an internal note never

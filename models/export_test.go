@@ -124,3 +124,18 @@ func SetExportBatch(t interface{ Cleanup(func()) }, n int) {
 	exportBatch = n
 	t.Cleanup(func() { exportBatch = old })
 }
+
+// FanOutPending fans out every event not yet fanned out, oldest first, as
+// the jobs would.
+func (s *Store) FanOutPending(ctx context.Context) error {
+	var ids []int64
+	if err := s.db.WithContext(ctx).Model(&Event{}).Where("fanned_out_at IS NULL").Order("id").Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.fanOut(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -227,7 +227,10 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		if err := tx.Omit("Author", "Category", "Status", "Assignee").Create(idea).Error; err != nil {
 			return err
 		}
-		return tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error
+		if err := tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return s.ideaEvents(tx, idea)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create idea: %w", err)

@@ -41,6 +41,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &cleanupWorker{store: s})
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &loginLinkWorker{store: s})
+	river.AddWorker(workers, &fanoutWorker{store: s})
 	addMailWorkers(workers, s)
 
 	var driver riverdriver.Driver[*sql.Tx]

@@ -105,6 +105,9 @@ func (s *Store) ModerateIdea(ctx context.Context, id int64, actor *User, m IdeaM
 					return err
 				}
 			}
+			if hide {
+				return s.emit(tx, Event{Kind: NotifyContentHidden, IdeaID: &id, ActorID: &actor.ID, RecipientID: &idea.AuthorID, Detail: reason})
+			}
 			return nil
 		})
 		if err != nil {
@@ -170,6 +173,16 @@ func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, 
 		}
 		err = tx.Model(&Idea{}).Where("id = ?", sourceID).Updates(map[string]any{"merged_into": intoID, "updated_at": now}).Error
 		if err != nil {
+			return err
+		}
+		// The duplicate's followers follow on where its votes went.
+		err = tx.Exec(`INSERT INTO subscriptions (idea_id, user_id, following, created_at)
+			SELECT ?, user_id, TRUE, ? FROM subscriptions WHERE idea_id = ? AND following
+			ON CONFLICT DO NOTHING`, intoID, now, sourceID).Error
+		if err != nil {
+			return err
+		}
+		if err := s.emit(tx, Event{Kind: NotifyMerged, IdeaID: &sourceID, OtherIdeaID: &intoID, ActorID: &actor.ID}); err != nil {
 			return err
 		}
 		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaMerge, TargetType: TargetIdea, TargetID: sourceID,
@@ -283,6 +296,12 @@ func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *Use
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := tx.Model(&Comment{}).Where("id = ?", c.ID).Updates(changes).Error; err != nil {
 				return err
+			}
+			if action == AuditCommentHide {
+				err := s.emit(tx, Event{Kind: NotifyContentHidden, IdeaID: &c.IdeaID, CommentID: &c.ID, ActorID: &actor.ID, RecipientID: &c.UserID, Detail: reason})
+				if err != nil {
+					return err
+				}
 			}
 			return record(tx, now, Audit{Actor: actor, Action: action, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Reason: reason})
 		})

@@ -409,6 +409,9 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 		if err != nil {
 			return fmt.Errorf("decide on %s %d: %w", target, id, err)
 		}
+		if err := s.decisionEvents(tx, item, moderator, d.Action, outcome, reason); err != nil {
+			return fmt.Errorf("decide on %s %d: %w", target, id, err)
+		}
 		err = tx.Model(&Report{}).Where("target_type = ? AND target_id = ? AND resolved_at IS NULL", target, id).
 			Updates(map[string]any{"resolved_at": now, "resolver_id": moderator.ID, "outcome": outcome}).Error
 		if err != nil {

@@ -87,7 +87,10 @@ func (s *Store) AnswerIdea(ctx context.Context, ideaID int64, actor *User, a Ans
 		return nil, err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.changeStatus(tx, idea, actor, status, note, reconsider)
+		if err := s.changeStatus(tx, idea, actor, status, note, reconsider); err != nil {
+			return err
+		}
+		return s.emit(tx, Event{Kind: NotifyStatusChanged, IdeaID: &idea.ID, ActorID: &actor.ID, Detail: status.Slug})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set status of idea %d: %w", ideaID, err)

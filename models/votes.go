@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -74,6 +75,14 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 			err = &ConflictError{ReasonLocked}
 		case !(&Status{Kind: r.kind}).TakesVotes():
 			err = &ConflictError{ReasonClosed}
+		}
+	}
+	if err == nil && vote && r.changed {
+		// A voter follows the idea. Not in the vote's transaction, which on
+		// PostgreSQL is one statement: a lost subscription is a lesser harm
+		// than a slower vote, or than a vote refused after it was counted.
+		if err := s.subscribe(s.db.WithContext(ctx), ideaID, userID); err != nil {
+			s.log.Warn("voter not subscribed", slog.Int64("idea", ideaID), slog.Any("error", err))
 		}
 	}
 	if err != nil {

@@ -130,6 +130,9 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 		if err := tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, Source: w.Source, CreatedAt: now}).Error; err != nil {
 			return err
 		}
+		if err := s.ideaEvents(tx, idea); err != nil {
+			return err
+		}
 		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaForCustomer, TargetType: TargetIdea, TargetID: idea.ID,
 			Subject: &author.ID, Reason: webcareReason(w)})
 	})
