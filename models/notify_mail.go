@@ -631,7 +631,6 @@ type mailIdea struct {
 // mailRefs are what a set of notifications speaks of, loaded at once.
 type mailRefs struct {
 	ideas    map[int64]*mailIdea
-	others   map[int64]int64 // event id -> the idea merged into
 	actors   map[int64]string
 	comments map[int64]*Comment
 	entries  map[int64]string
@@ -641,10 +640,10 @@ type mailRefs struct {
 }
 
 func (s *Store) loadMailRefs(ctx context.Context, db *gorm.DB, notifs []Notification) (*mailRefs, error) {
-	ref := &mailRefs{ideas: map[int64]*mailIdea{}, others: map[int64]int64{}, actors: map[int64]string{},
+	ref := &mailRefs{ideas: map[int64]*mailIdea{}, actors: map[int64]string{},
 		comments: map[int64]*Comment{}, entries: map[int64]string{}, answers: map[int64]string{},
 		statuses: map[string]*Status{}, cats: map[int64]string{}}
-	var ideaIDs, actorIDs, commentIDs, entryIDs, eventIDs []int64
+	var ideaIDs, actorIDs, commentIDs, entryIDs []int64
 	for _, n := range notifs {
 		if n.IdeaID != nil {
 			ideaIDs = append(ideaIDs, *n.IdeaID)
@@ -657,24 +656,6 @@ func (s *Store) loadMailRefs(ctx context.Context, db *gorm.DB, notifs []Notifica
 		}
 		if n.EntryID != nil {
 			entryIDs = append(entryIDs, *n.EntryID)
-		}
-		if n.Kind == NotifyMerged {
-			eventIDs = append(eventIDs, n.EventID)
-		}
-	}
-	if len(eventIDs) > 0 {
-		var rows []struct {
-			ID          int64
-			OtherIdeaID *int64
-		}
-		if err := db.Table("events").Select("id, other_idea_id").Where("id IN ?", eventIDs).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			if r.OtherIdeaID != nil {
-				ref.others[r.ID] = *r.OtherIdeaID
-				ideaIDs = append(ideaIDs, *r.OtherIdeaID)
-			}
 		}
 	}
 	if len(ideaIDs) > 0 {
@@ -770,9 +751,6 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 	if n.ActorID != nil {
 		d.Actor = ref.actors[*n.ActorID]
 	}
-	if other := ref.ideas[ref.others[n.EventID]]; other != nil {
-		d.Other = other.Title
-	}
 	if n.EntryID != nil {
 		d.Entry = ref.entries[*n.EntryID]
 		if n.Kind == NotifyChangelog {
@@ -788,6 +766,10 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 				d.Status = st.NameNL
 			}
 		}
+	case NotifyMerged:
+		// The notification is on the idea merged into; its detail is the
+		// title of the idea merged away.
+		d.Idea, d.Other = n.Detail, d.Idea
 	case NotifyContentHidden:
 		d.Reason = n.Detail
 	case NotifyReportOutcome:
