@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"samen/app/apptest"
 	"samen/models"
+	"samen/models/modelstest"
 )
 
 type preferencesJSON struct {
@@ -181,4 +183,170 @@ func TestUnsubscribeLink(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		wantStatus(t, srv.SignedIn(anna).Do(req), http.StatusForbidden)
 	})
+}
+
+// mailServer runs Samen mailing to a real SMTP sink, with a short gathering delay.
+func mailServer(t *testing.T, dialect, delay string) (*apptest.Server, *modelstest.SMTPSink) {
+	t.Helper()
+	sink := modelstest.NewSMTPSink(t)
+	srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_SMTP_URL="+sink.URL,
+		"SAMEN_MAIL_FROM=ideas@example.com", "SAMEN_MAIL_DELAY="+delay, "SAMEN_BRAND_NAME=Bikes")
+	return srv, sink
+}
+
+func TestEmailClosesTheLoop(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv, sink := mailServer(t, dialect, "2s")
+		ctx := context.Background()
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		nora := srv.User("Nora", "nora@example.com", models.RoleMember)
+		bart := srv.User("Bart", "bart@example.com", models.RoleMember)
+		otto := srv.User("Otto", "otto@example.com", models.RoleMember)
+		tim := srv.User("Tim", "tim@example.com", models.RoleTeam)
+		idea := mustIdea(t, srv, anna, "Brighter <lights> & louder bells")
+		other := mustIdea(t, srv, otto, "Otto's own idea")
+		team := bearerClient(t, srv, tim)
+
+		// Nora and Bart vote, which follows the idea; Nora reads Dutch and wants
+		// status changes at once (on an idea she only follows they would go to
+		// her digest), Bart too. Otto only follows his own idea.
+		for _, u := range []*models.User{nora, bart} {
+			c := bearerClient(t, srv, u)
+			apiJSON[map[string]any](t, apiCall(c, http.MethodPost, "/ideas/"+itoa(idea.ID)+"/vote", ""), http.StatusOK)
+			body := `{"email":{"status_changed":"instant"}}`
+			if u == nora {
+				body = `{"language":"nl","email":{"status_changed":"instant"}}`
+			}
+			apiJSON[preferencesJSON](t, apiCall(c, http.MethodPatch, "/me/preferences", body), http.StatusOK)
+		}
+
+		// Three events on the idea within the delay: a status change with the
+		// team's answer, a comment that mentions Anna, another status change.
+		path := "/ideas/" + itoa(idea.ID)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPut, path+"/status", `{"status":"planned","note":"We will build it <b>this</b> spring."}`), http.StatusOK)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPost, path+"/comments", `{"body":"@Anna which colour would you like?"}`), http.StatusCreated)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPost, path+"/comments", `{"body":"Cost estimate: too high","internal":true}`), http.StatusCreated)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPut, path+"/status", `{"status":"in-progress","note":""}`), http.StatusOK)
+
+		annas := sink.Wait(t, "anna@example.com", 1, 20*time.Second)
+		noras := sink.Wait(t, "nora@example.com", 1, 20*time.Second)
+		sink.Wait(t, "bart@example.com", 1, 20*time.Second)
+		time.Sleep(3 * time.Second) // the delay again: nothing more comes
+		if annas = sink.To("anna@example.com"); len(annas) != 1 {
+			t.Fatalf("Anna got %d emails for three updates within the delay, want 1: %v", len(annas), subjects(annas))
+		}
+		m := annas[0]
+		if m.ContentType != "multipart/alternative" || m.Text == "" || m.HTML == "" {
+			t.Fatalf("Anna's email is %q (text %d, HTML %d bytes), want multipart/alternative with both", m.ContentType, len(m.Text), len(m.HTML))
+		}
+		if m.Subject != "“Brighter <lights> & louder bells”: 3 updates" {
+			t.Errorf("subject %q", m.Subject)
+		}
+		for _, want := range []string{"Tim moved “Brighter <lights> & louder bells” to Planned", "We will build it this spring.",
+			"Tim mentioned you", "which colour would you like?", "to In progress", srv.URL + "/ideas/" + itoa(idea.ID),
+			srv.URL + "/me#email-settings", srv.URL + "/unsubscribe/"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("Anna's text lacks %q:\n%s", want, m.Text)
+			}
+		}
+		if !strings.Contains(m.HTML, "Brighter &lt;lights&gt; &amp; louder bells") || strings.Contains(m.HTML, "<lights>") {
+			t.Errorf("the HTML part does not escape the title:\n%s", m.HTML)
+		}
+		for _, mail := range sink.Messages() {
+			if strings.Contains(mail.Text+mail.HTML, "Cost estimate") {
+				t.Errorf("an internal note went to %v", mail.To)
+			}
+		}
+		unsub := m.Header.Get("List-Unsubscribe")
+		if !strings.HasPrefix(unsub, "<"+srv.URL+"/unsubscribe/") || !strings.HasSuffix(unsub, ">") ||
+			m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+			t.Errorf("List-Unsubscribe %q, List-Unsubscribe-Post %q", unsub, m.Header.Get("List-Unsubscribe-Post"))
+		}
+
+		// Nora hears of both status changes at once, in Dutch; the team's
+		// answer waits for her digest.
+		if len(noras) != 1 {
+			t.Fatalf("Nora got %d emails: %v", len(noras), subjects(noras))
+		}
+		if n := noras[0]; n.Subject != "“Brighter <lights> & louder bells”: 2 nieuwtjes" || !strings.Contains(n.Text, "Gepland") ||
+			!strings.Contains(n.Text, "Kies welke e-mails je krijgt") {
+			t.Errorf("Nora's email is not in Dutch: %q\n%s", n.Subject, n.Text)
+		}
+		if got := sink.To("otto@example.com"); len(got) != 0 {
+			t.Fatalf("Otto got someone else's email: %v", subjects(got))
+		}
+
+		// Bart unsubscribes with his email's one-click link, without cookies;
+		// the next status change reaches Anna and Nora, not him.
+		barts := sink.To("bart@example.com")
+		link := strings.Trim(barts[0].Header.Get("List-Unsubscribe"), "<>")
+		req := httptest.NewRequest(http.MethodPost, strings.TrimPrefix(link, srv.URL), strings.NewReader("List-Unsubscribe=One-Click"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		wantStatus(t, srv.Client().Do(req), http.StatusOK)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPut, path+"/status", `{"status":"shipped","note":"Out now."}`), http.StatusOK)
+		sink.Wait(t, "anna@example.com", 2, 20*time.Second)
+		sink.Wait(t, "nora@example.com", 2, 20*time.Second)
+		time.Sleep(500 * time.Millisecond)
+		if got := sink.To("bart@example.com"); len(got) != 1 {
+			t.Fatalf("Bart got %d emails after unsubscribing from them, want only the first: %v", len(got), subjects(got))
+		}
+		if s := sink.To("anna@example.com")[1].Subject; s != "“Brighter <lights> & louder bells”: moved to Shipped" {
+			t.Errorf("one update's subject %q", s)
+		}
+
+		// Anna turns status changes off: the next one sends her nothing.
+		apiJSON[preferencesJSON](t, apiCall(bearerClient(t, srv, anna), http.MethodPatch, "/me/preferences", `{"email":{"status_changed":"off"}}`), http.StatusOK)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPut, "/ideas/"+itoa(other.ID)+"/status", `{"status":"planned","note":"Yes."}`), http.StatusOK)
+		apiJSON[map[string]any](t, apiCall(team, http.MethodPut, path+"/status", `{"status":"declined","note":"Sorry, after all."}`), http.StatusOK)
+		sink.Wait(t, "nora@example.com", 3, 20*time.Second)
+		sink.Wait(t, "otto@example.com", 1, 20*time.Second)
+		time.Sleep(500 * time.Millisecond)
+		if got := sink.To("anna@example.com"); len(got) != 2 {
+			t.Fatalf("Anna got %d emails with status changes off, want the 2 before: %v", len(got), subjects(got))
+		}
+
+		// A day later the hourly check sends Nora and Bart one digest each,
+		// with the team's answer (Bart turned off status changes alone).
+		before := len(sink.Messages())
+		start := srv.Store.Now()
+		srv.Store.Now = func() time.Time { return start.Add(25 * time.Hour) }
+		if err := srv.Store.CheckMail(ctx); err != nil {
+			t.Fatal(err)
+		}
+		digest := sink.Wait(t, "nora@example.com", 4, 20*time.Second)[3]
+		if !strings.Contains(digest.Subject, "Bikes: 1 nieuwtje sinds je vorige overzicht") || !strings.Contains(digest.Text, "Tim beantwoordde “Brighter <lights> & louder bells” namens het team") {
+			t.Errorf("digest %q:\n%s", digest.Subject, digest.Text)
+		}
+		if !strings.Contains(digest.Header.Get("List-Unsubscribe"), "/unsubscribe/"+itoa(nora.ID)+".all.") {
+			t.Errorf("a digest's unsubscribe link is for all email: %q", digest.Header.Get("List-Unsubscribe"))
+		}
+		time.Sleep(500 * time.Millisecond)
+		sink.Wait(t, "bart@example.com", 2, 20*time.Second)
+		if got := sink.Messages()[before:]; len(got) != 2 {
+			t.Errorf("the check sent %d emails, want Nora's and Bart's digests: %v", len(got), recipientsOf(got))
+		}
+		if err := srv.Store.CheckMail(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if got := sink.Messages()[before+2:]; len(got) != 0 {
+			t.Errorf("a second check sent more: %v", recipientsOf(got))
+		}
+	})
+}
+
+func recipientsOf(list []modelstest.Mail) []string {
+	out := make([]string, len(list))
+	for i, m := range list {
+		out[i] = strings.Join(m.To, ",") + ": " + m.Subject
+	}
+	return out
+}
+
+func subjects(list []modelstest.Mail) []string {
+	out := make([]string, len(list))
+	for i, m := range list {
+		out[i] = m.Subject
+	}
+	return out
 }
