@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -349,4 +350,66 @@ func subjects(list []modelstest.Mail) []string {
 		out[i] = m.Subject
 	}
 	return out
+}
+
+func TestEmailDeliveriesAndMetrics(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv, sink := mailServer(t, dialect, "0s")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		tim := srv.User("Tim", "tim@example.com", models.RoleTeam)
+		ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		idea := mustIdea(t, srv, anna, "Kickstand")
+
+		// The SMTP server refuses for a while: the email waits for a retry,
+		// and admins see it.
+		sink.Failing(true)
+		apiJSON[map[string]any](t, apiCall(bearerClient(t, srv, tim), http.MethodPut, "/ideas/"+itoa(idea.ID)+"/status", `{"status":"planned","note":"Yes."}`), http.StatusOK)
+		deadline := time.Now().Add(20 * time.Second)
+		for srv.Store.MailStats().Retried == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the refused email was never counted as retried")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		admin := srv.SignedIn(ada)
+		page := admin.Get("/admin/deliveries")
+		for page.Doc.Find("tr.delivery").Length() == 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond) // River records the failure just after the attempt
+			page = admin.Get("/admin/deliveries")
+		}
+		wantStatus(t, page, http.StatusOK)
+		wantCount(t, page, "tr.delivery", 1)
+		wantText(t, page, "tr.delivery td.state", "retryable")
+		if !strings.Contains(page.Doc.Find("tr.delivery td.error").Text(), "451") {
+			t.Errorf("the delivery's error: %q", page.Doc.Find("tr.delivery td.error").Text())
+		}
+		wantText(t, page, "tr.delivery a[href^='/mod/members/']", "Anna")
+		wantStatus(t, srv.SignedIn(tim).Get("/admin/deliveries"), http.StatusForbidden)
+		metrics := string(srv.Client().Get("/metrics").Body)
+		if !regexp.MustCompile(`samen_deliveries_retried_total\{channel="email"\} [1-9]`).MatchString(metrics) {
+			t.Errorf("/metrics does not count the retry")
+		}
+		for _, want := range []string{`samen_deliveries_pending{channel="email"} 1`,
+			`samen_deliveries_sent_total{channel="email"} 0`, `samen_deliveries_failed_total{channel="email"} 0`} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+
+		// Once it accepts again, the retry delivers.
+		sink.Failing(false)
+		sink.Wait(t, "anna@example.com", 1, 30*time.Second)
+		deadline = time.Now().Add(10 * time.Second)
+		for !strings.Contains(string(srv.Client().Get("/metrics").Body), `samen_deliveries_pending{channel="email"} 0`) {
+			if time.Now().After(deadline) {
+				t.Fatal("the email job is still pending after its email went")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		metrics = string(srv.Client().Get("/metrics").Body)
+		if !strings.Contains(metrics, `samen_deliveries_sent_total{channel="email"} 1`) {
+			t.Errorf("/metrics does not count the email sent")
+		}
+		wantCount(t, srv.SignedIn(ada).Get("/admin/deliveries"), "tr.delivery", 0)
+	})
 }
