@@ -189,3 +189,41 @@ func TestMailModesAndDigest(t *testing.T) {
 		}
 	})
 }
+
+func TestMailSkipsMembersItCannotReach(t *testing.T) {
+	mailDialects(t, func(t *testing.T, dialect string) {
+		s, sink := mailStore(t, dialect, 0)
+		ctx := context.Background()
+		anna := mailMember(t, s, "Anna", "anna@example.com", models.RoleMember)
+		ada := mailMember(t, s, "Ada", "ada@example.com", models.RoleAdmin)
+		unverified, err := s.CreateUser(ctx, models.NewUser{Name: "Uma", Email: "uma@example.com", Role: models.RoleMember})
+		if err != nil {
+			t.Fatal(err)
+		}
+		banned := mailMember(t, s, "Ben", "ben@example.com", models.RoleMember)
+		idea, err := s.CreateIdea(ctx, anna, models.NewIdea{Title: "Louder bells", Body: "Louder please."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Sanction(ctx, ada, banned.ID, models.Sanction{Action: models.DecideBan, Reason: "spam"}); err != nil {
+			t.Fatal(err)
+		}
+		var notifs []models.Notification
+		for _, u := range []*models.User{unverified, banned, anna} {
+			notifs = append(notifs, models.Notification{Kind: models.NotifyMention, UserID: u.ID, IdeaID: &idea.ID, ActorID: &ada.ID})
+		}
+		if _, err := s.NotifyForTest(ctx, notifs...); err != nil {
+			t.Fatal(err)
+		}
+		sink.Wait(t, "anna@example.com", 1, 15*time.Second)
+		time.Sleep(500 * time.Millisecond)
+		if got := sink.Messages(); len(got) != 1 {
+			t.Fatalf("sent %d emails, want Anna's alone", len(got))
+		}
+		for _, u := range []*models.User{unverified, banned} {
+			if n, err := s.Unemailed(ctx, u.ID); err != nil || n != 0 {
+				t.Errorf("%s has %d notifications waiting for an email that cannot go (%v)", u.Name, n, err)
+			}
+		}
+	})
+}
