@@ -41,6 +41,9 @@ const maxQuote = 1000
 // mailCheckInterval is how often digests are looked for.
 const mailCheckInterval = time.Hour
 
+// mailCheckPage is how many waiting notifications the check reads at a time.
+const mailCheckPage = 5000
+
 // mailLeftBehind is how long past its delay an instant notification waits
 // before the periodic check enqueues its email again.
 const mailLeftBehind = 10 * time.Minute
@@ -169,7 +172,7 @@ func (s *Store) mailNotified(ctx context.Context, tx *gorm.DB, notifs []Notifica
 	if !ok {
 		return errors.New("mail notifications: not in a transaction")
 	}
-	at := time.Now().Add(s.mail.delay)
+	at := time.Now().Add(s.mail.delay) // River schedules by its own clock, the real one
 	for _, job := range jobs {
 		if _, err := s.jobs.InsertTx(ctx, sqlTx, job, mailJobOpts(at)); err != nil {
 			return fmt.Errorf("mail notifications: enqueue: %w", err)
@@ -400,46 +403,49 @@ func digestPeriod(r *recipient) time.Duration {
 func (s *Store) CheckMail(ctx context.Context) error {
 	db := s.db.WithContext(ctx)
 	now := s.Now()
-	var notifs []Notification
-	err := db.Select("id, user_id, kind, idea_id, created_at").Where("emailed_at IS NULL").
-		Order("id").Limit(20000).Find(&notifs).Error
-	if err != nil || len(notifs) == 0 {
-		return err
-	}
-	rs, authors, err := s.mailContext(db, notifs)
-	if err != nil {
-		return fmt.Errorf("check mail: %w", err)
-	}
-	var done []int64
-	var instant []NotifyMailArgs
-	oldest := map[int64]time.Time{}
-	for _, n := range notifs {
-		switch s.modeOf(rs[n.UserID], n, authors) {
-		case MailOff:
-			done = append(done, n.ID)
-		case MailInstant:
-			job := NotifyMailArgs{UserID: n.UserID, IdeaID: ideaOf(n)}
-			if n.CreatedAt.Before(now.Add(-s.mail.delay-mailLeftBehind)) && !slices.Contains(instant, job) {
-				instant = append(instant, job)
-			}
-		case MailDigest:
-			if t, ok := oldest[n.UserID]; !ok || n.CreatedAt.Before(t) {
-				oldest[n.UserID] = n.CreatedAt
+	instant := map[NotifyMailArgs]bool{}
+	due := map[int64]bool{} // members whose digest is due
+	for after := int64(0); ; {
+		var notifs []Notification
+		err := db.Select("id, user_id, kind, idea_id, created_at").Where("emailed_at IS NULL AND id > ?", after).
+			Order("id").Limit(mailCheckPage).Find(&notifs).Error
+		if err != nil {
+			return fmt.Errorf("check mail: %w", err)
+		}
+		if len(notifs) == 0 {
+			break
+		}
+		after = notifs[len(notifs)-1].ID
+		rs, authors, err := s.mailContext(db, notifs)
+		if err != nil {
+			return fmt.Errorf("check mail: %w", err)
+		}
+		var done []int64
+		for _, n := range notifs {
+			switch s.modeOf(rs[n.UserID], n, authors) {
+			case MailOff:
+				done = append(done, n.ID)
+			case MailInstant:
+				if n.CreatedAt.Before(now.Add(-s.mail.delay - mailLeftBehind)) {
+					instant[NotifyMailArgs{UserID: n.UserID, IdeaID: ideaOf(n)}] = true
+				}
+			case MailDigest:
+				if now.Sub(n.CreatedAt) >= digestPeriod(rs[n.UserID]) {
+					due[n.UserID] = true
+				}
 			}
 		}
+		if err := s.markEmailed(db, done); err != nil {
+			return fmt.Errorf("check mail: %w", err)
+		}
 	}
-	if err := s.markEmailed(db, done); err != nil {
-		return fmt.Errorf("check mail: %w", err)
-	}
-	for _, job := range instant {
+	// River schedules by its own clock, the real one.
+	for job := range instant {
 		if _, err := s.jobs.Insert(ctx, job, mailJobOpts(time.Now())); err != nil {
 			return fmt.Errorf("check mail: enqueue: %w", err)
 		}
 	}
-	for userID, first := range oldest {
-		if now.Sub(first) < digestPeriod(rs[userID]) {
-			continue
-		}
+	for userID := range due {
 		if _, err := s.jobs.Insert(ctx, DigestMailArgs{UserID: userID}, mailJobOpts(time.Now())); err != nil {
 			return fmt.Errorf("check mail: enqueue: %w", err)
 		}
