@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test lint vuln bench bench-hostile bench-micro
+.PHONY: run build test lint vuln bench bench-fanout bench-hostile bench-micro
 
 run:
 	$(GO) run .
@@ -37,6 +37,13 @@ vuln:
 # the figures into docs/benchmarks.md. About 20 minutes; see that file.
 bench:
 	$(GO) run ./bench/load
+	$(GO) run ./bench/fanout
+
+# Only the part of make bench that measures a status change's fan-out to
+# 10,000 followers, in notifications and email (a database of its own on the
+# server of DATABASE_URL). About a minute.
+bench-fanout:
+	$(GO) run ./bench/fanout
 
 # Only the part of make bench that measures an idea page beside hostile
 # searches, on PostgreSQL (DATABASE_URL) and on SQLite (made in bench/out/).

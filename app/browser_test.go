@@ -207,6 +207,30 @@ func clickAndWait(t *testing.T, tab context.Context, selector string) *network.R
 	return resp
 }
 
+// clickAndSwap clicks the element the CSS selector finds in a form that
+// htmx sends, waits until the page's main part is swapped for the answer's,
+// and returns the address the tab shows then.
+func clickAndSwap(t *testing.T, tab context.Context, selector string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("main").dataset.before = "1"`)); err != nil {
+		t.Fatalf("mark the page before clicking %s: %v", selector, err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Click(chromedp.CSS(selector))); err != nil {
+		t.Fatalf("click %s: %v", selector, err)
+	}
+	swapped := `!document.querySelector("#main[data-before]") && !document.querySelector(".htmx-request")`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](swapped)); err != nil {
+		t.Fatalf("click %s and wait for the swap: %v", selector, err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatalf("read the address after clicking %s: %v", selector, err)
+	}
+	return href
+}
+
 // screenshot saves a full-page PNG of the tab to
 // <repo>/artifacts/screenshots/<TestName>-<name>.png and logs the path.
 func screenshot(t *testing.T, tab context.Context, name string) {

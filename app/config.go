@@ -48,6 +48,12 @@ type Config struct {
 	DBMaxConns      int           `env:"SAMEN_DB_MAX_CONNS" envDefault:"20"`
 	ShutdownTimeout time.Duration `env:"SAMEN_SHUTDOWN_TIMEOUT" envDefault:"20s"`
 
+	// WebhookRetryBase is the wait before a failed delivery's first retry;
+	// each next wait doubles. WebhookAllowPrivate lets webhooks reach
+	// loopback, private and link-local addresses.
+	WebhookRetryBase    time.Duration `env:"SAMEN_WEBHOOK_RETRY_BASE" envDefault:"30s"`
+	WebhookAllowPrivate bool          `env:"SAMEN_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
+
 	// PprofAddr, when set, serves Go's profiler there (for load tests); off by default.
 	PprofAddr string `env:"SAMEN_PPROF_ADDR"`
 
@@ -203,6 +209,9 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && err != nil {
 		return &ConfigError{"SAMEN_PPROF_ADDR", "must be host:port, as in 127.0.0.1:6060"}
 	}
+	if c.WebhookRetryBase <= 0 {
+		return &ConfigError{"SAMEN_WEBHOOK_RETRY_BASE", "must be a positive duration, as in 30s"}
+	}
 	if c.ShutdownTimeout <= 0 {
 		return &ConfigError{"SAMEN_SHUTDOWN_TIMEOUT", "must be a positive duration, as in 20s"}
 	}
@@ -234,6 +243,9 @@ func (c *Config) startWarnings() []string {
 	var list []string
 	if c.RateLimits == "off" {
 		list = append(list, "rate limits are off (SAMEN_RATE_LIMITS=off): use this for load tests only")
+	}
+	if c.WebhookAllowPrivate && c.Production() {
+		list = append(list, "SAMEN_WEBHOOK_ALLOW_PRIVATE=true: webhooks may reach this machine and its private network")
 	}
 	if !c.Production() {
 		return list

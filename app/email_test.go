@@ -389,7 +389,7 @@ func TestEmailDeliveriesAndMetrics(t *testing.T) {
 		if !regexp.MustCompile(`samen_deliveries_retried_total\{channel="email"\} [1-9]`).MatchString(metrics) {
 			t.Errorf("/metrics does not count the retry")
 		}
-		for _, want := range []string{`samen_deliveries_pending{channel="email"} 1`,
+		for _, want := range []string{`samen_delivery_queue_depth{channel="email"} 1`,
 			`samen_deliveries_sent_total{channel="email"} 0`, `samen_deliveries_failed_total{channel="email"} 0`} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q", want)
@@ -400,7 +400,7 @@ func TestEmailDeliveriesAndMetrics(t *testing.T) {
 		sink.Failing(false)
 		sink.Wait(t, "anna@example.com", 1, 30*time.Second)
 		deadline = time.Now().Add(10 * time.Second)
-		for !strings.Contains(string(srv.Client().Get("/metrics").Body), `samen_deliveries_pending{channel="email"} 0`) {
+		for !strings.Contains(string(srv.Client().Get("/metrics").Body), `samen_delivery_queue_depth{channel="email"} 0`) {
 			if time.Now().After(deadline) {
 				t.Fatal("the email job is still pending after its email went")
 			}

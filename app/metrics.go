@@ -23,7 +23,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(store *models.Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -38,7 +38,55 @@ func newMetrics() *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(deliveryMetrics("webhook", webhookCounts(store), store.PendingWebhookDeliveries)...)
+	m.registry.MustRegister(deliveryMetrics("email", mailCounts(store), store.PendingMail)...)
 	return m
+}
+
+// deliveryCounts are a channel's counts of deliveries since the start.
+type deliveryCounts struct{ sent, failed, retried uint64 }
+
+// deliveryMetrics count a channel's deliveries (webhook, email): attempts
+// the receiving end took, deliveries that failed for good, failed attempts
+// that will be tried again, and the queue of deliveries neither delivered
+// nor given up, counted at each scrape.
+func deliveryMetrics(channel string, counts func() deliveryCounts, pending func(context.Context) (int64, error)) []prometheus.Collector {
+	labels := prometheus.Labels{"channel": channel}
+	counter := func(name, help string, value func(deliveryCounts) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(value(counts())) })
+	}
+	return []prometheus.Collector{
+		counter("samen_deliveries_sent_total", "Deliveries the receiving end took, by channel.",
+			func(c deliveryCounts) uint64 { return c.sent }),
+		counter("samen_deliveries_failed_total", "Deliveries that failed for good after every attempt, by channel.",
+			func(c deliveryCounts) uint64 { return c.failed }),
+		counter("samen_deliveries_retried_total", "Failed delivery attempts that will be tried again, by channel.",
+			func(c deliveryCounts) uint64 { return c.retried }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_delivery_queue_depth", Help: "Deliveries waiting to be delivered, by channel.", ConstLabels: labels},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				n, err := pending(ctx)
+				if err != nil {
+					return math.NaN()
+				}
+				return float64(n)
+			}),
+	}
+}
+
+// webhookCounts and mailCounts read the counts of each channel.
+func webhookCounts(store *models.Store) func() deliveryCounts {
+	c := store.WebhookCounts()
+	return func() deliveryCounts { return deliveryCounts{c.Sent.Load(), c.Failed.Load(), c.Retried.Load()} }
+}
+
+func mailCounts(store *models.Store) func() deliveryCounts {
+	return func() deliveryCounts {
+		c := store.MailStats()
+		return deliveryCounts{c.Sent, c.Failed, c.Retried}
+	}
 }
 
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
@@ -48,34 +96,4 @@ func (m *metrics) observe(method, route string, status int, elapsed time.Duratio
 
 func (m *metrics) handler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-}
-
-// watchEmail adds the figures of notification email, labelled
-// channel="email": emails sent, given up on and retried by this process,
-// and the email jobs waiting to go (scheduled, available, running or
-// waiting for a retry), counted at each scrape.
-func (m *metrics) watchEmail(store *models.Store) {
-	labels := prometheus.Labels{"channel": "email"}
-	counter := func(name, help string, value func(models.MailStats) uint64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
-			func() float64 { return float64(value(store.MailStats())) })
-	}
-	m.registry.MustRegister(
-		counter("samen_deliveries_sent_total", "Notification deliveries sent, by channel.",
-			func(s models.MailStats) uint64 { return s.Sent }),
-		counter("samen_deliveries_failed_total", "Notification deliveries given up on after their last attempt, by channel.",
-			func(s models.MailStats) uint64 { return s.Failed }),
-		counter("samen_deliveries_retried_total", "Notification delivery attempts that failed and will be retried, by channel.",
-			func(s models.MailStats) uint64 { return s.Retried }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_deliveries_pending", ConstLabels: labels,
-			Help: "Notification deliveries waiting to be sent, by channel."}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			n, err := store.PendingMail(ctx)
-			if err != nil {
-				return math.NaN()
-			}
-			return float64(n)
-		}),
-	)
 }

@@ -40,6 +40,7 @@ type standingFixture struct {
 	session, token              int64 // another session and an API token of the user
 	identity                    int64 // a linked sign-in provider of the user
 	doomedEntry, doomedEntryAPI int64 // changelog entries to delete through the page and the API
+	notification                int64 // a notification of the user's, about Otto's idea
 }
 
 // routeParam fills a route's path parameter for a request of the standing.
@@ -80,6 +81,14 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 		// Statuses for the admin to change, and one to delete in a page and one in the API.
 		for _, name := range []string{"Kept status", "Doomed status", "Doomed API status"} {
 			if _, err := srv.Store.CreateStatus(ctx, srv.User(name+" admin", models.Slugify(name)+"@example.com", models.RoleAdmin), models.StatusInput{Name: &name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Webhooks to read, enable and delete (at an address no test dials).
+		hookAdmin := srv.User("Hook admin", "hook-admin@example.com", models.RoleAdmin)
+		var keptHook, doomedHook *models.Webhook
+		for _, h := range []**models.Webhook{&keptHook, &doomedHook} {
+			if *h, err = srv.Store.CreateWebhook(ctx, hookAdmin, models.NewWebhook{URL: "https://203.0.113.7/hook", Events: []string{models.EventIdeaCreated}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -129,6 +138,7 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				t.Fatalf("identities of %s: %v %v", name, identities, err)
 			}
 			f.identity = identities[0].ID
+			f.notification = mustNotify(t, srv, notifyRow{user: u, kind: models.NotifyStatusChanged, idea: &ottoIdea.ID, actor: writer, detail: "planned"})
 			f.client = srv.SignedIn(u)
 		}
 
@@ -185,6 +195,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return "doomed-status"
 			case name == "slug" && (strings.HasPrefix(path, "/statuses/") || strings.HasPrefix(path, "/admin/statuses/")):
 				return "kept-status"
+			case name == "slug" && strings.HasPrefix(path, "/categories/"):
+				return keptCategory.Slug
 			case name == "slug":
 				return f.idea.Slug
 			case name == "target":
@@ -197,6 +209,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(f.doomedComment)
 			case name == "comment":
 				return itoa(f.comment)
+			case name == "d":
+				return "999999" // a delivery that is not there: 404 past authorization, and nothing dialled
 			case name != "id":
 				t.Fatalf("%s %s: the test does not know the parameter %q; teach it a value", rt.Method, rt.Path, name)
 			case strings.HasPrefix(path, "/mod/members/"):
@@ -211,6 +225,13 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(f.session)
 			case strings.HasPrefix(path, "/me/tokens/"):
 				return itoa(f.token)
+			case strings.HasPrefix(path, "/webhooks/") && (doomed || rt.Method == http.MethodDelete),
+				strings.HasPrefix(path, "/admin/webhooks/") && doomed:
+				return itoa(doomedHook.ID)
+			case strings.HasPrefix(path, "/webhooks/"), strings.HasPrefix(path, "/admin/webhooks/"):
+				return itoa(keptHook.ID)
+			case strings.HasPrefix(path, "/me/notifications/"):
+				return itoa(f.notification)
 			case strings.HasPrefix(path, "/admin/categories/") && doomed:
 				return itoa(doomedCategory.ID)
 			case strings.HasPrefix(path, "/admin/categories/"):

@@ -37,6 +37,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		roadmap  = &handlers.Roadmap{Deps: d}
 		export   = &handlers.Export{Deps: d}
 		insights = &handlers.Analytics{Deps: d}
+		hooks    = &handlers.Webhooks{Deps: d}
+		hookAPI  = &handlers.WebhooksAPI{Deps: d}
+		inbox    = &handlers.Notifications{Deps: d}
 		prefs    = &handlers.Preferences{Deps: d, Me: me}
 		unsub    = &handlers.Unsubscribe{Deps: d}
 		delivery = &handlers.Deliveries{Deps: d}
@@ -50,6 +53,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		statusAdmin                     = models.ActManageStatuses
 		triaging                        = models.ActTriage
 		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
+		webhooks                        = models.ActManageWebhooks
+		notifications, follow           = models.ActReadNotifications, models.ActFollow
 		deliveries                      = models.ActReadDeliveries
 	)
 
@@ -72,6 +77,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/comments", comment, ideas.Comment)
 	r.post("/ideas/:id/status", status, ideas.SetStatus)
 	r.post("/ideas/:id/triage", triaging, triage.Set)
+	r.post("/ideas/:id/follow", follow, inbox.FollowIdea)
+	r.post("/ideas/:id/unfollow", follow, inbox.UnfollowIdea)
+	r.post("/categories/:slug/follow", follow, inbox.FollowCategory)
+	r.post("/categories/:slug/unfollow", follow, inbox.UnfollowCategory)
 	r.get("/ideas/:id/edit", propose, ideas.Edit)
 	r.post("/ideas/:id/edit", propose, ideas.Update)
 	r.post("/ideas/:id/delete", propose, ideas.Delete)
@@ -116,6 +125,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/me/sessions/:id/revoke", account, me.RevokeSession)
 	r.post("/me/tokens", account, me.CreateToken)
 	r.post("/me/tokens/:id/revoke", account, me.RevokeToken)
+	r.get("/me/notifications", notifications, inbox.Inbox)
+	r.post("/me/notifications/read", notifications, inbox.MarkRead)
+	r.get("/me/notifications/:id", notifications, inbox.Open)
+	r.get("/me/following", follow, inbox.Following)
 
 	r.get("/mod", moderate, mod.Queue)
 	r.post("/mod/queue/:target/:id", moderate, mod.Decide)
@@ -144,6 +157,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/settings", settle, settings.Save)
 	r.get("/admin/export/ideas.csv", exporting, export.Ideas)
 	r.get("/admin/analytics", analytics, insights.Page)
+	r.get("/admin/webhooks", webhooks, hooks.List)
+	r.post("/admin/webhooks", webhooks, hooks.Create)
+	r.get("/admin/webhooks/:id", webhooks, hooks.Show)
+	r.post("/admin/webhooks/:id/enable", webhooks, hooks.Enable)
+	r.post("/admin/webhooks/:id/delete", webhooks, hooks.Delete)
+	r.post("/admin/webhooks/:id/deliveries/:d/retry", webhooks, hooks.Redeliver)
 	r.get("/admin/deliveries", deliveries, delivery.List)
 
 	const api = "/api/v1"
@@ -168,7 +187,13 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
+	r.get(api+"/ideas/:id/subscription", follow, inbox.IdeaSubscription)
+	r.put(api+"/ideas/:id/subscription", follow, inbox.SetIdeaSubscription)
 	r.get(api+"/categories", read, ideaAPI.Categories)
+	r.get(api+"/categories/:slug/subscription", follow, inbox.CategorySubscription)
+	r.put(api+"/categories/:slug/subscription", follow, inbox.SetCategorySubscription)
+	r.get(api+"/notifications", notifications, inbox.List)
+	r.post(api+"/notifications/read", notifications, inbox.Read)
 	r.get(api+"/roadmap", read, roadmap.API)
 	r.get(api+"/statuses", read, stAPI.List)
 	r.post(api+"/statuses", statusAdmin, stAPI.Create)
@@ -188,6 +213,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.patch(api+"/changelog/:id", changelog, entryAPI.Update)
 	r.delete(api+"/changelog/:id", changelog, entryAPI.Delete)
 	r.get(api+"/analytics", analytics, insights.API)
+	r.get(api+"/webhooks", webhooks, hookAPI.List)
+	r.post(api+"/webhooks", webhooks, hookAPI.Create)
+	r.delete(api+"/webhooks/:id", webhooks, hookAPI.Delete)
+	r.post(api+"/webhooks/:id/enable", webhooks, hookAPI.Enable)
+	r.get(api+"/webhooks/:id/deliveries", webhooks, hookAPI.Deliveries)
+	r.post(api+"/webhooks/:id/deliveries/:d/retry", webhooks, hookAPI.Redeliver)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -54,8 +54,8 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 	}
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
-	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(), providers: newProviders(cfg), pages: newPageCache()}
-	s.metrics.watchEmail(store)
+	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
+	store.SetWebhooks(models.WebhookOptions{RetryBase: cfg.WebhookRetryBase, AllowPrivate: cfg.WebhookAllowPrivate, Data: deps.WebhookData})
 
 	app := fiber.New(fiber.Config{
 		Immutable:               true,

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -105,6 +106,21 @@ type Layout struct {
 	Languages []string
 	// Standing is where the viewer stands, for what the navigation offers.
 	Standing models.Standing
+	// DisabledWebhooks counts the webhooks that failed until they were
+	// disabled: admins see a notice on every page while any are.
+	DisabledWebhooks int64
+	// unread counts the viewer's unread notifications when the header asks.
+	unread func() int64
+}
+
+// Unread is the count of the viewer's unread notifications for the header's
+// badge: counted once, when a page shows it, and only for members (pages
+// cached for visitors never hold one).
+func (l Layout) Unread() int64 {
+	if l.unread == nil {
+		return 0
+	}
+	return l.unread()
 }
 
 // layout builds the layout data for a page titled by a message id.
@@ -118,8 +134,25 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 		Languages: []string{"en", "nl"},
 		Standing:  models.StandingOf(v.User, d.Store.Now()),
 	}
+	if v.User != nil {
+		var (
+			once  sync.Once
+			count int64
+		)
+		l.unread = func() int64 {
+			once.Do(func() { count = d.unreadCount(c, v) })
+			return count
+		}
+	}
 	if titleID != "" {
 		l.Title = views.T(v.L, titleID)
+	}
+	if l.Standing.Allows(models.ActManageWebhooks) {
+		n, err := d.Store.DisabledWebhooks(c.UserContext())
+		if err != nil {
+			d.Log.Warn("count disabled webhooks", "error", err) // the page serves without the notice
+		}
+		l.DisabledWebhooks = n
 	}
 	if id := c.Cookies(flashCookie); id != "" {
 		if msg := views.T(v.L, "flash."+id); msg != "flash."+id {

@@ -31,6 +31,14 @@ type listPage struct {
 	Query string
 	// Rows are the page's ideas, each with what its vote button needs.
 	Rows []ideaView
+	// CategoryFollow is the button to follow the category listed, for those who may.
+	CategoryFollow *categoryFollow
+}
+
+// categoryFollow is a category and whether the viewer follows it.
+type categoryFollow struct {
+	Slug, Name string
+	Following  bool
 }
 
 // ideaView is what the vote button needs: one idea and, from the layout,
@@ -77,6 +85,17 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 	}
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
+	}
+	if o.Category != "" && h.Store.Can(v.User, models.ActFollow) {
+		cat, err := h.Store.CategoryBySlug(c.UserContext(), o.Category)
+		if err != nil {
+			return err
+		}
+		following, err := h.Store.FollowingCategory(c.UserContext(), cat.Slug, v.User.ID)
+		if err != nil {
+			return err
+		}
+		data.CategoryFollow = &categoryFollow{Slug: cat.Slug, Name: cat.Name, Following: following}
 	}
 	q := c.Context().QueryArgs()
 	keep := url.Values{}
@@ -222,6 +241,8 @@ type showPage struct {
 	Reasons   []string
 	// CustomerVote records a customer's vote (the team's form).
 	CustomerVote webcareForm
+	// Follow is the follow button, for those who may follow.
+	Follow *followButton
 	// now is when the page was asked for, for the rules that go by standing.
 	now time.Time
 }
@@ -342,6 +363,13 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 			return err
 		}
 	}
+	if h.Store.Can(data.User, models.ActFollow) {
+		following, err := h.Store.Following(ctx, idea.ID, data.User.ID)
+		if err != nil {
+			return err
+		}
+		data.Follow = &followButton{IdeaID: idea.ID, Following: following, L: data.L, CSRF: data.CSRF, Next: ideaPath(idea)}
+	}
 	data.CanNote = h.Store.Can(data.User, models.ActReadInternal)
 	if data.CanTriage = h.Store.Can(data.User, models.ActTriage); data.CanTriage {
 		data.Weights = []int{1, 2, 3, 4, 5}
@@ -376,7 +404,21 @@ func (h *Ideas) changeVote(c *fiber.Ctx, vote bool) error {
 	}
 	idea.Voted = vote
 	if c.Get("HX-Request") == "true" {
-		return c.Render("partials/vote", newIdeaView(h.layout(c, "", ""), idea))
+		view := newIdeaView(h.layout(c, "", ""), idea)
+		// On the idea's own page a vote may have followed the idea: its
+		// follow button says so too.
+		if strings.HasPrefix(SafeNext(c.FormValue("next")), ideaPath(idea)) && h.Store.Can(v.User, models.ActFollow) {
+			following, err := h.Store.Following(c.UserContext(), idea.ID, v.User.ID)
+			if err != nil {
+				return err
+			}
+			follow := followButton{IdeaID: idea.ID, Following: following, L: v.L, CSRF: v.CSRF, Next: ideaPath(idea), OOB: true}
+			return c.Render("partials/vote-follow", struct {
+				Vote   ideaView
+				Follow followButton
+			}{view, follow})
+		}
+		return c.Render("partials/vote", view)
 	}
 	next := SafeNext(c.FormValue("next"))
 	if next == "/" && c.FormValue("next") == "" {

@@ -48,6 +48,11 @@ const (
 	// idea or a vote that a customer gave on another channel (webcare).
 	AuditIdeaForCustomer = "idea.for_customer"
 	AuditVoteForCustomer = "vote.for_customer"
+
+	AuditWebhookCreate  = "webhook.create"
+	AuditWebhookDelete  = "webhook.delete"
+	AuditWebhookDisable = "webhook.disable"
+	AuditWebhookEnable  = "webhook.enable"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -59,6 +64,7 @@ var AuditActions = []string{
 	AuditChangelogPublish, AuditChangelogUnpublish, AuditChangelogDelete,
 	AuditStatusSave, AuditStatusMove, AuditStatusDelete,
 	AuditIdeaForCustomer, AuditVoteForCustomer,
+	AuditWebhookCreate, AuditWebhookDelete, AuditWebhookDisable, AuditWebhookEnable,
 }
 
 // Kinds of things an action or a report is about.
@@ -71,6 +77,7 @@ const (
 	// TargetChangelog is a changelog entry.
 	TargetChangelog = "changelog"
 	TargetStatus    = "status"
+	TargetWebhook   = "webhook"
 )
 
 // Audit is one entry of the audit log. A nil Actor is Samen itself, as when

@@ -141,9 +141,17 @@ func (s *Store) approve(tx *gorm.DB, item *QueueItem, trustAfter int, now time.T
 	if err != nil {
 		return err
 	}
+	// Approved content is news from now on: its webhook event goes out with the approval.
 	if item.Comment != nil {
-		return tx.Model(&Idea{}).Where("id = ?", item.Idea.ID).
+		err := tx.Model(&Idea{}).Where("id = ?", item.Idea.ID).
 			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
+		if err == nil && !item.Comment.Internal {
+			err = s.publish(tx, WebhookEvent{Type: EventCommentCreated, IdeaID: item.Idea.ID, CommentID: item.Comment.ID})
+		}
+		return err
 	}
-	return tx.Model(&Idea{}).Where("id = ?", item.Idea.ID).Update("last_activity_at", now).Error
+	if err := tx.Model(&Idea{}).Where("id = ?", item.Idea.ID).Update("last_activity_at", now).Error; err != nil {
+		return err
+	}
+	return s.publish(tx, WebhookEvent{Type: EventIdeaCreated, IdeaID: item.Idea.ID})
 }

@@ -209,6 +209,9 @@ func (s *Store) saveChangelogEntry(ctx context.Context, e *ChangelogEntry, actor
 				action = AuditChangelogUnpublish
 			}
 			err := record(tx, now, Audit{Actor: actor, Action: action, TargetType: TargetChangelog, TargetID: e.ID, Reason: e.Title})
+			if err == nil && publish {
+				err = s.publish(tx, WebhookEvent{Type: EventChangelogPublished, EntryID: e.ID})
+			}
 			if err != nil {
 				return err
 			}

@@ -120,6 +120,9 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 		}
 		err := tx.Model(&Idea{}).Where("id = ?", ideaID).
 			Updates(map[string]any{"comments": gorm.Expr("comments + 1"), "last_activity_at": now}).Error
+		if err == nil {
+			err = s.publish(tx, WebhookEvent{Type: EventCommentCreated, IdeaID: ideaID, CommentID: c.ID})
+		}
 		if err != nil {
 			return err
 		}

@@ -3,9 +3,11 @@ package models
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 	"strings"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -133,9 +135,27 @@ func (s *Store) FanOutPending(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := s.fanOut(ctx, id); err != nil {
+		if err := s.fanOutNotifications(ctx, id); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// MigrateTo applies Samen's own migrations up to version, and no further.
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	provider, err := goose.NewProvider(dialect, s.sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return err
+	}
+	_, err = provider.UpTo(ctx, version)
+	return err
 }

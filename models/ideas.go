@@ -230,7 +230,10 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		if err := tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, CreatedAt: now}).Error; err != nil {
 			return err
 		}
-		return s.ideaEvents(tx, idea)
+		if err := s.ideaEvents(tx, idea); err != nil {
+			return err
+		}
+		return s.publish(tx, WebhookEvent{Type: EventIdeaCreated, IdeaID: idea.ID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create idea: %w", err)
@@ -435,8 +438,15 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	}
 
 	now := s.Now()
+	textChanged := title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID)
+	tagsChanged := up.Tags != nil && !sameTags(idea.Tags, tagNames)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID) {
+		if textChanged || tagsChanged {
+			if err := s.publish(tx, WebhookEvent{Type: EventIdeaUpdated, IdeaID: idea.ID}); err != nil {
+				return err
+			}
+		}
+		if textChanged {
 			rev := map[string]any{"idea_id": idea.ID, "title": idea.Title, "body": idea.Body, "editor_id": editor.ID, "created_at": now}
 			if err := tx.Table("idea_revisions").Create(rev).Error; err != nil {
 				return err
@@ -456,7 +466,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 				}
 			}
 		}
-		if up.Tags == nil || sameTags(idea.Tags, tagNames) {
+		if !tagsChanged {
 			return nil
 		}
 		if err := setTags(tx, idea.ID, tagNames, now); err != nil {

@@ -42,6 +42,9 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &emailWorker{mailer: s.mailer})
 	river.AddWorker(workers, &loginLinkWorker{store: s})
 	river.AddWorker(workers, &fanoutWorker{store: s})
+	river.AddWorker(workers, &webhookEventWorker{store: s})
+	river.AddWorker(workers, &webhookDeliveryWorker{store: s})
+	river.AddWorker(workers, &pruneNotificationsWorker{store: s})
 	addMailWorkers(workers, s)
 
 	var driver riverdriver.Driver[*sql.Tx]
@@ -64,6 +67,11 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup_expired"},
+			),
+			river.NewPeriodicJob(
+				river.PeriodicInterval(6*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PruneNotificationsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "prune_notifications"},
 			),
 		}, mailPeriodicJobs()...),
 	})

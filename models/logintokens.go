@@ -81,9 +81,9 @@ func (w *loginLinkWorker) Work(ctx context.Context, job *river.Job[LoginLinkArgs
 
 // enqueue adds a job in the transaction of the change that causes it.
 func (s *Store) enqueue(ctx context.Context, tx *gorm.DB, args river.JobArgs) error {
-	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
-	if !ok {
-		return errors.New("enqueue: not in a transaction")
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return err
 	}
 	if _, err := s.jobs.InsertTx(ctx, sqlTx, args, nil); err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
@@ -177,4 +177,13 @@ func (s *Store) SignInWithLink(ctx context.Context, token, name string, admins [
 	}
 	u, created, err := s.finishSignIn(ctx, &user, "", true, email, admins, created)
 	return u, next, created, err
+}
+
+// sqlTxOf is the database/sql transaction under a GORM transaction, for River.
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, errors.New("enqueue: not in a transaction")
+	}
+	return sqlTx, nil
 }

@@ -172,6 +172,9 @@ func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, 
 			return err
 		}
 		err = tx.Model(&Idea{}).Where("id = ?", sourceID).Updates(map[string]any{"merged_into": intoID, "updated_at": now}).Error
+		if err == nil {
+			err = s.publish(tx, WebhookEvent{Type: EventIdeaMerged, IdeaID: sourceID})
+		}
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ type fanoutWorker struct {
 }
 
 func (w *fanoutWorker) Work(ctx context.Context, job *river.Job[FanoutArgs]) error {
-	return w.store.fanOut(ctx, job.Args.EventID)
+	return w.store.fanOutNotifications(ctx, job.Args.EventID)
 }
 
 // emit stores an event in the caller's transaction and enqueues its fan-out
@@ -81,10 +81,10 @@ func (s *Store) subscribe(tx *gorm.DB, ideaID, userID int64) error {
 	return nil
 }
 
-// fanOut writes the notifications of one event. It may run again after a
+// fanOutNotifications writes the notifications of one event. It may run again after a
 // crash at any point: a member's notification of an event is unique, and
 // the batches already written are skipped.
-func (s *Store) fanOut(ctx context.Context, eventID int64) error {
+func (s *Store) fanOutNotifications(ctx context.Context, eventID int64) error {
 	var e Event
 	if err := first(s.db.WithContext(ctx).Where("id = ?", eventID), &e); err != nil {
 		if errors.Is(err, ErrNotFound) {

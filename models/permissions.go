@@ -22,6 +22,10 @@ const (
 	ActVote Action = "vote"
 	// ActReport: report an idea or comment to the moderators.
 	ActReport Action = "report"
+	// ActReadNotifications: read one's own notifications and mark them read.
+	ActReadNotifications Action = "notifications.read"
+	// ActFollow: follow and stop following ideas and categories.
+	ActFollow Action = "follow"
 	// ActModerate: hide, lock, pin, merge and edit others' content; work the review queue.
 	ActModerate Action = "moderate"
 	// ActManageMembers: list members, see their history, suspend, ban and lift.
@@ -54,6 +58,9 @@ const (
 	ActExportIdeas Action = "ideas.export"
 	// ActReadAnalytics: read the community's figures and the team's answer times.
 	ActReadAnalytics Action = "analytics.read"
+	// ActManageWebhooks: register, remove and re-enable webhooks, read their
+	// delivery log and redeliver.
+	ActManageWebhooks Action = "webhooks.manage"
 	// ActReadDeliveries: see the email deliveries that are stuck or failing.
 	ActReadDeliveries Action = "deliveries.read"
 )
@@ -99,6 +106,11 @@ var permissions = map[Action][]Standing{
 	ActVote:    {Member, Moderator, Team, Admin},
 	ActReport:  {Member, Moderator, Team, Admin},
 
+	// A suspended member still hears what became of ideas and of their
+	// reports, and why a moderator hid what they wrote.
+	ActReadNotifications: {Suspended, Member, Moderator, Team, Admin},
+	ActFollow:            {Suspended, Member, Moderator, Team, Admin},
+
 	ActModerate:      {Moderator, Team, Admin},
 	ActReadHidden:    {Moderator, Team, Admin},
 	ActReadInternal:  {Team, Admin},
@@ -117,6 +129,7 @@ var permissions = map[Action][]Standing{
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
+	ActManageWebhooks:   {Admin},
 	ActReadDeliveries:   {Admin},
 }
 
@@ -223,10 +236,10 @@ func PermissionTable(actions []Action) string {
 
 // Actions lists every action, in the order of the permission table's rows.
 var Actions = []Action{
-	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport,
+	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport, ActReadNotifications, ActFollow,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
-	ActManageCategories, ActManageStatuses, ActManageSettings, ActReadDeliveries,
+	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks, ActReadDeliveries,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

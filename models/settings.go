@@ -38,6 +38,9 @@ type Settings struct {
 	NewMemberLinks int
 	// DuplicateMinutes: the same text posted again within this many minutes is refused (0: off).
 	DuplicateMinutes int
+	// NotificationRetentionDays: notifications read longer ago than this are
+	// deleted; unread ones stay.
+	NotificationRetentionDays int
 	// PublicModerationLog publishes moderation actions and reasons, without personal data.
 	PublicModerationLog bool
 }
@@ -46,7 +49,7 @@ type Settings struct {
 var DefaultSettings = Settings{
 	ReportThreshold: 3, NewAccountDays: 7, NewAccountReportWeight: 25, PremoderateFirst: 0, TrustAfter: 3,
 	IdeasPerHour: 10, CommentsPerHour: 60, VotesPerHour: 300, ReportsPerHour: 20,
-	NewMemberLinks: 2, DuplicateMinutes: 10,
+	NewMemberLinks: 2, DuplicateMinutes: 10, NotificationRetentionDays: 90,
 }
 
 // settingFields lists every setting: its key in the settings table, its
@@ -67,6 +70,7 @@ var settingFields = []struct {
 	{"reports_per_hour", 1, 10000, func(s *Settings) *int { return &s.ReportsPerHour }},
 	{"new_member_links", 0, 100, func(s *Settings) *int { return &s.NewMemberLinks }},
 	{"duplicate_minutes", 0, 1440, func(s *Settings) *int { return &s.DuplicateMinutes }},
+	{"notification_retention_days", 1, 3650, func(s *Settings) *int { return &s.NotificationRetentionDays }},
 }
 
 const publicLogKey = "public_moderation_log"

@@ -117,6 +117,9 @@ func (s *Store) changeStatus(tx *gorm.DB, idea *Idea, actor *User, status *Statu
 	if err == nil && note != "" {
 		err = markAnswered(tx, idea, actor, now)
 	}
+	if err == nil {
+		err = s.publish(tx, WebhookEvent{Type: EventIdeaStatusChanged, IdeaID: idea.ID})
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,10 @@ type Store struct {
 	catalogs *cache[catalog]
 	totals   *totalsCache
 	writes   *atomic.Uint64
+	// hooks configure webhook deliveries; hookCounts count them.
+	hooks      WebhookOptions
+	hookCounts *WebhookCounts
+	hookHTTP   *http.Client
 
 	pollInterval  time.Duration
 	searchTimeout time.Duration
@@ -123,6 +128,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
 	s.writes = &atomic.Uint64{}
+	s.hooks = WebhookOptions{RetryBase: DefaultWebhookRetryBase}
+	s.hookCounts = &WebhookCounts{}
+	s.hookHTTP = webhookClient(false)
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,

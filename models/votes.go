@@ -138,13 +138,29 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	}
 	now := s.Now()
 	var r voteResult
-	row := s.db.WithContext(ctx).Raw(query, sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
-		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta), sql.Named("source", source)).Row()
-	err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
+	// A transaction of its own, so that the webhook event commits with the vote.
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := tx.Raw(query, sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
+			sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta), sql.Named("source", source)).Row()
+		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil || !r.changed {
+			return err
+		}
+		return s.publish(tx, voteEvent(ideaID, userID, vote, r.votes))
+	})
 	return r, err
+}
+
+// voteEvent is the webhook event of a vote cast (vote) or withdrawn.
+func voteEvent(ideaID, userID int64, vote bool, votes int) WebhookEvent {
+	ev := WebhookEvent{Type: EventVoteCreated, IdeaID: ideaID, Vote: &WebhookVote{UserID: userID, Votes: votes}}
+	if !vote {
+		ev.Type = EventVoteDeleted
+	}
+	return ev
 }
 
 // changeVoteInSteps is the same on SQLite, which has no statements inside a
@@ -184,6 +200,9 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 			return nil
 		}
 		if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING votes", delta, ideaID).Scan(&r.votes).Error; err != nil {
+			return err
+		}
+		if err := s.publish(tx, voteEvent(ideaID, userID, vote, r.votes)); err != nil {
 			return err
 		}
 		return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", HotScore(r.votes, idea.CreatedAt), ideaID).Error

@@ -133,6 +133,9 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 		if err := s.ideaEvents(tx, idea); err != nil {
 			return err
 		}
+		if err := s.publish(tx, WebhookEvent{Type: EventIdeaCreated, IdeaID: idea.ID}); err != nil {
+			return err
+		}
 		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaForCustomer, TargetType: TargetIdea, TargetID: idea.ID,
 			Subject: &author.ID, Reason: webcareReason(w)})
 	})

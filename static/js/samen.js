@@ -8,4 +8,14 @@
       event.detail.headers["X-CSRF-Token"] = meta.getAttribute("content");
     }
   });
+  // A form marked data-swap-errors shows the page of a refusal (a 4xx
+  // answer) in place, as it would without JavaScript.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var from = event.detail.elt;
+    if (status >= 400 && status < 500 && from && from.closest && from.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();
