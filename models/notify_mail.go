@@ -223,9 +223,10 @@ func uniq(ids []int64) []int64 {
 }
 
 // modeOf is how a notification goes by email: off for a member email cannot
-// reach (no verified address, banned, gone).
+// reach (no verified address, banned, gone), and for one the member has read
+// in the inbox before its email went.
 func (s *Store) modeOf(r *recipient, n Notification, authors map[int64]int64) string {
-	if r == nil || !r.reachable() {
+	if r == nil || !r.reachable() || n.ReadAt != nil {
 		return MailOff
 	}
 	own := n.IdeaID != nil && authors[*n.IdeaID] == n.UserID
@@ -407,7 +408,7 @@ func (s *Store) CheckMail(ctx context.Context) error {
 	due := map[int64]bool{} // members whose digest is due
 	for after := int64(0); ; {
 		var notifs []Notification
-		err := db.Select("id, user_id, kind, idea_id, created_at").Where("emailed_at IS NULL AND id > ?", after).
+		err := db.Select("id, user_id, kind, idea_id, read_at, created_at").Where("emailed_at IS NULL AND id > ?", after).
 			Order("id").Limit(mailCheckPage).Find(&notifs).Error
 		if err != nil {
 			return fmt.Errorf("check mail: %w", err)

@@ -227,3 +227,30 @@ func TestMailSkipsMembersItCannotReach(t *testing.T) {
 		}
 	})
 }
+
+func TestMailLeavesOutWhatWasReadMeanwhile(t *testing.T) {
+	mailDialects(t, func(t *testing.T, dialect string) {
+		s, sink := mailStore(t, dialect, time.Second)
+		ctx := context.Background()
+		anna := mailMember(t, s, "Anna", "anna@example.com", models.RoleMember)
+		bart := mailMember(t, s, "Bart", "bart@example.com", models.RoleMember)
+		idea, err := s.CreateIdea(ctx, anna, models.NewIdea{Title: "Louder bells", Body: "Louder please."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := s.NotifyForTest(ctx, models.Notification{Kind: models.NotifyMention, UserID: anna.ID, IdeaID: &idea.ID, ActorID: &bart.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.MarkRead(ctx, anna.ID, []int64{read[0].ID}, false); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		if got := sink.Messages(); len(got) != 0 {
+			t.Fatalf("sent %q, about a notification read before its email went", got[0].Subject)
+		}
+		if n, _ := s.Unemailed(ctx, anna.ID); n != 0 {
+			t.Errorf("%d notifications still wait for an email", n)
+		}
+	})
+}
