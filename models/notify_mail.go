@@ -32,9 +32,6 @@ import (
 // sent at least once, and twice only when the process dies between sending
 // and marking.
 
-// DefaultMailDelay is how long an instant email waits for further updates.
-const DefaultMailDelay = 2 * time.Minute
-
 // maxQuote bounds the characters of an answer or comment an email quotes.
 const maxQuote = 1000
 
@@ -49,7 +46,7 @@ const mailCheckPage = 5000
 const mailLeftBehind = 10 * time.Minute
 
 // mailAttempts bounds the attempts of one email (River's backoff spreads
-// them over most of a day).
+// them over about half a day).
 const mailAttempts = 12
 
 // mailState is what email keeps beside the store.
