@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test lint vuln bench bench-fanout bench-hostile bench-micro
+.PHONY: run build test lint vuln bench bench-fanout bench-hostile bench-micro bench-homesize
 
 run:
 	$(GO) run .
@@ -38,12 +38,19 @@ vuln:
 bench:
 	$(GO) run ./bench/load
 	$(GO) run ./bench/fanout
+	$(GO) run ./bench/homesize
 
 # Only the part of make bench that measures a status change's fan-out to
 # 10,000 followers, in notifications and email (a database of its own on the
 # server of DATABASE_URL). About a minute.
 bench-fanout:
 	$(GO) run ./bench/fanout
+
+# Only the part of make bench that measures a first visit of the branded home
+# page: HTML, CSS, JS and images as sent gzipped, against a 50 KB budget (a
+# SQLite database of its own; no DATABASE_URL needed). About 15 seconds.
+bench-homesize:
+	$(GO) run ./bench/homesize
 
 # Only the part of make bench that measures an idea page beside hostile
 # searches, on PostgreSQL (DATABASE_URL) and on SQLite (made in bench/out/).

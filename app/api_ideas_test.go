@@ -788,13 +788,13 @@ func TestAPIInvalidInput(t *testing.T) {
 			t.Errorf("tags message %q", e.Error.Fields["tags"])
 		}
 
-		// Bodies over 1 MiB: 413, answered once the declared length is read.
+		// Bodies over the limit (3 MiB): 413, answered once the declared length is read.
 		addr := strings.TrimPrefix(srv.URL, "http://")
 		raw := "POST /api/v1/ideas HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: " + team.Header.Get("Authorization") +
-			"\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(2<<20) + "\r\n\r\n{\"title\":\""
+			"\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(4<<20) + "\r\n\r\n{\"title\":\""
 		status, body := rawResponse(t, addr, raw)
 		if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"code":"too_large"`) {
-			t.Fatalf("2 MiB body: %d %s", status, body)
+			t.Fatalf("4 MiB body: %d %s", status, body)
 		}
 		// Nothing above was stored but the one valid idea with an unknown field.
 		if _, list := apiList(t, team, ""); len(list) != 2 {

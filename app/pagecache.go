@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"crypto/rand"
+	"strconv"
 	"sync"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 	"samen/handlers"
 )
 
-// pageTTL is how long a page rendered for visitors is served again to other
+// pageTTL is how long a page (or an API answer) rendered for visitors is served again to other
 // visitors, unless a write through this instance comes first. Members always
 // get a fresh page; visitors see another instance's writes at most this late.
 const pageTTL = 2 * time.Second
@@ -41,9 +42,45 @@ type cachedPage struct {
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[string]cachedPage
+	// rendering holds a channel per page being rendered for the cache,
+	// closed when it is done: when a page runs out, the requests that find
+	// it so wait for one render instead of each rendering it at once.
+	rendering map[string]chan struct{}
 }
 
-func newPageCache() *pageCache { return &pageCache{pages: map[string]cachedPage{}} }
+func newPageCache() *pageCache {
+	return &pageCache{pages: map[string]cachedPage{}, rendering: map[string]chan struct{}{}}
+}
+
+// renderWait bounds how long a request waits for another's render of the
+// same page before rendering it itself.
+const renderWait = time.Second
+
+// claim makes the caller the one to render key, and returns the release to
+// call when the page is in the cache (or failed); when another request is
+// rendering key already, it waits for that one (at most renderWait) and
+// returns nil.
+func (p *pageCache) claim(key string) (release func()) {
+	p.mu.Lock()
+	wait, busy := p.rendering[key]
+	if !busy {
+		done := make(chan struct{})
+		p.rendering[key] = done
+		p.mu.Unlock()
+		return func() {
+			p.mu.Lock()
+			delete(p.rendering, key)
+			p.mu.Unlock()
+			close(done)
+		}
+	}
+	p.mu.Unlock()
+	select {
+	case <-wait:
+	case <-time.After(renderWait):
+	}
+	return nil
+}
 
 func (p *pageCache) get(key string, now time.Time, writes uint64) (cachedPage, bool) {
 	p.mu.Lock()
@@ -77,11 +114,23 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	if v.User != nil || v.CSRF == "" || c.Method() != fiber.MethodGet || c.Get("HX-Request") != "" || handlers.HasFlash(c) {
 		return c.Next()
 	}
-	key := v.Lang + " " + c.OriginalURL()
+	// The brand's version and the visitor's theme are part of the key: a
+	// brand saved on any instance shows at once, and one visitor's theme
+	// never reaches another.
+	brand := s.deps.BrandingOf(c)
+	key := v.Lang + " " + handlers.ThemeOf(c) + " " + strconv.FormatInt(brand.Version, 10) + " " + c.OriginalURL()
 	writes := s.store.Writes()
-	if page, ok := s.pages.get(key, time.Now(), writes); ok {
+	serve := func(page cachedPage) error {
 		c.Set(fiber.HeaderContentType, page.contentType)
 		return c.Send(bytes.Join(page.parts, []byte(v.CSRF)))
+	}
+	if page, ok := s.pages.get(key, time.Now(), writes); ok {
+		return serve(page)
+	}
+	if release := s.pages.claim(key); release != nil {
+		defer release()
+	} else if page, ok := s.pages.get(key, time.Now(), s.store.Writes()); ok {
+		return serve(page)
 	}
 	token, mark := v.CSRF, tokenMark()
 	v.CSRF = mark
@@ -96,5 +145,39 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 		s.pages.put(key, cachedPage{parts: parts, contentType: string(resp.Header.ContentType()), at: time.Now(), writes: writes})
 	}
 	resp.SetBodyRaw(bytes.Join(parts, []byte(token)))
+	return nil
+}
+
+// visitorAnswers serves a JSON answer a visitor asked for from what was
+// answered to another visitor in the last pageTTL, as visitorPages does for
+// pages (an answer holds no CSRF token, so it is served as it was). Callers
+// with a token or a session always get a fresh answer.
+func (s *server) visitorAnswers(c *fiber.Ctx) error {
+	v := s.deps.ViewerOf(c)
+	if v.User != nil || c.Method() != fiber.MethodGet {
+		return c.Next()
+	}
+	key := "api " + v.Lang + " " + c.OriginalURL()
+	writes := s.store.Writes()
+	serve := func(answer cachedPage) error {
+		c.Set(fiber.HeaderContentType, answer.contentType)
+		return c.Send(answer.parts[0])
+	}
+	if answer, ok := s.pages.get(key, time.Now(), writes); ok {
+		return serve(answer)
+	}
+	if release := s.pages.claim(key); release != nil {
+		defer release()
+	} else if answer, ok := s.pages.get(key, time.Now(), s.store.Writes()); ok {
+		return serve(answer)
+	}
+	if err := c.Next(); err != nil {
+		return err
+	}
+	resp := c.Response()
+	if resp.StatusCode() == fiber.StatusOK {
+		s.pages.put(key, cachedPage{parts: [][]byte{bytes.Clone(resp.Body())}, contentType: string(resp.Header.ContentType()),
+			at: time.Now(), writes: writes})
+	}
 	return nil
 }

@@ -40,6 +40,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		hooks    = &handlers.Webhooks{Deps: d}
 		hookAPI  = &handlers.WebhooksAPI{Deps: d}
 		inbox    = &handlers.Notifications{Deps: d}
+		share    = &handlers.Share{Deps: d, Images: s.shares}
+		brand    = &handlers.Branding{Deps: d}
+		theme    = &handlers.Theme{Deps: d}
 		prefs    = &handlers.Preferences{Deps: d, Me: me}
 		unsub    = &handlers.Unsubscribe{Deps: d}
 		delivery = &handlers.Deliveries{Deps: d}
@@ -55,6 +58,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		webcare, exporting, analytics   = models.ActRecordForCustomer, models.ActExportIdeas, models.ActReadAnalytics
 		webhooks                        = models.ActManageWebhooks
 		notifications, follow           = models.ActReadNotifications, models.ActFollow
+		branding                        = models.ActManageBranding
 		deliveries                      = models.ActReadDeliveries
 	)
 
@@ -90,6 +94,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/merge", moderate, mod.Merge)
 	r.post("/ideas/:id/unmerge", moderate, mod.Unmerge)
 	r.post("/comments/:id/moderation", moderate, mod.Comment)
+	// Share images, before the pages whose paths they extend.
+	r.get("/ideas/:id/share.png", read, share.Idea)
+	r.get("/changelog/share.png", read, share.Changelog)
+	r.get("/changelog/:id/share.png", read, share.Entry)
+	r.get("/roadmap/share.png", read, share.Roadmap)
 	r.get("/ideas/:id/:slug?", read, s.visitorPages, ideas.Show)
 	r.post("/reports", report, mod.Report)
 	r.get("/members/:id", read, members.Show)
@@ -105,6 +114,17 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/feeds/roadmap.atom", read, feeds.Roadmap)
 	r.post("/lang", read, lang.Set)
 	r.post("/logout", read, me.Logout)
+
+	// Branding and the theme switch (docs/branding.md).
+	r.get("/branding.css", read, brand.Stylesheet)
+	r.get("/branding/logo.png", read, brand.Logo)
+	r.get("/branding/favicon.png", read, brand.Favicon)
+	r.get("/branding/apple-touch-icon.png", read, brand.TouchIcon)
+	r.post("/theme", read, theme.Set)
+	r.get("/admin/branding", branding, brand.Show)
+	r.post("/admin/branding", branding, brand.Save)
+	r.get("/api/v1/branding", branding, brand.ShowAPI)
+	r.patch("/api/v1/branding", branding, brand.UpdateAPI)
 
 	r.get("/login", read, auth.Login)
 	r.post("/auth/email", read, append(s.signInLinkLimits(), auth.SendLink)...)
@@ -194,7 +214,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.put(api+"/categories/:slug/subscription", follow, inbox.SetCategorySubscription)
 	r.get(api+"/notifications", notifications, inbox.List)
 	r.post(api+"/notifications/read", notifications, inbox.Read)
-	r.get(api+"/roadmap", read, roadmap.API)
+	r.get(api+"/roadmap", read, s.visitorAnswers, roadmap.API)
 	r.get(api+"/statuses", read, stAPI.List)
 	r.post(api+"/statuses", statusAdmin, stAPI.Create)
 	r.patch(api+"/statuses/:slug", statusAdmin, stAPI.Update)

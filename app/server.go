@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/template/html/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"samen/handlers"
 	"samen/models"
@@ -26,8 +27,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// bodyLimit caps every request body (413 above).
-const bodyLimit = 1 << 20
+// bodyLimit caps every request body (413 above): the branding form carries
+// a logo and a favicon of up to 1 MiB each, which models refuse beyond that
+// with a clear error.
+const bodyLimit = 3 << 20
 
 // NewServer builds the whole web application on a migrated store.
 func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, error) {
@@ -55,6 +58,13 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
+	if s.shares, err = handlers.NewShareImages(); err != nil {
+		return nil, err
+	}
+	s.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "samen_share_images_drawn_total",
+		Help: "Share images drawn; every other answer came from the cache.",
+	}, func() float64 { return float64(s.shares.Drawn()) }))
 	store.SetWebhooks(models.WebhookOptions{RetryBase: cfg.WebhookRetryBase, AllowPrivate: cfg.WebhookAllowPrivate, Data: deps.WebhookData})
 
 	app := fiber.New(fiber.Config{
@@ -109,6 +119,8 @@ type server struct {
 	metrics *metrics
 	// pages keeps the list and idea pages rendered for visitors, briefly.
 	pages *pageCache
+	// shares draws the share images and keeps the recent ones.
+	shares *handlers.ShareImages
 
 	providers []*handlers.Provider
 }

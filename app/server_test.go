@@ -258,7 +258,7 @@ func TestBodyLimit(t *testing.T) {
 		{"/api/v1/me", "application/json"},
 	} {
 		raw := "POST " + target.path + " HTTP/1.1\r\nHost: " + addr + "\r\nCookie: " + cookies +
-			"\r\nContent-Type: " + target.ct + "\r\nContent-Length: " + strconv.Itoa(2<<20) + "\r\n\r\nlang=nl&"
+			"\r\nContent-Type: " + target.ct + "\r\nContent-Length: " + strconv.Itoa(4<<20) + "\r\n\r\nlang=nl&"
 		status, body := rawResponse(t, addr, raw)
 		if status != http.StatusRequestEntityTooLarge {
 			t.Fatalf("POST %s with 2 MiB: %d", target.path, status)

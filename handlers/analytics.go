@@ -15,7 +15,11 @@ import (
 )
 
 // Analytics shows the team the community's figures and its own answer times.
-type Analytics struct{ *Deps }
+// Its Memory keeps each day's active members between requests.
+type Analytics struct {
+	*Deps
+	Memory analytics.Memory
+}
 
 // APIAnalytics is the figures of a range in the JSON API.
 type APIAnalytics struct {
@@ -64,7 +68,7 @@ func (h *Analytics) API(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := analytics.Compute(c.UserContext(), h.Store, h.ViewerOf(c).User, r)
+	rep, err := h.Memory.Figures(c.UserContext(), h.Store, h.ViewerOf(c).User, r)
 	if err != nil {
 		return err
 	}
@@ -115,7 +119,7 @@ func (h *Analytics) Page(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := analytics.Compute(c.UserContext(), h.Store, data.User, r)
+	rep, err := h.Memory.Compute(c.UserContext(), h.Store, data.User, r)
 	if err != nil {
 		return err
 	}

@@ -261,8 +261,8 @@ func (h *Auth) SendLink(c *fiber.Ctx) error {
 	compose := func(token string) models.Email {
 		link := h.BaseURL + "/auth/email/" + token
 		return models.Email{
-			Subject: views.T(v.L, "email.login.subject", "Brand", h.Brand),
-			Text:    views.T(v.L, "email.login.text", "Brand", h.Brand, "Link", link, "Minutes", int(models.LoginTokenTTL.Minutes())),
+			Subject: views.T(v.L, "email.login.subject", "Brand", h.BrandName(c)),
+			Text:    views.T(v.L, "email.login.text", "Brand", h.BrandName(c), "Link", link, "Minutes", int(models.LoginTokenTTL.Minutes())),
 		}
 	}
 	err := h.Store.SendLoginLink(c.UserContext(), email, next, compose)

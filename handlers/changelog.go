@@ -51,6 +51,7 @@ func (h *Changelog) List(c *fiber.Ctx) error {
 		return err
 	}
 	data := changelogListPage{Layout: h.layout(c, "changelog.title", "changelog"), Page: page}
+	data.Share = h.pageShare(c, data.Layout, "/changelog", "changelog.title", "changelog.lead")
 	data.CanWrite = h.Store.Can(v.User, models.ActWriteChangelog)
 	return c.Render("changelog/list", data)
 }
@@ -77,6 +78,7 @@ func (h *Changelog) Show(c *fiber.Ctx) error {
 	}
 	data := changelogShowPage{Layout: h.layout(c, "", "changelog"), Entry: e}
 	data.Title = e.Title
+	data.Share = h.entryShare(c, data.Layout, e)
 	data.CanWrite = h.Store.Can(v.User, models.ActWriteChangelog)
 	return c.Render("changelog/show", data)
 }

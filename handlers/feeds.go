@@ -27,7 +27,7 @@ func (h *Feeds) Ideas(c *fiber.Ctx) error {
 		return err
 	}
 	l := h.feedLocalizer(c)
-	f := h.newFeed(views.T(l, "feeds.ideas.title", "Brand", h.Brand), "/feeds/ideas.atom", "/?sort=new")
+	f := h.newFeed(views.T(l, "feeds.ideas.title", "Brand", h.BrandName(c)), "/feeds/ideas.atom", "/?sort=new")
 	for _, i := range ideas {
 		f.add(h.ideaEntry(i))
 	}
@@ -52,7 +52,7 @@ func (h *Feeds) Idea(c *fiber.Ctx) error {
 		return c.Redirect(fmt.Sprintf("/feeds/ideas/%d.atom", *idea.MergedInto), fiber.StatusFound)
 	}
 	l := h.feedLocalizer(c)
-	f := h.newFeed(views.T(l, "feeds.idea.title", "Title", idea.Title, "Brand", h.Brand),
+	f := h.newFeed(views.T(l, "feeds.idea.title", "Title", idea.Title, "Brand", h.BrandName(c)),
 		fmt.Sprintf("/feeds/ideas/%d.atom", idea.ID), ideaPath(idea))
 	f.add(h.ideaEntry(idea))
 	for _, cm := range a.Comments {
@@ -82,7 +82,7 @@ func (h *Feeds) Changelog(c *fiber.Ctx) error {
 		return err
 	}
 	l := h.feedLocalizer(c)
-	f := h.newFeed(views.T(l, "feeds.changelog.title", "Brand", h.Brand), "/feeds/changelog.atom", "/changelog")
+	f := h.newFeed(views.T(l, "feeds.changelog.title", "Brand", h.BrandName(c)), "/feeds/changelog.atom", "/changelog")
 	for _, e := range page.Entries {
 		path := fmt.Sprintf("/changelog/%d", e.ID)
 		published := *e.PublishedAt

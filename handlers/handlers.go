@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"html/template"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -109,9 +110,31 @@ type Layout struct {
 	// DisabledWebhooks counts the webhooks that failed until they were
 	// disabled: admins see a notice on every page while any are.
 	DisabledWebhooks int64
+	// Share is the page's Open Graph and Twitter card tags, on pages worth
+	// sharing (see share.go); the same for every viewer.
+	Share *ShareMeta
 	// unread counts the viewer's unread notifications when the header asks.
 	unread func() int64
+
+	// Branding is the community's brand for the header, head and footer;
+	// Theme is "light" or "dark" as the viewer chose, "" to follow the system.
+	Branding models.Branding
+	Theme    string
 }
+
+// Themes are the choices of the theme switch.
+func (Layout) Themes() []string { return []string{"system", "light", "dark"} }
+
+// ThemeChoice is the theme switch's pressed button.
+func (l Layout) ThemeChoice() string {
+	if l.Theme == "" {
+		return "system"
+	}
+	return l.Theme
+}
+
+// Welcome is the brand's welcome text in the viewer's language.
+func (l Layout) Welcome() template.HTML { return l.Branding.Welcome(l.Lang) }
 
 // Unread is the count of the viewer's unread notifications for the header's
 // badge: counted once, when a page shows it, and only for members (pages
@@ -128,7 +151,9 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 	v := d.ViewerOf(c)
 	l := Layout{
 		Viewer:    v,
-		Brand:     d.Brand,
+		Brand:     d.BrandName(c),
+		Branding:  d.BrandingOf(c),
+		Theme:     ThemeOf(c),
 		Path:      c.OriginalURL(),
 		Nav:       nav,
 		Languages: []string{"en", "nl"},
@@ -169,6 +194,32 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 }
 
 const flashCookie = "samen_flash"
+
+type brandingKey struct{}
+
+// BrandingOf returns the community's branding, read once per request (see
+// models.Store.Branding). When it cannot be read, the page is served with
+// Samen's own brand and the failure is logged.
+func (d *Deps) BrandingOf(c *fiber.Ctx) models.Branding {
+	if b, ok := c.Locals(brandingKey{}).(*models.Branding); ok {
+		return *b
+	}
+	b, err := d.Store.Branding(c.UserContext())
+	if err != nil {
+		d.Log.Warn("read branding", "error", err)
+		return models.Branding{}
+	}
+	c.Locals(brandingKey{}, &b)
+	return b
+}
+
+// BrandName is the community's name: the branding's, else SAMEN_BRAND_NAME.
+func (d *Deps) BrandName(c *fiber.Ctx) string {
+	if name := d.BrandingOf(c).Name; name != "" {
+		return name
+	}
+	return d.Brand
+}
 
 // HasFlash reports whether the request carries a one-time message to show.
 func HasFlash(c *fiber.Ctx) bool { return c.Cookies(flashCookie) != "" }

@@ -337,6 +337,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
 	data.CustomerVote = h.webcareFormFor(c)
 	data.Title = idea.Title
+	data.Share = h.ideaShare(c, data.Layout, idea)
 	data.now = h.Store.Now()
 	data.CanStatus = h.Store.Can(data.User, models.ActSetStatus)
 	data.CanVote = idea.Status.TakesVotes() && !idea.Locked

@@ -40,6 +40,7 @@ func (h *Roadmap) Show(c *fiber.Ctx) error {
 	}
 	data.Roadmap = rm
 	data.Layout = h.layout(c, "roadmap.title", "roadmap")
+	data.Share = h.pageShare(c, data.Layout, "/roadmap", "roadmap.title", "roadmap.lead")
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (h *Feeds) Roadmap(c *fiber.Ctx) error {
 		return err
 	}
 	lang, l := h.Localizer(c.Get(fiber.HeaderAcceptLanguage))
-	f := h.newFeed(views.T(l, "feeds.roadmap.title", "Brand", h.Brand), "/feeds/roadmap.atom", "/roadmap")
+	f := h.newFeed(views.T(l, "feeds.roadmap.title", "Brand", h.BrandName(c)), "/feeds/roadmap.atom", "/roadmap")
 	for _, col := range rm.Columns {
 		for _, idea := range col.Ideas {
 			title := views.T(l, "feeds.roadmap.entry", "Status", col.Status.NameIn(lang), "Title", idea.Title)

@@ -104,7 +104,12 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 		return nil, fmt.Errorf("load api token: user %d is banned: %w", t.UserID, ErrNotFound)
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionTouchEvery {
-		err := s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error
+		// The condition again in the statement: of the requests that use the
+		// token at once, the first writes and the others, once it is done,
+		// find it written and change nothing.
+		err := s.db.WithContext(ctx).Model(&APIToken{}).
+			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-sessionTouchEvery)).
+			Update("last_used_at", now).Error
 		if err != nil {
 			return nil, fmt.Errorf("touch api token %d: %w", t.ID, err)
 		}

@@ -53,6 +53,9 @@ const (
 	AuditWebhookDelete  = "webhook.delete"
 	AuditWebhookDisable = "webhook.disable"
 	AuditWebhookEnable  = "webhook.enable"
+
+	// AuditBranding: an admin changed the community's branding.
+	AuditBranding = "branding.save"
 )
 
 // AuditActions lists every audit action, for the log's filter.
@@ -65,6 +68,7 @@ var AuditActions = []string{
 	AuditStatusSave, AuditStatusMove, AuditStatusDelete,
 	AuditIdeaForCustomer, AuditVoteForCustomer,
 	AuditWebhookCreate, AuditWebhookDelete, AuditWebhookDisable, AuditWebhookEnable,
+	AuditBranding,
 }
 
 // Kinds of things an action or a report is about.
@@ -78,6 +82,7 @@ const (
 	TargetChangelog = "changelog"
 	TargetStatus    = "status"
 	TargetWebhook   = "webhook"
+	TargetBranding  = "branding"
 )
 
 // Audit is one entry of the audit log. A nil Actor is Samen itself, as when

@@ -173,21 +173,31 @@ func (s *Store) listTotal(ctx context.Context, q *gorm.DB, o ListOptions) (int64
 		limit = SearchWindow
 	}
 	key, shared := totalKey{limit: limit}, o.Tag == "" && o.AuthorID == 0 && o.VotedBy == 0
+	key.status, key.category, key.query, key.anyWord = o.Status, o.Category, o.Query, o.AnyWord
+	n, err := s.total(ctx, q, key, shared)
+	if err != nil {
+		return 0, false, fmt.Errorf("count ideas: %w", err)
+	}
+	return min(n, int64(key.limit)), n > int64(key.limit), nil
+}
+
+// total counts the ideas of a query up to key.limit and one more; shared
+// totals (the same for everyone) are kept in the store's cache.
+func (s *Store) total(ctx context.Context, q *gorm.DB, key totalKey, shared bool) (int64, error) {
 	if shared {
-		key.status, key.category, key.query, key.anyWord = o.Status, o.Category, o.Query, o.AnyWord
 		if n, ok := s.totals.get(key, s.Now()); ok {
-			return min(n, int64(limit)), n > int64(limit), nil
+			return n, nil
 		}
 	}
 	gen := s.totals.generation()
 	var n int64
-	if err := s.countQuery(ctx, q, limit).Count(&n).Error; err != nil {
-		return 0, false, fmt.Errorf("count ideas: %w", err)
+	if err := s.countQuery(ctx, q, key.limit).Count(&n).Error; err != nil {
+		return 0, err
 	}
 	if shared {
 		s.totals.put(key, n, gen, s.Now())
 	}
-	return min(n, int64(limit)), n > int64(limit), nil
+	return n, nil
 }
 
 // countQuery counts the ideas of a list's query, up to limit and one more.
@@ -207,6 +217,9 @@ type totalKey struct {
 	status, category, query string
 	anyWord                 bool
 	limit                   int
+	// triage holds the inbox's own filters (TriageOptions.totalKey); empty
+	// for the idea list.
+	triage string
 }
 
 type cachedTotal struct {

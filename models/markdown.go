@@ -50,6 +50,10 @@ func (r *renderer) plainText(rendered template.HTML) string {
 	return strings.Join(strings.Fields(text), " ")
 }
 
+// PlainText is the text a reader sees of HTML the store rendered, without
+// its markup (see plainText): for excerpts such as a shared page's description.
+func (s *Store) PlainText(rendered template.HTML) string { return s.md.plainText(rendered) }
+
 // render returns the safe HTML of a markdown text.
 func (r *renderer) render(source string) template.HTML {
 	var buf bytes.Buffer

@@ -561,7 +561,7 @@ func (s *Store) composeMail(ctx context.Context, r *recipient, notifs []Notifica
 	if err != nil {
 		return nil, nil, fmt.Errorf("compose email to user %d: %w", r.ID, err)
 	}
-	mail := views.Mail{L: l, Brand: s.mail.brand, Digest: digest, PreferencesURL: s.mail.baseURL + "/me#email-settings"}
+	mail := views.Mail{L: l, Brand: s.mailBrand(ctx), Digest: digest, PreferencesURL: s.mail.baseURL + "/me#email-settings"}
 	var ids []int64
 	var kinds []string
 	groupOf := map[int64]int{}
@@ -604,6 +604,15 @@ func (s *Store) composeMail(ctx context.Context, r *recipient, notifs []Notifica
 		return nil, nil, err
 	}
 	return &Email{To: *r.Email, Subject: subject, Text: text, HTML: html, Unsubscribe: mail.UnsubscribeURL}, ids, nil
+}
+
+// mailBrand is the community's name in emails: the one admins set in the
+// branding, else SAMEN_BRAND_NAME.
+func (s *Store) mailBrand(ctx context.Context) string {
+	if b, err := s.Branding(ctx); err == nil && b.Name != "" {
+		return b.Name
+	}
+	return s.mail.brand
 }
 
 // UnsubscribeWhat names, in the reader's language, the email an unsubscribe

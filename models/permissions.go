@@ -61,6 +61,9 @@ const (
 	// ActManageWebhooks: register, remove and re-enable webhooks, read their
 	// delivery log and redeliver.
 	ActManageWebhooks Action = "webhooks.manage"
+	// ActManageBranding: change the community's name, logo, favicon, accent
+	// colour, welcome text, footer links and stylesheet.
+	ActManageBranding Action = "branding.manage"
 	// ActReadDeliveries: see the email deliveries that are stuck or failing.
 	ActReadDeliveries Action = "deliveries.read"
 )
@@ -130,6 +133,7 @@ var permissions = map[Action][]Standing{
 	ActManageStatuses:   {Admin},
 	ActManageSettings:   {Admin},
 	ActManageWebhooks:   {Admin},
+	ActManageBranding:   {Admin},
 	ActReadDeliveries:   {Admin},
 }
 
@@ -239,7 +243,8 @@ var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport, ActReadNotifications, ActFollow,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
-	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks, ActReadDeliveries,
+	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
+	ActManageBranding, ActReadDeliveries,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

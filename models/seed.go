@@ -803,6 +803,10 @@ func (b *bench) seed() error {
 			return err
 		}
 	}
+	// The analytics' rollups, whose triggers were off for the load.
+	if err := rebuildAnalytics(b.ctx, b.tx, b.s.dialect); err != nil {
+		return err
+	}
 	for _, add := range rebuild {
 		if _, err := b.tx.ExecContext(b.ctx, add); err != nil {
 			return err
@@ -822,7 +826,8 @@ func (b *bench) seed() error {
 }
 
 // dropForBulkLoad drops the secondary indexes of the tables the bench
-// writes, and on PostgreSQL their foreign keys too, and returns the statements
+// writes, the triggers that keep the analytics' rollups (seed rebuilds those
+// in one pass), and on PostgreSQL their foreign keys too, and returns the statements
 // that build them again. Updating a full-text and seven ranking indexes row by
 // row, and PostgreSQL's row-by-row foreign key checks, are most of the time a
 // bulk load takes; built again at the end, in the same transaction, each index
@@ -831,6 +836,9 @@ func (b *bench) seed() error {
 func (b *bench) dropForBulkLoad() ([]string, error) {
 	query := `SELECT 0, 'DROP INDEX "' || name || '"', sql FROM sqlite_master
 		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('ideas', 'votes', 'comments', 'status_changes')
+		UNION ALL
+		SELECT 1, 'DROP TRIGGER "' || name || '"', sql FROM sqlite_master
+		WHERE type = 'trigger' AND name LIKE 'analytics%'
 		ORDER BY 1, 2`
 	if b.s.dialect == Postgres {
 		const tables = "('ideas'::regclass, 'votes'::regclass, 'comments'::regclass, 'status_changes'::regclass)"
@@ -841,6 +849,9 @@ func (b *bench) dropForBulkLoad() ([]string, error) {
 		UNION ALL
 		SELECT 0, format('DROP INDEX %s', indexrelid::regclass), pg_get_indexdef(indexrelid)
 		FROM pg_index WHERE NOT indisunique AND indrelid IN ` + tables + `
+		UNION ALL
+		SELECT 2, format('DROP TRIGGER %I ON %s', tgname, tgrelid::regclass), pg_get_triggerdef(oid)
+		FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'analytics%'
 		ORDER BY 1, 2`
 	}
 	rows, err := b.tx.QueryContext(b.ctx, query)

@@ -230,6 +230,17 @@ func TestSeedBench(t *testing.T) {
 			t.Fatalf("reported %+v, the database holds %+v, want %+v", got, held, want)
 		}
 		checkCounters(t, s)
+		// The analytics' rollups, whose triggers the bulk load went past, hold
+		// every counted vote and comment, and their triggers are back.
+		counted := "JOIN ideas i ON i.id = x.idea_id WHERE i.state = 'published' AND i.merged_into IS NULL"
+		if rolled, rows := seedCount(t, s, "SELECT COALESCE(SUM(votes), 0) FROM analytics_days"),
+			seedCount(t, s, "SELECT COUNT(*) FROM votes x "+counted); rolled != rows || rows == 0 {
+			t.Errorf("the rollups hold %d votes, the rows %d", rolled, rows)
+		}
+		if rolled, rows := seedCount(t, s, "SELECT COALESCE(SUM(comments), 0) FROM analytics_days"),
+			seedCount(t, s, "SELECT COUNT(*) FROM comments x "+counted+" AND x.state = 'published' AND NOT x.internal"); rolled != rows || rows == 0 {
+			t.Errorf("the rollups hold %d comments, the rows %d", rolled, rows)
+		}
 		if replies := checkReplies(t, s); replies < 30 {
 			t.Errorf("%d replies among 300 comments", replies)
 		}
@@ -336,6 +347,16 @@ func TestSeedBench(t *testing.T) {
 		}
 		if _, err := s.CreateComment(ctx, i.ID, u, models.NewComment{Body: "And a comment."}); err != nil {
 			t.Fatal(err)
+		}
+		// Triggers are back after the load: a vote withdrawn leaves the rollups.
+		before := seedCount(t, s, "SELECT COALESCE(SUM(votes), 0) FROM analytics_days")
+		idea := seedCount(t, s, "SELECT MIN(idea_id) FROM votes x "+counted)
+		voter := seedCount(t, s, "SELECT MIN(user_id) FROM votes WHERE idea_id = ?", idea)
+		if _, _, err := s.Unvote(ctx, int64(idea), int64(voter)); err != nil {
+			t.Fatal(err)
+		}
+		if after := seedCount(t, s, "SELECT COALESCE(SUM(votes), 0) FROM analytics_days"); after != before-1 {
+			t.Errorf("a vote withdrawn after the seed: the rollups went from %d to %d votes", before, after)
 		}
 	})
 }

@@ -44,6 +44,8 @@ type Store struct {
 	catalogs *cache[catalog]
 	totals   *totalsCache
 	writes   *atomic.Uint64
+	// brand keeps the branding row of the version last read (see Branding).
+	brand *brandCache
 	// hooks configure webhook deliveries; hookCounts count them.
 	hooks      WebhookOptions
 	hookCounts *WebhookCounts
@@ -128,6 +130,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
 	s.writes = &atomic.Uint64{}
+	s.brand = &brandCache{}
 	s.hooks = WebhookOptions{RetryBase: DefaultWebhookRetryBase}
 	s.hookCounts = &WebhookCounts{}
 	s.hookHTTP = webhookClient(false)

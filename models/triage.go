@@ -308,8 +308,29 @@ func (s *Store) triageQuery(ctx context.Context, o *TriageOptions, viewer *User)
 	return q, nil
 }
 
+// totalKey is the key of the inbox's total in the store's cache of list
+// totals, which every write to ideas through the store empties: the same for
+// all of the team but for "me", which names the viewer. Tags change without
+// a write to ideas, so a tag's inbox is never kept (see listTotal).
+func (o *TriageOptions) totalKey(limit int, viewer *User) totalKey {
+	assignee := o.Assignee
+	if assignee == AssigneeMe {
+		assignee = strconv.FormatInt(viewerID(viewer), 10)
+	}
+	flag := func(b *bool) string {
+		if b == nil {
+			return "-"
+		}
+		return strconv.FormatBool(*b)
+	}
+	return totalKey{status: o.Status, category: o.Category, limit: limit,
+		triage: fmt.Sprintf("assignee=%s triaged=%s answered=%s age=%t older=%d votes=%d",
+			assignee, flag(o.Triaged), flag(o.Answered), o.Sort == TriageSortAge, o.OlderThan, o.MinVotes)}
+}
+
 // TriageIdeas returns a page of the team's inbox, with the triage fields.
-// Like the idea list, it counts only as far as its pages reach.
+// Like the idea list, it counts only as far as its pages reach, and keeps
+// the count for a few seconds as the list does.
 func (s *Store) TriageIdeas(ctx context.Context, o TriageOptions, viewer *User) (*IdeaPage, error) {
 	if !s.Can(viewer, ActTriage) {
 		return nil, ErrForbidden
@@ -320,8 +341,8 @@ func (s *Store) TriageIdeas(ctx context.Context, o TriageOptions, viewer *User) 
 	}
 	page := &IdeaPage{Page: o.Page, PerPage: o.PerPage}
 	limit := MaxPage * o.PerPage
-	var n int64
-	if err := s.countQuery(ctx, q, limit).Count(&n).Error; err != nil {
+	n, err := s.total(ctx, q, o.totalKey(limit, viewer), o.Tag == "")
+	if err != nil {
 		return nil, fmt.Errorf("count the inbox: %w", err)
 	}
 	page.Total, page.More = min(n, int64(limit)), n > int64(limit)
@@ -391,8 +412,8 @@ func (s *Store) InboxCounts(ctx context.Context, viewer *User) ([]ViewCount, err
 		if err != nil {
 			return nil, err
 		}
-		var n int64
-		if err := s.countQuery(ctx, q, MaxInboxCount).Count(&n).Error; err != nil {
+		n, err := s.total(ctx, q, o.totalKey(MaxInboxCount, viewer), true)
+		if err != nil {
 			return nil, fmt.Errorf("count the inbox view %s: %w", view, err)
 		}
 		out[i] = ViewCount{View: view, Count: min(n, MaxInboxCount), More: n > MaxInboxCount}

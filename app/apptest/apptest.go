@@ -32,14 +32,28 @@ type Server struct {
 	Store  *models.Store
 	Config app.Config
 	// URL is where the server listens, and its SAMEN_BASE_URL unless the test sets one.
-	URL  string
-	t    testing.TB
-	logs *SyncBuffer
+	URL   string
+	t     testing.TB
+	logs  *SyncBuffer
+	dbURL string
 }
 
 // New builds Samen on a new database of the dialect, with background jobs
 // running, and serves it. env holds extra "KEY=value" settings.
 func New(t testing.TB, dialect string, env ...string) *Server {
+	t.Helper()
+	return newOn(t, modelstest.URL(t, dialect), env)
+}
+
+// Twin starts a second Samen on s's database, as a second instance behind
+// a load balancer would run: its own process state (caches, rate limits),
+// the same data.
+func (s *Server) Twin(env ...string) *Server {
+	s.t.Helper()
+	return newOn(s.t, s.dbURL, env)
+}
+
+func newOn(t testing.TB, dbURL string, env []string) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +67,7 @@ func New(t testing.TB, dialect string, env ...string) *Server {
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	store := modelstest.OpenWith(t, dialect, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond, BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchTimeout,
+	store := modelstest.OpenURL(t, dbURL, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond, BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchTimeout,
 		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDelay: cfg.MailDelay, Brand: cfg.Brand})
 	a, err := app.NewServer(cfg, store, log)
 	if err != nil {
@@ -72,7 +86,7 @@ func New(t testing.TB, dialect string, env ...string) *Server {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &Server{App: a, Store: store, Config: cfg, URL: base, t: t, logs: logs}
+	return &Server{App: a, Store: store, Config: cfg, URL: base, t: t, logs: logs, dbURL: dbURL}
 }
 
 // Listen returns the URL the server listens on.

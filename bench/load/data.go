@@ -95,13 +95,20 @@ type fixtures struct {
 	ideaFile               string
 
 	// The team's workspace: a team member with an API token, the day the
-	// analytics' ranges end, and what the checks found in the answers.
+	// analytics' ranges end (the last day with a vote or an idea: the seed's
+	// data has fixed dates, so the days up to today may hold none), and what
+	// the checks found in the answers.
 	team           member
-	today          time.Time
+	dataEnd        time.Time
 	untriaged      int64
 	roadmapColumns int
 	roadmapIdeas   int64
 	analytics      map[string]analyticsRange // by endpoint key
+}
+
+// analyticsPath asks for the analytics of the last days of the data.
+func (fx *fixtures) analyticsPath(days int) string {
+	return "/api/v1/analytics?from=" + fx.dataEnd.AddDate(0, 0, 1-days).Format(time.DateOnly) + "&to=" + fx.dataEnd.Format(time.DateOnly)
 }
 
 // analyticsRange is what an analytics answer says of its range.
@@ -136,11 +143,15 @@ func prepareFixtures(ctx context.Context, db *database, cfg settings, p paths) (
 		sessionFile: filepath.Join(p.out, "sessions.txt"),
 		tokenFile:   filepath.Join(p.out, "tokens.txt"),
 		ideaFile:    filepath.Join(p.out, "vote-ideas.txt"),
-		today:       time.Now().UTC().Truncate(24 * time.Hour),
 		analytics:   map[string]analyticsRange{},
 	}
+	err := db.QueryRow(ctx, `SELECT GREATEST((SELECT MAX(created_at) FROM votes), (SELECT MAX(created_at) FROM ideas))`).Scan(&fx.dataEnd)
+	if err != nil {
+		return nil, fmt.Errorf("the last day of the data: %w", err)
+	}
+	fx.dataEnd = fx.dataEnd.UTC().Truncate(24 * time.Hour)
 	// The idea whose discussion is closest to 50 comments.
-	err := db.QueryRow(ctx, `SELECT id, slug, comments FROM ideas WHERE state = 'published' AND merged_into IS NULL
+	err = db.QueryRow(ctx, `SELECT id, slug, comments FROM ideas WHERE state = 'published' AND merged_into IS NULL
 		ORDER BY abs(comments - 50), id LIMIT 1`).Scan(&fx.idea.id, &fx.idea.slug, &fx.idea.comments)
 	if err != nil {
 		return nil, fmt.Errorf("find an idea with 50 comments: %w", err)
@@ -264,7 +275,7 @@ func (fx *fixtures) mint(ctx context.Context) error {
 }
 
 // mintTeam makes a team member of its own for this run, with an API token, for
-// the triage inbox and the analytics.
+// the triage inbox and the analytics, and a session, for the CSV export.
 func (fx *fixtures) mintTeam(ctx context.Context) error {
 	u, err := fx.store.CreateUser(ctx, models.NewUser{Name: "Bench Team",
 		Email: fmt.Sprintf("bench-team-%d@example.com", time.Now().UnixNano()), EmailVerified: true, Role: models.RoleTeam})
@@ -272,6 +283,11 @@ func (fx *fixtures) mintTeam(ctx context.Context) error {
 		return fmt.Errorf("make a team member: %w", err)
 	}
 	fx.team = member{id: u.ID, name: u.Name}
+	session, sess, err := fx.store.CreateSession(ctx, u.ID, "samen-bench", "127.0.0.1")
+	if err != nil {
+		return fmt.Errorf("the team member's session: %w", err)
+	}
+	fx.team.session, fx.team.sessionID = session, sess.ID
 	token, t, err := fx.store.CreateAPIToken(ctx, u.ID, models.NewAPIToken{Name: "bench", ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("the team member's API token: %w", err)

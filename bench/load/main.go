@@ -320,6 +320,11 @@ func run(ctx context.Context) error {
 	if r.weight, err = pageWeight(ctx, "http://"+samenAddr+"/"); err != nil {
 		return err
 	}
+	if slices.ContainsFunc(r.results, func(res *result) bool { return res.endpoint.team }) {
+		if r.export, err = measureExport(ctx, db, "http://"+samenAddr, pprofAddr, samen.cmd.Process.Pid, fx.team.session); err != nil {
+			return err
+		}
+	}
 	r.elapsed = time.Since(started)
 
 	// The idea board's endpoints and the team's workspace each have their own

@@ -25,6 +25,7 @@ type report struct {
 	counters     int64 // ideas whose vote counter differs from their rows
 	rss, hwm     int64
 	weight       weight
+	export       *exportResult // the CSV export, streamed after the team's endpoints
 }
 
 // The bench's section of docs/benchmarks.md lies between these markers; each

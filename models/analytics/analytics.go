@@ -1,12 +1,14 @@
 // Package analytics counts what the community did in a range of days and
-// how quickly the team answered it. It only reads: every figure is a count
-// of rows, made again on each request from indexed queries.
+// how quickly the team answered it. It only reads: every figure equals a
+// count of the rows, read from daily rollups that database triggers keep in
+// the same transaction as each change (migration 00017) and from indexes on
+// ideas; a Memory keeps what it read while the rollups say it holds.
 //
 // What counts: published ideas that are not merged into another, created in
 // the range; votes and public comments (not internal notes, not hidden)
 // made in the range on those kinds of ideas. The team's answer to an idea
 // is the first public status note or public comment on it by a moderator,
-// team member or admin other than its author.
+// team member or admin other than its author: ideas.answered_at.
 package analytics
 
 import (
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,53 +151,31 @@ type Idea struct {
 	CreatedAt time.Time
 }
 
-// staffRoles answer for the team.
-var staffRoles = []string{string(models.RoleModerator), string(models.RoleTeam), string(models.RoleAdmin)}
-
-// idea is one of the range's ideas with the time of the team's first answer.
-type idea struct {
-	Idea
-	category *int64
-	status   int64
-	source   string
-	answered *time.Time
+// answer is the team's first answer to one of the range's ideas.
+type answer struct {
+	category        *int64
+	created, answer time.Time
 }
 
 // Compute counts the range's figures for viewer, who must be allowed to
-// read analytics (models.ErrForbidden otherwise).
+// read analytics (models.ErrForbidden otherwise). The counts come from the
+// daily rollups (migration 00017), which triggers keep equal to the rows;
+// the answer times and the unanswered ideas from indexes on ideas. It keeps
+// nothing for the next call; Memory.Compute does.
 func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range) (*Report, error) {
+	return compute(ctx, s, viewer, r, nil, true)
+}
+
+// compute counts the range's figures, keeping what it read in m (when not
+// nil), and lists the unanswered ideas when list is true.
+func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range, m *Memory, list bool) (*Report, error) {
 	if !s.Can(viewer, models.ActReadAnalytics) {
 		return nil, models.ErrForbidden
 	}
 	q := querier{db: s.DB(), postgres: s.Dialect() == models.Postgres}
 	rep := &Report{Range: r}
-	now := s.Now()
-
-	ideas, err := q.ideas(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	weeks := map[string]*Week{}
-	for w := monday(r.From); !w.After(r.To); w = w.AddDate(0, 0, 7) {
-		rep.ByWeek = append(rep.ByWeek, Week{Start: w})
-	}
-	for i := range rep.ByWeek {
-		weeks[rep.ByWeek[i].Start.Format(Day)] = &rep.ByWeek[i]
-	}
-	week := func(monday string) *Week {
-		if w, ok := weeks[monday]; ok {
-			return w
-		}
-		return &Week{} // never: every row of the range falls in one of its weeks
-	}
-	weekOf := func(day string) *Week {
-		d, err := time.Parse(Day, day)
-		if err != nil {
-			return &Week{}
-		}
-		return week(monday(d).Format(Day))
-	}
-
+	now := s.Now().UTC()
+	old := now.Add(-UnansweredAge)
 	statuses, err := s.Statuses(ctx)
 	if err != nil {
 		return nil, err
@@ -203,6 +184,37 @@ func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range)
 	if err != nil {
 		return nil, err
 	}
+	catalog := fmt.Sprint(statuses, categories)
+	if m != nil {
+		f, err := q.fingerprint(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if kept, ok := m.report(r, f, catalog, now); ok {
+			kept.Unanswered = nil
+			if list {
+				if kept.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
+					return nil, err
+				}
+			}
+			return kept, nil
+		}
+	}
+
+	weeks := map[string]*Week{}
+	for w := monday(r.From); !w.After(r.To); w = w.AddDate(0, 0, 7) {
+		rep.ByWeek = append(rep.ByWeek, Week{Start: w})
+	}
+	for i := range rep.ByWeek {
+		weeks[rep.ByWeek[i].Start.Format(Day)] = &rep.ByWeek[i]
+	}
+	weekOf := func(day time.Time) *Week {
+		if w, ok := weeks[monday(day).Format(Day)]; ok {
+			return w
+		}
+		return &Week{} // never: every row of the range falls in one of its weeks
+	}
+
 	byStatus := map[int64]*Status{}
 	for _, st := range statuses {
 		rep.ByStatus = append(rep.ByStatus, Status{Slug: st.Slug, Name: st.Name, Kind: st.Kind})
@@ -240,74 +252,137 @@ func Compute(ctx context.Context, s *models.Store, viewer *models.User, r Range)
 		return sources["other"]
 	}
 
-	perCategory := make([][]idea, len(rep.ByCategory))
-	for _, i := range ideas {
-		rep.Ideas++
-		week(monday(i.CreatedAt).Format(Day)).Ideas++
-		if st, ok := byStatus[i.status]; ok {
-			st.Ideas++
-		}
-		c := catOf(i.category)
-		rep.ByCategory[c].Ideas++
-		perCategory[c] = append(perCategory[c], i)
-		source(i.source).Ideas++
+	// An idea is unanswered for long once it is older than UnansweredAge:
+	// every idea of a day before the one that holds that moment, and the
+	// earlier part of that day, counted live.
+	oldDay := old.Truncate(24 * time.Hour)
+	tally := make([]tallies, len(rep.ByCategory))
+	days, err := q.days(ctx, r)
+	if err != nil {
+		return nil, err
 	}
-	rep.Webcare = webcare(ideas, now)
+	fingerprints := map[string]int64{}
+	var whole fingerprint
+	for _, d := range days {
+		fingerprints[d.dayText] += d.changed
+		whole.rows++
+		whole.sum += d.changed
+		c := catOf(d.category)
+		w := weekOf(d.day)
+		rep.Ideas += d.ideas
+		rep.Votes += d.votes
+		rep.Comments += d.comments
+		w.Ideas += d.ideas
+		w.Votes += d.votes
+		w.Comments += d.comments
+		rep.ByCategory[c].Ideas += d.ideas
+		rep.ByCategory[c].Votes += d.votes
+		if d.source != "" { // comments are kept without a source
+			src := source(d.source)
+			src.Ideas += d.ideas
+			src.Votes += d.votes
+		}
+		tally[c].answered += d.answered
+		tally[c].within += d.answeredWeek
+		if d.day.Before(oldDay) {
+			tally[c].unanswered += d.ideas - d.answered
+		}
+	}
+	if lo, hi := later(r.From, oldDay), earlier(r.end(), old); lo.Before(hi) {
+		counts, err := q.unansweredBetween(ctx, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range counts {
+			tally[catOf(g.category)].unanswered += g.n
+		}
+	}
+	answers, err := q.answers(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	hours := make([][]float64, len(rep.ByCategory))
+	for _, a := range answers {
+		c := catOf(a.category)
+		hours[c] = append(hours[c], a.answer.Sub(a.created).Hours())
+	}
+	var all tallies
+	var allHours []float64
 	for c := range rep.ByCategory {
-		rep.ByCategory[c].Webcare = webcare(perCategory[c], now)
+		rep.ByCategory[c].Webcare = tally[c].webcare(rep.ByCategory[c].Ideas, hours[c])
+		all.within += tally[c].within
+		all.unanswered += tally[c].unanswered
+		allHours = append(allHours, hours[c]...)
 	}
-	for _, i := range ideas {
-		if i.answered == nil && now.Sub(i.CreatedAt) > UnansweredAge && len(rep.Unanswered) < MaxUnansweredListed {
-			rep.Unanswered = append(rep.Unanswered, i.Idea)
+	rep.Webcare = all.webcare(rep.Ideas, allHours)
+
+	perStatus, err := q.statuses(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range perStatus {
+		if st, ok := byStatus[*g.category]; ok {
+			st.Ideas += g.n
 		}
 	}
-
-	votes, err := q.votes(ctx, r)
-	if err != nil {
-		return nil, err
+	if list {
+		if rep.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
+			return nil, err
+		}
 	}
-	for _, v := range votes {
-		rep.Votes += v.n
-		weekOf(v.day).Votes += v.n
-		rep.ByCategory[catOf(v.category)].Votes += v.n
-		source(v.source).Votes += v.n
-	}
-	comments, err := q.comments(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range comments {
-		rep.Comments += c.n
-		weekOf(c.day).Comments += c.n
-	}
-	if rep.ActiveMembers, err = q.activeMembers(ctx, r); err != nil {
+	if rep.ActiveMembers, err = q.activeMembers(ctx, m, fingerprints); err != nil {
 		return nil, err
 	}
 	// Ideas without a category are listed only when there are some.
 	if last := rep.ByCategory[none]; last.Ideas == 0 && last.Votes == 0 {
 		rep.ByCategory = rep.ByCategory[:none]
 	}
+	if m != nil {
+		until := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		if r.end().After(old) {
+			next, err := q.nextOld(ctx, later(r.From, old), r.end())
+			if err != nil {
+				return nil, err
+			}
+			if !next.IsZero() {
+				until = next
+			}
+		}
+		m.keep(r, keptReport{fingerprint: whole, catalog: catalog, until: until, report: rep})
+	}
 	return rep, nil
 }
 
-// webcare computes the answer figures of some ideas at now.
-func webcare(ideas []idea, now time.Time) Webcare {
-	var w Webcare
-	var hours []float64
-	within := 0
-	for _, i := range ideas {
-		if i.answered == nil {
-			if now.Sub(i.CreatedAt) > UnansweredAge {
-				w.UnansweredOver30Days++
-			}
-			continue
-		}
-		took := i.answered.Sub(i.CreatedAt)
-		hours = append(hours, took.Hours())
-		if took <= AnswerWithin {
-			within++
-		}
+// unansweredList lists the range's ideas without an answer that are older
+// than UnansweredAge at now (old is now - UnansweredAge).
+func (q querier) unansweredList(ctx context.Context, r Range, old time.Time) ([]Idea, error) {
+	if hi := earlier(r.end(), old); r.From.Before(hi) {
+		return q.unanswered(ctx, r.From, hi)
 	}
+	return nil, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// tallies are the answer counts of some ideas.
+type tallies struct{ answered, within, unanswered int }
+
+// webcare computes the answer figures of ideas ideas, with the hours each
+// answered one waited.
+func (t tallies) webcare(ideas int, hours []float64) Webcare {
+	w := Webcare{UnansweredOver30Days: t.unanswered}
 	if len(hours) > 0 {
 		slices.Sort(hours)
 		m := hours[len(hours)/2]
@@ -317,8 +392,8 @@ func webcare(ideas []idea, now time.Time) Webcare {
 		median := round1(m)
 		w.FirstAnswerHoursMedian = &median
 	}
-	if len(ideas) > 0 {
-		pct := round1(float64(within) * 100 / float64(len(ideas)))
+	if ideas > 0 {
+		pct := round1(float64(t.within) * 100 / float64(ideas))
 		w.AnsweredWithin7DaysPct = &pct
 	}
 	return w
@@ -357,163 +432,143 @@ func (q querier) rebind(query string) string {
 	return b.String()
 }
 
-// day is the SQL for the day (YYYY-MM-DD, UTC) of a timestamp column;
-// rows are counted by day and the days folded into weeks here. SQLite
-// stores timestamps as UTC text that starts with the day, so its first ten
-// characters are the day, without a date computation per row.
-func (q querier) day(column string) string {
+// dayText is the SQL that reads a rollup's day as YYYY-MM-DD.
+func (q querier) dayText() string {
 	if q.postgres {
-		return fmt.Sprintf("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')", column)
+		return "to_char(day, 'YYYY-MM-DD')"
 	}
-	return fmt.Sprintf("substr(%s, 1, 10)", column)
+	return "day"
 }
 
-// counted is the condition on the ideas that count (alias i).
-const counted = "i.state = 'published' AND i.merged_into IS NULL"
+// counted is the condition on the ideas that count (no alias).
+const counted = "state = 'published' AND merged_into IS NULL"
 
-func (q querier) ideas(ctx context.Context, r Range) ([]idea, error) {
-	roles := "'" + strings.Join(staffRoles, "','") + "'"
-	query := `SELECT i.id, i.title, i.slug, i.votes, i.created_at, i.category_id, i.status_id, i.source,
-		(SELECT MIN(sc.created_at) FROM status_changes sc JOIN users u ON u.id = sc.actor_id
-			WHERE sc.idea_id = i.id AND sc.note <> '' AND sc.actor_id <> i.author_id AND u.role IN (` + roles + `)),
-		(SELECT MIN(c.created_at) FROM comments c JOIN users u ON u.id = c.user_id
-			WHERE c.idea_id = i.id AND c.state = 'published' AND c.internal = ? AND c.user_id <> i.author_id AND u.role IN (` + roles + `))
-		FROM ideas i WHERE i.created_at >= ? AND i.created_at < ? AND ` + counted + `
-		ORDER BY i.created_at, i.id`
-	rows, err := q.db.QueryContext(ctx, q.rebind(query), false, r.From, r.end())
+// dayRow is one row of analytics_days.
+type dayRow struct {
+	day                                            time.Time
+	dayText                                        string
+	changed                                        int64
+	category                                       *int64
+	source                                         string
+	ideas, answered, answeredWeek, votes, comments int
+}
+
+// days reads the range's rollups: a row per day, category and source.
+func (q querier) days(ctx context.Context, r Range) ([]dayRow, error) {
+	query := `SELECT ` + q.dayText() + `, category_id, source, ideas, answered, answered_week, votes, comments, changed
+		FROM analytics_days WHERE day >= ? AND day <= ?`
+	rows, err := q.db.QueryContext(ctx, q.rebind(query), r.From.Format(Day), r.To.Format(Day))
 	if err != nil {
-		return nil, fmt.Errorf("analytics: read ideas: %w", err)
+		return nil, fmt.Errorf("analytics: read the days: %w", err)
 	}
 	defer rows.Close()
-	var list []idea
+	var list []dayRow
 	for rows.Next() {
 		var (
-			i                   idea
-			byStatus, byComment any
-			category            sql.NullInt64
+			d        dayRow
+			category int64
 		)
-		if err := rows.Scan(&i.ID, &i.Title, &i.Slug, &i.Votes, &i.CreatedAt, &category, &i.status, &i.source, &byStatus, &byComment); err != nil {
-			return nil, fmt.Errorf("analytics: read ideas: %w", err)
+		if err := rows.Scan(&d.dayText, &category, &d.source, &d.ideas, &d.answered, &d.answeredWeek, &d.votes, &d.comments, &d.changed); err != nil {
+			return nil, fmt.Errorf("analytics: read the days: %w", err)
 		}
-		i.CreatedAt = i.CreatedAt.UTC()
-		if category.Valid {
-			i.category = &category.Int64
+		if d.day, err = time.Parse(Day, d.dayText); err != nil {
+			return nil, fmt.Errorf("analytics: read the days: %w", err)
 		}
-		for _, raw := range []any{byStatus, byComment} {
-			t, err := timeOf(raw)
-			if err != nil {
-				return nil, fmt.Errorf("analytics: read the answer to idea %d: %w", i.ID, err)
-			}
-			if t != nil && (i.answered == nil || t.Before(*i.answered)) {
-				i.answered = t
-			}
+		if category != 0 {
+			d.category = &category
 		}
-		list = append(list, i)
+		list = append(list, d)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("analytics: read ideas: %w", err)
-	}
-	return list, nil
+	return list, rows.Err()
 }
 
-// sqliteTime is how SQLite hands back a timestamp that an aggregate computed.
-const sqliteTime = "2006-01-02 15:04:05.999999999-07:00"
-
-// timeOf reads a timestamp an aggregate returned: a time, text (SQLite) or NULL.
-func timeOf(raw any) (*time.Time, error) {
-	switch v := raw.(type) {
-	case nil:
-		return nil, nil
-	case time.Time:
-		t := v.UTC()
-		return &t, nil
-	case string:
-		t, err := time.Parse(sqliteTime, v)
-		if err != nil {
-			return nil, err
-		}
-		t = t.UTC()
-		return &t, nil
-	case []byte:
-		return timeOf(string(v))
-	}
-	return nil, fmt.Errorf("a timestamp of type %T", raw)
-}
-
-// group is a count of rows by day and, for votes, category and source.
+// group is a count of rows by category (or status).
 type group struct {
-	day      string
 	category *int64
-	source   string
 	n        int
 }
 
-func (q querier) votes(ctx context.Context, r Range) ([]group, error) {
-	query := `SELECT ` + q.day("v.created_at") + `, i.category_id, v.source, COUNT(*)
-		FROM votes v JOIN ideas i ON i.id = v.idea_id
-		WHERE v.created_at >= ? AND v.created_at < ? AND ` + counted + `
-		GROUP BY 1, 2, 3`
-	rows, err := q.db.QueryContext(ctx, q.rebind(query), r.From, r.end())
+func (q querier) groups(ctx context.Context, what, query string, args ...any) ([]group, error) {
+	rows, err := q.db.QueryContext(ctx, q.rebind(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("analytics: count votes: %w", err)
+		return nil, fmt.Errorf("analytics: count %s: %w", what, err)
 	}
 	defer rows.Close()
 	var list []group
 	for rows.Next() {
 		var (
-			g        group
-			category sql.NullInt64
+			g  group
+			id sql.NullInt64
 		)
-		if err := rows.Scan(&g.day, &category, &g.source, &g.n); err != nil {
-			return nil, fmt.Errorf("analytics: count votes: %w", err)
+		if err := rows.Scan(&id, &g.n); err != nil {
+			return nil, fmt.Errorf("analytics: count %s: %w", what, err)
 		}
-		if category.Valid {
-			g.category = &category.Int64
+		if id.Valid && id.Int64 != 0 {
+			g.category = &id.Int64
 		}
 		list = append(list, g)
 	}
 	return list, rows.Err()
 }
 
-// publicComment is the condition on comments that count (alias c).
-const publicComment = "c.state = 'published' AND c.internal = ?"
+// statuses counts the range's ideas by status (in group.category).
+func (q querier) statuses(ctx context.Context, r Range) ([]group, error) {
+	return q.groups(ctx, "ideas by status", `SELECT status_id, SUM(ideas) FROM analytics_statuses
+		WHERE day >= ? AND day <= ? GROUP BY status_id`, r.From.Format(Day), r.To.Format(Day))
+}
 
-func (q querier) comments(ctx context.Context, r Range) ([]group, error) {
-	query := `SELECT ` + q.day("c.created_at") + `, COUNT(*)
-		FROM comments c JOIN ideas i ON i.id = c.idea_id
-		WHERE c.created_at >= ? AND c.created_at < ? AND ` + publicComment + ` AND ` + counted + `
-		GROUP BY 1`
-	rows, err := q.db.QueryContext(ctx, q.rebind(query), r.From, r.end(), false)
+// unansweredBetween counts the ideas proposed in [from, to) without an
+// answer, by category, from the index ideas_unanswered_created.
+func (q querier) unansweredBetween(ctx context.Context, from, to time.Time) ([]group, error) {
+	return q.groups(ctx, "unanswered ideas", `SELECT category_id, COUNT(*) FROM ideas
+		WHERE created_at >= ? AND created_at < ? AND answered_at IS NULL AND `+counted+`
+		GROUP BY category_id`, from, to)
+}
+
+// answers reads when each answered idea of the range was proposed and
+// answered, from the index ideas_answered_created.
+func (q querier) answers(ctx context.Context, r Range) ([]answer, error) {
+	rows, err := q.db.QueryContext(ctx, q.rebind(`SELECT category_id, created_at, answered_at FROM ideas
+		WHERE created_at >= ? AND created_at < ? AND answered_at IS NOT NULL AND `+counted), r.From, r.end())
 	if err != nil {
-		return nil, fmt.Errorf("analytics: count comments: %w", err)
+		return nil, fmt.Errorf("analytics: read the answers: %w", err)
 	}
 	defer rows.Close()
-	var list []group
+	var list []answer
 	for rows.Next() {
-		var g group
-		if err := rows.Scan(&g.day, &g.n); err != nil {
-			return nil, fmt.Errorf("analytics: count comments: %w", err)
+		var (
+			a        answer
+			category sql.NullInt64
+		)
+		if err := rows.Scan(&category, &a.created, &a.answer); err != nil {
+			return nil, fmt.Errorf("analytics: read the answers: %w", err)
 		}
-		list = append(list, g)
+		if category.Valid {
+			a.category = &category.Int64
+		}
+		list = append(list, a)
 	}
 	return list, rows.Err()
 }
 
-// activeMembers counts the members who proposed, voted or commented in the
-// range: for each member, a probe of the indexes ideas_author, votes_user
-// and comments_user, so the cost grows with the members, not the votes.
-func (q querier) activeMembers(ctx context.Context, r Range) (int, error) {
-	query := `SELECT COUNT(*) FROM users u WHERE
-		EXISTS (SELECT 1 FROM ideas i WHERE i.author_id = u.id AND i.created_at >= ? AND i.created_at < ? AND ` + counted + `)
-		OR EXISTS (SELECT 1 FROM votes v JOIN ideas i ON i.id = v.idea_id
-			WHERE v.user_id = u.id AND v.created_at >= ? AND v.created_at < ? AND ` + counted + `)
-		OR EXISTS (SELECT 1 FROM comments c JOIN ideas i ON i.id = c.idea_id
-			WHERE c.user_id = u.id AND c.created_at >= ? AND c.created_at < ? AND ` + publicComment + ` AND ` + counted + `)`
-	end := r.end()
-	var n int
-	err := q.db.QueryRowContext(ctx, q.rebind(query), r.From, end, r.From, end, r.From, end, false).Scan(&n)
+// unanswered lists the ideas proposed in [from, to) without an answer,
+// oldest first, at most MaxUnansweredListed.
+func (q querier) unanswered(ctx context.Context, from, to time.Time) ([]Idea, error) {
+	rows, err := q.db.QueryContext(ctx, q.rebind(`SELECT id, title, slug, votes, created_at FROM ideas
+		WHERE created_at >= ? AND created_at < ? AND answered_at IS NULL AND `+counted+`
+		ORDER BY created_at, id LIMIT `+strconv.Itoa(MaxUnansweredListed)), from, to)
 	if err != nil {
-		return 0, fmt.Errorf("analytics: count active members: %w", err)
+		return nil, fmt.Errorf("analytics: list unanswered ideas: %w", err)
 	}
-	return n, nil
+	defer rows.Close()
+	var list []Idea
+	for rows.Next() {
+		var i Idea
+		if err := rows.Scan(&i.ID, &i.Title, &i.Slug, &i.Votes, &i.CreatedAt); err != nil {
+			return nil, fmt.Errorf("analytics: list unanswered ideas: %w", err)
+		}
+		i.CreatedAt = i.CreatedAt.UTC()
+		list = append(list, i)
+	}
+	return list, rows.Err()
 }

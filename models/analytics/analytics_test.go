@@ -262,3 +262,107 @@ func TestParseRange(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRollupsFollowChanges changes the data after the rollups counted it (a
+// vote withdrawn, a comment hidden, an idea merged, a category changed, a
+// hidden idea shown again) and checks that every figure equals the figures
+// of a recount of the rows, and moved as the changes say; a Memory that
+// kept the days' members before the changes answers the same.
+func TestRollupsFollowChanges(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		c := seed(t, s)
+		ctx := context.Background()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Dora's one action: a vote on i1 on 03-15, withdrawn below.
+		now := s.Now()
+		dora, err := s.CreateUser(ctx, models.NewUser{Name: "dora", Email: "dora@example.com", Role: models.RoleMember, EmailVerified: true})
+		must(err)
+		s.Now = func() time.Time { return time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC) }
+		_, _, err = s.Vote(ctx, c.ideas["i1"].ID, dora.ID)
+		must(err)
+		s.Now = func() time.Time { return now }
+		r, err := analytics.ParseRange("2026-02-01", "2026-03-31", s.Now())
+		must(err)
+		var memory analytics.Memory
+		before, err := memory.Compute(ctx, s, c.tess, r)
+		must(err)
+
+		// Carl withdraws his vote on i1 (03-02): the week of 03-02 loses it.
+		// Dora withdraws hers: she is no longer active.
+		_, _, err = s.Unvote(ctx, c.ideas["i1"].ID, c.carl.ID)
+		must(err)
+		_, _, err = s.Unvote(ctx, c.ideas["i1"].ID, dora.ID)
+		must(err)
+		// Anna's comment on i2 (03-04) is hidden.
+		comments, err := s.Comments(ctx, c.ideas["i2"].ID, c.tess)
+		must(err)
+		for _, cm := range comments {
+			if cm.UserID == c.anna.ID {
+				_, err = s.ModerateComment(ctx, cm.ID, c.mo, true, "rude")
+				must(err)
+			}
+		}
+		// i3 (category B) is merged into i9; i2 moves from category A to B.
+		_, err = s.Merge(ctx, c.ideas["i3"].ID, c.ideas["i9"].ID, c.mo, "the same")
+		must(err)
+		_, err = s.UpdateIdea(ctx, c.ideas["i2"].ID, c.tess, models.IdeaUpdate{Category: &c.catB})
+		must(err)
+		// i7, hidden, is shown again with its vote and comment.
+		_, err = s.ModerateIdea(ctx, c.ideas["i7"].ID, c.mo, models.IdeaModeration{Hidden: ptr(false), Reason: "not spam"})
+		must(err)
+
+		after, err := analytics.Compute(ctx, s, c.tess, r)
+		must(err)
+		remembered, err := memory.Compute(ctx, s, c.tess, r)
+		must(err)
+		if !reflect.DeepEqual(after, remembered) {
+			t.Errorf("after the changes, computed afresh\n%+v\nand with the members kept from before\n%+v", after, remembered)
+		}
+		must(s.RebuildAnalytics(ctx))
+		recount, err := analytics.Compute(ctx, s, c.tess, r)
+		must(err)
+		if !reflect.DeepEqual(after, recount) {
+			t.Errorf("after the changes the rollups say\n%+v\nand a recount of the rows says\n%+v", after, recount)
+		}
+		// i3 leaves (1 idea, its author's vote, Anna's vote, Tess's comment);
+		// i7 comes back (1 idea, 2 votes, 1 comment); Carl's vote and Anna's
+		// comment go. Merging i3 moves its votes to i9: Carl's own vote was
+		// on i3 already, Anna's is new on i9.
+		if after.Ideas != before.Ideas || after.Comments != before.Comments-1 || after.ActiveMembers != before.ActiveMembers-1 {
+			t.Errorf("ideas %d -> %d, comments %d -> %d, active members %d -> %d", before.Ideas, after.Ideas,
+				before.Comments, after.Comments, before.ActiveMembers, after.ActiveMembers)
+		}
+		cats := func(rep *analytics.Report) map[string]int {
+			m := map[string]int{}
+			for _, cat := range rep.ByCategory {
+				if cat.Slug != nil {
+					m[*cat.Slug] = cat.Ideas
+				} else {
+					m[""] = cat.Ideas
+				}
+			}
+			return m
+		}
+		if b, a := cats(before), cats(after); a[c.catA] != b[c.catA]-1 || a[c.catB] != b[c.catB] || a[""] != b[""]+1 {
+			t.Errorf("ideas by category %v -> %v", b, a)
+		}
+
+		// Weeks later nothing changed but the clock: ideas of late March
+		// without an answer are now more than 30 days old, and a Memory
+		// that kept the report counts them.
+		s.Now = func() time.Time { return time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC) }
+		later, err := memory.Compute(ctx, s, c.tess, r)
+		must(err)
+		fresh, err := analytics.Compute(ctx, s, c.tess, r)
+		must(err)
+		if !reflect.DeepEqual(later, fresh) || later.UnansweredOver30Days <= after.UnansweredOver30Days {
+			t.Errorf("a month later: kept %d unanswered, recounted %d, a month before %d",
+				later.UnansweredOver30Days, fresh.UnansweredOver30Days, after.UnansweredOver30Days)
+		}
+	})
+}

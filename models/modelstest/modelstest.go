@@ -48,17 +48,23 @@ func Open(t testing.TB, dialect string) *models.Store {
 // OpenWith is Open with store options.
 func OpenWith(t testing.TB, dialect string, opts models.Options) *models.Store {
 	t.Helper()
-	url := URL(t, dialect)
+	return OpenURL(t, URL(t, dialect), opts)
+}
+
+// OpenURL opens the database at url for t and migrates it (a second store
+// on a database another one uses: a second instance of Samen).
+func OpenURL(t testing.TB, url string, opts models.Options) *models.Store {
+	t.Helper()
 	if opts.MaxOpenConns == 0 {
 		opts.MaxOpenConns = 10
 	}
 	s, err := models.Open(context.Background(), url, opts)
 	if err != nil {
-		t.Fatalf("open %s: %v", dialect, err)
+		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate %s: %v", dialect, err)
+		t.Fatalf("migrate test database: %v", err)
 	}
 	return s
 }
