@@ -23,6 +23,9 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"sqlite:./data/samen.db"`
 	Env         string `env:"SAMEN_ENV" envDefault:"development"`
 	Brand       string `env:"SAMEN_BRAND_NAME" envDefault:"Samen"`
+	// DefaultLanguage is the community's language for whoever has not chosen
+	// one and whose browser asks for none Samen speaks.
+	DefaultLanguage string `env:"SAMEN_DEFAULT_LANGUAGE" envDefault:"en"`
 
 	AdminEmails []string `env:"SAMEN_ADMIN_EMAILS" envSeparator:","`
 	SMTPURL     string   `env:"SAMEN_SMTP_URL"`
@@ -137,6 +140,9 @@ func (c *Config) validate() error {
 	}
 	if strings.TrimSpace(c.Brand) == "" {
 		return &ConfigError{"SAMEN_BRAND_NAME", "must not be empty"}
+	}
+	if c.DefaultLanguage != "en" && c.DefaultLanguage != "nl" {
+		return &ConfigError{"SAMEN_DEFAULT_LANGUAGE", "must be en or nl"}
 	}
 	for i, e := range c.AdminEmails {
 		normal, err := models.NormalizeEmail(e)

@@ -113,7 +113,9 @@ func TestProposeVoteCommentAndAnswerInPages(t *testing.T) {
 		wantCount(t, r, ".comments li.comment", 2)
 		wantCount(t, r, ".comments li.comment.reply .badge.team", 1)
 		wantCount(t, r, ".history li", 1)
-		wantCount(t, r, ".voters li", 1)
+		// Voters keep their names to the team unless they chose otherwise.
+		wantCount(t, r, ".voters li", 0)
+		wantText(t, r, ".voters-others", "1 more voted without showing their name.")
 
 		// Old slugs redirect; unknown ids are the 404 page.
 		r = srv.Client().Get("/ideas/" + id + "/old-title")

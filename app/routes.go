@@ -149,6 +149,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/me/notifications/read", notifications, inbox.MarkRead)
 	r.get("/me/notifications/:id", notifications, inbox.Open)
 	r.get("/me/following", follow, inbox.Following)
+	// My data: take it along, choose who sees my votes, leave.
+	r.get("/me/export", account, me.Export)
+	r.post("/me/privacy", account, me.SavePrivacy)
+	r.post("/me/delete", account, me.DeleteAccount)
 
 	r.get("/mod", moderate, mod.Queue)
 	r.post("/mod/queue/:target/:id", moderate, mod.Decide)
@@ -187,6 +191,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 
 	const api = "/api/v1"
 	r.get(api+"/me", account, me.ShowAPI)
+	r.patch(api+"/me", account, me.UpdateAPI)
+	r.delete(api+"/me", account, me.DeleteAPI)
+	r.get(api+"/me/export", account, me.Export)
 	r.get(api+"/me/preferences", account, prefs.Show)
 	r.patch(api+"/me/preferences", account, prefs.Update)
 	r.get(api+"/ideas", read, ideaAPI.List)

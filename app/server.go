@@ -56,7 +56,7 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 		return nil, err
 	}
 
-	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure()}
+	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
 	if s.shares, err = handlers.NewShareImages(); err != nil {
 		return nil, err

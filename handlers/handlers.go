@@ -32,6 +32,9 @@ type Deps struct {
 	BaseURL string
 	// Secure marks cookies Secure: the site is served over https.
 	Secure bool
+	// DefaultLanguage is the community's language, when neither the member
+	// nor the browser names one Samen speaks ("" is English).
+	DefaultLanguage string
 }
 
 // Viewer is who is asking, as the middleware found out.
@@ -63,9 +66,13 @@ func (d *Deps) ViewerOf(c *fiber.Ctx) *Viewer {
 }
 
 // Localizer picks the first supported language of the preferences given
-// (a chosen locale, then Accept-Language); English when none fits.
+// (a chosen locale, then Accept-Language); the community's default
+// language when none fits, else English.
 func (d *Deps) Localizer(prefs ...string) (string, *i18n.Localizer) {
 	lang := "en"
+	if l := matchLanguage(d.DefaultLanguage); l != "" {
+		lang = l
+	}
 	for _, p := range prefs {
 		if p == "" {
 			continue

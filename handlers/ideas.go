@@ -210,10 +210,12 @@ func ideaPath(i *models.Idea) string { return fmt.Sprintf("/ideas/%d/%s", i.ID, 
 
 type showPage struct {
 	Layout
-	Idea        *models.Idea
-	Comments    []models.Comment
-	History     []models.StatusChange
-	Voters      []models.User
+	Idea     *models.Idea
+	Comments []models.Comment
+	History  []models.StatusChange
+	Voters   []models.User
+	// OtherVoters counts the voters whose names the viewer may not see.
+	OtherVoters int64
 	Statuses    []models.Status
 	CommentBody string
 	Errors      models.ValidationErrors
@@ -353,7 +355,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	if data.History, err = h.Store.StatusHistory(ctx, idea.ID); err != nil {
 		return err
 	}
-	if data.Voters, err = h.Store.Voters(ctx, idea.ID, 30); err != nil {
+	if data.Voters, data.OtherVoters, err = h.Store.Voters(ctx, idea.ID, data.User, 30); err != nil {
 		return err
 	}
 	if data.ShippedIn, err = h.Store.ShippedIn(ctx, idea.ID); err != nil {

@@ -35,6 +35,8 @@ type mePage struct {
 	Name           string // the profile form, as typed
 	AvatarURL      string
 	Errors         models.ValidationErrors
+	// DeleteErrors says what is wrong with the delete-account confirmation.
+	DeleteErrors models.ValidationErrors
 	// Prefs are the email settings form's values; PrefsErrors what is wrong
 	// with the last one sent.
 	Prefs       *models.Preferences

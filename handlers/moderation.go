@@ -39,13 +39,19 @@ func (h *Moderation) Idea(c *fiber.Ctx) error {
 	if !ok {
 		return models.ValidationErrors{"do": "must be lock, unlock, pin, unpin, hide or unhide"}
 	}
-	m := models.IdeaModeration{Reason: c.FormValue("reason")}
+	m := models.IdeaModeration{Reason: c.FormValue("reason"), PublicReason: publicReason(c)}
 	change(&m)
 	idea, err := h.Store.ModerateIdea(c.UserContext(), id, h.ViewerOf(c).User, m)
 	if err != nil {
 		return err
 	}
 	return h.redirectWithFlash(c, ideaPath(idea), "moderated")
+}
+
+// publicReason reads a moderation form's reason category and whether its
+// reason may show in the public log.
+func publicReason(c *fiber.Ctx) models.PublicReason {
+	return models.PublicReason{Category: c.FormValue("reason_category"), Public: c.FormValue("reason_public") != ""}
 }
 
 // Merge folds the idea into the one whose number the moderator gave.
@@ -92,7 +98,7 @@ func (h *Moderation) Comment(c *fiber.Ctx) error {
 	default:
 		return models.ValidationErrors{"do": "must be hide or unhide"}
 	}
-	cm, err := h.Store.ModerateComment(c.UserContext(), id, h.ViewerOf(c).User, hidden, c.FormValue("reason"))
+	cm, err := h.Store.ModerateComment(c.UserContext(), id, h.ViewerOf(c).User, hidden, c.FormValue("reason"), publicReason(c))
 	if err != nil {
 		return err
 	}

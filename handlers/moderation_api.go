@@ -82,6 +82,9 @@ type APIAuditEntry struct {
 	TargetID  int64      `json:"target_id"`
 	SubjectID *int64     `json:"subject_id"`
 	Reason    string     `json:"reason"`
+	// ReasonCategory and ReasonPublic: what the public log shows of the reason.
+	ReasonCategory string `json:"reason_category"`
+	ReasonPublic   bool   `json:"reason_public"`
 	// Previous is the text a staff member's edit replaced, else empty.
 	Previous  string    `json:"previous"`
 	CreatedAt time.Time `json:"created_at"`
@@ -130,6 +133,16 @@ type ideaModerationInput struct {
 	Pinned *bool   `json:"pinned"`
 	Hidden *bool   `json:"hidden"`
 	Reason *string `json:"reason"`
+	// ReasonCategory and ReasonPublic are what the public moderation log
+	// may show of the reason (see publicReasonOf).
+	ReasonCategory *string `json:"reason_category"`
+	ReasonPublic   *bool   `json:"reason_public"`
+}
+
+// publicReasonOf reads what the public log may show of a reason: its
+// category, and the reason itself when "reason_public" is true.
+func publicReasonOf(category *string, public *bool) models.PublicReason {
+	return models.PublicReason{Category: orEmpty(category), Public: public != nil && *public}
 }
 
 // Idea answers PATCH /ideas/:id/moderation with the idea as it now stands.
@@ -142,7 +155,7 @@ func (h *ModerationAPI) Idea(c *fiber.Ctx) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	m := models.IdeaModeration{Locked: in.Locked, Pinned: in.Pinned, Hidden: in.Hidden, Reason: orEmpty(in.Reason)}
+	m := models.IdeaModeration{Locked: in.Locked, Pinned: in.Pinned, Hidden: in.Hidden, Reason: orEmpty(in.Reason), PublicReason: publicReasonOf(in.ReasonCategory, in.ReasonPublic)}
 	idea, err := h.Store.ModerateIdea(c.UserContext(), id, h.ViewerOf(c).User, m)
 	if err != nil {
 		return err
@@ -151,8 +164,10 @@ func (h *ModerationAPI) Idea(c *fiber.Ctx) error {
 }
 
 type commentModerationInput struct {
-	Hidden *bool   `json:"hidden"`
-	Reason *string `json:"reason"`
+	Hidden         *bool   `json:"hidden"`
+	Reason         *string `json:"reason"`
+	ReasonCategory *string `json:"reason_category"`
+	ReasonPublic   *bool   `json:"reason_public"`
 }
 
 // Comment answers PATCH /comments/:id/moderation with the comment as it now stands.
@@ -168,7 +183,7 @@ func (h *ModerationAPI) Comment(c *fiber.Ctx) error {
 	if in.Hidden == nil {
 		return models.ValidationErrors{"hidden": "is required: true or false"}
 	}
-	cm, err := h.Store.ModerateComment(c.UserContext(), id, h.ViewerOf(c).User, *in.Hidden, orEmpty(in.Reason))
+	cm, err := h.Store.ModerateComment(c.UserContext(), id, h.ViewerOf(c).User, *in.Hidden, orEmpty(in.Reason), publicReasonOf(in.ReasonCategory, in.ReasonPublic))
 	if err != nil {
 		return err
 	}
@@ -354,7 +369,8 @@ func apiAudit(list []models.AuditEntry) []APIAuditEntry {
 	out := make([]APIAuditEntry, len(list))
 	for i, e := range list {
 		out[i] = APIAuditEntry{ID: e.ID, Action: e.Action, Target: e.TargetType, TargetID: e.TargetID,
-			SubjectID: e.SubjectID, Reason: e.Reason, Previous: e.Previous, CreatedAt: e.CreatedAt.UTC()}
+			SubjectID: e.SubjectID, Reason: e.Reason,
+			ReasonCategory: e.ReasonCategory, ReasonPublic: e.ReasonPublic, Previous: e.Previous, CreatedAt: e.CreatedAt.UTC()}
 		if e.Actor != nil {
 			a := apiAuthor(e.Actor)
 			out[i].Actor = &a

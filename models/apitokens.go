@@ -100,8 +100,8 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 	if err := first(q, &t); err != nil {
 		return nil, fmt.Errorf("load api token: %w", err)
 	}
-	if t.User.Banned() {
-		return nil, fmt.Errorf("load api token: user %d is banned: %w", t.UserID, ErrNotFound)
+	if t.User.Banned() || t.User.Deleted() {
+		return nil, fmt.Errorf("load api token: user %d is banned or deleted: %w", t.UserID, ErrNotFound)
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionTouchEvery {
 		// The condition again in the statement: of the requests that use the

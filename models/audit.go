@@ -98,6 +98,8 @@ type Audit struct {
 	Reason  string
 	// Previous is the text a staff member's edit replaced.
 	Previous string
+	// PublicReason says what the public moderation log shows of Reason.
+	PublicReason
 }
 
 // AuditEntry is a stored Audit.
@@ -110,7 +112,10 @@ type AuditEntry struct {
 	SubjectID  *int64
 	Reason     string
 	Previous   string
-	CreatedAt  time.Time
+	// ReasonCategory and ReasonPublic: see PublicReason.
+	ReasonCategory string
+	ReasonPublic   bool
+	CreatedAt      time.Time
 
 	Actor   *User `gorm:"foreignKey:ActorID"`
 	Subject *User `gorm:"foreignKey:SubjectID"`
@@ -121,7 +126,8 @@ func (AuditEntry) TableName() string { return "moderation_actions" }
 
 // record appends an action to the audit log, inside the caller's transaction.
 func record(tx *gorm.DB, now time.Time, a Audit) error {
-	e := AuditEntry{Action: a.Action, TargetType: a.TargetType, TargetID: a.TargetID, SubjectID: a.Subject, Reason: a.Reason, Previous: a.Previous, CreatedAt: now}
+	e := AuditEntry{Action: a.Action, TargetType: a.TargetType, TargetID: a.TargetID, SubjectID: a.Subject, Reason: a.Reason, Previous: a.Previous,
+		ReasonCategory: a.Category, ReasonPublic: a.Public, CreatedAt: now}
 	if a.Actor != nil {
 		e.ActorID = &a.Actor.ID
 	}
@@ -187,8 +193,11 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, bool
 type PublicAction struct {
 	Action     string
 	TargetType string
-	Reason     string
-	CreatedAt  time.Time
+	// ReasonCategory is the kind of reason (one of ReasonCategories, or "").
+	ReasonCategory string
+	// Reason is the moderator's own words, only when they marked it public.
+	Reason    string
+	CreatedAt time.Time
 }
 
 // PublicLog lists the latest actions on content and members for the public
@@ -202,7 +211,8 @@ func (s *Store) PublicLog(ctx context.Context, limit int) ([]PublicAction, error
 		return nil, fmt.Errorf("public moderation log: %w", ErrNotFound)
 	}
 	var list []PublicAction
-	err = s.db.WithContext(ctx).Model(&AuditEntry{}).Select("action, target_type, reason, created_at").
+	reason := "CASE WHEN reason_public THEN reason ELSE '' END AS reason"
+	err = s.db.WithContext(ctx).Model(&AuditEntry{}).Select("action, target_type, reason_category, "+reason+", created_at").
 		Where("target_type IN ?", []string{TargetIdea, TargetComment, TargetMember}).
 		Order("id DESC").Limit(limit).Find(&list).Error
 	if err != nil {

@@ -3,7 +3,10 @@ package models
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -24,6 +27,91 @@ func validateReason(reason string, required bool, errs ValidationErrors) string 
 		errs["reason"] = fmt.Sprintf("must be at most %d characters", MaxReasonLength)
 	}
 	return reason
+}
+
+// Reason categories: what the public moderation log says of why. They
+// follow the reasons members report with, plus duplicates.
+const (
+	ReasonSpam      = ReportSpam
+	ReasonAbusive   = ReportAbusive
+	ReasonOffTopic  = ReportOffTopic
+	ReasonDuplicate = "duplicate"
+	ReasonOther     = ReportOther
+)
+
+// ReasonCategories lists the reason categories, in the order forms show them.
+var ReasonCategories = []string{ReasonSpam, ReasonAbusive, ReasonOffTopic, ReasonDuplicate, ReasonOther}
+
+// PublicReason is what the public moderation log shows of a moderator's
+// reason: its category, and the moderator's own words only when Public.
+type PublicReason struct {
+	Category string // one of ReasonCategories, or "" for none
+	Public   bool
+}
+
+// reasonNamesMember is what a moderator reads when a public reason
+// mentions a member.
+const reasonNamesMember = "mentions a member's name or email: the public log names nobody; rephrase it, or keep the reason private"
+
+// emailLike finds anything shaped like an email address.
+var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
+
+// validatePublicReason checks the category, and refuses a public reason
+// that names a member (their display name as a whole word, or an
+// @mention of it) or holds an email address.
+func (s *Store) validatePublicReason(ctx context.Context, reason string, p PublicReason, errs ValidationErrors) error {
+	if p.Category != "" && !slices.Contains(ReasonCategories, p.Category) {
+		errs["reason_category"] = "must be one of " + strings.Join(ReasonCategories, ", ")
+	}
+	if !p.Public || reason == "" {
+		return nil
+	}
+	if emailLike.MatchString(reason) {
+		errs["reason"] = reasonNamesMember
+		return nil
+	}
+	lower := strings.ToLower(reason)
+	squashed := strings.ReplaceAll(lower, " ", "")
+	// Names of three letters or more that occur in the reason, as written or
+	// as a mention (the name without its spaces).
+	var names []string
+	err := s.db.WithContext(ctx).Model(&User{}).
+		Where("deleted_at IS NULL AND LENGTH(name) >= 3").
+		Where("? LIKE '%' || LOWER(name) || '%' OR ? LIKE '%' || LOWER(REPLACE(name, ' ', '')) || '%'", lower, squashed).
+		Limit(100).Pluck("name", &names).Error
+	if err != nil {
+		return fmt.Errorf("check reason for names: %w", err)
+	}
+	for _, name := range names {
+		name = strings.ToLower(name)
+		if containsWord(lower, name) || strings.Contains(lower, "@"+strings.ReplaceAll(name, " ", "")) {
+			errs["reason"] = reasonNamesMember
+			return nil
+		}
+	}
+	return nil
+}
+
+// containsWord reports whether word occurs in s with no letter or digit
+// right before or after it.
+func containsWord(s, word string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], word)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(word)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		from = start + 1
+	}
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // moderated loads what a staff action on content is about, an idea or a
@@ -56,6 +144,7 @@ type IdeaModeration struct {
 	Pinned *bool
 	Hidden *bool
 	Reason string
+	PublicReason
 }
 
 // ModerateIdea hides or shows, locks or unlocks, pins or unpins an idea, and
@@ -69,6 +158,9 @@ func (s *Store) ModerateIdea(ctx context.Context, id int64, actor *User, m IdeaM
 	errs := ValidationErrors{}
 	hide := m.Hidden != nil && *m.Hidden && idea.State != StateHidden
 	reason := validateReason(m.Reason, hide, errs)
+	if err := s.validatePublicReason(ctx, reason, m.PublicReason, errs); err != nil {
+		return nil, err
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -76,7 +168,7 @@ func (s *Store) ModerateIdea(ctx context.Context, id int64, actor *User, m IdeaM
 	changes := map[string]any{}
 	var log []Audit
 	note := func(action string) {
-		log = append(log, Audit{Actor: actor, Action: action, TargetType: TargetIdea, TargetID: id, Subject: &idea.AuthorID, Reason: reason})
+		log = append(log, Audit{Actor: actor, Action: action, TargetType: TargetIdea, TargetID: id, Subject: &idea.AuthorID, Reason: reason, PublicReason: m.PublicReason})
 	}
 	if m.Locked != nil && *m.Locked != idea.Locked {
 		changes["locked"] = *m.Locked
@@ -189,7 +281,8 @@ func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, 
 			return err
 		}
 		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaMerge, TargetType: TargetIdea, TargetID: sourceID,
-			Subject: &source.AuthorID, Reason: strings.TrimSpace(fmt.Sprintf("into #%d. %s", intoID, reason))})
+			Subject: &source.AuthorID, Reason: strings.TrimSpace(fmt.Sprintf("into #%d. %s", intoID, reason)),
+			PublicReason: PublicReason{Category: ReasonDuplicate}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("merge idea %d into %d: %w", sourceID, intoID, err)
@@ -272,12 +365,15 @@ func (s *Store) MergedFrom(ctx context.Context, ideaID int64, viewer *User) ([]I
 }
 
 // ModerateComment hides a comment with a reason, or shows it again.
-func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *User, hidden bool, reason string) (*Comment, error) {
+func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *User, hidden bool, reason string, pub PublicReason) (*Comment, error) {
 	if !s.Can(actor, ActModerate) {
 		return nil, ErrForbidden
 	}
 	errs := ValidationErrors{}
 	reason = validateReason(reason, hidden, errs)
+	if err := s.validatePublicReason(ctx, reason, pub, errs); err != nil {
+		return nil, err
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -306,7 +402,7 @@ func (s *Store) ModerateComment(ctx context.Context, commentID int64, actor *Use
 					return err
 				}
 			}
-			return record(tx, now, Audit{Actor: actor, Action: action, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Reason: reason})
+			return record(tx, now, Audit{Actor: actor, Action: action, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Reason: reason, PublicReason: pub})
 		})
 		if err != nil {
 			return nil, fmt.Errorf("moderate comment %d: %w", commentID, err)

@@ -111,6 +111,8 @@ func (s *Store) fanOutNotifications(ctx context.Context, eventID int64) error {
 		return fmt.Errorf("fan out event %d: %w", eventID, err)
 	}
 	if audience != nil {
+		// A deleted account hears of nothing any more.
+		audience = audience.Where("users.deleted_at IS NULL")
 		after := int64(0)
 		for {
 			var ids []int64

@@ -67,8 +67,8 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 	if err := first(q, &sess); err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
-	if sess.User.Banned() {
-		return nil, fmt.Errorf("load session: user %d is banned: %w", sess.UserID, ErrNotFound)
+	if sess.User.Banned() || sess.User.Deleted() {
+		return nil, fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
 	}
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
 		err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).

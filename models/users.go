@@ -61,8 +61,13 @@ type User struct {
 	Trusted bool
 	// FirstSignedInAt is when the user first signed in (nil: not yet).
 	FirstSignedInAt *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DeletedAt is when the member deleted their account (see DeleteAccount).
+	DeletedAt *time.Time
+	// ShowVotes lets everyone see the member's name among an idea's voters;
+	// without it only the team does.
+	ShowVotes bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Suspended reports whether the member may read but not take part at now.

@@ -210,17 +210,32 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 	return r, err
 }
 
-// Voters lists the members who voted for an idea, most recent first, at most limit.
-func (s *Store) Voters(ctx context.Context, ideaID int64, limit int) ([]User, error) {
+// Voters lists the members who voted for an idea whose names viewer may
+// see, most recent first, at most limit, and counts the voters left out.
+// The team sees every voter; everyone else only those who chose to show
+// their votes (User.ShowVotes), and of the others a count.
+func (s *Store) Voters(ctx context.Context, ideaID int64, viewer *User, limit int) ([]User, int64, error) {
+	everyone := s.Can(viewer, ActTriage)
 	// The latest votes first, from the votes alone, then their members: a
 	// popular idea's older voters are never looked up.
-	latest := s.db.WithContext(ctx).Model(&Vote{}).Select("user_id, created_at").Where("idea_id = ?", ideaID).
-		Order("created_at DESC, user_id DESC").Limit(limit)
+	latest := s.db.WithContext(ctx).Model(&Vote{}).Select("votes.user_id, votes.created_at").Where("votes.idea_id = ?", ideaID)
+	if !everyone {
+		latest = latest.Joins("JOIN users AS shown ON shown.id = votes.user_id AND shown.show_votes AND shown.deleted_at IS NULL")
+	}
+	latest = latest.Order("votes.created_at DESC, votes.user_id DESC").Limit(limit)
 	var users []User
 	err := s.db.WithContext(ctx).Joins("JOIN (?) AS latest ON latest.user_id = users.id", latest).
 		Order("latest.created_at DESC, users.id DESC").Find(&users).Error
 	if err != nil {
-		return nil, fmt.Errorf("list voters of idea %d: %w", ideaID, err)
+		return nil, 0, fmt.Errorf("list voters of idea %d: %w", ideaID, err)
 	}
-	return users, nil
+	var others int64
+	if !everyone {
+		err = s.db.WithContext(ctx).Model(&Vote{}).Joins("JOIN users ON users.id = votes.user_id").
+			Where("votes.idea_id = ? AND NOT (users.show_votes AND users.deleted_at IS NULL)", ideaID).Count(&others).Error
+		if err != nil {
+			return nil, 0, fmt.Errorf("count hidden voters of idea %d: %w", ideaID, err)
+		}
+	}
+	return users, others, nil
 }
