@@ -32,8 +32,11 @@ type Config struct {
 	MailFrom    string   `env:"SAMEN_MAIL_FROM"`
 	// MailLog, set to MailLogAllowInsecure, lets production write emails
 	// (sign-in links included) to the log when there is no SMTP server.
-	MailLog  string `env:"SAMEN_MAIL_LOG"`
-	RedisURL string `env:"SAMEN_REDIS_URL"`
+	MailLog string `env:"SAMEN_MAIL_LOG"`
+	// MailDelay is how long a notification email waits to gather further
+	// updates on the same idea; 0s sends at once.
+	MailDelay time.Duration `env:"SAMEN_MAIL_DELAY" envDefault:"2m"`
+	RedisURL  string        `env:"SAMEN_REDIS_URL"`
 
 	RateLimits        string `env:"SAMEN_RATE_LIMITS" envDefault:"on"`
 	RateLimitRequests int    `env:"SAMEN_RATE_LIMIT_REQUESTS" envDefault:"600"`
@@ -172,6 +175,9 @@ func (c *Config) validate() error {
 		if _, err := models.NormalizeEmail(c.MailFrom); err != nil {
 			return &ConfigError{"SAMEN_MAIL_FROM", "must be an email address"}
 		}
+	}
+	if c.MailDelay < 0 || c.MailDelay > 24*time.Hour {
+		return &ConfigError{"SAMEN_MAIL_DELAY", "must be a duration from 0s to 24h, as in 2m"}
 	}
 	if c.RedisURL != "" {
 		u, err := url.Parse(c.RedisURL)

@@ -171,6 +171,8 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 		"SAMEN_RATE_LIMIT_REQUESTS=0":              "SAMEN_RATE_LIMIT_REQUESTS",
 		"SAMEN_TRUSTED_PROXIES=10.0.0.0/8,nope":    "SAMEN_TRUSTED_PROXIES",
 		"SAMEN_SHUTDOWN_TIMEOUT=soon":              "SAMEN_SHUTDOWN_TIMEOUT",
+		"SAMEN_MAIL_DELAY=-1s":                     "SAMEN_MAIL_DELAY",
+		"SAMEN_MAIL_DELAY=later":                   "SAMEN_MAIL_DELAY",
 		"SAMEN_DB_MAX_CONNS=-1":                    "SAMEN_DB_MAX_CONNS",
 		"SAMEN_GITHUB_KEY=abc":                     "SAMEN_GITHUB_SECRET",
 		"SAMEN_OIDC_ISSUER=https://id.example.com": "SAMEN_OIDC_KEY",
@@ -191,7 +193,8 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 		}
 	}
 	cfg, err := LoadConfig(nil)
-	if err != nil || cfg.Addr != "127.0.0.1:8080" || cfg.DatabaseURL != "sqlite:./data/samen.db" || cfg.BaseURL != "http://localhost:8080" {
+	if err != nil || cfg.Addr != "127.0.0.1:8080" || cfg.DatabaseURL != "sqlite:./data/samen.db" || cfg.BaseURL != "http://localhost:8080" ||
+		cfg.MailDelay != 2*time.Minute {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
 }

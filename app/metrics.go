@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,34 +38,54 @@ func newMetrics(store *models.Store) *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.registry.MustRegister(deliveryMetrics(store, "webhook")...)
+	m.registry.MustRegister(deliveryMetrics("webhook", webhookCounts(store), store.PendingWebhookDeliveries)...)
+	m.registry.MustRegister(deliveryMetrics("email", mailCounts(store), store.PendingMail)...)
 	return m
 }
 
-// deliveryMetrics count a channel's deliveries: attempts the endpoint took,
-// deliveries that failed for good, failed attempts that will be tried
-// again, and the queue of deliveries neither delivered nor given up.
-func deliveryMetrics(store *models.Store, channel string) []prometheus.Collector {
+// deliveryCounts are a channel's counts of deliveries since the start.
+type deliveryCounts struct{ sent, failed, retried uint64 }
+
+// deliveryMetrics count a channel's deliveries (webhook, email): attempts
+// the receiving end took, deliveries that failed for good, failed attempts
+// that will be tried again, and the queue of deliveries neither delivered
+// nor given up, counted at each scrape.
+func deliveryMetrics(channel string, counts func() deliveryCounts, pending func(context.Context) (int64, error)) []prometheus.Collector {
 	labels := prometheus.Labels{"channel": channel}
-	counts := store.WebhookCounts()
-	counter := func(name, help string, n *atomic.Uint64) prometheus.Collector {
+	counter := func(name, help string, value func(deliveryCounts) uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
-			func() float64 { return float64(n.Load()) })
+			func() float64 { return float64(value(counts())) })
 	}
 	return []prometheus.Collector{
-		counter("samen_deliveries_sent_total", "Deliveries the receiving end took, by channel.", &counts.Sent),
-		counter("samen_deliveries_failed_total", "Deliveries that failed for good after every attempt, by channel.", &counts.Failed),
-		counter("samen_deliveries_retried_total", "Failed delivery attempts that will be tried again, by channel.", &counts.Retried),
+		counter("samen_deliveries_sent_total", "Deliveries the receiving end took, by channel.",
+			func(c deliveryCounts) uint64 { return c.sent }),
+		counter("samen_deliveries_failed_total", "Deliveries that failed for good after every attempt, by channel.",
+			func(c deliveryCounts) uint64 { return c.failed }),
+		counter("samen_deliveries_retried_total", "Failed delivery attempts that will be tried again, by channel.",
+			func(c deliveryCounts) uint64 { return c.retried }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_delivery_queue_depth", Help: "Deliveries waiting to be delivered, by channel.", ConstLabels: labels},
 			func() float64 {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 				defer cancel()
-				n, err := store.PendingWebhookDeliveries(ctx)
+				n, err := pending(ctx)
 				if err != nil {
 					return math.NaN()
 				}
 				return float64(n)
 			}),
+	}
+}
+
+// webhookCounts and mailCounts read the counts of each channel.
+func webhookCounts(store *models.Store) func() deliveryCounts {
+	c := store.WebhookCounts()
+	return func() deliveryCounts { return deliveryCounts{c.Sent.Load(), c.Failed.Load(), c.Retried.Load()} }
+}
+
+func mailCounts(store *models.Store) func() deliveryCounts {
+	return func() deliveryCounts {
+		c := store.MailStats()
+		return deliveryCounts{c.Sent, c.Failed, c.Retried}
 	}
 }
 

@@ -44,6 +44,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		brand    = &handlers.Branding{Deps: d}
 		theme    = &handlers.Theme{Deps: d}
 		images   = &handlers.Images{Deps: d}
+		prefs    = &handlers.Preferences{Deps: d, Me: me}
+		unsub    = &handlers.Unsubscribe{Deps: d}
+		delivery = &handlers.Deliveries{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -57,6 +60,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		webhooks                        = models.ActManageWebhooks
 		notifications, follow           = models.ActReadNotifications, models.ActFollow
 		branding                        = models.ActManageBranding
+		deliveries                      = models.ActReadDeliveries
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -133,9 +137,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/auth/:provider", read, auth.Begin)
 	r.get("/auth/:provider/callback", read, auth.Callback)
 	r.post("/auth/:provider/callback", read, auth.Callback) // Apple's form_post; state protects it, not CSRF
+	r.get("/unsubscribe/:token", read, unsub.Show)
+	r.post("/unsubscribe/:token", read, unsub.Act) // one-click from mail clients (RFC 8058): the signed token, not CSRF
 
 	r.get("/me", account, me.Show)
 	r.post("/me/profile", account, me.UpdateProfile)
+	r.post("/me/email", account, prefs.Save)
 	r.post("/me/connect/:provider", account, auth.Connect)
 	r.post("/me/identities/:id/unlink", account, me.Unlink)
 	r.post("/me/sessions/revoke-all", account, me.SignOutEverywhere)
@@ -184,6 +191,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/webhooks/:id/enable", webhooks, hooks.Enable)
 	r.post("/admin/webhooks/:id/delete", webhooks, hooks.Delete)
 	r.post("/admin/webhooks/:id/deliveries/:d/retry", webhooks, hooks.Redeliver)
+	r.get("/admin/deliveries", deliveries, delivery.List)
 
 	const api = "/api/v1"
 	r.post(api+"/images", comment, images.Upload)
@@ -191,6 +199,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.patch(api+"/me", account, me.UpdateAPI)
 	r.delete(api+"/me", account, me.DeleteAPI)
 	r.get(api+"/me/export", account, me.Export)
+	r.get(api+"/me/preferences", account, prefs.Show)
+	r.patch(api+"/me/preferences", account, prefs.Update)
 	r.get(api+"/ideas", read, ideaAPI.List)
 	r.post(api+"/ideas", propose, ideaAPI.Create)
 	r.get(api+"/ideas/:id", read, ideaAPI.Show)

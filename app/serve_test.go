@@ -61,7 +61,8 @@ type process struct {
 	done chan error
 }
 
-func startSamen(t *testing.T, databaseURL string) *process {
+// startSamen runs samen serve on databaseURL; env adds "KEY=value" settings.
+func startSamen(t *testing.T, databaseURL string, env ...string) *process {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,7 +73,7 @@ func startSamen(t *testing.T, databaseURL string) *process {
 	p := &process{addr: addr, log: &apptest.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(samenBinary(t), "serve")
 	p.cmd.Dir = t.TempDir()
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SAMEN_ADDR=" + addr, "DATABASE_URL=" + databaseURL, "SAMEN_SHUTDOWN_TIMEOUT=10s"}
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SAMEN_ADDR=" + addr, "DATABASE_URL=" + databaseURL, "SAMEN_SHUTDOWN_TIMEOUT=10s"}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,11 @@ import (
 // state protects instead of a CSRF token (Apple posts them from its own site).
 var oauthCallback = regexp.MustCompile(`^/auth/[a-z]+/callback$`)
 
+// unsubscribe matches the one-click unsubscribe links of emails (RFC 8058):
+// mail clients POST there without cookies, and the signed token in the path
+// is the proof, so CSRF protects nothing and the check is skipped.
+var unsubscribe = regexp.MustCompile(`^/unsubscribe/[^/]+$`)
+
 // visitorCSRFCookie keeps the CSRF secret of a browser that is not signed in.
 const visitorCSRFCookie = "samen_csrf"
 
@@ -114,7 +119,7 @@ func (s *server) checkCSRF(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	v := s.deps.ViewerOf(c)
-	if v.Bearer || (handlers.WantsJSON(c) && v.User == nil) || oauthCallback.MatchString(c.Path()) {
+	if v.Bearer || (handlers.WantsJSON(c) && v.User == nil) || oauthCallback.MatchString(c.Path()) || unsubscribe.MatchString(c.Path()) {
 		return c.Next()
 	}
 	secret, _ := c.Locals(csrfSecretKey{}).([]byte)

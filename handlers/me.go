@@ -37,6 +37,12 @@ type mePage struct {
 	Errors         models.ValidationErrors
 	// DeleteErrors says what is wrong with the delete-account confirmation.
 	DeleteErrors models.ValidationErrors
+	// Prefs are the email settings form's values; PrefsErrors what is wrong
+	// with the last one sent.
+	Prefs       *models.Preferences
+	PrefsErrors models.ValidationErrors
+	// MailKinds, MailModes and DigestPeriods are the form's choices.
+	MailKinds, MailModes, DigestPeriods []string
 }
 
 // Show renders /me.
@@ -75,6 +81,10 @@ func (h *Me) renderPage(c *fiber.Ctx, data *mePage) error {
 	if data.Reports, err = h.Store.ReportsBy(ctx, user.ID, 50); err != nil {
 		return err
 	}
+	if data.Prefs, err = h.Store.Preferences(ctx, user.ID); err != nil {
+		return err
+	}
+	data.MailKinds, data.MailModes, data.DigestPeriods = models.NotificationKinds, models.MailModes, models.DigestPeriods
 	data.Now = h.Store.Now()
 	data.Suspended = user.Suspended(data.Now)
 	return c.Render("me/index", data)

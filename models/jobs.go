@@ -47,6 +47,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &pruneNotificationsWorker{store: s})
 	river.AddWorker(workers, &deleteBlobsWorker{store: s})
 	river.AddWorker(workers, &orphanImagesWorker{store: s})
+	addMailWorkers(workers, s)
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -63,7 +64,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 		FetchPollInterval:           s.pollInterval,
 		FetchCooldown:               min(s.pollInterval, river.FetchCooldownDefault),
 		Workers:                     workers,
-		PeriodicJobs: []*river.PeriodicJob{
+		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(
 				river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
@@ -79,7 +80,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				func() (river.JobArgs, *river.InsertOpts) { return OrphanImagesArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "delete_orphan_images"},
 			),
-		},
+		}, mailPeriodicJobs()...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up jobs: %w", err)

@@ -12,11 +12,16 @@ import (
 	"github.com/wneessen/go-mail"
 )
 
-// Email is one plain-text message to one person.
+// Email is one message to one person: plain text, and HTML beside it when
+// HTML is set.
 type Email struct {
 	To      string `json:"to"`
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+	// Unsubscribe is the one-click unsubscribe link (RFC 8058) of a
+	// notification email: it goes in the List-Unsubscribe headers.
+	Unsubscribe string `json:"unsubscribe,omitempty"`
 }
 
 // Kind names the job that sends an Email.
@@ -32,8 +37,11 @@ type mailer struct {
 
 func (m *mailer) send(ctx context.Context, e Email) error {
 	if m.smtpURL == "" {
-		m.log.Info("email (no SMTP configured, so it is written here)",
-			slog.String("to", e.To), slog.String("subject", e.Subject), slog.String("text", e.Text))
+		attrs := []any{slog.String("to", e.To), slog.String("subject", e.Subject), slog.String("text", e.Text)}
+		if e.Unsubscribe != "" {
+			attrs = append(attrs, slog.String("unsubscribe", e.Unsubscribe))
+		}
+		m.log.Info("email (no SMTP configured, so it is written here)", attrs...)
 		return nil
 	}
 	u, err := url.Parse(m.smtpURL)
@@ -67,6 +75,13 @@ func (m *mailer) send(ctx context.Context, e Email) error {
 	}
 	msg.Subject(e.Subject)
 	msg.SetBodyString(mail.TypeTextPlain, e.Text)
+	if e.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, e.HTML)
+	}
+	if e.Unsubscribe != "" {
+		msg.SetGenHeader("List-Unsubscribe", "<"+e.Unsubscribe+">")
+		msg.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
 		return fmt.Errorf("send email to %s: %w", e.To, err)
 	}

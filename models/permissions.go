@@ -64,6 +64,8 @@ const (
 	// ActManageBranding: change the community's name, logo, favicon, accent
 	// colour, welcome text, footer links and stylesheet.
 	ActManageBranding Action = "branding.manage"
+	// ActReadDeliveries: see the email deliveries that are stuck or failing.
+	ActReadDeliveries Action = "deliveries.read"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -132,6 +134,7 @@ var permissions = map[Action][]Standing{
 	ActManageSettings:   {Admin},
 	ActManageWebhooks:   {Admin},
 	ActManageBranding:   {Admin},
+	ActReadDeliveries:   {Admin},
 }
 
 // Allows reports whether someone of this standing may take action a.
@@ -241,7 +244,7 @@ var Actions = []Action{
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
 	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
-	ActManageBranding,
+	ActManageBranding, ActReadDeliveries,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

@@ -39,6 +39,7 @@ type Store struct {
 	log      *slog.Logger
 	jobs     *river.Client[*sql.Tx]
 	mailer   *mailer
+	mail     *mailState
 	md       *renderer
 	settings *cache[Settings]
 	catalogs *cache[catalog]
@@ -81,6 +82,11 @@ type Options struct {
 	// BaseURL is Samen's public URL: markdown images load only from its
 	// origin or from a relative path.
 	BaseURL string
+	// MailDelay is how long an instant notification email waits to gather
+	// further updates on the same idea (0: it goes at once).
+	MailDelay time.Duration
+	// Brand names the community in emails (default "Samen").
+	Brand string
 }
 
 // ParseDatabaseURL splits a DATABASE_URL into its dialect and the driver's
@@ -121,6 +127,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		s.searchTimeout = opts.SearchTimeout
 	}
 	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
+	if s.mail, err = newMailState(opts); err != nil {
+		return nil, err
+	}
 	s.md = newRenderer(opts.BaseURL)
 	s.settings = &cache[Settings]{}
 	s.catalogs = &cache[catalog]{}
