@@ -61,7 +61,7 @@ type process struct {
 	done chan error
 }
 
-func startSamen(t *testing.T, databaseURL string) *process {
+func startSamen(t *testing.T, databaseURL string, env ...string) *process {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,7 +72,7 @@ func startSamen(t *testing.T, databaseURL string) *process {
 	p := &process{addr: addr, log: &apptest.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(samenBinary(t), "serve")
 	p.cmd.Dir = t.TempDir()
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SAMEN_ADDR=" + addr, "DATABASE_URL=" + databaseURL, "SAMEN_SHUTDOWN_TIMEOUT=10s"}
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SAMEN_ADDR=" + addr, "DATABASE_URL=" + databaseURL, "SAMEN_SHUTDOWN_TIMEOUT=10s"}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -86,6 +86,19 @@ func startSamen(t *testing.T, databaseURL string) *process {
 		}
 	})
 	return p
+}
+
+// command runs another samen subcommand beside the server, with its
+// environment and folder, and returns what it printed.
+func (p *process) command(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(samenBinary(t), args...)
+	cmd.Dir, cmd.Env = p.cmd.Dir, p.cmd.Env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("samen %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // waitReady polls /readyz until it answers 200 (bounded).
