@@ -172,6 +172,8 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 		"SAMEN_TRUSTED_PROXIES=10.0.0.0/8,nope":    "SAMEN_TRUSTED_PROXIES",
 		"SAMEN_SHUTDOWN_TIMEOUT=soon":              "SAMEN_SHUTDOWN_TIMEOUT",
 		"SAMEN_DB_MAX_CONNS=-1":                    "SAMEN_DB_MAX_CONNS",
+		"SAMEN_INSTANCES=2":                        "SAMEN_INSTANCES",
+		"SAMEN_DRAIN_DELAY=-1s":                    "SAMEN_DRAIN_DELAY",
 		"SAMEN_GITHUB_KEY=abc":                     "SAMEN_GITHUB_SECRET",
 		"SAMEN_OIDC_ISSUER=https://id.example.com": "SAMEN_OIDC_KEY",
 	}
