@@ -61,12 +61,13 @@ func waitListening(t *testing.T, servers ...*apptest.Server) {
 	}
 }
 
-// eventually polls ok until it holds, and reports whether it did before deadline.
+// eventually polls ok until it holds, and reports whether it did before
+// deadline: the call that holds must have ended by then.
 func eventually(t *testing.T, deadline time.Time, ok func() bool) bool {
 	t.Helper()
 	for time.Now().Before(deadline) {
 		if ok() {
-			return true
+			return time.Now().Before(deadline)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
