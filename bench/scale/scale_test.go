@@ -39,6 +39,7 @@ const redisDB = 11
 type cluster struct {
 	t         *testing.T
 	dir, bin  string
+	dbURL     string
 	env       []string
 	instances []*instance
 	lb        string // HAProxy's address
@@ -78,9 +79,10 @@ func startCluster(t *testing.T, n int) *cluster {
 	if out, err := exec.Command("go", "build", "-o", c.bin, "../..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	c.dbURL = modelstest.URL(t, models.Postgres)
 	c.env = []string{
 		"PATH=" + os.Getenv("PATH"),
-		"DATABASE_URL=" + modelstest.URL(t, models.Postgres),
+		"DATABASE_URL=" + c.dbURL,
 		"SAMEN_REDIS_URL=" + redisURL,
 		"SAMEN_INSTANCES=" + fmt.Sprint(n),
 		"SAMEN_TRUSTED_PROXIES=127.0.0.1",
@@ -358,6 +360,27 @@ func (c *cluster) votesInvalidate(t *testing.T) {
 		}
 		return m[1]
 	}
+	// The jobs every start runs once write on whichever instance works
+	// them, which empties that instance's cache by itself: let them finish
+	// first, so that only the invalidation can make instance 2 see the vote.
+	db := modelstest.Reopen(t, c.dbURL).DB()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var pending int
+		err := db.QueryRow(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&pending)
+		var done int
+		if err == nil {
+			err = db.QueryRow(`SELECT count(DISTINCT kind) FROM river_job WHERE kind IN ('cleanup_expired', 'prune_notifications') AND state = 'completed'`).Scan(&done)
+		}
+		if err == nil && pending == 0 && done == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the start-up jobs did not finish: %d pending, %d of 2 done, %v", pending, done, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	rendered := time.Now()
 	if count() != "1" || count() != "1" { // the second from instance 2's cache
 		t.Fatal("a new idea should have its author's vote")
