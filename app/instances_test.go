@@ -30,6 +30,7 @@ func TestAWriteThroughOneInstanceShowsOnTheOthersCachedPage(t *testing.T) {
 	bram := a.User("Bram", "bram@example.com", models.RoleMember)
 	member, api := a.SignedIn(bram), bearerClient(t, a, anna)
 	member.Get(path) // for its CSRF token
+	waitStartJobs(t, a)
 
 	// b renders both pages for visitors and keeps them.
 	rendered := time.Now()
@@ -49,6 +50,23 @@ func TestAWriteThroughOneInstanceShowsOnTheOthersCachedPage(t *testing.T) {
 	})
 	if !seen {
 		t.Fatalf("instance b still served its cached pages %v after rendering them: the writes through a did not invalidate them", pageTTL)
+	}
+}
+
+// waitStartJobs waits until the jobs every start runs have been worked:
+// they write on whichever instance works them, which empties that
+// instance's cache by itself, so only the invalidation may do it in the test.
+func waitStartJobs(t *testing.T, s *apptest.Server) {
+	t.Helper()
+	done := eventually(t, time.Now().Add(30*time.Second), func() bool {
+		var pending, done int
+		err := s.Store.DB().QueryRow(`SELECT count(*) FILTER (WHERE state NOT IN ('completed', 'cancelled', 'discarded')),
+			count(DISTINCT kind) FILTER (WHERE kind IN ('cleanup_expired', 'prune_notifications') AND state = 'completed')
+			FROM river_job`).Scan(&pending, &done)
+		return err == nil && pending == 0 && done == 2
+	})
+	if !done {
+		t.Fatal("the start-up jobs did not finish")
 	}
 }
 
