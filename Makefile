@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test lint vuln bench bench-fanout bench-hostile bench-micro bench-homesize
+.PHONY: run build test lint vuln scale bench bench-fanout bench-hostile bench-micro bench-homesize
 
 run:
 	$(GO) run .
@@ -30,6 +30,15 @@ lint:
 vuln:
 	GOTOOLCHAIN=$(VULN_GO) $(GO) run $(GOVULNCHECK) -db "file://$$(scripts/vulndb)" ./...
 	GOTOOLCHAIN=$(VULN_GO) $(GO) run $(GOVULNCHECK) -db "file://$$(scripts/vulndb)" -scan module
+
+# The scale-out harness (bench/scale): two instances built from this tree on
+# a fresh database of TEST_DATABASE_URL's server and Redis (TEST_REDIS_URL,
+# database 11, emptied) behind HAProxy (apt-get install -y haproxy): shared
+# sessions and rate limits, each job once, a vote on the other instance's
+# cached page, and a rolling restart under load. About a minute; see
+# docs/scaling.md.
+scale:
+	SAMEN_SCALE=1 $(GO) test -count=1 -v -run TestScaleOut ./bench/scale
 
 # The load test at scale (bench/load): seeds the fresh PostgreSQL database that
 # DATABASE_URL names, loads Samen and the ceiling program with wrk, then an

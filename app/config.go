@@ -50,6 +50,14 @@ type Config struct {
 
 	DBMaxConns      int           `env:"SAMEN_DB_MAX_CONNS" envDefault:"20"`
 	ShutdownTimeout time.Duration `env:"SAMEN_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// DrainDelay is how long the server goes on serving after SIGTERM with
+	// /readyz answering 503, before it stops taking requests: long enough
+	// for a load balancer's health check to take it out (see docs/scaling.md).
+	DrainDelay time.Duration `env:"SAMEN_DRAIN_DELAY" envDefault:"0s"`
+	// Instances is how many instances the operator runs on this database:
+	// more than one needs PostgreSQL, which tells every instance of every
+	// write (see docs/scaling.md).
+	Instances int `env:"SAMEN_INSTANCES" envDefault:"1"`
 
 	// WebhookRetryBase is the wait before a failed delivery's first retry;
 	// each next wait doubles. WebhookAllowPrivate lets webhooks reach
@@ -227,6 +235,16 @@ func (c *Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &ConfigError{"SAMEN_SHUTDOWN_TIMEOUT", "must be a positive duration, as in 20s"}
+	}
+	if c.Instances < 1 {
+		return &ConfigError{"SAMEN_INSTANCES", "must be 1 or more"}
+	}
+	if dialect, _, _ := models.ParseDatabaseURL(c.DatabaseURL); dialect == models.SQLite && c.Instances > 1 {
+		return &ConfigError{"SAMEN_INSTANCES", "SQLite serves one instance: run several on PostgreSQL " +
+			"(DATABASE_URL=postgres://...), which tells every instance of every write"}
+	}
+	if c.DrainDelay < 0 {
+		return &ConfigError{"SAMEN_DRAIN_DELAY", "must be a duration of zero or more, as in 3s"}
 	}
 	if (c.OIDC.Issuer != "" || c.OIDC.Key != "" || c.OIDC.Secret != "") &&
 		(c.OIDC.Issuer == "" || c.OIDC.Key == "" || c.OIDC.Secret == "") {

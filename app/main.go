@@ -202,14 +202,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer store.Close()
 
-	app, err := NewServer(cfg, store, log)
+	app, srv, err := newServer(cfg, store, log)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("SAMEN_ADDR: %w", err)
 	}
+	ln := newQuietListener(tcp)
 	if cfg.PprofAddr != "" {
 		profiler, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
@@ -233,8 +234,18 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
 	case sig := <-stop:
-		log.Info("stopping: draining requests", slog.String("signal", sig.String()))
+		srv.stopping.Store(true)
+		log.Info("stopping: not ready any more", slog.String("signal", sig.String()), slog.Duration("drain_delay", cfg.DrainDelay))
 	}
+	// Serve on while a load balancer notices /readyz and sends new requests
+	// elsewhere; a second signal cuts the wait short.
+	if cfg.DrainDelay > 0 {
+		select {
+		case <-time.After(cfg.DrainDelay):
+		case <-stop:
+		}
+	}
+	log.Info("stopping: draining requests")
 
 	// One deadline for the whole stop: requests first, then jobs.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)

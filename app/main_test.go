@@ -174,6 +174,8 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 		"SAMEN_MAIL_DELAY=-1s":                     "SAMEN_MAIL_DELAY",
 		"SAMEN_MAIL_DELAY=later":                   "SAMEN_MAIL_DELAY",
 		"SAMEN_DB_MAX_CONNS=-1":                    "SAMEN_DB_MAX_CONNS",
+		"SAMEN_INSTANCES=2":                        "SAMEN_INSTANCES",
+		"SAMEN_DRAIN_DELAY=-1s":                    "SAMEN_DRAIN_DELAY",
 		"SAMEN_GITHUB_KEY=abc":                     "SAMEN_GITHUB_SECRET",
 		"SAMEN_OIDC_ISSUER=https://id.example.com": "SAMEN_OIDC_KEY",
 		"SAMEN_BLOB_URL=gs://images":               "SAMEN_BLOB_URL",

@@ -16,7 +16,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	d := s.deps
 	var (
 		files    = &handlers.Static{Assets: assets}
-		health   = &handlers.Health{Deps: d}
+		health   = &handlers.Health{Deps: d, Stopping: &s.stopping}
 		ideas    = &handlers.Ideas{Deps: d}
 		members  = &handlers.Members{Deps: d}
 		cats     = &handlers.Categories{Deps: d}

@@ -89,6 +89,19 @@ func startSamen(t *testing.T, databaseURL string, env ...string) *process {
 	return p
 }
 
+// command runs another samen subcommand beside the server, with its
+// environment and folder, and returns what it printed.
+func (p *process) command(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(samenBinary(t), args...)
+	cmd.Dir, cmd.Env = p.cmd.Dir, p.cmd.Env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("samen %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // waitReady polls /readyz until it answers 200 (bounded).
 func (p *process) waitReady(t *testing.T) {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,38 +39,44 @@ const (
 
 // NewServer builds the whole web application on a migrated store.
 func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, error) {
+	app, _, err := newServer(cfg, store, log)
+	return app, err
+}
+
+// newServer builds the application and gives the state its stop needs too.
+func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *server, error) {
 	assets, err := static.Load()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bundle, err := views.Bundle()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
 	translations := views.NewTranslations(bundle)
 	engine.AddFuncMap(views.Funcs(assets.URL, translations))
 	if err := engine.Load(); err != nil {
-		return nil, fmt.Errorf("load templates: %w", err)
+		return nil, nil, fmt.Errorf("load templates: %w", err)
 	}
 	for _, warning := range cfg.startWarnings() {
 		log.Warn(warning)
 	}
 	limits, err := newRateLimitStorage(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	blobs, err := openBlobs(context.Background(), cfg.BlobURL)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store.SetBlobs(blobs)
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
 	if s.shares, err = handlers.NewShareImages(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.metrics.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "samen_share_images_drawn_total",
@@ -117,8 +124,12 @@ func NewServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, e
 	app.Server().HeaderReceived = uploadAllowance
 	app.Hooks().OnShutdown(blobs.Close)
 
+	// A request answered while the server stops says Connection: close, so
+	// the client does not send another on a connection about to close.
+	app.Server().CloseOnShutdown = true
+
 	s.routes(app, assets)
-	return app, nil
+	return app, s, nil
 }
 
 // server holds what the middleware and the error handler share.
@@ -135,6 +146,9 @@ type server struct {
 	shares *handlers.ShareImages
 
 	providers []*handlers.Provider
+
+	// stopping turns /readyz to 503 once SIGTERM has come.
+	stopping atomic.Bool
 }
 
 // tokenPaths start the paths whose last part is a secret token.

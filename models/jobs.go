@@ -88,16 +88,19 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	return client, nil
 }
 
-// StartJobs starts working background jobs, periodic ones included.
+// StartJobs starts the background work: working jobs, periodic ones
+// included, and on PostgreSQL listening for the other instances' writes.
 func (s *Store) StartJobs(ctx context.Context) error {
 	if err := s.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
+	s.startListening()
 	return nil
 }
 
-// StopJobs lets running jobs finish, waiting until ctx ends.
+// StopJobs lets running jobs finish, waiting until ctx ends, and stops listening.
 func (s *Store) StopJobs(ctx context.Context) error {
+	s.stopListening()
 	if err := s.jobs.Stop(ctx); err != nil {
 		return fmt.Errorf("stop jobs: %w", err)
 	}

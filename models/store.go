@@ -45,6 +45,8 @@ type Store struct {
 	catalogs *cache[catalog]
 	totals   *totalsCache
 	writes   *atomic.Uint64
+	// listener hears the other instances' writes (PostgreSQL only).
+	listener *listener
 	// brand keeps the branding row of the version last read (see Branding).
 	brand *brandCache
 	// hooks configure webhook deliveries; hookCounts count them.
@@ -155,6 +157,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		dialector = sqlite.Open("file:" + dsn + "?" + sqlitePragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	case Postgres:
 		dialector = postgres.Open(dsn)
+		s.listener = &listener{url: dsn}
 	}
 	s.db, err = gorm.Open(dialector, cfg)
 	if err != nil {
@@ -256,32 +259,35 @@ func (s *Store) DB() *sql.DB { return s.sqlDB }
 // store, so that what was computed from the data can tell it is out of date.
 func (s *Store) Writes() uint64 { return s.writes.Load() }
 
-// watchWrites counts every statement that may change data: creates,
-// updates, deletes, Exec, and raw statements that are not a SELECT (as the
-// single-statement vote, a WITH … INSERT). Writes to ideas also make the list
-// totals forget what they counted, whichever method writes.
+// watchWrites sees every statement that may change data: creates, updates,
+// deletes, Exec, and raw statements that are not a SELECT (as the
+// single-statement vote, a WITH … INSERT), and hands each to wrote, whichever
+// method writes. A raw statement that returns rows leaves its connection busy
+// until they are read: inside a transaction its notice goes out just before
+// it, in the same transaction, so with its commit.
 func (s *Store) watchWrites() error {
-	wrote := func(db *gorm.DB) {
-		if db.Error != nil {
-			return
-		}
-		s.writes.Add(1)
-		if db.Statement.Table == "ideas" && db.Statement.RowsAffected > 0 {
-			s.totals.forget()
+	written := func(db *gorm.DB) { s.wrote(db, true) }
+	writes := func(db *gorm.DB) bool {
+		sql := strings.TrimSpace(db.Statement.SQL.String())
+		return !strings.HasPrefix(strings.ToUpper(sql[:min(len(sql), 6)]), "SELECT")
+	}
+	rowsBefore := func(db *gorm.DB) {
+		if db.Error == nil && writes(db) && inTransaction(db) {
+			s.tellInstances(db, writtenTable(db))
 		}
 	}
-	wroteRaw := func(db *gorm.DB) {
-		sql := strings.TrimSpace(db.Statement.SQL.String())
-		if !strings.HasPrefix(strings.ToUpper(sql[:min(len(sql), 6)]), "SELECT") {
-			wrote(db)
+	rowsAfter := func(db *gorm.DB) {
+		if writes(db) {
+			s.wrote(db, !inTransaction(db))
 		}
 	}
 	cb := s.db.Callback()
 	return errors.Join(
-		cb.Create().After("gorm:create").Register("samen:watch_writes", wrote),
-		cb.Update().After("gorm:update").Register("samen:watch_writes", wrote),
-		cb.Delete().After("gorm:delete").Register("samen:watch_writes", wrote),
-		cb.Raw().After("gorm:raw").Register("samen:watch_writes", wrote),
-		cb.Row().After("gorm:row").Register("samen:watch_writes", wroteRaw),
+		cb.Create().After("gorm:create").Register("samen:watch_writes", written),
+		cb.Update().After("gorm:update").Register("samen:watch_writes", written),
+		cb.Delete().After("gorm:delete").Register("samen:watch_writes", written),
+		cb.Raw().After("gorm:raw").Register("samen:watch_writes", written),
+		cb.Row().Before("gorm:row").Register("samen:notify_rows", rowsBefore),
+		cb.Row().After("gorm:row").Register("samen:watch_writes", rowsAfter),
 	)
 }

@@ -1,0 +1,524 @@
+// Package scale is the scale-out harness (make scale): two Samen instances,
+// built from this tree, on one PostgreSQL database and one Redis, behind
+// HAProxy, and the promises of running several instances checked on them.
+// It runs when SAMEN_SCALE is set (CI sets it), with TEST_DATABASE_URL,
+// TEST_REDIS_URL and haproxy on the PATH. See docs/scaling.md.
+package scale
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gofiber/storage/redis/v3"
+
+	"samen/app/apptest"
+	"samen/models"
+	"samen/models/modelstest"
+)
+
+// redisDB is the Redis database the harness uses, and empties first.
+const redisDB = 11
+
+// cluster is the running harness.
+type cluster struct {
+	t         *testing.T
+	dir, bin  string
+	dbURL     string
+	env       []string
+	instances []*instance
+	lb        string // HAProxy's address
+}
+
+type instance struct {
+	name string
+	addr string
+	cmd  *exec.Cmd
+	log  *apptest.SyncBuffer
+	done chan error
+}
+
+func TestScaleOut(t *testing.T) {
+	if os.Getenv("SAMEN_SCALE") == "" {
+		t.Skip("the scale-out harness runs with make scale (SAMEN_SCALE=1)")
+	}
+	c := startCluster(t, 2)
+
+	t.Run("a session made on one instance works on the other, and jobs run once", c.sessionsAndJobs)
+	t.Run("a vote through one instance is on the other's visitor page at the next request", c.votesInvalidate)
+	t.Run("a rolling restart under load answers every request", c.rollingRestart)
+}
+
+func startCluster(t *testing.T, n int) *cluster {
+	dbURL := os.Getenv("TEST_DATABASE_URL")
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	haproxy, err := exec.LookPath("haproxy")
+	if dbURL == "" || redisURL == "" || err != nil {
+		t.Fatal("make scale needs TEST_DATABASE_URL, TEST_REDIS_URL and haproxy (apt-get install -y haproxy)")
+	}
+	redisURL = strings.TrimSuffix(redisURL, "/") + fmt.Sprintf("/%d", redisDB)
+	redis.New(redis.Config{URL: redisURL, Reset: true}).Close() // earlier runs' counts go
+
+	c := &cluster{t: t, dir: t.TempDir()}
+	c.bin = filepath.Join(c.dir, "samen")
+	if out, err := exec.Command("go", "build", "-o", c.bin, "../..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	c.dbURL = modelstest.URL(t, models.Postgres)
+	c.env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"DATABASE_URL=" + c.dbURL,
+		"SAMEN_REDIS_URL=" + redisURL,
+		"SAMEN_INSTANCES=" + fmt.Sprint(n),
+		"SAMEN_TRUSTED_PROXIES=127.0.0.1",
+		"SAMEN_RATE_LIMIT_REQUESTS=1000000",
+		"SAMEN_RATE_LIMIT_WRITES=1000000",
+		// Serve on for a while after SIGTERM with /readyz at 503: HAProxy
+		// checks every 200 ms and takes an instance out after one failure.
+		"SAMEN_DRAIN_DELAY=1s",
+		"SAMEN_SHUTDOWN_TIMEOUT=10s",
+		"SAMEN_MAIL_DELAY=0s",
+	}
+	c.run("migrate")
+	for i := range n {
+		in := &instance{name: fmt.Sprintf("s%d", i+1), addr: freeAddr(t)}
+		c.instances = append(c.instances, in)
+		c.start(in)
+	}
+	for _, in := range c.instances {
+		c.waitReady(in)
+	}
+	c.lb = freeAddr(t)
+	var servers strings.Builder
+	for _, in := range c.instances {
+		fmt.Fprintf(&servers, "    server %s %s check\n", in.name, in.addr)
+	}
+	cfg := filepath.Join(c.dir, "haproxy.cfg")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(haproxyConfig, c.lb, servers.String())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lb := exec.Command(haproxy, "-db", "-f", cfg)
+	lbLog := &apptest.SyncBuffer{}
+	lb.Stdout, lb.Stderr = lbLog, lbLog
+	if err := lb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = lb.Process.Kill()
+		_ = lb.Wait()
+		if t.Failed() {
+			t.Logf("haproxy:\n%s", lbLog.String())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + c.lb + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("haproxy at %s never answered: %v\n%s", c.lb, err, lbLog.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return c
+}
+
+// haproxyConfig balances over the instances (%[2]s) from %[1]s. An
+// instance whose /readyz fails once is out for new requests; it is back
+// after two good checks. A request whose connection failed before any answer
+// goes to another instance.
+const haproxyConfig = `global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 10s
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response
+frontend samen
+    bind %[1]s
+    option forwardfor
+    default_backend instances
+backend instances
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 200ms fall 1 rise 2
+%[2]s`
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// run runs a samen subcommand on the harness's database.
+func (c *cluster) run(args ...string) string {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Dir, cmd.Env = c.dir, c.env
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("samen %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (c *cluster) start(in *instance) {
+	in.log, in.done = &apptest.SyncBuffer{}, make(chan error, 1)
+	in.cmd = exec.Command(c.bin, "serve")
+	in.cmd.Dir = c.dir
+	in.cmd.Env = append(append([]string{}, c.env...), "SAMEN_ADDR="+in.addr)
+	in.cmd.Stdout, in.cmd.Stderr = in.log, in.log
+	if err := in.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	done := in.done
+	go func() { done <- in.cmd.Wait() }()
+	cmd, log := in.cmd, in.log
+	c.t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if c.t.Failed() {
+			c.t.Logf("log of %s at %s:\n%.20000s", in.name, in.addr, log.String())
+		}
+	})
+}
+
+func (c *cluster) waitReady(in *instance) {
+	c.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + in.addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.t.Fatalf("%s never became ready:\n%s", in.name, in.log.String())
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (c *cluster) stop(in *instance) {
+	c.t.Helper()
+	if err := in.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		c.t.Fatal(err)
+	}
+	select {
+	case err := <-in.done:
+		in.done <- err
+		if err != nil {
+			c.t.Fatalf("%s exited with %v", in.name, err)
+		}
+	case <-time.After(20 * time.Second):
+		c.t.Fatalf("%s did not stop after SIGTERM", in.name)
+	}
+}
+
+// browser is a visitor with cookies (shared by every instance on 127.0.0.1,
+// as a browser's behind one address) and the CSRF token of the last page.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	csrf   string
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)">`)
+
+func (b *browser) do(method, u string, form url.Values) (int, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		form.Set("_csrf", b.csrf)
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, u, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if m := csrfMeta.FindSubmatch(page); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(page)
+}
+
+var linkInLog = regexp.MustCompile(`/auth/email/([A-Za-z0-9_-]{20,})`)
+
+func (c *cluster) sessionsAndJobs(t *testing.T) {
+	s1, s2 := "http://"+c.instances[0].addr, "http://"+c.instances[1].addr
+	email := fmt.Sprintf("anna-%d@example.com", time.Now().UnixNano())
+	b := newBrowser(t)
+
+	// Five sign-in links for one address, asked alternately of both
+	// instances: the limit (5 per address) counts them together in Redis.
+	for i := range 6 {
+		base := []string{s1, s2}[i%2]
+		b.do(http.MethodGet, base+"/login", nil)
+		status, _ := b.do(http.MethodPost, base+"/auth/email", url.Values{"email": {email}})
+		want := http.StatusOK
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if status != want {
+			t.Fatalf("sign-in link %d through instance %d: status %d, want %d", i+1, i%2+1, status, want)
+		}
+	}
+
+	// Each email job ran once, on one instance or the other: five links.
+	links := func() []string {
+		var all []string
+		for _, in := range c.instances {
+			for _, line := range strings.Split(in.log.String(), "\n") {
+				if strings.Contains(line, email) {
+					if m := linkInLog.FindStringSubmatch(line); m != nil {
+						all = append(all, m[1])
+					}
+				}
+			}
+		}
+		return all
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(links()) < 5 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // time enough for a second run of any job
+	got := links()
+	if len(got) != 5 {
+		t.Fatalf("%d sign-in emails written for 5 accepted requests, want exactly 5", len(got))
+	}
+
+	// Sign in on instance 2 with a link; the session works on instance 1.
+	b.do(http.MethodGet, s2+"/auth/email/"+got[0], nil)
+	status, _ := b.do(http.MethodPost, s2+"/auth/email/"+got[0], url.Values{"name": {"Anna"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("signing in on instance 2: status %d", status)
+	}
+	status, body := b.do(http.MethodGet, s1+"/api/v1/me", nil)
+	var me struct{ Email string }
+	_ = json.Unmarshal([]byte(body), &me)
+	if status != http.StatusOK || me.Email != email {
+		t.Fatalf("instance 1 with instance 2's session: %d %.200s", status, body)
+	}
+}
+
+var voteCount = regexp.MustCompile(`class="vote-count"[^>]*>(\d+)<`)
+
+func (c *cluster) votesInvalidate(t *testing.T) {
+	s1, s2 := "http://"+c.instances[0].addr, "http://"+c.instances[1].addr
+	c.run("user", "create", "--email", "author@example.com", "--name", "Author")
+	c.run("user", "create", "--email", "voter@example.com", "--name", "Voter")
+	author := c.run("token", "create", "--email", "author@example.com")
+	token := c.run("token", "create", "--email", "voter@example.com")
+	id, slug := apiIdea(t, s1, author, "Lights that charge from the dynamo")
+	page := fmt.Sprintf("%s/ideas/%d/%s", s2, id, slug)
+	count := func() string {
+		status, body := newBrowser(t).do(http.MethodGet, page, nil)
+		m := voteCount.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil {
+			t.Fatalf("%s: status %d, no vote count", page, status)
+		}
+		return m[1]
+	}
+	// The jobs every start runs once write on whichever instance works
+	// them, which empties that instance's cache by itself: let them finish
+	// first, so that only the invalidation can make instance 2 see the vote.
+	db := modelstest.Reopen(t, c.dbURL).DB()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var pending int
+		err := db.QueryRow(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&pending)
+		var done int
+		if err == nil {
+			err = db.QueryRow(`SELECT count(DISTINCT kind) FROM river_job WHERE kind IN ('cleanup_expired', 'prune_notifications') AND state = 'completed'`).Scan(&done)
+		}
+		if err == nil && pending == 0 && done == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the start-up jobs did not finish: %d pending, %d of 2 done, %v", pending, done, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	rendered := time.Now()
+	if count() != "1" || count() != "1" { // the second from instance 2's cache
+		t.Fatal("a new idea should have its author's vote")
+	}
+	if status := api(t, http.MethodPost, fmt.Sprintf("%s/api/v1/ideas/%d/vote", s1, id), token, ""); status != http.StatusOK {
+		t.Fatalf("vote through instance 1: %d", status)
+	}
+	// The notice goes through PostgreSQL after the commit: a moment, far
+	// less than the 2 s instance 2 would otherwise keep its page. An answer
+	// that arrived within 2 s of the render cannot come from an expired page.
+	for {
+		got := count()
+		if time.Since(rendered) >= 2*time.Second {
+			t.Fatal("instance 2 served its cached page after a vote through instance 1: no invalidation")
+		}
+		if got == "2" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func apiIdea(t *testing.T, base, token, title string) (int64, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ideas", strings.NewReader(`{"title":"`+title+`","body":"As asked in the shop."}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var idea struct {
+		ID   int64
+		Slug string
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&idea); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create idea: %d %v", resp.StatusCode, err)
+	}
+	return idea.ID, idea.Slug
+}
+
+func api(t *testing.T, method, u, token, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// rollingRestart runs a steady load through HAProxy, page views and votes on
+// keep-alive connections, while each instance in turn is stopped with
+// SIGTERM and started again. Every request must get a 2xx.
+func (c *cluster) rollingRestart(t *testing.T) {
+	var tokens []string
+	for i := range 2 {
+		email := fmt.Sprintf("load%d@example.com", i)
+		c.run("user", "create", "--email", email, "--name", fmt.Sprintf("Load %d", i))
+		tokens = append(tokens, c.run("token", "create", "--email", email))
+	}
+	lb := "http://" + c.lb
+	id, slug := apiIdea(t, lb, tokens[0], "A bell that people hear")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var ok, bad, failed atomic.Int64
+	var mu sync.Mutex
+	var problems []string
+	note := func(s string) {
+		mu.Lock()
+		if len(problems) < 20 {
+			problems = append(problems, s)
+		}
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 15 * time.Second}
+	worker := func(next func() *http.Request) {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			req := next()
+			resp, err := client.Do(req)
+			if err != nil {
+				failed.Add(1)
+				note(req.Method + " " + req.URL.Path + ": " + err.Error())
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				ok.Add(1)
+			} else {
+				bad.Add(1)
+				note(fmt.Sprintf("%s %s: %d", req.Method, req.URL.Path, resp.StatusCode))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for _, path := range []string{"/", fmt.Sprintf("/ideas/%d/%s", id, slug), "/roadmap", "/api/v1/ideas"} {
+		wg.Add(1)
+		go worker(func() *http.Request { req, _ := http.NewRequest(http.MethodGet, lb+path, nil); return req })
+	}
+	for _, token := range tokens {
+		vote := false
+		wg.Add(1)
+		go worker(func() *http.Request {
+			vote = !vote
+			method := http.MethodDelete
+			if vote {
+				method = http.MethodPost
+			}
+			req, _ := http.NewRequest(method, fmt.Sprintf("%s/api/v1/ideas/%d/vote", lb, id), nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			return req
+		})
+	}
+
+	start := time.Now()
+	time.Sleep(2 * time.Second)
+	for _, in := range c.instances {
+		c.stop(in)
+		c.start(in)
+		c.waitReady(in)
+		time.Sleep(2 * time.Second) // HAProxy takes it back, and the load runs on both
+	}
+	for time.Since(start) < 20*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	t.Logf("rolling restart of %d instances in %v: %d answered 2xx, %d other statuses, %d connection errors",
+		len(c.instances), time.Since(start).Round(time.Second), ok.Load(), bad.Load(), failed.Load())
+	if bad.Load() > 0 || failed.Load() > 0 || ok.Load() == 0 {
+		t.Fatalf("clients saw %d non-2xx answers and %d connection errors:\n%s", bad.Load(), failed.Load(), strings.Join(problems, "\n"))
+	}
+}
