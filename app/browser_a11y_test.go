@@ -1,0 +1,375 @@
+package app_test
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"samen/app"
+	"samen/app/apptest"
+	"samen/models"
+)
+
+// The accessibility and phone tests (docs/accessibility.md) open every HTML
+// page of the route table as a visitor, a member, a moderator and an admin,
+// in both themes and both languages, and run axe-core in each; then at 320
+// and 360 px wide and look for anything wider than the screen.
+
+// axeSource is axe-core, vendored as a test asset (testdata/axe/README.md).
+// DevTools evaluates it in the page, which the Content-Security-Policy does
+// not govern; it is never served.
+//
+//go:embed testdata/axe/axe.min.js
+var axeSource string
+
+// a11yExempt are the GET routes that are no HTML page of their own, with the
+// reason. Every other GET route must have its paths in a11yFixture.paths, so
+// that a new page is checked (or exempted here, with a reason) on purpose.
+var a11yExempt = map[string]string{
+	"/static/*":                      "files: stylesheets, scripts, images",
+	"/healthz":                       "plain-text probe",
+	"/readyz":                        "plain-text probe",
+	"/metrics":                       "Prometheus text",
+	"/ideas/similar":                 "htmx fragment, shown inside /ideas/new",
+	"/ideas/:id/share.png":           "image",
+	"/changelog/share.png":           "image",
+	"/changelog/:id/share.png":       "image",
+	"/roadmap/share.png":             "image",
+	"/statuses.css":                  "stylesheet",
+	"/branding.css":                  "stylesheet",
+	"/branding/logo.png":             "image",
+	"/branding/favicon.png":          "image",
+	"/branding/apple-touch-icon.png": "image",
+	"/feeds/ideas.atom":              "Atom feed",
+	"/feeds/ideas/:id.atom":          "Atom feed",
+	"/feeds/changelog.atom":          "Atom feed",
+	"/feeds/roadmap.atom":            "Atom feed",
+	"/auth/:provider":                "redirects to the sign-in provider",
+	"/auth/:provider/callback":       "redirects after signing in",
+	"/me/notifications/:id":          "marks read and redirects to what the notification is about",
+	"/admin/export/ideas.csv":        "CSV download",
+}
+
+// a11yRole is one of the standings the pages are checked for.
+type a11yRole struct {
+	name     string
+	standing models.Standing
+	user     *models.User // nil for the visitor
+	ownIdea  *models.Idea // an idea of theirs, for its edit page
+}
+
+// a11yFixture is a community with something on every page: the demo data,
+// and an idea with comments, a status answer, followers and a report.
+type a11yFixture struct {
+	srv      *apptest.Server
+	roles    []a11yRole
+	idea     *models.Idea
+	entry    *models.ChangelogEntry
+	member   *models.User
+	webhook  *models.Webhook
+	signInAt string // the path of a sign-in link's page
+}
+
+func newA11yFixture(t *testing.T) *a11yFixture {
+	t.Helper()
+	ctx := context.Background()
+	srv := apptest.New(t, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_WEBHOOK_ALLOW_PRIVATE=true")
+	if _, err := srv.Store.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+	mona := srv.User("Mona", "mona@example.com", models.RoleModerator)
+	ada := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+	f := &a11yFixture{srv: srv, member: anna}
+	if _, err := srv.Store.SaveSettings(ctx, ada, models.DefaultSettings.Form(), true); err != nil {
+		t.Fatal(err) // publish the public moderation log
+	}
+
+	idea, err := srv.Store.CreateIdea(ctx, anna, models.NewIdea{
+		Title: "A bell you can hear in traffic, even on a windy day in Rotterdam",
+		Body:  "The bell is too quiet. A **louder** bell, see https://example.com/a/very/long/address/that/does/not/break/anywhere/at/all/on/a/small/screen",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.idea = idea
+	comment, err := srv.Store.CreateComment(ctx, idea.ID, mona, models.NewComment{Body: "Good point, @Anna. Which model do you ride?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Store.CreateComment(ctx, idea.ID, anna, models.NewComment{Body: "The city one.", ParentID: &comment.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Store.SetStatus(ctx, idea.ID, ada, "planned", "We will look at **louder** bells this spring."); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*models.User{anna, mona, ada} {
+		if err := srv.Store.Follow(ctx, idea.ID, u, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.Store.CreateReport(ctx, anna, models.NewReport{Target: models.TargetComment, ID: comment.ID, Reason: models.ReportSpam, Note: "Looks like an advert"}); err != nil {
+		t.Fatal(err)
+	}
+	title, body, publish := "Louder bells", "The new bell rings at 90 dB.", true
+	entry, err := srv.Store.CreateChangelogEntry(ctx, ada, models.ChangelogInput{Title: &title, Body: &body, Ideas: &[]int64{idea.ID}, Publish: &publish})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.entry = entry
+	if f.webhook, err = srv.Store.CreateWebhook(ctx, ada, models.NewWebhook{URL: "http://127.0.0.1:9/samen", Events: []string{models.EventIdeaMerged}}); err != nil {
+		t.Fatal(err)
+	}
+
+	f.roles = []a11yRole{{name: "visitor", standing: models.Visitor}}
+	for _, r := range []struct {
+		name string
+		u    *models.User
+	}{{"member", anna}, {"moderator", mona}, {"admin", ada}} {
+		own := idea
+		if r.u != anna {
+			if own, err = srv.Store.CreateIdea(ctx, r.u, models.NewIdea{Title: "An idea of " + r.u.Name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.roles = append(f.roles, a11yRole{name: r.name, standing: models.Standing(r.u.Role), user: r.u, ownIdea: own})
+	}
+
+	// A sign-in link's page, as the dev mailer logs it.
+	c := srv.Client()
+	c.Get("/login")
+	if r := c.PostForm("/auth/email", url.Values{"email": {"newcomer@example.com"}, "next": {"/"}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("ask for a sign-in link: %d", r.StatusCode)
+	}
+	f.signInAt = strings.TrimPrefix(srv.WaitLog(linkInLog, 1), srv.URL)
+	return f
+}
+
+// a11yPage is one page to open.
+type a11yPage struct {
+	route  string // the route pattern, "" for pages of no route (errors)
+	path   string
+	status int
+}
+
+// paths returns the pages to open for a route, as role.
+func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
+	idea := fmt.Sprintf("/ideas/%d/%s", f.idea.ID, f.idea.Slug)
+	switch route {
+	case "/":
+		return []string{"/", "/?sort=new&status=planned&category=frame"}, true
+	case "/ideas/new", "/search", "/changelog", "/roadmap", "/moderation", "/login", "/me", "/me/notifications", "/me/following",
+		"/mod", "/mod/members", "/mod/audit", "/admin/branding", "/admin/triage", "/admin/categories", "/admin/changelog",
+		"/admin/statuses", "/admin/settings", "/admin/analytics", "/admin/webhooks":
+		if route == "/search" {
+			return []string{"/search", "/search?q=bell"}, true
+		}
+		return []string{route}, true
+	case "/ideas/:id/edit":
+		if role.ownIdea == nil {
+			return nil, true // a visitor has none
+		}
+		return []string{fmt.Sprintf("/ideas/%d/edit", role.ownIdea.ID)}, true
+	case "/ideas/:id/:slug?":
+		return []string{idea}, true
+	case "/members/:id", "/mod/members/:id":
+		return []string{strings.Replace(route, ":id", fmt.Sprint(f.member.ID), 1)}, true
+	case "/changelog/:id", "/admin/changelog/:id":
+		return []string{strings.Replace(route, ":id", fmt.Sprint(f.entry.ID), 1)}, true
+	case "/admin/webhooks/:id":
+		return []string{fmt.Sprintf("/admin/webhooks/%d", f.webhook.ID)}, true
+	case "/auth/email/:token":
+		return []string{f.signInAt}, true
+	}
+	return nil, false
+}
+
+// pages lists every page role may open, from the route table, and fails t
+// for a GET route that is neither checked nor exempt.
+func (f *a11yFixture) pages(t *testing.T, role a11yRole) []a11yPage {
+	t.Helper()
+	var pages []a11yPage
+	seen := map[string]bool{}
+	for _, rt := range f.srv.App.GetRoutes(true) {
+		if rt.Method != http.MethodGet || strings.HasPrefix(rt.Path, "/api/") || seen[rt.Path] {
+			continue
+		}
+		seen[rt.Path] = true
+		if _, ok := a11yExempt[rt.Path]; ok {
+			continue
+		}
+		paths, ok := f.paths(rt.Path, role)
+		if !ok {
+			t.Errorf("GET %s is a page no accessibility test opens: add it to a11yFixture.paths, or to a11yExempt with the reason", rt.Path)
+			continue
+		}
+		action, _ := strings.CutPrefix(rt.Name, app.AccessPrefix)
+		if !role.standing.Allows(models.Action(action)) {
+			continue
+		}
+		if rt.Path == "/login" && role.user != nil {
+			continue // it sends a member on
+		}
+		if strings.HasPrefix(rt.Path, "/auth/email/") && role.user != nil {
+			continue
+		}
+		for _, p := range paths {
+			pages = append(pages, a11yPage{route: rt.Path, path: p, status: http.StatusOK})
+		}
+	}
+	pages = append(pages, a11yPage{path: "/no-such-page", status: http.StatusNotFound})
+	if role.user == nil {
+		pages = append(pages, a11yPage{path: "/auth/email/" + strings.Repeat("A", 43), status: http.StatusGone})
+	}
+	if role.standing == models.Member {
+		pages = append(pages, a11yPage{path: "/admin/settings", status: http.StatusForbidden})
+	}
+	return pages
+}
+
+// openAs sets the tab's cookies for role, theme and language.
+func (f *a11yFixture) openAs(t *testing.T, tab context.Context, role a11yRole, theme, lang string) {
+	t.Helper()
+	if _, err := chromedp.Call(tab, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatalf("clear cookies: %v", err)
+	}
+	set := func(name, value string) {
+		if _, err := chromedp.Call(tab, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: f.srv.URL}); err != nil {
+			t.Fatalf("set the cookie %s: %v", name, err)
+		}
+	}
+	set("samen_theme", theme)
+	set("samen_lang", lang)
+	if role.user != nil {
+		signInBrowser(t, tab, f.srv, role.user)
+	}
+}
+
+// open loads a page and checks its status.
+func (f *a11yFixture) open(t *testing.T, tab context.Context, p a11yPage) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
+	defer cancel()
+	if p.status != http.StatusOK {
+		expectStatus(tab, f.srv.URL+p.path, p.status)
+	}
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(f.srv.URL+p.path))
+	if err != nil {
+		t.Errorf("open %s: %v", p.path, err)
+		return false
+	}
+	if resp.Status != int64(p.status) {
+		t.Errorf("GET %s answered %d, want %d", p.path, resp.Status, p.status)
+		return false
+	}
+	return true
+}
+
+// axeViolation is one element that fails one axe rule.
+type axeViolation struct {
+	Rule, Impact, Help, Target, Summary string
+}
+
+// axeRun is the script that runs axe's WCAG 2.1 A and AA rules on the page
+// and returns the violations as JSON.
+const axeRun = `axe.run(document, {
+	runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+	resultTypes: ["violations"],
+}).then(r => JSON.stringify(r.violations.flatMap(v => v.nodes.map(n => ({
+	Rule: v.id, Impact: v.impact || "", Help: v.help,
+	Target: n.target.join(" "), Summary: (n.failureSummary || "").replace(/\s+/g, " "),
+})))))`
+
+// TestBrowserAccessibility runs axe-core on every page, for every role:
+// all of them in the light theme in English and in the dark theme in Dutch,
+// and the visitor's home page in the two other combinations.
+func TestBrowserAccessibility(t *testing.T) {
+	f := newA11yFixture(t)
+	tab := newBrowserFor(t, 10*time.Minute)
+	start := time.Now()
+	type combo struct{ theme, lang string }
+	combos := []combo{{"light", "en"}, {"dark", "nl"}, {"dark", "en"}, {"light", "nl"}}
+	checked := 0
+	for _, role := range f.roles {
+		pages := f.pages(t, role)
+		for i, c := range combos {
+			f.openAs(t, tab, role, c.theme, c.lang)
+			for _, p := range pages {
+				if i >= 2 && !(role.user == nil && p.path == "/") {
+					continue
+				}
+				if !f.open(t, tab, p) {
+					continue
+				}
+				step(t, tab, "load axe", chromedp.Evaluate[any](axeSource+";0"))
+				out := step(t, tab, "run axe on "+p.path, chromedp.Evaluate[string](axeRun, chromedp.EvalAwaitPromise))
+				var vs []axeViolation
+				if err := json.Unmarshal([]byte(out), &vs); err != nil {
+					t.Fatalf("read axe's answer on %s: %v", p.path, err)
+				}
+				for _, v := range vs {
+					t.Errorf("%s %s/%s %s: %s (%s) at %s: %s", role.name, c.theme, c.lang, p.path, v.Rule, v.Impact, v.Target, v.Summary)
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("axe checked %d pages in %s", checked, time.Since(start).Round(time.Second))
+}
+
+// overflowScript, called with the screen's width in CSS pixels, says what
+// is wider than the screen, or "" when nothing is (a phone's browser zooms
+// out to show a wide page whole, so window.innerWidth may have grown):
+// the offending elements none of whose descendants offend, widest first.
+const overflowScript = `(w => {
+	if (document.documentElement.scrollWidth <= w) return "";
+	const off = Array.from(document.body.querySelectorAll("*")).filter(el => el.getBoundingClientRect().right > w + 1);
+	const leaves = off.filter(el => !off.some(o => o !== el && el.contains(o)));
+	leaves.sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right);
+	const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
+	const path = el => { const p = []; for (let e = el; e && e !== document.body && p.length < 4; e = e.parentElement) p.unshift(name(e)); return p.join(" > "); };
+	return "scrollWidth " + document.documentElement.scrollWidth + " > " + w + "; " + leaves.slice(0, 3).map(el =>
+		path(el) + " (right " + Math.round(el.getBoundingClientRect().right) + ": " + JSON.stringify((el.textContent || "").trim().slice(0, 40)) + ")").join("; ");
+})`
+
+// TestBrowserPhones opens every page, for every role, at 320 and 360 px
+// wide, in Dutch (the longer words) and in English, and fails for a page
+// wider than the screen.
+func TestBrowserPhones(t *testing.T) {
+	f := newA11yFixture(t)
+	tab := newBrowserFor(t, 10*time.Minute)
+	start := time.Now()
+	checked := 0
+	for _, width := range []int64{320, 360} {
+		step(t, tab, fmt.Sprintf("emulate %d px", width), chromedp.EmulateViewport(width, 640, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+		for _, lang := range []string{"nl", "en"} {
+			for _, role := range f.roles {
+				f.openAs(t, tab, role, "light", lang)
+				for _, p := range f.pages(t, role) {
+					if !f.open(t, tab, p) {
+						continue
+					}
+					if got := step(t, tab, "measure "+p.path, chromedp.Evaluate[string](fmt.Sprintf("%s(%d)", overflowScript, width))); got != "" {
+						t.Errorf("%d px, %s, %s, %s is wider than the screen: %s", width, lang, role.name, p.path, got)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if _, err := chromedp.Call(tab, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		t.Fatalf("stop emulating: %v", err)
+	}
+	t.Logf("measured %d pages in %s", checked, time.Since(start).Round(time.Second))
+}
