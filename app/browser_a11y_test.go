@@ -312,20 +312,74 @@ func TestBrowserAccessibility(t *testing.T) {
 				if !f.open(t, tab, p) {
 					continue
 				}
-				step(t, tab, "load axe", chromedp.Evaluate[any](axeSource+";0"))
-				out := step(t, tab, "run axe on "+p.path, chromedp.Evaluate[string](axeRun, chromedp.EvalAwaitPromise))
-				var vs []axeViolation
-				if err := json.Unmarshal([]byte(out), &vs); err != nil {
-					t.Fatalf("read axe's answer on %s: %v", p.path, err)
-				}
-				for _, v := range vs {
-					t.Errorf("%s %s/%s %s: %s (%s) at %s: %s", role.name, c.theme, c.lang, p.path, v.Rule, v.Impact, v.Target, v.Summary)
-				}
+				runAxe(t, tab, fmt.Sprintf("%s %s/%s %s", role.name, c.theme, c.lang, p.path))
 				checked++
+			}
+			if i >= 2 {
+				continue
+			}
+			for _, form := range a11yForms {
+				if form.role == role.name {
+					f.submitInvalid(t, tab, form)
+					runAxe(t, tab, fmt.Sprintf("%s %s/%s %s refused", role.name, c.theme, c.lang, form.page))
+					checked++
+				}
 			}
 		}
 	}
 	t.Logf("axe checked %d pages in %s", checked, time.Since(start).Round(time.Second))
+}
+
+// runAxe runs axe in the page, its <details> opened so that their content
+// is checked too, and fails t for each violation.
+func runAxe(t *testing.T, tab context.Context, where string) {
+	t.Helper()
+	step(t, tab, "load axe", chromedp.Evaluate[any](axeSource+`;document.querySelectorAll("details").forEach(d => d.open = true);0`))
+	out := step(t, tab, "run axe on "+where, chromedp.Evaluate[string](axeRun, chromedp.EvalAwaitPromise))
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatalf("read axe's answer on %s: %v", where, err)
+	}
+	for _, v := range vs {
+		t.Errorf("%s: %s (%s) at %s: %s", where, v.Rule, v.Impact, v.Target, v.Summary)
+	}
+}
+
+// a11yForm is a form sent with values the server refuses, so that the page
+// with its errors is checked too.
+type a11yForm struct {
+	role, page, form string
+	fill             string // JavaScript that fills the form f
+}
+
+var a11yForms = []a11yForm{
+	{"member", "/ideas/new", `form[action="/ideas"]`, `f.elements.title.value = "x"`},
+	{"member", "/me", `form[action="/me/profile"]`, `f.elements.name.value = ""; f.elements.avatar_url.value = "not an address"`},
+	{"admin", "/admin/settings", `form[action="/admin/settings"]`, `f.querySelector("input[inputmode=numeric]").value = "many"`},
+	{"admin", "/admin/branding", `form[action="/admin/branding"]`, `f.elements.accent.value = "#zzz"`},
+}
+
+// submitInvalid sends the form as it is filled, past the browser's own
+// checks, and checks that every field marked invalid names its error.
+func (f *a11yFixture) submitInvalid(t *testing.T, tab context.Context, form a11yForm) {
+	t.Helper()
+	if !f.open(t, tab, a11yPage{path: form.page, status: http.StatusOK}) {
+		return
+	}
+	action := f.srv.URL + strings.TrimSuffix(strings.TrimPrefix(form.form, `form[action="`), `"]`)
+	for _, status := range []int{http.StatusBadRequest, http.StatusUnprocessableEntity} {
+		expectStatus(tab, action, status)
+	}
+	step(t, tab, "send "+form.form, chromedp.Evaluate[any](`(f => { f.noValidate = true; `+form.fill+`; HTMLFormElement.prototype.submit.call(f); return 0 })(document.querySelector('`+form.form+`'))`))
+	step(t, tab, "wait for the errors of "+form.form, chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	untied := step(t, tab, "read the invalid fields", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[aria-invalid="true"]')).filter(el =>
+		!(el.getAttribute("aria-describedby") || "").split(/\s+/).some(id => { const e = document.getElementById(id); return e && e.classList.contains("field-error") })).map(el => el.id || el.name)`))
+	if len(untied) > 0 {
+		t.Errorf("%s refused: the fields %q are marked invalid without naming their error (aria-describedby)", form.page, untied)
+	}
+	if n := step(t, tab, "count the invalid fields", chromedp.Evaluate[int](`document.querySelectorAll('[aria-invalid="true"]').length`)); n == 0 {
+		t.Errorf("%s refused: no field is marked aria-invalid", form.page)
+	}
 }
 
 // overflowScript, called with the screen's width in CSS pixels, says what
@@ -372,4 +426,31 @@ func TestBrowserPhones(t *testing.T) {
 		t.Fatalf("stop emulating: %v", err)
 	}
 	t.Logf("measured %d pages in %s", checked, time.Since(start).Round(time.Second))
+}
+
+// TestBrowserVoteKeepsFocus: a keyboard user votes in place on the home
+// page; the focus stays on the idea's vote button, now pressed, and the new
+// count is announced.
+func TestBrowserVoteKeepsFocus(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	bram := srv.User("Bram", "bram@example.com", models.RoleMember)
+	idea, err := srv.Store.CreateIdea(context.Background(), bram, models.NewIdea{Title: "Integrated lights in the frame"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := newBrowser(t)
+	signInBrowser(t, tab, srv, srv.User("Anna", "anna@example.com", models.RoleMember))
+	step(t, tab, "open home", chromedp.Navigate(srv.URL+"/"))
+	button := fmt.Sprintf("#vote-%d button.vote-button", idea.ID)
+	if got := step(t, tab, "read the button's name", chromedp.Evaluate[string](`document.querySelector("`+button+`").textContent`)); got != "Vote: Integrated lights in the frame" {
+		t.Errorf("the vote button reads %q to a screen reader, want it to name its idea", got)
+	}
+	step(t, tab, "focus the vote button", chromedp.Focus(chromedp.CSS(button)))
+	step(t, tab, "press Enter", chromedp.KeyEvent("\r"))
+	step(t, tab, "wait for the vote", chromedp.WaitVisible(chromedp.CSS(button+`.voted[aria-pressed="true"]`)))
+	step(t, tab, "wait for the announcement", chromedp.Poll[bool](`document.getElementById("announcer").textContent === "2 votes"`))
+	focused := step(t, tab, "read the focus", chromedp.Evaluate[bool](`document.activeElement === document.querySelector("`+button+`")`))
+	if !focused {
+		t.Error("after voting the focus left the vote button")
+	}
 }
