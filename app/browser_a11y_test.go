@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -417,6 +419,11 @@ func TestBrowserPhones(t *testing.T) {
 					if got := step(t, tab, "measure "+p.path, chromedp.Evaluate[string](fmt.Sprintf("%s(%d)", overflowScript, width))); got != "" {
 						t.Errorf("%d px, %s, %s, %s is wider than the screen: %s", width, lang, role.name, p.path, got)
 					}
+					if width == 320 && lang == "nl" && (p.path == "/" || p.path == "/mod/audit" || p.path == "/admin/triage") {
+						phoneScreenshot(t, tab, role.name+strings.ReplaceAll(p.path, "/", "_"))
+						step(t, tab, "scroll to the content", chromedp.Evaluate[any](`document.querySelector("main h1").scrollIntoView();0`))
+						phoneScreenshot(t, tab, role.name+strings.ReplaceAll(p.path, "/", "_")+"-content")
+					}
 					checked++
 				}
 			}
@@ -453,4 +460,23 @@ func TestBrowserVoteKeepsFocus(t *testing.T) {
 	if !focused {
 		t.Error("after voting the focus left the vote button")
 	}
+}
+
+// phoneScreenshot saves what the phone's screen shows (not the whole page)
+// as screenshot does.
+func phoneScreenshot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	png := step(t, tab, "screenshot "+name, chromedp.CaptureScreenshot())
+	dir, err := filepath.Abs(filepath.Join("..", "artifacts", "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, t.Name()+"-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
 }
