@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,8 +37,10 @@ import (
 var axeSource string
 
 // a11yExempt are the GET routes that are no HTML page of their own, with the
-// reason. Every other GET route must have its paths in a11yFixture.paths, so
-// that a new page is checked (or exempted here, with a reason) on purpose.
+// reason; a route whose path ends in a file's extension (fileRoute) is
+// exempt as well. A page without parameters is opened as it is; one with
+// parameters must have its case in a11yFixture.paths, so that a new page is
+// checked (or exempted here, with a reason) on purpose.
 var a11yExempt = map[string]string{
 	"/static/*":                      "files: stylesheets, scripts, images",
 	"/healthz":                       "plain-text probe",
@@ -165,19 +168,17 @@ type a11yPage struct {
 	status int
 }
 
-// paths returns the pages to open for a route, as role.
+// paths returns the pages to open for a route, as role: a route with
+// parameters needs its case here.
 func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 	idea := fmt.Sprintf("/ideas/%d/%s", f.idea.ID, f.idea.Slug)
 	switch route {
 	case "/":
 		return []string{"/", "/?sort=new&status=planned&category=frame"}, true
-	case "/ideas/new", "/search", "/changelog", "/roadmap", "/moderation", "/login", "/me", "/me/notifications", "/me/following",
-		"/mod", "/mod/members", "/mod/audit", "/admin/branding", "/admin/triage", "/admin/categories", "/admin/changelog",
-		"/admin/statuses", "/admin/settings", "/admin/analytics", "/admin/webhooks":
-		if route == "/search" {
-			return []string{"/search", "/search?q=bell"}, true
-		}
-		return []string{route}, true
+	case "/search":
+		return []string{"/search", "/search?q=bell"}, true
+	case "/admin/analytics":
+		return []string{"/admin/analytics", "/admin/analytics?from=2026-01-01&to=2026-12-31"}, true
 	case "/ideas/:id/edit":
 		if role.ownIdea == nil {
 			return nil, true // a visitor has none
@@ -194,8 +195,15 @@ func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 	case "/auth/email/:token":
 		return []string{f.signInAt}, true
 	}
+	if !strings.ContainsAny(route, ":*") {
+		return []string{route}, true // a page without parameters opens as it is
+	}
 	return nil, false
 }
+
+// fileRoute matches the routes that serve a file, not a page: their paths
+// end in an extension.
+var fileRoute = regexp.MustCompile(`\.(png|jpe?g|webp|gif|svg|ico|css|js|json|atom|xml|csv|txt|zip)$`)
 
 // pages lists every page role may open, from the route table, and fails t
 // for a GET route that is neither checked nor exempt.
@@ -208,7 +216,7 @@ func (f *a11yFixture) pages(t *testing.T, role a11yRole) []a11yPage {
 			continue
 		}
 		seen[rt.Path] = true
-		if _, ok := a11yExempt[rt.Path]; ok {
+		if _, ok := a11yExempt[rt.Path]; ok || fileRoute.MatchString(rt.Path) {
 			continue
 		}
 		paths, ok := f.paths(rt.Path, role)
@@ -313,6 +321,9 @@ func TestBrowserAccessibility(t *testing.T) {
 				}
 				if !f.open(t, tab, p) {
 					continue
+				}
+				if got := step(t, tab, "read the theme and language", chromedp.Evaluate[string](`document.documentElement.dataset.theme + "/" + document.documentElement.lang`)); got != c.theme+"/"+c.lang {
+					t.Errorf("%s %s shows theme/language %s, want %s/%s", role.name, p.path, got, c.theme, c.lang)
 				}
 				runAxe(t, tab, fmt.Sprintf("%s %s/%s %s", role.name, c.theme, c.lang, p.path))
 				checked++
