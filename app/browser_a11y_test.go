@@ -491,3 +491,18 @@ func phoneScreenshot(t *testing.T, tab context.Context, name string) {
 	}
 	t.Logf("screenshot: %s", path)
 }
+
+// TestModerationNavShowsWhereYouAre: the moderation pages' own menu marks
+// the page shown, and the header's "Manage" menu is marked as holding it.
+func TestModerationNavShowsWhereYouAre(t *testing.T) {
+	srv := apptest.New(t, models.SQLite)
+	mona := srv.SignedIn(srv.User("Mona", "mona@example.com", models.RoleModerator))
+	for _, path := range []string{"/mod", "/mod/members", "/mod/audit"} {
+		r := mona.Get(path)
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, `.sub-nav a[aria-current="page"]`, 1)
+		wantCount(t, r, `.sub-nav a[href="`+path+`"][aria-current="page"]`, 1)
+		wantCount(t, r, `.staff-menu details summary`, 1)
+		wantCount(t, r, `.staff-menu a[href="/mod"][aria-current="page"]`, 1)
+	}
+}
