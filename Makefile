@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test lint vuln scale bench bench-fanout bench-hostile bench-micro bench-homesize
+.PHONY: run build test test-a11y lint vuln scale bench bench-fanout bench-hostile bench-micro bench-homesize
 
 run:
 	$(GO) run .
@@ -16,8 +16,14 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o samen .
 
+# The browser tests (accessibility and phones among them) make app's tests
+# longer than go test's default 10 minutes on a small CI machine.
 test:
-	$(GO) test $(TESTFLAGS) ./...
+	$(GO) test -timeout 30m $(TESTFLAGS) ./...
+
+# The accessibility and phone checks alone (docs/accessibility.md).
+test-a11y:
+	$(GO) test -run 'TestBrowser(Accessibility|Phones|VoteKeepsFocus)$$' -count=1 -v $(TESTFLAGS) ./app
 
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \

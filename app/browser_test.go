@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,12 +59,19 @@ func findChromium() string {
 // tab fails the test when it ends; warnings are logged.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, browserTestTimeout)
+}
+
+// newBrowserFor is newBrowser for a test that runs longer than
+// browserTestTimeout, bounded by timeout instead.
+func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	exe := findChromium()
 	if exe == "" {
 		modelstest.Skip(t, "browser tests skipped: no Chromium found (apt-get install chromium)")
 	}
 
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTestTimeout)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -94,7 +102,20 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}
-	return tab
+	return context.WithValue(tab, problemsKey{}, problems)
+}
+
+// problemsKey keys a tab's pageProblems in its context.
+type problemsKey struct{}
+
+// expectStatus tells the tab's problem report that the page at url answers
+// status on purpose (an error page under test), so that the browser's
+// "failed to load" log entry for it is no problem.
+func expectStatus(tab context.Context, url string, status int) {
+	p := tab.Value(problemsKey{}).(*pageProblems)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expected = append(p.expected, fmt.Sprintf("the server responded with a status of %d (%s) (%s)", status, http.StatusText(status), url))
 }
 
 // pageProblems collects what went wrong in a tab's pages. record runs on
@@ -103,6 +124,7 @@ type pageProblems struct {
 	mu       sync.Mutex
 	errors   []string
 	warnings []string
+	expected []string // log entries of pages that fail on purpose
 }
 
 // record is a chromedp listener for exceptions, console calls and log entries.
@@ -127,6 +149,9 @@ func (p *pageProblems) record(ev any) {
 		}
 		switch e.Level {
 		case log.EntryLevelError:
+			if slices.ContainsFunc(p.expected, func(e string) bool { return strings.HasSuffix(msg, e) }) {
+				return
+			}
 			p.errors = append(p.errors, msg)
 		case log.EntryLevelWarning:
 			p.warnings = append(p.warnings, msg)

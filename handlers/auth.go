@@ -327,7 +327,10 @@ func (h *Auth) UseLink(c *fiber.Ctx) error {
 	return c.Redirect(SafeNext(next), fiber.StatusSeeOther)
 }
 
+// invalidLink answers 410, which browsers may cache without being told: the
+// page, in the reader's language and theme, must not be kept.
 func (h *Auth) invalidLink(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusGone).Render("auth/invalid", struct{ Layout }{h.layout(c, "auth.invalid.title", "login")})
 }
 

@@ -18,4 +18,28 @@
       event.detail.isError = false;
     }
   });
+  // An in-place vote keeps the focus on the idea's vote button, which the
+  // answer replaced, and announces the new count.
+  var voteFocused = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var vote = active && active.closest ? active.closest(".vote") : null;
+    voteFocused = vote && event.detail.target === vote ? vote.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!voteFocused) {
+      return;
+    }
+    var vote = document.getElementById(voteFocused);
+    voteFocused = null;
+    var button = vote && vote.querySelector("button");
+    var count = vote && vote.querySelector(".vote-count");
+    if (button) {
+      button.focus();
+    }
+    var announcer = document.getElementById("announcer");
+    if (announcer && count) {
+      announcer.textContent = count.getAttribute("aria-label");
+    }
+  });
 })();
