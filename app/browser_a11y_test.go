@@ -64,6 +64,8 @@ var a11yExempt = map[string]string{
 	"/auth/:provider/callback":       "redirects after signing in",
 	"/me/notifications/:id":          "marks read and redirects to what the notification is about",
 	"/admin/export/ideas.csv":        "CSV download",
+	"/images/:key":                   "image file",
+	"/me/export":                     "JSON download of the member's data",
 }
 
 // a11yRole is one of the standings the pages are checked for.
@@ -84,6 +86,7 @@ type a11yFixture struct {
 	member   *models.User
 	webhook  *models.Webhook
 	signInAt string // the path of a sign-in link's page
+	unsubAt  string // the path of an unsubscribe link's page
 }
 
 func newA11yFixture(t *testing.T) *a11yFixture {
@@ -158,6 +161,11 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 		t.Fatalf("ask for a sign-in link: %d", r.StatusCode)
 	}
 	f.signInAt = strings.TrimPrefix(srv.WaitLog(linkInLog, 1), srv.URL)
+	token, err := srv.Store.UnsubscribeToken(ctx, anna.ID, []string{models.NotifyReply})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.unsubAt = "/unsubscribe/" + token
 	return f
 }
 
@@ -194,6 +202,8 @@ func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 		return []string{fmt.Sprintf("/admin/webhooks/%d", f.webhook.ID)}, true
 	case "/auth/email/:token":
 		return []string{f.signInAt}, true
+	case "/unsubscribe/:token":
+		return []string{f.unsubAt}, true
 	}
 	if !strings.ContainsAny(route, ":*") {
 		return []string{route}, true // a page without parameters opens as it is
