@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 
 	"samen/models"
 )
@@ -34,6 +35,9 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 	cfg, err := LoadConfig(c.environ)
 	if err != nil {
 		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+		return fmt.Errorf("back up to %s: %w", to, err)
 	}
 	dialect, path, err := models.ParseDatabaseURL(cfg.DatabaseURL)
 	if err != nil {

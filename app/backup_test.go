@@ -91,7 +91,7 @@ func TestBackupRestoresIntoAFreshDatabase(t *testing.T) {
 				}()
 			}
 
-			file := filepath.Join(t.TempDir(), "samen.backup")
+			file := filepath.Join(t.TempDir(), "backups", "samen.backup") // a folder the command makes
 			t.Setenv("DATABASE_URL", srv.DatabaseURL())
 			t.Setenv("SAMEN_ENV", "development")
 			code := app.Main([]string{"samen", "backup", "--to", file})
