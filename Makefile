@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test test-a11y lint vuln scale bench bench-fanout bench-hostile bench-micro bench-homesize
+.PHONY: run build test test-a11y lint vuln scale bench bench-fanout bench-hostile bench-micro bench-homesize fuzz-short
 
 run:
 	$(GO) run .
@@ -75,3 +75,15 @@ bench-hostile:
 # The request path's Go benchmarks, on an empty SQLite database.
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./bench/
+
+# Each fuzz target for FUZZTIME (10 s), one after another on one core: what CI
+# runs on every change. New failing inputs land in testdata/fuzz/<target>/;
+# commit them with the fix. docs/fuzzing.md has the long runs.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./models:FuzzMarkdown ./models:FuzzSlugify ./models:FuzzLinkMentions \
+	./models:FuzzExportCSV ./app:FuzzWrites ./app:FuzzSearch
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test $${t%%:*} -run '^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) -parallel=1 -timeout=0; \
+	done

@@ -34,6 +34,8 @@ Usage:
   samen seed [--demo] [--users N --ideas N --votes N --comments N]
                                                  add a demo community, or bench data
   samen healthcheck                              exit 0 when the server at SAMEN_ADDR is healthy
+  samen backup --to FILE                         write a consistent backup of the running
+                                                 database to a new file (docs/backups.md)
 
 Every command reads its configuration from the environment (see README.md)
 and answers --help.
@@ -68,6 +70,7 @@ var commands = map[string]command{
 	"token create": {"samen token create --email E [--name LABEL] [--expires 30d] [--read-only]", runTokenCreate},
 	"seed":         {"samen seed [--demo] [--users N --ideas N --votes N --comments N]", runSeed},
 	"healthcheck":  {"samen healthcheck", runHealthcheck},
+	"backup":       {"samen backup --to FILE", runBackup},
 }
 
 // errUsage marks a mistake on the command line (exit status 2).

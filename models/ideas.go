@@ -160,7 +160,9 @@ func Slugify(title string) string {
 	for _, r := range norm.NFKD.String(strings.ToLower(title)) {
 		switch {
 		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			b.WriteRune(r)
+			// Lower case again: a compatibility character may decompose to a
+			// capital (ᴿ -> R), found by FuzzSlugify.
+			b.WriteRune(unicode.ToLower(r))
 			dash = false
 		case unicode.Is(unicode.Mn, r):
 			// accents fall away: é -> e

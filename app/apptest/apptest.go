@@ -53,6 +53,16 @@ func (s *Server) Twin(env ...string) *Server {
 	return newOn(s.t, s.dbURL, env)
 }
 
+// At serves Samen on the existing database at dbURL (a restored backup,
+// say), migrating it as Samen does at start.
+func At(t testing.TB, dbURL string, env ...string) *Server {
+	t.Helper()
+	return newOn(t, dbURL, env)
+}
+
+// DatabaseURL is the DATABASE_URL of s's database.
+func (s *Server) DatabaseURL() string { return s.dbURL }
+
 func newOn(t testing.TB, dbURL string, env []string) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
