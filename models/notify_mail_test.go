@@ -84,10 +84,11 @@ func TestMailGathersAnIdeasUpdatesIntoOneEmail(t *testing.T) {
 		if _, err := s.NotifyForTest(ctx, models.Notification{Kind: models.NotifyMention, UserID: bart.ID, IdeaID: &idea.ID, ActorID: &anna.ID}); err != nil {
 			t.Fatal(err)
 		}
-		got := sink.Wait(t, "anna@example.com", 1, 15*time.Second)
+		sink.Wait(t, "anna@example.com", 1, 15*time.Second)
 		sink.Wait(t, "bart@example.com", 1, 15*time.Second)
 		time.Sleep(2 * time.Second) // nothing more comes
-		if got = sink.To("anna@example.com"); len(got) != 1 {
+		got := sink.To("anna@example.com")
+		if len(got) != 1 {
 			t.Fatalf("Anna got %d emails, want 1", len(got))
 		}
 		m := got[0]

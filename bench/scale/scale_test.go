@@ -382,7 +382,8 @@ func (c *cluster) votesInvalidate(t *testing.T) {
 	}
 
 	rendered := time.Now()
-	if count() != "1" || count() != "1" { // the second from instance 2's cache
+	first, second := count(), count() // the second from instance 2's cache
+	if first != "1" || second != "1" {
 		t.Fatal("a new idea should have its author's vote")
 	}
 	if status := api(t, http.MethodPost, fmt.Sprintf("%s/api/v1/ideas/%d/vote", s1, id), token, ""); status != http.StatusOK {
