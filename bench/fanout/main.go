@@ -38,6 +38,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"samen/bench/docsection"
 )
 
 func main() {
@@ -315,7 +317,7 @@ func run(ctx context.Context) error {
 	if cfg.docs == "-" {
 		return nil
 	}
-	return writeBetween(filepath.Join(root, cfg.docs), section)
+	return docsection.Write(filepath.Join(root, cfg.docs), sectionBegin, sectionEnd, section)
 }
 
 // freshDatabase makes an empty database on the server of serverURL and
@@ -458,24 +460,3 @@ const (
 	sectionBegin = "<!-- make bench fanout: begin (written by bench/fanout; the next run replaces everything up to the end marker) -->"
 	sectionEnd   = "<!-- make bench fanout: end -->"
 )
-
-// writeBetween replaces what lies between the markers in path with
-// section, or adds both at the end.
-func writeBetween(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	text := string(old)
-	block := sectionBegin + "\n\n" + section + "\n" + sectionEnd
-	i, j := strings.Index(text, sectionBegin), strings.Index(text, sectionEnd)
-	switch {
-	case i >= 0 && j > i:
-		text = text[:i] + block + text[j+len(sectionEnd):]
-	case i < 0 && j < 0:
-		text = strings.TrimRight(text, "\n") + "\n\n" + block + "\n"
-	default:
-		return fmt.Errorf("%s: only one of the fan-out bench's markers is there; put both back or neither", path)
-	}
-	return os.WriteFile(path, []byte(text), 0o644)
-}

@@ -30,6 +30,8 @@ import (
 
 	"samen/app"
 	"samen/models"
+
+	"samen/bench/docsection"
 )
 
 // budget is the most a first visit of the home page may transfer.
@@ -91,7 +93,7 @@ func run() error {
 	}
 	section := report(rows)
 	fmt.Print(section)
-	if err := writeBetween(envOr("BENCH_DOCS", "docs/benchmarks.md"), section); err != nil {
+	if err := docsection.Write(envOr("BENCH_DOCS", "docs/benchmarks.md"), sectionBegin, sectionEnd, section); err != nil {
 		return err
 	}
 	for _, v := range rows {
@@ -276,24 +278,3 @@ const (
 	sectionBegin = "<!-- make bench home-size: begin (written by bench/homesize; the next run replaces everything up to the end marker) -->"
 	sectionEnd   = "<!-- make bench home-size: end -->"
 )
-
-// writeBetween replaces what lies between the markers in path with
-// section, or adds both at the end.
-func writeBetween(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	text := string(old)
-	block := sectionBegin + "\n\n" + section + sectionEnd
-	i, j := strings.Index(text, sectionBegin), strings.Index(text, sectionEnd)
-	switch {
-	case i >= 0 && j > i:
-		text = text[:i] + block + text[j+len(sectionEnd):]
-	case i < 0 && j < 0:
-		text = strings.TrimRight(text, "\n") + "\n\n" + block + "\n"
-	default:
-		return fmt.Errorf("%s: only one of the home-size markers is there; put both back or neither", path)
-	}
-	return os.WriteFile(path, []byte(text), 0o644)
-}

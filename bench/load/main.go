@@ -42,6 +42,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"samen/bench/docsection"
 )
 
 func main() {
@@ -357,7 +359,7 @@ func run(ctx context.Context) error {
 			if !filepath.IsAbs(docs) {
 				docs = filepath.Join(p.root, docs)
 			}
-			if err := writeBetween(docs, s.begin, s.end, text); err != nil {
+			if err := docsection.Write(docs, s.begin, s.end, text); err != nil {
 				return err
 			}
 			logf("wrote %s into %s", s.description, p.rel(docs))
@@ -394,7 +396,7 @@ func hostile(ctx context.Context, cfg settings, p paths, r *report, samenBin str
 		if !filepath.IsAbs(docs) {
 			docs = filepath.Join(p.root, docs)
 		}
-		if err := writeBetween(docs, hostileBegin, hostileEnd, text); err != nil {
+		if err := docsection.Write(docs, hostileBegin, hostileEnd, text); err != nil {
 			return err
 		}
 		logf("wrote the hostile searches' figures into %s", p.rel(docs))

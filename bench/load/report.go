@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,27 +32,6 @@ const (
 	sectionBegin = "<!-- make bench: begin (written by bench/load; the next run replaces everything up to the end marker) -->"
 	sectionEnd   = "<!-- make bench: end -->"
 )
-
-// writeBetween replaces what lies between two markers of a file with
-// section, or adds the markers and section at its end.
-func writeBetween(path, sectionBegin, sectionEnd, section string) error {
-	b, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	doc := string(b)
-	block := sectionBegin + "\n" + section + "\n" + sectionEnd
-	begin, end := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd)
-	switch {
-	case begin >= 0 && end > begin:
-		doc = doc[:begin] + block + doc[end+len(sectionEnd):]
-	case begin >= 0 || end >= 0:
-		return fmt.Errorf("%s: only one of the bench's markers is there; put both back or neither", path)
-	default:
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + block + "\n"
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
-}
 
 func (r *report) markdown() string {
 	var b strings.Builder
