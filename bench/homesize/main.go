@@ -29,9 +29,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"samen/app"
-	"samen/models"
-
 	"samen/bench/docsection"
+	"samen/models"
 )
 
 // budget is the most a first visit of the home page may transfer.
