@@ -116,6 +116,7 @@ var pendingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.
 
 func mailJobOpts(at time.Time) *river.InsertOpts {
 	return &river.InsertOpts{
+		Queue:       QueueEmail,
 		MaxAttempts: mailAttempts,
 		ScheduledAt: at,
 		UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: pendingStates},
