@@ -127,6 +127,7 @@ func addMailWorkers(workers *river.Workers, s *Store) {
 	river.AddWorker(workers, &notifyMailWorker{store: s})
 	river.AddWorker(workers, &digestMailWorker{store: s})
 	river.AddWorker(workers, &mailCheckWorker{store: s})
+	river.AddWorker(workers, &mailAgainWorker{store: s})
 }
 
 func mailPeriodicJobs() []*river.PeriodicJob {
@@ -172,11 +173,51 @@ func (s *Store) mailNotified(ctx context.Context, tx *gorm.DB, notifs []Notifica
 	}
 	at := time.Now().Add(s.mail.delay) // River schedules by its own clock, the real one
 	for _, job := range jobs {
-		if _, err := s.jobs.InsertTx(ctx, sqlTx, job, mailJobOpts(at)); err != nil {
+		res, err := s.jobs.InsertTx(ctx, sqlTx, job, mailJobOpts(at))
+		if err != nil {
 			return fmt.Errorf("mail notifications: enqueue: %w", err)
+		}
+		if res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
+			// The member's email on this idea is going out right now, and
+			// may have looked for what it carries before this transaction
+			// commits: once it has finished, another is due.
+			if _, err := s.jobs.InsertTx(ctx, sqlTx, MailAgainArgs(job), mailAgainOpts()); err != nil {
+				return fmt.Errorf("mail notifications: enqueue: %w", err)
+			}
 		}
 	}
 	return nil
+}
+
+// MailAgainArgs is the job that enqueues a member's email on an idea anew
+// once the one that was being sent when more notifications came has
+// finished. While a job runs, River counts a second of the same arguments
+// as a duplicate and drops it; without this, what came in between that
+// job's last look and its end would wait for the periodic check.
+type MailAgainArgs NotifyMailArgs
+
+// Kind names the job in River's tables.
+func (MailAgainArgs) Kind() string { return "notify_email_again" }
+
+func mailAgainOpts() *river.InsertOpts {
+	return &river.InsertOpts{Queue: QueueEmail, MaxAttempts: mailAttempts,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+}
+
+type mailAgainWorker struct {
+	river.WorkerDefaults[MailAgainArgs]
+	store *Store
+}
+
+func (w *mailAgainWorker) Work(ctx context.Context, job *river.Job[MailAgainArgs]) error {
+	res, err := w.store.jobs.Insert(ctx, NotifyMailArgs(job.Args), mailJobOpts(time.Now().Add(w.store.mail.delay)))
+	if err != nil {
+		return fmt.Errorf("enqueue email again: %w", err)
+	}
+	if res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
+		return river.JobSnooze(time.Second) // still going: look again in a moment
+	}
+	return nil // enqueued, or one waits that will read what came
 }
 
 func ideaOf(n Notification) int64 {
