@@ -171,19 +171,35 @@ func (s *Store) mailNotified(ctx context.Context, tx *gorm.DB, notifs []Notifica
 	if !ok {
 		return errors.New("mail notifications: not in a transaction")
 	}
+	if len(jobs) == 0 {
+		return nil
+	}
 	at := time.Now().Add(s.mail.delay) // River schedules by its own clock, the real one
-	for _, job := range jobs {
-		res, err := s.jobs.InsertTx(ctx, sqlTx, job, mailJobOpts(at))
-		if err != nil {
-			return fmt.Errorf("mail notifications: enqueue: %w", err)
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, job := range jobs {
+		params[i] = river.InsertManyParams{Args: job, InsertOpts: mailJobOpts(at)}
+	}
+	results, err := s.jobs.InsertManyTx(ctx, sqlTx, params)
+	if err != nil {
+		return fmt.Errorf("mail notifications: enqueue: %w", err)
+	}
+	var again []river.InsertManyParams
+	for _, res := range results {
+		if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+			continue
 		}
-		if res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
-			// The member's email on this idea is going out right now, and
-			// may have looked for what it carries before this transaction
-			// commits: once it has finished, another is due.
-			if _, err := s.jobs.InsertTx(ctx, sqlTx, MailAgainArgs(job), mailAgainOpts()); err != nil {
-				return fmt.Errorf("mail notifications: enqueue: %w", err)
-			}
+		// The member's email on this idea is going out right now, and may
+		// have looked for what it carries before this transaction commits:
+		// once it has finished, another is due.
+		var job MailAgainArgs
+		if err := json.Unmarshal(res.Job.EncodedArgs, &job); err != nil {
+			return fmt.Errorf("mail notifications: job %d: %w", res.Job.ID, err)
+		}
+		again = append(again, river.InsertManyParams{Args: job, InsertOpts: mailAgainOpts()})
+	}
+	if len(again) > 0 {
+		if _, err := s.jobs.InsertManyTx(ctx, sqlTx, again); err != nil {
+			return fmt.Errorf("mail notifications: enqueue: %w", err)
 		}
 	}
 	return nil
