@@ -114,13 +114,21 @@ var MailJobKinds = []string{NotifyMailArgs{}.Kind(), DigestMailArgs{}.Kind()}
 var pendingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
-func mailJobOpts(at time.Time) *river.InsertOpts {
-	return &river.InsertOpts{
+// mailJobOpts are the options of an email job due after delay. A job due at
+// once is inserted without a time, so that it is available at once: given
+// the time it is due, River would store it as scheduled (the transaction
+// began a moment earlier) and leave it for its scheduler, which passes every
+// few seconds, and on a busy machine took over a minute for thousands.
+func mailJobOpts(delay time.Duration) *river.InsertOpts {
+	opts := &river.InsertOpts{
 		Queue:       QueueEmail,
 		MaxAttempts: mailAttempts,
-		ScheduledAt: at,
 		UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: pendingStates},
 	}
+	if delay > 0 {
+		opts.ScheduledAt = time.Now().Add(delay) // River schedules by its own clock, the real one
+	}
+	return opts
 }
 
 func addMailWorkers(workers *river.Workers, s *Store) {
@@ -174,10 +182,9 @@ func (s *Store) mailNotified(ctx context.Context, tx *gorm.DB, notifs []Notifica
 	if len(jobs) == 0 {
 		return nil
 	}
-	at := time.Now().Add(s.mail.delay) // River schedules by its own clock, the real one
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, job := range jobs {
-		params[i] = river.InsertManyParams{Args: job, InsertOpts: mailJobOpts(at)}
+		params[i] = river.InsertManyParams{Args: job, InsertOpts: mailJobOpts(s.mail.delay)}
 	}
 	results, err := s.jobs.InsertManyTx(ctx, sqlTx, params)
 	if err != nil {
@@ -226,7 +233,7 @@ type mailAgainWorker struct {
 }
 
 func (w *mailAgainWorker) Work(ctx context.Context, job *river.Job[MailAgainArgs]) error {
-	res, err := w.store.jobs.Insert(ctx, NotifyMailArgs(job.Args), mailJobOpts(time.Now().Add(w.store.mail.delay)))
+	res, err := w.store.jobs.Insert(ctx, NotifyMailArgs(job.Args), mailJobOpts(w.store.mail.delay))
 	if err != nil {
 		return fmt.Errorf("enqueue email again: %w", err)
 	}
@@ -497,14 +504,13 @@ func (s *Store) CheckMailAt(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("check mail: %w", err)
 		}
 	}
-	// River schedules by its own clock, the real one.
 	for job := range instant {
-		if _, err := s.jobs.Insert(ctx, job, mailJobOpts(time.Now())); err != nil {
+		if _, err := s.jobs.Insert(ctx, job, mailJobOpts(0)); err != nil {
 			return fmt.Errorf("check mail: enqueue: %w", err)
 		}
 	}
 	for userID := range due {
-		if _, err := s.jobs.Insert(ctx, DigestMailArgs{UserID: userID}, mailJobOpts(time.Now())); err != nil {
+		if _, err := s.jobs.Insert(ctx, DigestMailArgs{UserID: userID}, mailJobOpts(0)); err != nil {
 			return fmt.Errorf("check mail: enqueue: %w", err)
 		}
 	}
