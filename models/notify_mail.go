@@ -114,18 +114,28 @@ var MailJobKinds = []string{NotifyMailArgs{}.Kind(), DigestMailArgs{}.Kind()}
 var pendingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
-func mailJobOpts(at time.Time) *river.InsertOpts {
-	return &river.InsertOpts{
+// mailJobOpts are the options of an email job due after delay. A job due at
+// once is inserted without a time, so that it is available at once: given
+// the time it is due, River would store it as scheduled (the transaction
+// began a moment earlier) and leave it for its scheduler, which passes every
+// few seconds, and on a busy machine took over a minute for thousands.
+func mailJobOpts(delay time.Duration) *river.InsertOpts {
+	opts := &river.InsertOpts{
+		Queue:       QueueEmail,
 		MaxAttempts: mailAttempts,
-		ScheduledAt: at,
 		UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: pendingStates},
 	}
+	if delay > 0 {
+		opts.ScheduledAt = time.Now().Add(delay) // River schedules by its own clock, the real one
+	}
+	return opts
 }
 
 func addMailWorkers(workers *river.Workers, s *Store) {
 	river.AddWorker(workers, &notifyMailWorker{store: s})
 	river.AddWorker(workers, &digestMailWorker{store: s})
 	river.AddWorker(workers, &mailCheckWorker{store: s})
+	river.AddWorker(workers, &mailAgainWorker{store: s})
 }
 
 func mailPeriodicJobs() []*river.PeriodicJob {
@@ -169,13 +179,68 @@ func (s *Store) mailNotified(ctx context.Context, tx *gorm.DB, notifs []Notifica
 	if !ok {
 		return errors.New("mail notifications: not in a transaction")
 	}
-	at := time.Now().Add(s.mail.delay) // River schedules by its own clock, the real one
-	for _, job := range jobs {
-		if _, err := s.jobs.InsertTx(ctx, sqlTx, job, mailJobOpts(at)); err != nil {
+	if len(jobs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, job := range jobs {
+		params[i] = river.InsertManyParams{Args: job, InsertOpts: mailJobOpts(s.mail.delay)}
+	}
+	results, err := s.jobs.InsertManyTx(ctx, sqlTx, params)
+	if err != nil {
+		return fmt.Errorf("mail notifications: enqueue: %w", err)
+	}
+	var again []river.InsertManyParams
+	for _, res := range results {
+		if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+			continue
+		}
+		// The member's email on this idea is going out right now, and may
+		// have looked for what it carries before this transaction commits:
+		// once it has finished, another is due.
+		var job MailAgainArgs
+		if err := json.Unmarshal(res.Job.EncodedArgs, &job); err != nil {
+			return fmt.Errorf("mail notifications: job %d: %w", res.Job.ID, err)
+		}
+		again = append(again, river.InsertManyParams{Args: job, InsertOpts: mailAgainOpts()})
+	}
+	if len(again) > 0 {
+		if _, err := s.jobs.InsertManyTx(ctx, sqlTx, again); err != nil {
 			return fmt.Errorf("mail notifications: enqueue: %w", err)
 		}
 	}
 	return nil
+}
+
+// MailAgainArgs is the job that enqueues a member's email on an idea anew
+// once the one that was being sent when more notifications came has
+// finished. While a job runs, River counts a second of the same arguments
+// as a duplicate and drops it; without this, what came in between that
+// job's last look and its end would wait for the periodic check.
+type MailAgainArgs NotifyMailArgs
+
+// Kind names the job in River's tables.
+func (MailAgainArgs) Kind() string { return "notify_email_again" }
+
+func mailAgainOpts() *river.InsertOpts {
+	return &river.InsertOpts{Queue: QueueEmail, MaxAttempts: mailAttempts,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+}
+
+type mailAgainWorker struct {
+	river.WorkerDefaults[MailAgainArgs]
+	store *Store
+}
+
+func (w *mailAgainWorker) Work(ctx context.Context, job *river.Job[MailAgainArgs]) error {
+	res, err := w.store.jobs.Insert(ctx, NotifyMailArgs(job.Args), mailJobOpts(w.store.mail.delay))
+	if err != nil {
+		return fmt.Errorf("enqueue email again: %w", err)
+	}
+	if res.UniqueSkippedAsDuplicate && res.Job.State == rivertype.JobStateRunning {
+		return river.JobSnooze(time.Second) // still going: look again in a moment
+	}
+	return nil // enqueued, or one waits that will read what came
 }
 
 func ideaOf(n Notification) int64 {
@@ -439,14 +504,13 @@ func (s *Store) CheckMailAt(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("check mail: %w", err)
 		}
 	}
-	// River schedules by its own clock, the real one.
 	for job := range instant {
-		if _, err := s.jobs.Insert(ctx, job, mailJobOpts(time.Now())); err != nil {
+		if _, err := s.jobs.Insert(ctx, job, mailJobOpts(0)); err != nil {
 			return fmt.Errorf("check mail: enqueue: %w", err)
 		}
 	}
 	for userID := range due {
-		if _, err := s.jobs.Insert(ctx, DigestMailArgs{UserID: userID}, mailJobOpts(time.Now())); err != nil {
+		if _, err := s.jobs.Insert(ctx, DigestMailArgs{UserID: userID}, mailJobOpts(0)); err != nil {
 			return fmt.Errorf("check mail: enqueue: %w", err)
 		}
 	}

@@ -37,3 +37,6 @@ func (s *Store) Unemailed(ctx context.Context, userID int64) (int64, error) {
 	err := s.db.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND emailed_at IS NULL", userID).Count(&n).Error
 	return n, err
 }
+
+// SendForTest sends one email as the mail jobs do.
+func (s *Store) SendForTest(ctx context.Context, e Email) error { return s.mailer.send(ctx, e) }

@@ -276,3 +276,36 @@ func TestMailLeavesOutWhatWasReadMeanwhile(t *testing.T) {
 		}
 	})
 }
+
+// TestMailKeepsItsConnectionOpen: messages sent one after another share one
+// SMTP connection; when the server has hung up meanwhile, the next message
+// goes over a new one, once.
+func TestMailKeepsItsConnectionOpen(t *testing.T) {
+	mailDialects(t, func(t *testing.T, dialect string) {
+		s, sink := mailStore(t, dialect, 0)
+		ctx := context.Background()
+		send := func(to string) {
+			t.Helper()
+			if err := s.SendForTest(ctx, models.Email{To: to, Subject: "Hello " + to, Text: "Hello."}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, to := range []string{"anna@example.com", "bart@example.com", "cato@example.com"} {
+			send(to)
+		}
+		if n := sink.Connections(); n != 1 {
+			t.Fatalf("3 messages in a row took %d connections, want 1", n)
+		}
+		sink.Hangup()
+		send("dirk@example.com")
+		send("eva@example.com")
+		if n := sink.Connections(); n != 2 {
+			t.Fatalf("after the server hung up, %d connections in all, want 2", n)
+		}
+		for _, to := range []string{"anna@example.com", "bart@example.com", "cato@example.com", "dirk@example.com", "eva@example.com"} {
+			if got := sink.To(to); len(got) != 1 || got[0].Subject != "Hello "+to {
+				t.Errorf("%s received %d messages: %v", to, len(got), got)
+			}
+		}
+	})
+}

@@ -128,7 +128,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if opts.SearchTimeout > 0 {
 		s.searchTimeout = opts.SearchTimeout
 	}
-	s.mailer = &mailer{smtpURL: opts.SMTPURL, from: opts.MailFrom, log: log}
+	s.mailer = newMailer(opts.SMTPURL, opts.MailFrom, log)
 	if s.mail, err = newMailState(opts); err != nil {
 		return nil, err
 	}

@@ -21,9 +21,10 @@ import (
 type SMTPSink struct {
 	URL string
 	// Fail, while set, refuses every message (a temporary error, 451).
-	mu   sync.Mutex
-	msgs []Mail
-	fail bool
+	mu    sync.Mutex
+	msgs  []Mail
+	fail  bool
+	conns []*smtp.Conn // every connection made, open or closed
 }
 
 // Mail is one received message, parsed.
@@ -104,8 +105,28 @@ func (s *SMTPSink) Wait(t testing.TB, addr string, n int, timeout time.Duration)
 
 type smtpBackend struct{ sink *SMTPSink }
 
-func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+func (b *smtpBackend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.sink.mu.Lock()
+	defer b.sink.mu.Unlock()
+	b.sink.conns = append(b.sink.conns, c)
 	return &smtpSession{sink: b.sink}, nil
+}
+
+// Connections counts the connections clients made so far.
+func (s *SMTPSink) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Hangup closes every open connection from the server's side, as a server
+// does with clients idle for too long.
+func (s *SMTPSink) Hangup() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		_ = c.Close()
+	}
 }
 
 type smtpSession struct {
