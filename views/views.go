@@ -185,6 +185,10 @@ func Funcs(asset func(string) string, translations *Translations, now func() tim
 		"when": func(l *i18n.Localizer, moment any) template.HTML { return translations.When(l, moment, now()) },
 		// day is a date alone as a <time> element: {{day .L .Start}}.
 		"day": translations.Day,
+		// dateText and dateTimeText are a date (and time) as text, for
+		// messages: {{t .L "members.since" "Date" (dateText .L .CreatedAt)}}.
+		"dateText":     translations.DateText,
+		"dateTimeText": translations.DateTimeText,
 		// num is a count in the reader's language: {{num .L .Votes}}.
 		"num":      translations.Number,
 		"langName": func(tag string) string { return LanguageNames[tag] },

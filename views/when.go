@@ -44,6 +44,25 @@ func (t *Translations) Day(l *i18n.Localizer, moment any) template.HTML {
 		html.EscapeString(fullDate(t.T, l, m)) + `</time>`)
 }
 
+// DateText is a moment's date in the reader's language, as text: "December
+// 5, 2026", "5 december 2026" (nothing for a nil or zero time).
+func (t *Translations) DateText(l *i18n.Localizer, moment any) string {
+	m, ok := timeOf(moment)
+	if !ok {
+		return ""
+	}
+	return fullDate(t.T, l, m)
+}
+
+// DateTimeText is a moment's date and time in the reader's language, as text.
+func (t *Translations) DateTimeText(l *i18n.Localizer, moment any) string {
+	m, ok := timeOf(moment)
+	if !ok {
+		return ""
+	}
+	return fullDateTime(t.T, l, m)
+}
+
 // Number is a count in the reader's language: 1,234 in English, 1.234 in Dutch.
 func (t *Translations) Number(l *i18n.Localizer, n any) string {
 	return number(t.T, l, n)
