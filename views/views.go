@@ -190,7 +190,9 @@ func Funcs(asset func(string) string, translations *Translations, now func() tim
 		"dateText":     translations.DateText,
 		"dateTimeText": translations.DateTimeText,
 		// num is a count in the reader's language: {{num .L .Votes}}.
-		"num":      translations.Number,
+		"num": translations.Number,
+		// device is a User-Agent in words: {{device .L .UserAgent}}.
+		"device":   translations.DeviceName,
 		"langName": func(tag string) string { return LanguageNames[tag] },
 		"add":      func(a, b int) int { return a + b },
 		"sub":      func(a, b int) int { return a - b },
