@@ -49,7 +49,9 @@ func auditSentence(l *i18n.Localizer, names statusNames, e models.AuditEntry) te
 }
 
 // Sentence is an entry of the audit log in words.
-func (p auditPage) Sentence(e models.AuditEntry) template.HTML { return auditSentence(p.L, p.statuses, e) }
+func (p auditPage) Sentence(e models.AuditEntry) template.HTML {
+	return auditSentence(p.L, p.statuses, e)
+}
 
 // Sentence is an entry of the member's history in words.
 func (p memberHistoryPage) Sentence(e models.AuditEntry) template.HTML {

@@ -246,9 +246,9 @@ type auditPage struct {
 	Layout
 	statuses statusNames
 	Entries  []models.AuditEntry
-	Filter  models.AuditFilter
-	Actions []string
-	More    bool
+	Filter   models.AuditFilter
+	Actions  []string
+	More     bool
 	// Query is the filter as a query string without page, for the pager.
 	Query string
 }
