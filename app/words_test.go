@@ -114,6 +114,7 @@ func TestLogsReadAsSentences(t *testing.T) {
 		if r.Doc.Find("tr.audit-entry code").Length() != 0 {
 			t.Errorf("the audit log still shows codes")
 		}
+		wantText(t, r, `#audit-action option[value="comment.hide"]`, "Someone hid a comment")
 		page.Header.Set("Accept-Language", "nl")
 		r = page.Get("/mod/audit")
 		wantText(t, r, `tr.audit-entry[data-action="idea.status"] td.what`, "Tess zette dit idee op Gepland")

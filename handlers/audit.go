@@ -57,3 +57,6 @@ func (p auditPage) Sentence(e models.AuditEntry) template.HTML {
 func (p memberHistoryPage) Sentence(e models.AuditEntry) template.HTML {
 	return auditSentence(p.L, p.statuses, e)
 }
+
+// ActionName is an action in words, for the filter's choices.
+func (p auditPage) ActionName(action string) string { return views.AuditAction(p.L, action) }

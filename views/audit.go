@@ -29,3 +29,14 @@ func AuditSentence(l *i18n.Localizer, action, actor, href, status string) templa
 	}
 	return template.HTML(strings.Replace(html.EscapeString(s), mark, name, 1))
 }
+
+// AuditAction names an action in words, for the log's filter: "Someone hid
+// this idea", "Someone moved this idea to another status".
+func AuditAction(l *i18n.Localizer, action string) string {
+	id := "audit.did." + action
+	s := T(l, id, "Actor", T(l, "audit.someone"), "Status", T(l, "audit.some_status"))
+	if s == id {
+		return action
+	}
+	return s
+}
