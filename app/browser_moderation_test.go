@@ -89,9 +89,9 @@ func TestBrowserReportHandledFromQueue(t *testing.T) {
 	}
 	row := `tr.audit-entry[data-action="comment.hide"]`
 	cells := step(t, moderator, "read the audit entry", chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll('`+row+`')).map(tr => tr.cells[1].textContent.trim() + " | " + tr.cells[4].textContent.trim())`))
-	if len(cells) != 1 || cells[0] != "Mona | Advertising" {
-		t.Fatalf("audit entries for comment.hide (actor | reason): %q, want [\"Mona | Advertising\"]", cells)
+		`Array.from(document.querySelectorAll('`+row+`')).map(tr => tr.cells[1].textContent.trim() + " | " + tr.cells[3].textContent.trim())`))
+	if len(cells) != 1 || cells[0] != "Mona hid a comment | Advertising" {
+		t.Fatalf("audit entries for comment.hide (what | reason): %q, want [\"Mona hid a comment | Advertising\"]", cells)
 	}
 	screenshot(t, moderator, "audit")
 

@@ -310,13 +310,16 @@ func TestMembersSuspendBanAndLiftInPages(t *testing.T) {
 
 		r = mod.Get(member)
 		var actions []string
-		r.Doc.Find(".history-actions code").Each(func(_ int, s *goquery.Selection) { actions = append(actions, s.Text()) })
-		if strings.Join(actions, " ") != "member.lift member.ban member.suspend" {
-			t.Fatalf("the member's history shows actions %v", actions)
+		r.Doc.Find(".history-actions li").Each(func(_ int, s *goquery.Selection) {
+			actions = append(actions, s.AttrOr("data-action", "")+": "+s.Find(".what").Text())
+		})
+		if want := "member.lift: Mo lifted a suspension or ban|member.ban: Mo banned a member|member.suspend: Mo suspended a member"; strings.Join(actions, "|") != want {
+			t.Fatalf("the member's history shows actions %q, want %q", actions, want)
 		}
 		r = mod.Get("/mod/audit?action=member.ban")
 		wantCount(t, r, "tr.audit-entry", 1)
-		wantText(t, r, "tr.audit-entry td:nth-child(5)", "spam again")
+		wantText(t, r, "tr.audit-entry td:nth-child(2)", "Mo banned a member")
+		wantText(t, r, "tr.audit-entry td:nth-child(4)", "spam again")
 
 		// A moderator may not act on a peer or higher.
 		other := srv.User("Other Mod", "om@example.com", models.RoleModerator)

@@ -55,7 +55,7 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 	}
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
 	translations := views.NewTranslations(bundle)
-	engine.AddFuncMap(views.Funcs(assets.URL, translations))
+	engine.AddFuncMap(views.Funcs(assets.URL, translations, func() time.Time { return store.Now() }))
 	if err := engine.Load(); err != nil {
 		return nil, nil, fmt.Errorf("load templates: %w", err)
 	}

@@ -145,7 +145,7 @@ func (h *Analytics) Page(c *fiber.Ctx) error {
 	data.Sources = barChart("chart-sources", views.T(l, "analytics.by_source"), desc, series[:2], rows)
 	rows = nil
 	for _, st := range rep.ByStatus {
-		rows = append(rows, chartRow{Label: st.Name, Values: []int{st.Ideas}})
+		rows = append(rows, chartRow{Label: st.NameIn(data.Lang), Values: []int{st.Ideas}})
 	}
 	data.Statuses = barChart("chart-statuses", views.T(l, "analytics.by_status"), desc, series[:1], rows)
 	return c.Render("admin/analytics", data)

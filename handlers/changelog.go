@@ -28,13 +28,14 @@ type changelogListPage struct {
 type entryView struct {
 	Entry *models.ChangelogEntry
 	L     *i18n.Localizer
+	Lang  string
 }
 
 // Rows are the page's entries, each ready for the partial.
 func (p changelogListPage) Rows() []entryView {
 	rows := make([]entryView, len(p.Page.Entries))
 	for i, e := range p.Page.Entries {
-		rows[i] = entryView{e, p.L}
+		rows[i] = entryView{e, p.L, p.Lang}
 	}
 	return rows
 }
@@ -63,7 +64,7 @@ type changelogShowPage struct {
 }
 
 // View is the entry, ready for the partial.
-func (p changelogShowPage) View() entryView { return entryView{p.Entry, p.L} }
+func (p changelogShowPage) View() entryView { return entryView{p.Entry, p.L, p.Lang} }
 
 // Show is one entry. A draft is not found but by those who write the changelog.
 func (h *Changelog) Show(c *fiber.Ctx) error {

@@ -193,6 +193,7 @@ func (h *Moderation) Members(c *fiber.Ctx) error {
 
 type memberHistoryPage struct {
 	Layout
+	statuses statusNames
 	*models.MemberHistory
 	Standing models.Standing
 	// Until is when a suspension ends.
@@ -212,6 +213,9 @@ func (h *Moderation) Member(c *fiber.Ctx) error {
 		return err
 	}
 	data := memberHistoryPage{Layout: h.layout(c, "", "mod"), MemberHistory: history}
+	if data.statuses, err = h.statusNames(c.UserContext(), data.Lang); err != nil {
+		return err
+	}
 	data.Title = history.Member.Name
 	data.Standing = models.StandingOf(history.Member, h.Store.Now())
 	data.CanSanction = models.MayActOn(data.User, h.Store.Now(), models.ActManageMembers, history.Member)
@@ -240,10 +244,11 @@ func (h *Moderation) Sanction(c *fiber.Ctx) error {
 
 type auditPage struct {
 	Layout
-	Entries []models.AuditEntry
-	Filter  models.AuditFilter
-	Actions []string
-	More    bool
+	statuses statusNames
+	Entries  []models.AuditEntry
+	Filter   models.AuditFilter
+	Actions  []string
+	More     bool
 	// Query is the filter as a query string without page, for the pager.
 	Query string
 }
@@ -289,6 +294,9 @@ func (h *Moderation) Audit(c *fiber.Ctx) error {
 	if data.Entries, data.More, err = h.Store.AuditLog(c.UserContext(), f); err != nil {
 		return err
 	}
+	if data.statuses, err = h.statusNames(c.UserContext(), data.Lang); err != nil {
+		return err
+	}
 	keep := url.Values{}
 	for _, k := range []string{"actor", "action", "target"} {
 		if v := c.Query(k); v != "" {
@@ -301,8 +309,12 @@ func (h *Moderation) Audit(c *fiber.Ctx) error {
 
 type publicLogPage struct {
 	Layout
-	Actions []models.PublicAction
+	statuses statusNames
+	Actions  []models.PublicAction
 }
+
+// StatusName is the name of the status an idea moved to, in the reader's language.
+func (p publicLogPage) StatusName(slug string) string { return p.statuses.of(slug) }
 
 // PublicLog is the public moderation log, when the community publishes it.
 func (h *Moderation) PublicLog(c *fiber.Ctx) error {
@@ -310,5 +322,9 @@ func (h *Moderation) PublicLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("mod/public", publicLogPage{Layout: h.layout(c, "mod.public.title", ""), Actions: actions})
+	data := publicLogPage{Layout: h.layout(c, "mod.public.title", ""), Actions: actions}
+	if data.statuses, err = h.statusNames(c.UserContext(), data.Lang); err != nil {
+		return err
+	}
+	return c.Render("mod/public", data)
 }

@@ -196,7 +196,10 @@ type PublicAction struct {
 	// ReasonCategory is the kind of reason (one of ReasonCategories, or "").
 	ReasonCategory string
 	// Reason is the moderator's own words, only when they marked it public.
-	Reason    string
+	Reason string
+	// Status is the slug of the status an idea moved to (AuditIdeaStatus),
+	// public like the idea's status itself.
+	Status    string
 	CreatedAt time.Time
 }
 
@@ -212,7 +215,8 @@ func (s *Store) PublicLog(ctx context.Context, limit int) ([]PublicAction, error
 	}
 	var list []PublicAction
 	reason := "CASE WHEN reason_public THEN reason ELSE '' END AS reason"
-	err = s.db.WithContext(ctx).Model(&AuditEntry{}).Select("action, target_type, reason_category, "+reason+", created_at").
+	status := "CASE WHEN action = '" + AuditIdeaStatus + "' THEN reason ELSE '' END AS status"
+	err = s.db.WithContext(ctx).Model(&AuditEntry{}).Select("action, target_type, reason_category, "+reason+", "+status+", created_at").
 		Where("target_type IN ?", []string{TargetIdea, TargetComment, TargetMember}).
 		Order("id DESC").Limit(limit).Find(&list).Error
 	if err != nil {

@@ -854,7 +854,8 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 	case NotifyReportOutcome:
 		d.Outcome = n.Detail
 	}
-	item := views.MailItem{Text: views.NotificationText(l, n.Kind, d), Subject: views.MailItemSubject(l, n.Kind, d), URL: url}
+	item := views.MailItem{Text: views.NotificationText(l, n.Kind, d), Subject: views.MailItemSubject(l, n.Kind, d), URL: url,
+		At: views.DateTime(l, n.CreatedAt)}
 	if n.CommentID != nil {
 		// Never an internal note, nor what a moderator hid or a writer deleted.
 		if c := ref.comments[*n.CommentID]; c != nil && !c.Internal && c.State == StatePublished {

@@ -71,6 +71,12 @@ func TestMailGathersAnIdeasUpdatesIntoOneEmail(t *testing.T) {
 		anna := mailMember(t, s, "Anna", "anna@example.com", models.RoleMember)
 		bart := mailMember(t, s, "Bart", "bart@example.com", models.RoleMember)
 		tim := mailMember(t, s, "Tim", "tim@example.com", models.RoleTeam)
+		dutch := "nl"
+		if _, err := s.UpdatePreferences(ctx, bart.ID, models.PreferencesChange{Language: &dutch}); err != nil {
+			t.Fatal(err)
+		}
+		// Each update says when it happened, in the member's language.
+		days := []time.Time{s.Now().UTC()}
 		idea, err := s.CreateIdea(ctx, anna, models.NewIdea{Title: "Brighter <b>lights</b>", Body: "Please."})
 		if err != nil {
 			t.Fatal(err)
@@ -135,9 +141,31 @@ func TestMailGathersAnIdeasUpdatesIntoOneEmail(t *testing.T) {
 		if !strings.HasPrefix(unsub, "<https://ideas.example.com/unsubscribe/") || m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 			t.Errorf("List-Unsubscribe %q, -Post %q", unsub, m.Header.Get("List-Unsubscribe-Post"))
 		}
+		days = append(days, s.Now().UTC())
+		saysDay := func(text, layout string, months map[time.Month]string) bool {
+			for _, d := range days {
+				day := d.Format(layout)
+				if months != nil {
+					day = strings.Replace(day, d.Month().String(), months[d.Month()], 1)
+				}
+				if strings.Contains(text, "("+day+", ") && strings.Contains(text, " UTC)") {
+					return true
+				}
+			}
+			return false
+		}
+		if !saysDay(m.Text, "January 2, 2006", nil) || !strings.Contains(m.HTML, `class="when"`) {
+			t.Errorf("Anna's email does not say when in English:\n%s", m.Text)
+		}
+		dutchMonths := map[time.Month]string{time.January: "januari", time.February: "februari", time.March: "maart", time.April: "april",
+			time.May: "mei", time.June: "juni", time.July: "juli", time.August: "augustus", time.September: "september",
+			time.October: "oktober", time.November: "november", time.December: "december"}
 		for _, b := range sink.To("bart@example.com") {
 			if strings.Contains(b.Text, "Bart replied") || strings.Contains(b.Text, "We will do this") {
 				t.Errorf("Bart got Anna's updates:\n%s", b.Text)
+			}
+			if !saysDay(b.Text, "2 January 2006", dutchMonths) {
+				t.Errorf("Bart's email does not say when in Dutch:\n%s", b.Text)
 			}
 		}
 		if n, err := s.Unemailed(ctx, anna.ID); err != nil || n != 0 {

@@ -46,6 +46,8 @@ type MailItem struct {
 	Text    string
 	Quote   string
 	URL     string
+	// At is when it happened, in the reader's language (see DateTime).
+	At string
 }
 
 // MailTemplates render notification emails.

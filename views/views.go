@@ -87,6 +87,9 @@ func T(l *i18n.Localizer, id string, pairs ...any) string {
 		cfg.TemplateData = data
 		if n, ok := data["Count"]; ok {
 			cfg.PluralCount = n
+			if large(n) {
+				data["Count"] = number(T, l, n) // 1,234 or 1.234
+			}
 		}
 	}
 	s, err := l.Localize(cfg)
@@ -94,6 +97,17 @@ func T(l *i18n.Localizer, id string, pairs ...any) string {
 		return id
 	}
 	return s
+}
+
+// large reports whether n is a count that needs its digits grouped.
+func large(n any) bool {
+	switch n := n.(type) {
+	case int:
+		return n >= 1000 || n <= -1000
+	case int64:
+		return n >= 1000 || n <= -1000
+	}
+	return false
 }
 
 // Translations hands out one localizer per language, made once, and keeps
@@ -159,24 +173,26 @@ func (t *Translations) T(l *i18n.Localizer, id string, pairs ...any) string {
 }
 
 // Funcs are the functions templates call. asset turns a static file name
-// into its fingerprinted URL; t translates through translations.
-func Funcs(asset func(string) string, translations *Translations) template.FuncMap {
+// into its fingerprinted URL; t translates through translations; now is
+// the clock relative dates count from.
+func Funcs(asset func(string) string, translations *Translations, now func() time.Time) template.FuncMap {
 	return template.FuncMap{
 		"t":     translations.T,
 		"asset": asset,
 		"upper": strings.ToUpper,
-		"date": func(t any) string {
-			switch t := t.(type) {
-			case time.Time:
-				return t.UTC().Format("2006-01-02 15:04 UTC")
-			case *time.Time:
-				if t != nil {
-					return t.UTC().Format("2006-01-02 15:04 UTC")
-				}
-			}
-			return ""
-		},
-		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// when is a moment as a <time> element, relative while recent:
+		// {{when .L .CreatedAt}}.
+		"when": func(l *i18n.Localizer, moment any) template.HTML { return translations.When(l, moment, now()) },
+		// day is a date alone as a <time> element: {{day .L .Start}}.
+		"day": translations.Day,
+		// dateText and dateTimeText are a date (and time) as text, for
+		// messages: {{t .L "members.since" "Date" (dateText .L .CreatedAt)}}.
+		"dateText":     translations.DateText,
+		"dateTimeText": translations.DateTimeText,
+		// num is a count in the reader's language: {{num .L .Votes}}.
+		"num": translations.Number,
+		// device is a User-Agent in words: {{device .L .UserAgent}}.
+		"device":   translations.DeviceName,
 		"langName": func(tag string) string { return LanguageNames[tag] },
 		"add":      func(a, b int) int { return a + b },
 		"sub":      func(a, b int) int { return a - b },

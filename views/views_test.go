@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -60,8 +59,9 @@ func TestCountedMessagesTranslateEveryCount(t *testing.T) {
 				continue
 			}
 			counted++
-			for _, n := range []int64{0, 1, 2, 1000} {
-				if got := views.T(l, id, "Count", n); got == id || !strings.Contains(got, strconv.FormatInt(n, 10)) {
+			// 1000 reads with its digits grouped: 1,000 or 1.000.
+			for n, shown := range map[int64]string{0: "0", 1: "1", 2: "2", 1000: "1" + views.T(l, "number.group") + "000"} {
+				if got := views.T(l, id, "Count", n); got == id || !strings.Contains(got, shown) {
 					t.Errorf("%s %s with Count %d reads %q", lang, id, n, got)
 				}
 			}

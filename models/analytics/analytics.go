@@ -138,8 +138,13 @@ type Source struct {
 
 // Status counts the range's ideas by the status they have now.
 type Status struct {
-	Slug, Name, Kind string
-	Ideas            int
+	Slug, Name, NameNL, Kind string
+	Ideas                    int
+}
+
+// NameIn is the status's name in lang, as models.Status.NameIn.
+func (s Status) NameIn(lang string) string {
+	return models.Status{Name: s.Name, NameNL: s.NameNL}.NameIn(lang)
 }
 
 // Idea is an idea waiting for the team's answer.
@@ -217,7 +222,7 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 
 	byStatus := map[int64]*Status{}
 	for _, st := range statuses {
-		rep.ByStatus = append(rep.ByStatus, Status{Slug: st.Slug, Name: st.Name, Kind: st.Kind})
+		rep.ByStatus = append(rep.ByStatus, Status{Slug: st.Slug, Name: st.Name, NameNL: st.NameNL, Kind: st.Kind})
 	}
 	for i, st := range statuses {
 		byStatus[st.ID] = &rep.ByStatus[i]
