@@ -107,7 +107,7 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 		// The condition again in the statement: of the requests that use the
 		// token at once, the first writes and the others, once it is done,
 		// find it written and change nothing.
-		err := s.db.WithContext(ctx).Model(&APIToken{}).
+		err := s.db.WithContext(onPrimary(ctx)).Model(&APIToken{}).
 			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-sessionTouchEvery)).
 			Update("last_used_at", now).Error
 		if err != nil {

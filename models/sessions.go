@@ -71,7 +71,7 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		return nil, fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
 	}
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
-		err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).
+		err := s.db.WithContext(onPrimary(ctx)).Model(&Session{}).Where("id = ?", sess.ID).
 			Update("last_seen_at", now).Error
 		if err != nil {
 			return nil, fmt.Errorf("touch session %d: %w", sess.ID, err)
