@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"bytes"
 	"database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,12 +13,14 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"samen/app"
 	"samen/app/apptest"
 	"samen/models"
 	"samen/models/modelstest"
@@ -26,10 +31,10 @@ import (
 // (pg_basebackup), then pauses the replica's replay: what the replica
 // serves is the data from before the pause, so each answer shows where it
 // was read. A member who votes sees their vote at once (the primary);
-// another member, a visitor's API call and a member signed in a moment ago
-// read the replica, which has not got the vote; a visitor's cached page,
-// emptied by the vote, is filled again from the primary. Once replay
-// resumes, everyone sees every vote.
+// another member and a visitor's API call read the replica, which has not got
+// the vote; a visitor's cached page, emptied by the vote, is filled again
+// from the primary. Sessions, and rows the replica does not have yet, are
+// read on the primary. Once replay resumes, everyone sees every vote.
 func TestAReadReplicaServesReadsAndTheWriterSeesTheirOwnVote(t *testing.T) {
 	pair := startReplicaPair(t)
 	srv := apptest.At(t, pair.primaryURL, "DATABASE_URL="+pair.primaryURL, "DATABASE_REPLICA_URLS= "+pair.standbyURL+" ,",
@@ -37,8 +42,8 @@ func TestAReadReplicaServesReadsAndTheWriterSeesTheirOwnVote(t *testing.T) {
 	if n := srv.Store.Replicas(); n != 1 {
 		t.Fatalf("the store reads from %d replicas, want 1", n)
 	}
-	anna := srv.User("Anna", "anna@example.com", models.RoleMember)
-	id := createIdeaAPI(t, bearerClient(t, srv, anna), "Kickstand that holds on hills")
+	anna := bearerClient(t, srv, srv.User("Anna", "anna@example.com", models.RoleMember))
+	id := createIdeaAPI(t, anna, "Kickstand that holds on hills")
 	path := "/ideas/" + itoa(id) + "/kickstand-that-holds-on-hills"
 	voter := srv.SignedIn(srv.User("Bram", "bram@example.com", models.RoleMember))
 	reader := srv.SignedIn(srv.User("Cas", "cas@example.com", models.RoleMember))
@@ -49,10 +54,15 @@ func TestAReadReplicaServesReadsAndTheWriterSeesTheirOwnVote(t *testing.T) {
 	wantText(t, voter.Get(path), ".idea-header .vote-count", "1") // and its CSRF token
 	pair.pauseReplay(t)
 
-	// A session made while the replica is behind: not on the replica, so
-	// looked up on the primary, and the member is signed in.
+	// A session made while the replica is behind works at once: sessions
+	// are looked up on the primary. An idea proposed meanwhile is not on
+	// the replica yet, so another member's read of it goes on to the primary.
 	if me := apiJSON[struct{ Name string }](t, apiCall(srv.SignedIn(eve), http.MethodGet, "/me", ""), http.StatusOK); me.Name != "Eve" {
 		t.Fatalf("a member signed in while the replica was behind is %q, want Eve", me.Name)
+	}
+	fresh := createIdeaAPI(t, anna, "Mudguards that do not rattle")
+	if got := apiIdea(t, apiCall(reader, http.MethodGet, "/ideas/"+itoa(fresh), ""), http.StatusOK); got.Title != "Mudguards that do not rattle" {
+		t.Fatalf("another member reads the new idea as %q", got.Title)
 	}
 
 	// The voter sees their own vote at once, on the page and through the
@@ -292,4 +302,39 @@ func (p *replicaPair) standbyReads(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// TestReadReplicaSettings: DATABASE_REPLICA_URLS takes PostgreSQL URLs
+// separated by commas, for a PostgreSQL DATABASE_URL, and the log shows how
+// many there are, never where with which password.
+func TestReadReplicaSettings(t *testing.T) {
+	cfg, err := app.LoadConfig([]string{"DATABASE_URL=postgres://samen@db/samen",
+		"DATABASE_REPLICA_URLS= postgres://samen:r1-secret@replica1/samen ,,postgresql://samen@replica2/samen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"postgres://samen:r1-secret@replica1/samen", "postgresql://samen@replica2/samen"}; !slices.Equal(cfg.ReplicaURLs, want) ||
+		cfg.ReplicaLag != 5*time.Second {
+		t.Fatalf("replicas %q, lag %v; want %q, 5s", cfg.ReplicaURLs, cfg.ReplicaLag, want)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("starting", "config", cfg)
+	if !strings.Contains(buf.String(), "read_replicas=2") || strings.Contains(buf.String(), "r1-secret") {
+		t.Fatalf("the log: %s", buf.String())
+	}
+	for _, bad := range [][]string{
+		{"DATABASE_URL=postgres://samen@db/samen", "DATABASE_REPLICA_URLS=postgres://samen@replica1/samen,replica2:5432"},
+		{"DATABASE_URL=postgres://samen@db/samen", "DATABASE_REPLICA_URLS=postgres:///samen"},
+		{"DATABASE_REPLICA_URLS=postgres://samen@replica1/samen"}, // on SQLite
+	} {
+		_, err := app.LoadConfig(bad)
+		var cerr *app.ConfigError
+		if !errors.As(err, &cerr) || cerr.Var != "DATABASE_REPLICA_URLS" {
+			t.Errorf("%q: %v, want an error naming DATABASE_REPLICA_URLS", bad, err)
+		}
+	}
+	if _, err := app.LoadConfig([]string{"DATABASE_URL=postgres://samen@db/samen", "DATABASE_REPLICA_LAG=soon"}); err == nil ||
+		!strings.Contains(err.Error(), "DATABASE_REPLICA_LAG") {
+		t.Errorf("DATABASE_REPLICA_LAG=soon: %v", err)
+	}
 }

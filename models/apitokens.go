@@ -95,6 +95,8 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 	}
 	now := s.Now()
 	var t APIToken
+	// On the primary, never a replica: a revoked token stops at once.
+	ctx = onPrimary(ctx)
 	q := s.db.WithContext(ctx).Joins("User").Where("api_tokens.token_hash = ?", hashSecret(token)).
 		Where("api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?", now)
 	if err := first(q, &t); err != nil {
@@ -107,7 +109,7 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 		// The condition again in the statement: of the requests that use the
 		// token at once, the first writes and the others, once it is done,
 		// find it written and change nothing.
-		err := s.db.WithContext(onPrimary(ctx)).Model(&APIToken{}).
+		err := s.db.WithContext(ctx).Model(&APIToken{}).
 			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-sessionTouchEvery)).
 			Update("last_used_at", now).Error
 		if err != nil {

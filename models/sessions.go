@@ -62,6 +62,9 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 	}
 	now := s.Now()
 	var sess Session
+	// On the primary, never a replica: a session ended (signed out, banned)
+	// ends at once.
+	ctx = onPrimary(ctx)
 	q := s.db.WithContext(ctx).Joins("User").
 		Where("sessions.token_hash = ? AND sessions.expires_at > ?", hashSecret(token), now)
 	if err := first(q, &sess); err != nil {
@@ -71,7 +74,7 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		return nil, fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
 	}
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
-		err := s.db.WithContext(onPrimary(ctx)).Model(&Session{}).Where("id = ?", sess.ID).
+		err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).
 			Update("last_seen_at", now).Error
 		if err != nil {
 			return nil, fmt.Errorf("touch session %d: %w", sess.ID, err)
