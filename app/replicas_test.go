@@ -84,6 +84,10 @@ func TestAReadReplicaServesReadsAndTheWriterSeesTheirOwnVote(t *testing.T) {
 		t.Fatalf("another member reads votes %d, voted %v; want 1, false from the paused replica", got.Votes, got.Voted)
 	}
 	wantText(t, reader.Get(path), ".idea-header .vote-count", "1")
+	found := apiJSON[struct{ Ideas []ideaJSON }](t, apiCall(reader, http.MethodGet, "/ideas?q=kickstand", ""), http.StatusOK)
+	if len(found.Ideas) != 1 || found.Ideas[0].Votes != 1 {
+		t.Fatalf("another member's search finds %+v; want the idea with 1 vote, searched on the paused replica", found.Ideas)
+	}
 	if got := apiIdea(t, apiCall(srv.Client(), http.MethodGet, "/ideas/"+itoa(id), ""), http.StatusOK); got.Votes != 1 {
 		t.Fatalf("a visitor's API call reads %d votes, want 1 from the paused replica", got.Votes)
 	}

@@ -308,7 +308,13 @@ func (s *Store) watchWrites() error {
 		cb.Create().After("gorm:create").Register("samen:watch_writes", written),
 		cb.Update().After("gorm:update").Register("samen:watch_writes", written),
 		cb.Delete().After("gorm:delete").Register("samen:watch_writes", written),
-		cb.Raw().After("gorm:raw").Register("samen:watch_writes", written),
+		cb.Raw().After("gorm:raw").Register("samen:watch_writes", func(db *gorm.DB) {
+			// SET (a search's statement_timeout) changes no data, and may run
+			// in a read-only transaction on a read replica, where NOTIFY fails.
+			if sql := strings.TrimSpace(db.Statement.SQL.String()); !strings.EqualFold(sql[:min(len(sql), 4)], "SET ") {
+				written(db)
+			}
+		}),
 		cb.Row().Before("gorm:row").Register("samen:notify_rows", rowsBefore),
 		cb.Row().After("gorm:row").Register("samen:watch_writes", rowsAfter),
 	)
