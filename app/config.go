@@ -21,8 +21,12 @@ type Config struct {
 	Addr        string `env:"SAMEN_ADDR" envDefault:"127.0.0.1:8080"`
 	BaseURL     string `env:"SAMEN_BASE_URL" envDefault:"http://localhost:8080"`
 	DatabaseURL string `env:"DATABASE_URL" envDefault:"sqlite:./data/samen.db"`
-	Env         string `env:"SAMEN_ENV" envDefault:"development"`
-	Brand       string `env:"SAMEN_BRAND_NAME" envDefault:"Samen"`
+	// ReplicaURLs are PostgreSQL read replicas of DATABASE_URL; ReplicaLag is
+	// how far behind they may be (see docs/scaling.md).
+	ReplicaURLs []string      `env:"DATABASE_REPLICA_URLS" envSeparator:","`
+	ReplicaLag  time.Duration `env:"DATABASE_REPLICA_LAG" envDefault:"5s"`
+	Env         string        `env:"SAMEN_ENV" envDefault:"development"`
+	Brand       string        `env:"SAMEN_BRAND_NAME" envDefault:"Samen"`
 	// DefaultLanguage is the community's language for whoever has not chosen
 	// one and whose browser asks for none Samen speaks.
 	DefaultLanguage string `env:"SAMEN_DEFAULT_LANGUAGE" envDefault:"en"`
@@ -146,6 +150,9 @@ func (c *Config) validate() error {
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
 	if _, _, err := models.ParseDatabaseURL(c.DatabaseURL); err != nil {
 		return &ConfigError{"DATABASE_URL", err.Error()}
+	}
+	if err := c.validReplicas(); err != nil {
+		return err
 	}
 	if c.Env != "development" && c.Env != "production" {
 		return &ConfigError{"SAMEN_ENV", "must be development or production"}
@@ -302,6 +309,32 @@ func loopbackHost(host string) bool {
 	return err == nil && (addr.IsLoopback() || addr.IsUnspecified())
 }
 
+// validReplicas checks DATABASE_REPLICA_URLS (trimmed, empty entries
+// dropped) and DATABASE_REPLICA_LAG.
+func (c *Config) validReplicas() error {
+	urls := c.ReplicaURLs[:0]
+	for _, raw := range c.ReplicaURLs {
+		if raw = strings.TrimSpace(raw); raw != "" {
+			urls = append(urls, raw)
+		}
+	}
+	c.ReplicaURLs = urls
+	for i, raw := range urls {
+		u, err := url.Parse(raw)
+		if dialect, _, _ := models.ParseDatabaseURL(raw); err != nil || dialect != models.Postgres || u.Host == "" {
+			return &ConfigError{"DATABASE_REPLICA_URLS", fmt.Sprintf("replica %d must be a postgres:// URL, as in postgres://samen@replica1:5432/samen "+
+				"(several separated by commas)", i+1)}
+		}
+	}
+	if dialect, _, _ := models.ParseDatabaseURL(c.DatabaseURL); len(urls) > 0 && dialect != models.Postgres {
+		return &ConfigError{"DATABASE_REPLICA_URLS", "read replicas need DATABASE_URL on PostgreSQL (postgres://...)"}
+	}
+	if c.ReplicaLag <= 0 || c.ReplicaLag > time.Hour {
+		return &ConfigError{"DATABASE_REPLICA_LAG", "must be a duration above zero and at most 1h, as in 5s"}
+	}
+	return nil
+}
+
 // Secure reports whether Samen is served over https.
 func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
@@ -321,6 +354,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
 		slog.String("database", redactURL(c.DatabaseURL)),
+		slog.Int("read_replicas", len(c.ReplicaURLs)),
 		slog.String("env", c.Env),
 		slog.Bool("smtp", c.SMTPURL != ""),
 		slog.Bool("redis", c.RedisURL != ""),

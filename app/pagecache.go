@@ -134,6 +134,7 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	}
 	token, mark := v.CSRF, tokenMark()
 	v.CSRF = mark
+	c.SetUserContext(s.store.ForCache(c.UserContext()))
 	err := c.Next()
 	v.CSRF = token
 	if err != nil {
@@ -171,6 +172,7 @@ func (s *server) visitorAnswers(c *fiber.Ctx) error {
 	} else if answer, ok := s.pages.get(key, time.Now(), s.store.Writes()); ok {
 		return serve(answer)
 	}
+	c.SetUserContext(s.store.ForCache(c.UserContext()))
 	if err := c.Next(); err != nil {
 		return err
 	}

@@ -74,7 +74,8 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 	store.SetBlobs(blobs)
 
 	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage}
-	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache()}
+	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache(),
+		writers: newWriters()}
 	if s.shares, err = handlers.NewShareImages(); err != nil {
 		return nil, nil, err
 	}
@@ -142,6 +143,8 @@ type server struct {
 	metrics *metrics
 	// pages keeps the list and idea pages rendered for visitors, briefly.
 	pages *pageCache
+	// writers are the members who wrote a moment ago (see replicaReads).
+	writers *writers
 	// shares draws the share images and keeps the recent ones.
 	shares *handlers.ShareImages
 

@@ -84,6 +84,7 @@ func (s *server) viewer(c *fiber.Ctx) error {
 	var chosen string
 	if v.User != nil {
 		chosen = v.User.Locale
+		s.readOwnWrites(c, v.User.ID)
 	}
 	if chosen == "" {
 		chosen = c.Cookies(handlers.LangCookie)

@@ -95,6 +95,8 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 	}
 	now := s.Now()
 	var t APIToken
+	// On the primary, never a replica: a revoked token stops at once.
+	ctx = onPrimary(ctx)
 	q := s.db.WithContext(ctx).Joins("User").Where("api_tokens.token_hash = ?", hashSecret(token)).
 		Where("api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?", now)
 	if err := first(q, &t); err != nil {

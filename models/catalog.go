@@ -92,6 +92,7 @@ type catalog struct {
 // catalog returns the statuses and categories, read at most every catalogTTL.
 func (s *Store) catalog(ctx context.Context) (catalog, error) {
 	return s.catalogs.get(s.Now(), catalogTTL, func() (catalog, error) {
+		ctx := onPrimary(ctx) // kept for every request: never a replica's older copy
 		var c catalog
 		if err := s.db.WithContext(ctx).Where("deleted_at IS NULL").Order("position, id").Find(&c.statuses).Error; err != nil {
 			return c, fmt.Errorf("list statuses: %w", err)

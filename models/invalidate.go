@@ -33,6 +33,7 @@ const everything = "*"
 // come through.
 func (s *Store) invalidate(table string) {
 	s.writes.Add(1)
+	s.invalidated.Store(s.Now().UnixNano())
 	switch table {
 	case "ideas":
 		s.totals.forget()
@@ -57,6 +58,7 @@ func (s *Store) wrote(db *gorm.DB, notify bool) {
 	if db.Error != nil {
 		return
 	}
+	readSince(db)
 	table := writtenTable(db)
 	if table == "ideas" && db.Statement.RowsAffected == 0 {
 		table = "" // nothing counted in a total changed

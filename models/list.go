@@ -190,6 +190,9 @@ func (s *Store) total(ctx context.Context, q *gorm.DB, key totalKey, shared bool
 		}
 	}
 	gen := s.totals.generation()
+	if shared {
+		ctx = onPrimary(ctx) // kept for every request: never a replica's older count
+	}
 	var n int64
 	if err := s.countQuery(ctx, q, key.limit).Count(&n).Error; err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 )
 
 // DefaultSearchTimeout is how long the database may work on one search
@@ -29,7 +30,7 @@ var ErrSearchTimeout = errors.New("the search took too long")
 // is interrupted). On PostgreSQL the statements also run in a read-only
 // transaction with SET LOCAL statement_timeout, which the server enforces on
 // its own, even if the cancel request is lost, and which ends with the
-// transaction. Either way a search cut short answers ErrSearchTimeout.
+// transaction; a request that may read a replica searches there. Either way a search cut short answers ErrSearchTimeout.
 func (s *Store) searching(ctx context.Context, fn func(ctx context.Context, s *Store) error) error {
 	if s.inSearch {
 		return fn(ctx, s)
@@ -38,7 +39,11 @@ func (s *Store) searching(ctx context.Context, fn func(ctx context.Context, s *S
 	defer cancel()
 	var err error
 	if s.dialect == Postgres {
-		err = s.db.WithContext(limited).Transaction(func(tx *gorm.DB) error {
+		db := s.db.WithContext(onPrimary(limited)) // SET LOCAL is no write of the request's
+		if onReplica(ctx) {
+			db = db.Clauses(dbresolver.Read) // the transaction begins on a replica
+		}
+		err = db.Transaction(func(tx *gorm.DB) error {
 			timeout := fmt.Sprintf("SET LOCAL statement_timeout = %d", max(1, s.searchTimeout.Milliseconds()))
 			if err := tx.Exec(timeout).Error; err != nil {
 				return err

@@ -62,6 +62,9 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 	}
 	now := s.Now()
 	var sess Session
+	// On the primary, never a replica: a session ended (signed out, banned)
+	// ends at once.
+	ctx = onPrimary(ctx)
 	q := s.db.WithContext(ctx).Joins("User").
 		Where("sessions.token_hash = ? AND sessions.expires_at > ?", hashSecret(token), now)
 	if err := first(q, &sess); err != nil {

@@ -99,6 +99,7 @@ const settingsTTL = 10 * time.Second
 // Settings returns the community's settings, read at most every settingsTTL.
 func (s *Store) Settings(ctx context.Context) (Settings, error) {
 	return s.settings.get(s.Now(), settingsTTL, func() (Settings, error) {
+		ctx := onPrimary(ctx) // kept for every request: never a replica's older copy
 		var rows []struct{ Key, Value string }
 		if err := s.db.WithContext(ctx).Table("settings").Select("key, value").Find(&rows).Error; err != nil {
 			return Settings{}, fmt.Errorf("load settings: %w", err)

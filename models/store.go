@@ -58,6 +58,13 @@ type Store struct {
 	blobs    *blob.Bucket
 	decoding chan struct{}
 
+	// replicas counts the read replicas (see replicas.go); invalidated is
+	// when this instance last made or heard of a write (UnixNano of Now).
+	replicas    int
+	replicaDBs  []*sql.DB
+	replicaLag  time.Duration
+	invalidated *atomic.Int64
+
 	pollInterval  time.Duration
 	searchTimeout time.Duration
 	inSearch      bool // the statements go to a search's transaction or deadline (see searching)
@@ -89,6 +96,13 @@ type Options struct {
 	MailDelay time.Duration
 	// Brand names the community in emails (default "Samen").
 	Brand string
+	// Replicas are PostgreSQL read replicas of the database (URLs): a
+	// request's reads go there where Reads allows it.
+	Replicas []string
+	// ReplicaLag is how far behind the replicas may be (default
+	// DefaultReplicaLag): for this long after a write its writer and the
+	// caches it emptied read the primary.
+	ReplicaLag time.Duration
 }
 
 // ParseDatabaseURL splits a DATABASE_URL into its dialect and the driver's
@@ -137,6 +151,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
 	s.writes = &atomic.Uint64{}
+	s.invalidated = &atomic.Int64{}
 	s.brand = &brandCache{}
 	s.hooks = WebhookOptions{RetryBase: DefaultWebhookRetryBase}
 	s.hookCounts = &WebhookCounts{}
@@ -187,6 +202,10 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		s.sqlDB.SetMaxOpenConns(n)
 		s.sqlDB.SetMaxIdleConns(n)
 		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := s.openReplicas(opts.Replicas, opts.ReplicaLag, n); err != nil {
+		_ = s.sqlDB.Close()
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
@@ -249,6 +268,9 @@ func (s *Store) Close() error {
 	if s.readDB != nil {
 		err = errors.Join(err, s.readDB.Close())
 	}
+	for _, db := range s.replicaDBs {
+		err = errors.Join(err, db.Close())
+	}
 	return err
 }
 
@@ -286,7 +308,13 @@ func (s *Store) watchWrites() error {
 		cb.Create().After("gorm:create").Register("samen:watch_writes", written),
 		cb.Update().After("gorm:update").Register("samen:watch_writes", written),
 		cb.Delete().After("gorm:delete").Register("samen:watch_writes", written),
-		cb.Raw().After("gorm:raw").Register("samen:watch_writes", written),
+		cb.Raw().After("gorm:raw").Register("samen:watch_writes", func(db *gorm.DB) {
+			// SET (a search's statement_timeout) changes no data, and may run
+			// in a read-only transaction on a read replica, where NOTIFY fails.
+			if sql := strings.TrimSpace(db.Statement.SQL.String()); !strings.EqualFold(sql[:min(len(sql), 4)], "SET ") {
+				written(db)
+			}
+		}),
 		cb.Row().Before("gorm:row").Register("samen:notify_rows", rowsBefore),
 		cb.Row().After("gorm:row").Register("samen:watch_writes", rowsAfter),
 	)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 )
 
 // Role is what a user may do. Roles are ordered: each has everything of the
@@ -199,7 +200,13 @@ func (s *Store) SetLocale(ctx context.Context, userID int64, locale string) erro
 
 // first loads one row into dest, turning "no row" into ErrNotFound.
 func first(q *gorm.DB, dest any) error {
+	q = q.Session(&gorm.Session{})
 	err := q.Take(dest).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) && onReplica(q.Statement.Context) {
+		// A row the replica has not replayed yet (a session or an idea
+		// made a moment ago) may be on the primary.
+		err = q.Clauses(dbresolver.Write).Take(dest).Error
+	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return ErrNotFound
 	}

@@ -79,7 +79,8 @@ func newOn(t testing.TB, dbURL string, env []string) *Server {
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	store := modelstest.OpenURL(t, dbURL, models.Options{Logger: log, JobPollInterval: 20 * time.Millisecond, BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchTimeout,
-		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDelay: cfg.MailDelay, Brand: cfg.Brand})
+		SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, MailDelay: cfg.MailDelay, Brand: cfg.Brand,
+		Replicas: cfg.ReplicaURLs, ReplicaLag: cfg.ReplicaLag})
 	a, err := app.NewServer(cfg, store, log)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
