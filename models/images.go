@@ -121,6 +121,10 @@ func (s *Store) UploadImage(ctx context.Context, owner *User, n NewImage) (*Imag
 	}
 	p, err := processImage(n.Data)
 	<-s.decoding
+	var refused ImageError
+	if errors.As(err, &refused) {
+		return nil, ValidationErrors{"image": string(refused)}
+	}
 	if err != nil {
 		return nil, err
 	}
