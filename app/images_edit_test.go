@@ -398,3 +398,36 @@ func TestImagesChangeOnEditThroughTheForms(t *testing.T) {
 		wantCount(t, mod.Get(show), fmt.Sprintf("#comment-%d details.comment-edit input[type=file]", cm.ID), 0)
 	})
 }
+
+// TestImagesAddedOnEditGoToReview: an image a pre-moderated member adds by
+// an edit sends the published post back to review, like a new text: nobody
+// but the member and moderators sees it (nor its image) until approved, and
+// the review queue shows it.
+func TestImagesAddedOnEditGoToReview(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		admin := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		saveSettings(t, srv, admin, map[string]string{"premoderate_first": "2"})
+		nina := srv.User("Nina", "nina@example.com", models.RoleMember)
+		n, m, visitor := bearer(t, srv, nina), bearer(t, srv, admin), srv.Client()
+
+		r := sendJSON(n, http.MethodPost, "/api/v1/ideas", map[string]any{"title": "A kickstand that holds a loaded bike"})
+		wantStatus(t, r, http.StatusCreated)
+		idea := decodeJSON[apiPost](t, r)
+		wantStatus(t, sendJSON(m, http.MethodPost, fmt.Sprintf("/api/v1/mod/queue/idea/%d", idea.ID), map[string]any{"action": "approve"}), http.StatusNoContent)
+		path := fmt.Sprintf("/api/v1/ideas/%d", idea.ID)
+		wantStatus(t, visitor.Get(path), http.StatusOK)
+
+		photoID := uploadID(t, n, "Nina's kickstand")
+		wantStatus(t, sendJSON(n, http.MethodPatch, path, map[string]any{"images": []int64{photoID}}), http.StatusOK)
+		img := imageByID(t, srv, nina, photoID)
+		wantStatus(t, visitor.Get(path), http.StatusNotFound)
+		wantStatus(t, fetchImage(visitor, img.Path()), http.StatusNotFound)
+		mod := srv.SignedIn(admin)
+		q := mod.Get("/mod")
+		wantStatus(t, q, http.StatusOK)
+		wantCount(t, q, fmt.Sprintf("#queue-idea-%d ul.images img[alt=\"Nina's kickstand\"]", idea.ID), 1)
+		wantStatus(t, sendJSON(m, http.MethodPost, fmt.Sprintf("/api/v1/mod/queue/idea/%d", idea.ID), map[string]any{"action": "approve"}), http.StatusNoContent)
+		wantStatus(t, fetchImage(visitor, img.Path()), http.StatusOK)
+	})
+}

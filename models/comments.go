@@ -251,7 +251,7 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 			return nil, err
 		}
 	}
-	var images ImageChange
+	var images imageChange
 	if up.Images != nil {
 		if images, err = planImages(*up.Images, c.Images, editor, c.UserID); err != nil {
 			return nil, err

@@ -456,7 +456,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	if up.Tags != nil {
 		tagNames = normalizeTags(*up.Tags, errs)
 	}
-	var images ImageChange
+	var images imageChange
 	if up.Images != nil {
 		var err error
 		if images, err = planImages(*up.Images, idea.Images, editor, idea.AuthorID); err != nil {

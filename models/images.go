@@ -205,26 +205,26 @@ func attachImagesFor(tx *gorm.DB, ids []int64, uploaderID, authorID int64, colum
 	return nil
 }
 
-// ImageChange is what an edit does to a post's images: the uploads it
+// imageChange is what an edit does to a post's images: the uploads it
 // attaches and the images it removes.
-type ImageChange struct {
+type imageChange struct {
 	Added, Removed []int64
 }
 
 // Changed reports whether the edit touches the images at all.
-func (ch ImageChange) Changed() bool { return len(ch.Added) > 0 || len(ch.Removed) > 0 }
+func (ch imageChange) Changed() bool { return len(ch.Added) > 0 || len(ch.Removed) > 0 }
 
 // planImages compares the full new list of a post's images (ids) with the
 // images it has, before anything is written. Only the post's author adds
 // images, from their own uploads: staff editing someone else's post may
 // remove images but not attach uploads of their own, which would put their
 // pictures under another member's name (and into that member's export).
-func planImages(ids []int64, current []Image, editor *User, authorID int64) (ImageChange, error) {
+func planImages(ids []int64, current []Image, editor *User, authorID int64) (imageChange, error) {
 	ids = uniqueIDs(ids)
 	if len(ids) > MaxImagesPerPost {
-		return ImageChange{}, ValidationErrors{"images": fmt.Sprintf("at most %d images", MaxImagesPerPost)}
+		return imageChange{}, ValidationErrors{"images": fmt.Sprintf("at most %d images", MaxImagesPerPost)}
 	}
-	var ch ImageChange
+	var ch imageChange
 	have := make(map[int64]bool, len(current))
 	for _, img := range current {
 		have[img.ID] = true
@@ -242,7 +242,7 @@ func planImages(ids []int64, current []Image, editor *User, authorID int64) (Ima
 		}
 	}
 	if len(ch.Added) > 0 && editor.ID != authorID {
-		return ImageChange{}, ValidationErrors{"images": "only the author adds images to a post; you may remove them"}
+		return imageChange{}, ValidationErrors{"images": "only the author adds images to a post; you may remove them"}
 	}
 	return ch, nil
 }
@@ -251,7 +251,7 @@ func planImages(ids []int64, current []Image, editor *User, authorID int64) (Ima
 // edit: the added uploads are attached (refused unless each is the
 // author's own, not yet posted), the removed images deleted, their files by
 // the delete_blobs job once tx commits.
-func (s *Store) applyImages(ctx context.Context, tx *gorm.DB, ch ImageChange, authorID int64, column string, postID int64) error {
+func (s *Store) applyImages(ctx context.Context, tx *gorm.DB, ch imageChange, authorID int64, column string, postID int64) error {
 	if err := attachImages(tx, ch.Added, authorID, column, postID); err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (s *Store) applyImages(ctx context.Context, tx *gorm.DB, ch ImageChange, au
 
 // removedImagesReason is what the audit log says of images staff removed
 // from someone's post: their alt texts, the rows being gone.
-func removedImagesReason(current []Image, ch ImageChange) string {
+func removedImagesReason(current []Image, ch imageChange) string {
 	if len(ch.Removed) == 0 {
 		return ""
 	}
