@@ -61,9 +61,10 @@ func validBlobURL(raw string) error {
 	return nil
 }
 
-// uploadPath matches the routes that take image files: posts, and the
-// branding form's logo and favicon.
-var uploadPath = regexp.MustCompile(`^/(ideas|ideas/[0-9]+/comments|api/v1/images|admin/branding)$`)
+// uploadPath matches the routes that take image files: new posts and
+// replies, edits of ideas and comments, and the branding form's logo and
+// favicon.
+var uploadPath = regexp.MustCompile(`^/(ideas|ideas/[0-9]+/(comments|edit|comments/[0-9]+/edit)|api/v1/images|admin/branding)$`)
 
 // uploadAllowance lets the requests that upload images bring bodies up to
 // uploadBodyLimit; every other body stays under bodyLimit. The server asks

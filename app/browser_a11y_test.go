@@ -104,9 +104,18 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 		t.Fatal(err) // publish the public moderation log
 	}
 
+	// Images on the idea and on a reply: their edit forms list them to keep.
+	attach := func(alt string) int64 {
+		img, err := srv.Store.UploadImage(ctx, anna, models.NewImage{Data: pngOf(t, photo(480, 320)), Alt: alt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img.ID
+	}
 	idea, err := srv.Store.CreateIdea(ctx, anna, models.NewIdea{
-		Title: "A bell you can hear in traffic, even on a windy day in Rotterdam",
-		Body:  "The bell is too quiet. A **louder** bell, see https://example.com/a/very/long/address/that/does/not/break/anywhere/at/all/on/a/small/screen",
+		Title:  "A bell you can hear in traffic, even on a windy day in Rotterdam",
+		Body:   "The bell is too quiet. A **louder** bell, see https://example.com/a/very/long/address/that/does/not/break/anywhere/at/all/on/a/small/screen",
+		Images: []int64{attach("The bell on the handlebar")},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +125,7 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Store.CreateComment(ctx, idea.ID, anna, models.NewComment{Body: "The city one.", ParentID: &comment.ID}); err != nil {
+	if _, err := srv.Store.CreateComment(ctx, idea.ID, anna, models.NewComment{Body: "The city one.", ParentID: &comment.ID, Images: []int64{attach("The city bike")}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := srv.Store.SetStatus(ctx, idea.ID, ada, "planned", "We will look at **louder** bells this spring."); err != nil {

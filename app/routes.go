@@ -218,6 +218,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post(api+"/ideas/:id/merge", moderate, modAPI.Merge)
 	r.post(api+"/ideas/:id/unmerge", moderate, modAPI.Unmerge)
 	r.patch(api+"/ideas/:id/moderation", moderate, modAPI.Idea)
+	r.patch(api+"/comments/:id", comment, ideaAPI.EditComment)
 	r.patch(api+"/comments/:id/moderation", moderate, modAPI.Comment)
 	r.get(api+"/ideas/:id/subscription", follow, inbox.IdeaSubscription)
 	r.put(api+"/ideas/:id/subscription", follow, inbox.SetIdeaSubscription)

@@ -227,9 +227,6 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 		err  error
 	)
 	if in.OnBehalfOf != nil {
-		if len(n.Images) > 0 {
-			return models.ValidationErrors{"images": "cannot be attached to an idea recorded for a customer"}
-		}
 		w := models.Webcare{Email: orEmpty(in.OnBehalfOf.Email), Name: orEmpty(in.OnBehalfOf.Name),
 			Source: orEmpty(in.Source), SourceURL: orEmpty(in.SourceURL)}
 		idea, err = h.Store.CreateIdeaFor(c.UserContext(), user, n, w)
@@ -256,7 +253,8 @@ func (h *IdeasAPI) Show(c *fiber.Ctx) error {
 }
 
 // Update answers PATCH /ideas/:id: the author and moderators change the
-// text and category, the team and up the tags; absent fields stay as they are.
+// text, category and images ("images" is the whole new list), the team and
+// up the tags; absent fields stay as they are.
 func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -266,10 +264,7 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	if in.Images != nil {
-		return models.ValidationErrors{"images": "are attached when posting and cannot be changed"}
-	}
-	up := models.IdeaUpdate{Title: in.Title, Body: in.Body, Category: in.Category, Tags: in.Tags}
+	up := models.IdeaUpdate{Title: in.Title, Body: in.Body, Category: in.Category, Tags: in.Tags, Images: in.Images}
 	idea, err := h.Store.UpdateIdea(c.UserContext(), id, h.ViewerOf(c).User, up)
 	if err != nil {
 		return err
@@ -389,6 +384,35 @@ func (h *IdeasAPI) Comment(c *fiber.Ctx) error {
 	images := h.apiImages(comment.Images)
 	out.Images = &images
 	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+type commentEditInput struct {
+	Body *string `json:"body"`
+	// Images is the whole new list: ids of the images kept and of the
+	// caller's uploads to attach.
+	Images *[]int64 `json:"images"`
+}
+
+// EditComment answers PATCH /comments/:id: its author changes the text or
+// the images, staff who outrank the author the text or remove images;
+// absent fields stay as they are.
+func (h *IdeasAPI) EditComment(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in commentEditInput
+	if err := readJSON(c, &in); err != nil {
+		return err
+	}
+	comment, err := h.Store.EditComment(c.UserContext(), id, h.ViewerOf(c).User, models.CommentUpdate{Body: in.Body, Images: in.Images})
+	if err != nil {
+		return err
+	}
+	out := apiComment(comment)
+	images := h.apiImages(comment.Images)
+	out.Images = &images
+	return c.JSON(out)
 }
 
 type statusInput struct {

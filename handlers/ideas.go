@@ -162,7 +162,7 @@ func (h *Ideas) Create(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
 	data := formPage{Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category")}
 	var err error
-	if data.Images, err = h.readImages(c, v.User); err != nil {
+	if data.Images, err = h.readImages(c, v.User, nil, true); err != nil {
 		return err
 	}
 	n := models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category, Images: data.Images.IDs()}
@@ -255,10 +255,44 @@ type showPage struct {
 	CustomerVote webcareForm
 	// Follow is the follow button, for those who may follow.
 	Follow *followButton
-	// Images attach pictures to a new comment.
+	// Images attach pictures to a new comment, or to the reply under ReplyTo.
 	Images imageForm
+	// ReplyTo is the comment whose reply form comes back (a refused reply):
+	// CommentBody, Errors and Images are that form's, not the new comment's.
+	ReplyTo int64
+	// Editing is the comment whose edit form comes back (a refused edit),
+	// with EditBody and EditImages in place of the comment's own.
+	Editing    int64
+	EditBody   string
+	EditErrors models.ValidationErrors
+	EditForm   imageForm
 	// now is when the page was asked for, for the rules that go by standing.
 	now time.Time
+}
+
+// ReplyImages is the image part of the reply form under comment id.
+func (p showPage) ReplyImages(id int64) imageForm {
+	if p.ReplyTo == id {
+		return p.Images
+	}
+	return imageForm{L: p.L, Prefix: fmt.Sprintf("reply-%d", id)}
+}
+
+// CommentImages is the image part of the new comment's form.
+func (p showPage) CommentImages() imageForm {
+	if p.ReplyTo != 0 {
+		return imageForm{L: p.L, Prefix: "comment"}
+	}
+	return p.Images
+}
+
+// EditImages is the image part of comment c's edit form: its images to keep
+// or remove, and file fields for its author.
+func (p showPage) EditImages(c models.Comment) imageForm {
+	if p.Editing == c.ID {
+		return p.EditForm
+	}
+	return editImages(p.L, fmt.Sprintf("edit-%d", c.ID), c.Images, p.User != nil && p.User.ID == c.UserID)
 }
 
 // EditsComment reports whether the page offers to edit and delete a comment.
@@ -457,12 +491,17 @@ func (h *Ideas) Comment(c *fiber.Ctx) error {
 		}
 		n.ParentID = &id
 	}
-	images, err := h.readImages(c, h.ViewerOf(c).User)
+	images, err := h.readImages(c, h.ViewerOf(c).User, nil, true)
 	if err != nil {
 		return err
 	}
 	images.Prefix = "comment"
-	keepImages := func(p *showPage) { p.Images = images }
+	var replyTo int64
+	if n.ParentID != nil {
+		replyTo = *n.ParentID
+		images.Prefix = fmt.Sprintf("reply-%d", replyTo)
+	}
+	keepImages := func(p *showPage) { p.Images, p.ReplyTo = images, replyTo }
 	if len(images.Problems) > 0 {
 		return h.renderShow(c, idea, n.Body, nil, "", fiber.StatusUnprocessableEntity, keepImages)
 	}
@@ -505,10 +544,12 @@ type editPage struct {
 	Body       string
 	Category   string
 	Tags       string
-	// CanEdit offers the title, category and text; CanTag the tags.
+	// CanEdit offers the title, category, text and images; CanTag the tags.
 	CanEdit bool
 	CanTag  bool
 	Errors  models.ValidationErrors
+	// Images keeps or removes the idea's images, and adds the author's.
+	Images imageForm
 }
 
 // Edit shows the form to change an idea (its author and moderators).
@@ -522,6 +563,7 @@ func (h *Ideas) Edit(c *fiber.Ctx) error {
 		return fiber.ErrForbidden
 	}
 	data := editPage{Idea: idea, Title: idea.Title, Body: idea.Body}
+	data.Images = editImages(v.L, "idea", idea.Images, v.User.ID == idea.AuthorID)
 	if idea.Category != nil {
 		data.Category = idea.Category.Slug
 	}
@@ -536,6 +578,7 @@ func (h *Ideas) Edit(c *fiber.Ctx) error {
 
 func (h *Ideas) renderEdit(c *fiber.Ctx, data editPage, status int) error {
 	data.Layout = h.layout(c, "ideas.edit.title", "")
+	data.Images.L, data.Images.Prefix, data.Images.Listed = data.L, "idea", true
 	data.CanEdit = data.Idea.EditableBy(data.User, h.Store.Now())
 	data.CanTag = h.Store.Can(data.User, models.ActTagIdeas)
 	var err error
@@ -556,6 +599,18 @@ func (h *Ideas) Update(c *fiber.Ctx) error {
 	up := models.IdeaUpdate{}
 	if idea.EditableBy(v.User, h.Store.Now()) {
 		up.Title, up.Body, up.Category = &data.Title, &data.Body, &data.Category
+		if listedImages(c) {
+			if data.Images, err = h.readImages(c, v.User, idea.Images, v.User.ID == idea.AuthorID); err != nil {
+				return err
+			}
+			if len(data.Images.Problems) > 0 {
+				return h.renderEdit(c, data, fiber.StatusUnprocessableEntity)
+			}
+			ids := data.Images.IDs()
+			up.Images = &ids
+		} else {
+			data.Images = editImages(v.L, "idea", idea.Images, v.User.ID == idea.AuthorID)
+		}
 	}
 	if h.Store.Can(v.User, models.ActTagIdeas) {
 		tags := splitTags(data.Tags)
@@ -596,17 +651,51 @@ func (h *Ideas) Delete(c *fiber.Ctx) error {
 	return h.redirectWithFlash(c, "/", "idea_deleted")
 }
 
-// EditComment changes the text of one's own comment.
+// EditComment changes the text and images of one's own comment, or (staff)
+// of a member's. A refused edit comes back in the comment's edit form.
 func (h *Ideas) EditComment(c *fiber.Ctx) error {
+	idea, err := h.idea(c)
+	if err != nil {
+		return err
+	}
 	id, err := pathID(c, "comment")
 	if err != nil {
 		return err
 	}
-	comment, err := h.Store.EditComment(c.UserContext(), id, h.ViewerOf(c).User, c.FormValue("body"))
+	v := h.ViewerOf(c)
+	current, err := h.Store.EditableComment(c.UserContext(), id, v.User)
 	if err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/ideas/%d#comment-%d", comment.IdeaID, comment.ID), fiber.StatusSeeOther)
+	author := v.User.ID == current.UserID
+	body := c.FormValue("body")
+	up := models.CommentUpdate{Body: &body}
+	form := editImages(v.L, fmt.Sprintf("edit-%d", id), current.Images, author)
+	if listedImages(c) {
+		if form, err = h.readImages(c, v.User, current.Images, author); err != nil {
+			return err
+		}
+		form.Prefix, form.Listed = fmt.Sprintf("edit-%d", id), true
+		ids := form.IDs()
+		up.Images = &ids
+	}
+	refused := func(errs models.ValidationErrors) error {
+		return h.renderShow(c, idea, "", nil, "", fiber.StatusUnprocessableEntity, func(p *showPage) {
+			p.Editing, p.EditBody, p.EditErrors, p.EditForm = id, body, errs, form
+		})
+	}
+	if len(form.Problems) > 0 {
+		return refused(nil)
+	}
+	comment, err := h.Store.EditComment(c.UserContext(), id, v.User, up)
+	var invalid models.ValidationErrors
+	if errors.As(err, &invalid) {
+		return refused(invalid)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("%s#comment-%d", ideaPath(idea), comment.ID), fiber.StatusSeeOther)
 }
 
 // DeleteComment leaves a tombstone in place of one's own comment.

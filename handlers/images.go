@@ -103,19 +103,28 @@ func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 }
 
 // imageForm is the part of the idea and comment forms that attaches images:
-// the uploads kept from an earlier try (a preview, a refused field), and a
-// file field with its alt text field for each place left.
+// the images kept (a post's own when editing, uploads from an earlier try),
+// and a file field with its alt text field for each place left.
 type imageForm struct {
 	L    *i18n.Localizer
 	Kept []models.Image
 	// Problems say, per refused file, what was wrong.
 	Problems []string
-	// Prefix tells the fields of two forms on one page apart.
+	// Prefix tells the fields of several forms on one page apart.
 	Prefix string
+	// Listed marks an edit form: the ticked images are the post's whole
+	// new list, and those left unticked are removed (see listedImages).
+	Listed bool
+	// RemoveOnly offers no file fields: staff editing someone else's post
+	// may remove its images but not add their own.
+	RemoveOnly bool
 }
 
 // Slots are the numbers of the file fields still offered.
 func (f imageForm) Slots() []int {
+	if f.RemoveOnly {
+		return nil
+	}
 	var out []int
 	for i := range models.MaxImagesPerPost - len(f.Kept) {
 		out = append(out, i)
@@ -132,22 +141,46 @@ func (f imageForm) IDs() []int64 {
 	return ids
 }
 
-// readImages takes the images of a form without JavaScript: the uploads kept
-// from an earlier try (checkboxes "images" with their ids) and new files in
-// image_0 ... image_3 with their alt texts in alt_0 ... alt_3. Every new file
-// that passes is stored at once, waiting to be attached, so that a form shown
-// again does not ask for it twice. A refused file is named in Problems.
-func (d *Deps) readImages(c *fiber.Ctx, user *models.User) (imageForm, error) {
-	form := imageForm{L: d.ViewerOf(c).L}
+// editImages starts the image part of a form that edits a post: its images,
+// ticked to keep, and file fields for its author alone.
+func editImages(l *i18n.Localizer, prefix string, current []models.Image, author bool) imageForm {
+	return imageForm{L: l, Prefix: prefix, Kept: current, Listed: true, RemoveOnly: !author}
+}
+
+// listedImages reports whether a posted form lists a post's whole set of
+// images (an edit form that shows them): a form without that part, say
+// from a page older than it, leaves the images as they are.
+func listedImages(c *fiber.Ctx) bool { return len(formValues(c, "images_listed")) > 0 }
+
+// readImages takes the images of a form without JavaScript: the images kept
+// (checkboxes "images" with their ids: a post's own among current, or
+// uploads from an earlier try) and new files in image_0 ... image_3 with
+// their alt texts in alt_0 ... alt_3. Every new file that passes is stored
+// at once, waiting to be attached, so that a form shown again does not ask
+// for it twice. A refused file is named in Problems. Files are read only
+// when adds is true (see imageForm.RemoveOnly).
+func (d *Deps) readImages(c *fiber.Ctx, user *models.User, current []models.Image, adds bool) (imageForm, error) {
+	form := imageForm{L: d.ViewerOf(c).L, RemoveOnly: !adds}
+	ticked := map[int64]bool{}
 	var keep []int64
 	for _, raw := range formValues(c, "images") {
 		if id, err := strconv.ParseInt(raw, 10, 64); err == nil {
+			ticked[id] = true
 			keep = append(keep, id)
 		}
 	}
-	var err error
-	if form.Kept, err = d.Store.WaitingImages(c.UserContext(), user.ID, keep); err != nil {
+	for _, img := range current {
+		if ticked[img.ID] {
+			form.Kept = append(form.Kept, img)
+		}
+	}
+	waiting, err := d.Store.WaitingImages(c.UserContext(), user.ID, keep)
+	if err != nil {
 		return form, err
+	}
+	form.Kept = append(form.Kept, waiting...)
+	if !adds {
+		return form, nil
 	}
 	mf, err := c.MultipartForm()
 	if err != nil {

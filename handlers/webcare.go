@@ -41,7 +41,7 @@ func (f webcareForm) webcare() models.Webcare {
 // createForCustomer records the new-idea form's idea for the customer it names.
 func (h *Ideas) createForCustomer(c *fiber.Ctx, data formPage) error {
 	idea, err := h.Store.CreateIdeaFor(c.UserContext(), h.ViewerOf(c).User,
-		models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category}, data.Customer.webcare())
+		models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category, Images: data.Images.IDs()}, data.Customer.webcare())
 	var invalid models.ValidationErrors
 	if errors.As(err, &invalid) {
 		data.Errors, data.Customer.Errors = invalid, invalid

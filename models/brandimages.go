@@ -1,18 +1,13 @@
 package models
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
-	"image/png"
-	"io"
 	"math"
 	"strconv"
 
 	xdraw "golang.org/x/image/draw"
-	"golang.org/x/image/webp"
 )
 
 // Bounds of an uploaded image, checked from its header before any pixel is
@@ -24,71 +19,17 @@ const (
 	maxLogoHeight       = 96
 )
 
-// ImageError is a refusal of an uploaded image, in words a person can act
-// on ("is not a PNG, JPEG or WebP image"), to follow the field's name.
-type ImageError string
-
-func (e ImageError) Error() string { return string(e) }
-
-// imageFormats are the formats Samen decodes, found by their first bytes
-// (not by a registry of decoders or by what the upload says it is).
-var imageFormats = []struct {
-	name   string
-	match  func([]byte) bool
-	config func(io.Reader) (image.Config, error)
-	decode func(io.Reader) (image.Image, error)
-}{
-	{"PNG", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }, png.DecodeConfig, png.Decode},
-	{"JPEG", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\xff\xd8\xff")) }, jpeg.DecodeConfig, jpeg.Decode},
-	{"WebP", func(b []byte) bool {
-		return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP"
-	}, webp.DecodeConfig, webp.Decode},
-}
-
-func imageError(format string, args ...any) error { return ImageError(fmt.Sprintf(format, args...)) }
-
-// BrandImage decodes an uploaded PNG, JPEG or WebP image and encodes it
-// again as PNG, scaled down to fit maxW x maxH (square: centred on a
-// transparent square of that size). Nothing of the upload but its pixels
-// survives: no metadata, no trailing bytes, no other format. The header's
-// dimensions are checked before decoding, so a crafted image claiming
-// 100000x100000 pixels is refused without allocating them.
+// BrandImage decodes an uploaded PNG, JPEG or WebP image (decodeUpload,
+// the door of every upload) and encodes it again as PNG, scaled down to fit
+// maxW x maxH (square: centred on a transparent square of that size).
+// Nothing of the upload but its pixels survives. Its bounds are the
+// brand's own: MaxImageUpload bytes, at most MaxBrandImageSide on a side.
 func BrandImage(data []byte, maxW, maxH int, square bool) ([]byte, error) {
-	if len(data) > MaxImageUpload {
-		return nil, imageError("must be at most %d MiB", MaxImageUpload>>20)
+	d, err := decodeUpload(data, uploadBounds{bytes: MaxImageUpload, pixels: MaxBrandImagePixels, side: MaxBrandImageSide})
+	if err != nil {
+		return nil, err
 	}
-	if len(data) == 0 {
-		return nil, imageError("is empty")
-	}
-	head := bytes.TrimLeft(data[:min(len(data), 512)], " \t\r\n\ufeff")
-	if bytes.HasPrefix(head, []byte("<")) {
-		return nil, imageError("is SVG or other markup, which is not accepted: upload a PNG, JPEG or WebP image")
-	}
-	for _, f := range imageFormats {
-		if !f.match(data) {
-			continue
-		}
-		cfg, err := f.config(bytes.NewReader(data))
-		if err != nil {
-			return nil, imageError("is not a readable %s image", f.name)
-		}
-		if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxBrandImageSide || cfg.Height > MaxBrandImageSide ||
-			cfg.Width*cfg.Height > MaxBrandImagePixels {
-			return nil, imageError("is %dx%d pixels: at most %dx%d and %d megapixels are accepted",
-				cfg.Width, cfg.Height, MaxBrandImageSide, MaxBrandImageSide, MaxBrandImagePixels>>20)
-		}
-		img, err := f.decode(bytes.NewReader(data))
-		if err != nil {
-			return nil, imageError("is not a readable %s image", f.name)
-		}
-		var out bytes.Buffer
-		enc := png.Encoder{CompressionLevel: png.BestCompression}
-		if err := enc.Encode(&out, fitBrand(img, maxW, maxH, square)); err != nil {
-			return nil, fmt.Errorf("encode image: %w", err)
-		}
-		return out.Bytes(), nil
-	}
-	return nil, imageError("is not a PNG, JPEG or WebP image")
+	return encodeImage(fitBrand(d.img, maxW, maxH, square), imagePNG)
 }
 
 // fitBrand scales img down (never up) to fit maxW x maxH, keeping its shape.

@@ -227,36 +227,59 @@ func (s *Store) Discussion(ctx context.Context, idea *Idea, viewer *User) ([]Com
 	return shown, merged, nil
 }
 
-// EditComment changes the text of a comment and marks it edited. The new
-// text passes the brakes of a new comment; while its writer is
-// pre-moderated, a published comment goes back to review (and stops
-// counting on its idea until approved).
-func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, body string) (*Comment, error) {
-	body, err := validateComment(body)
+// CommentUpdate changes a comment; nil leaves a field as it is.
+type CommentUpdate struct {
+	Body *string
+	// Images is the whole new list of the comment's images: ids of those it
+	// keeps and of the author's uploads to attach (see planImages).
+	Images *[]int64
+}
+
+// EditComment changes the text or the images of a comment and marks it
+// edited. The new text, or a new image, passes the brakes of a new comment;
+// while its writer is pre-moderated, a published comment goes back to
+// review (and stops counting on its idea until approved). Images left out
+// of a new list are deleted.
+func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, up CommentUpdate) (*Comment, error) {
+	c, err := s.EditableComment(ctx, commentID, editor)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.ownComment(ctx, commentID, editor)
-	if err != nil {
-		return nil, err
+	body := c.Body
+	if up.Body != nil {
+		if body, err = validateComment(*up.Body); err != nil {
+			return nil, err
+		}
 	}
-	if body == c.Body {
+	var images imageChange
+	if up.Images != nil {
+		if images, err = planImages(*up.Images, c.Images, editor, c.UserID); err != nil {
+			return nil, err
+		}
+	}
+	if body == c.Body && !images.Changed() {
 		return c, nil
 	}
-	bodyHTML, err := s.renderComment(ctx, c.IdeaID, &c.User, body, c.Internal)
-	if err != nil {
-		return nil, err
-	}
-	screened, err := s.screen(ctx, editor, brakeComments, c.ID, body, string(bodyHTML))
-	if err != nil {
-		return nil, err
-	}
-	state := c.State
-	if screened == StatePending && state == StatePublished {
-		state = StatePending
+	bodyHTML, state := c.BodyHTML, c.State
+	if body != c.Body || len(images.Added) > 0 {
+		if body != c.Body {
+			if bodyHTML, err = s.renderComment(ctx, c.IdeaID, &c.User, body, c.Internal); err != nil {
+				return nil, err
+			}
+		}
+		screened, err := s.screen(ctx, editor, brakeComments, c.ID, body, string(bodyHTML))
+		if err != nil {
+			return nil, err
+		}
+		if screened == StatePending && state == StatePublished {
+			state = StatePending
+		}
 	}
 	now := s.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.applyImages(ctx, tx, images, c.UserID, "comment_id", c.ID); err != nil {
+			return err
+		}
 		err := tx.Model(&Comment{}).Where("id = ?", c.ID).
 			Updates(map[string]any{"body": body, "body_html": bodyHTML, "state": state, "updated_at": now, "edited_at": now}).Error
 		if err == nil && state != c.State && !c.Internal {
@@ -269,12 +292,35 @@ func (s *Store) EditComment(ctx context.Context, commentID int64, editor *User, 
 		if c.Internal {
 			previous = "" // the audit log is read beyond the team
 		}
-		return record(tx, now, Audit{Actor: editor, Action: AuditCommentEdit, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID, Previous: previous})
+		return record(tx, now, Audit{Actor: editor, Action: AuditCommentEdit, TargetType: TargetComment, TargetID: c.ID, Subject: &c.UserID,
+			Previous: previous, Reason: removedImagesReason(c.Images, images)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edit comment %d: %w", commentID, err)
 	}
-	c.Body, c.BodyHTML, c.State, c.EditedAt = body, bodyHTML, state, &now
+	c.Body, c.BodyHTML, c.State, c.EditedAt, c.UpdatedAt = body, bodyHTML, state, &now, now
+	if images.Changed() {
+		after, err := s.imagesBy(ctx, "comment_id", []int64{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		c.Images = after[c.ID]
+	}
+	return c, nil
+}
+
+// EditableComment loads a comment the user may change (see ownComment),
+// with its images: what its edit form shows.
+func (s *Store) EditableComment(ctx context.Context, commentID int64, user *User) (*Comment, error) {
+	c, err := s.ownComment(ctx, commentID, user)
+	if err != nil {
+		return nil, err
+	}
+	images, err := s.imagesBy(ctx, "comment_id", []int64{c.ID})
+	if err != nil {
+		return nil, err
+	}
+	c.Images = images[c.ID]
 	return c, nil
 }
 

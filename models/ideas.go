@@ -414,10 +414,14 @@ type IdeaUpdate struct {
 	Body     *string
 	Category *string
 	Tags     *[]string
+	// Images is the whole new list of the idea's images: ids of those it
+	// keeps and of the author's uploads to attach (see planImages).
+	Images *[]int64
 }
 
-// UpdateIdea edits an idea. The author and moderators change the text and
-// category, keeping the old text as a revision; the team and up set tags.
+// UpdateIdea edits an idea. The author and moderators change the text,
+// category and images, keeping the old text as a revision; the team and up
+// set tags. Images left out of a new list are deleted.
 func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaUpdate) (*Idea, error) {
 	idea, err := s.Idea(ctx, id, editor)
 	if err != nil {
@@ -426,7 +430,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	if idea.MergedInto != nil {
 		return nil, &ConflictError{ReasonMerged}
 	}
-	textChange := up.Title != nil || up.Body != nil || up.Category != nil
+	textChange := up.Title != nil || up.Body != nil || up.Category != nil || up.Images != nil
 	if textChange {
 		if err := s.change(editor, ActPropose, &idea.Author); err != nil {
 			return nil, err
@@ -452,14 +456,21 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	if up.Tags != nil {
 		tagNames = normalizeTags(*up.Tags, errs)
 	}
+	var images imageChange
+	if up.Images != nil {
+		var err error
+		if images, err = planImages(*up.Images, idea.Images, editor, idea.AuthorID); err != nil {
+			errs["images"] = err.(ValidationErrors)["images"]
+		}
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
 
-	// A changed text passes the brakes of a new post, and goes back to review
-	// while its writer is pre-moderated.
+	// A changed text, or a new image, passes the brakes of a new post, and
+	// goes back to review while its writer is pre-moderated.
 	bodyHTML, state := s.md.render(body), idea.State
-	if title != idea.Title || body != idea.Body {
+	if title != idea.Title || body != idea.Body || len(images.Added) > 0 {
 		screened, err := s.screen(ctx, editor, brakeIdeas, idea.ID, body, string(bodyHTML))
 		if err != nil {
 			return nil, err
@@ -470,19 +481,25 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 	}
 
 	now := s.Now()
-	textChanged := title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID)
+	wordsChanged := title != idea.Title || body != idea.Body || !sameID(category, idea.CategoryID)
+	textChanged := wordsChanged || images.Changed()
 	tagsChanged := up.Tags != nil && !sameTags(idea.Tags, tagNames)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.applyImages(ctx, tx, images, idea.AuthorID, "idea_id", idea.ID); err != nil {
+			return err
+		}
 		if textChanged || tagsChanged {
 			if err := s.publish(tx, WebhookEvent{Type: EventIdeaUpdated, IdeaID: idea.ID}); err != nil {
 				return err
 			}
 		}
-		if textChanged {
+		if wordsChanged {
 			rev := map[string]any{"idea_id": idea.ID, "title": idea.Title, "body": idea.Body, "editor_id": editor.ID, "created_at": now}
 			if err := tx.Table("idea_revisions").Create(rev).Error; err != nil {
 				return err
 			}
+		}
+		if textChanged {
 			err := tx.Model(&Idea{}).Where("id = ?", idea.ID).Updates(map[string]any{
 				"title": title, "slug": Slugify(title), "body": body, "body_html": bodyHTML, "body_text": s.md.plainText(bodyHTML),
 				"category_id": category, "state": state, "updated_at": now, "edited_at": now,
@@ -492,7 +509,7 @@ func (s *Store) UpdateIdea(ctx context.Context, id int64, editor *User, up IdeaU
 			}
 			if editor.ID != idea.AuthorID {
 				err := record(tx, now, Audit{Actor: editor, Action: AuditIdeaEdit, TargetType: TargetIdea, TargetID: idea.ID, Subject: &idea.AuthorID,
-					Previous: strings.TrimSpace(idea.Title + "\n\n" + idea.Body)})
+					Previous: strings.TrimSpace(idea.Title + "\n\n" + idea.Body), Reason: removedImagesReason(idea.Images, images)})
 				if err != nil {
 					return err
 				}

@@ -121,6 +121,10 @@ func (s *Store) UploadImage(ctx context.Context, owner *User, n NewImage) (*Imag
 	}
 	p, err := processImage(n.Data)
 	<-s.decoding
+	var refused ImageError
+	if errors.As(err, &refused) {
+		return nil, ValidationErrors{"image": string(refused)}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +179,14 @@ func (s *Store) WaitingImages(ctx context.Context, ownerID int64, ids []int64) (
 // the transaction that saves the post. Anything else among ids (someone
 // else's, attached already, unknown) refuses the whole post.
 func attachImages(tx *gorm.DB, ids []int64, ownerID int64, column string, postID int64) error {
+	return attachImagesFor(tx, ids, ownerID, ownerID, column, postID)
+}
+
+// attachImagesFor attaches uploader's waiting uploads to a post whose author
+// is authorID, and makes them the author's: an idea the team records for a
+// customer carries the pictures the customer sent, which are then theirs
+// (in their export, gone with their account, removable by them).
+func attachImagesFor(tx *gorm.DB, ids []int64, uploaderID, authorID int64, column string, postID int64) error {
 	ids = uniqueIDs(ids)
 	if len(ids) == 0 {
 		return nil
@@ -182,8 +194,8 @@ func attachImages(tx *gorm.DB, ids []int64, ownerID int64, column string, postID
 	if len(ids) > MaxImagesPerPost {
 		return ValidationErrors{"images": fmt.Sprintf("at most %d images", MaxImagesPerPost)}
 	}
-	res := tx.Model(&Image{}).Where("id IN ? AND user_id = ? AND idea_id IS NULL AND comment_id IS NULL", ids, ownerID).
-		Update(column, postID)
+	res := tx.Model(&Image{}).Where("id IN ? AND user_id = ? AND idea_id IS NULL AND comment_id IS NULL", ids, uploaderID).
+		Updates(map[string]any{column: postID, "user_id": authorID})
 	if res.Error != nil {
 		return fmt.Errorf("attach images: %w", res.Error)
 	}
@@ -191,6 +203,81 @@ func attachImages(tx *gorm.DB, ids []int64, ownerID int64, column string, postID
 		return ValidationErrors{"images": "must be your own uploads, not yet posted"}
 	}
 	return nil
+}
+
+// imageChange is what an edit does to a post's images: the uploads it
+// attaches and the images it removes.
+type imageChange struct {
+	Added, Removed []int64
+}
+
+// Changed reports whether the edit touches the images at all.
+func (ch imageChange) Changed() bool { return len(ch.Added) > 0 || len(ch.Removed) > 0 }
+
+// planImages compares the full new list of a post's images (ids) with the
+// images it has, before anything is written. Only the post's author adds
+// images, from their own uploads: staff editing someone else's post may
+// remove images but not attach uploads of their own, which would put their
+// pictures under another member's name (and into that member's export).
+func planImages(ids []int64, current []Image, editor *User, authorID int64) (imageChange, error) {
+	ids = uniqueIDs(ids)
+	if len(ids) > MaxImagesPerPost {
+		return imageChange{}, ValidationErrors{"images": fmt.Sprintf("at most %d images", MaxImagesPerPost)}
+	}
+	var ch imageChange
+	have := make(map[int64]bool, len(current))
+	for _, img := range current {
+		have[img.ID] = true
+	}
+	keep := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		keep[id] = true
+		if !have[id] {
+			ch.Added = append(ch.Added, id)
+		}
+	}
+	for _, img := range current {
+		if !keep[img.ID] {
+			ch.Removed = append(ch.Removed, img.ID)
+		}
+	}
+	if len(ch.Added) > 0 && editor.ID != authorID {
+		return imageChange{}, ValidationErrors{"images": "only the author adds images to a post; you may remove them"}
+	}
+	return ch, nil
+}
+
+// applyImages makes a planned change in tx, the transaction that saves the
+// edit: the added uploads are attached (refused unless each is the
+// author's own, not yet posted), the removed images deleted, their files by
+// the delete_blobs job once tx commits.
+func (s *Store) applyImages(ctx context.Context, tx *gorm.DB, ch imageChange, authorID int64, column string, postID int64) error {
+	if err := attachImages(tx, ch.Added, authorID, column, postID); err != nil {
+		return err
+	}
+	if len(ch.Removed) == 0 {
+		return nil
+	}
+	return s.dropImages(ctx, tx, "id IN ? AND "+column+" = ?", ch.Removed, postID)
+}
+
+// removedImagesReason is what the audit log says of images staff removed
+// from someone's post: their alt texts, the rows being gone.
+func removedImagesReason(current []Image, ch imageChange) string {
+	if len(ch.Removed) == 0 {
+		return ""
+	}
+	gone := make(map[int64]bool, len(ch.Removed))
+	for _, id := range ch.Removed {
+		gone[id] = true
+	}
+	var alts []string
+	for _, img := range current {
+		if gone[img.ID] {
+			alts = append(alts, fmt.Sprintf("%q", img.Alt))
+		}
+	}
+	return "removed images: " + strings.Join(alts, ", ")
 }
 
 // checkImageCount refuses more images than a post takes before anything is written.

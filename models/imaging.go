@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
@@ -44,54 +45,111 @@ type processed struct {
 	thumbWidth, thumbHeight int
 }
 
-// errNotAnImage and friends are what a member reads about a refused file.
-var (
-	errNotAnImage = ValidationErrors{"image": "must be a PNG, JPEG or WebP image"}
-	errTooManyPix = ValidationErrors{"image": fmt.Sprintf("must be at most %d megapixels", MaxImagePixels/1_000_000)}
-	errDamaged    = ValidationErrors{"image": "is damaged or incomplete"}
-	errTooBig     = ValidationErrors{"image": fmt.Sprintf("must be at most %d MiB", MaxImageBytes>>20)}
-)
+// ImageError is a refusal of an uploaded image, in words a person can act
+// on ("is not a PNG, JPEG or WebP image"), to follow the field's name.
+type ImageError string
 
-// processImage checks an upload and re-encodes it. The header is read first
-// (image.DecodeConfig) and the size checked before decoding; PNG stays PNG
-// (screenshots), JPEG stays JPEG, WebP becomes JPEG unless it has
-// transparency. A JPEG's EXIF orientation is applied, so the picture stands
-// as the camera meant once the EXIF is gone.
+func (e ImageError) Error() string { return string(e) }
+
+func imageError(format string, args ...any) error { return ImageError(fmt.Sprintf(format, args...)) }
+
+// imageFormats are the formats Samen decodes, found by their first bytes
+// (not by a registry of decoders or by what the upload says it is).
+var imageFormats = []struct {
+	name   string
+	match  func([]byte) bool
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}{
+	{"PNG", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }, png.DecodeConfig, png.Decode},
+	{"JPEG", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\xff\xd8\xff")) }, jpeg.DecodeConfig, jpeg.Decode},
+	{"WebP", func(b []byte) bool {
+		return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP"
+	}, webp.DecodeConfig, webp.Decode},
+}
+
+// uploadBounds are what a caller accepts of an uploaded picture: its file
+// size, its pixels (width times height) and, if not 0, its longer side.
+type uploadBounds struct {
+	bytes  int
+	pixels int
+	side   int
+}
+
+// decoded is an upload's pixels, its format ("PNG", "JPEG" or "WebP") and,
+// for a JPEG, the EXIF orientation it asks to be shown in (1 otherwise).
+// Nothing else of the file comes along: no metadata, no trailing bytes.
+type decoded struct {
+	img         image.Image
+	format      string
+	orientation int
+}
+
+// decodeUpload is the one way in for every uploaded picture, the members'
+// photos and the brand's logo and favicon alike. It refuses markup (SVG)
+// and any format but PNG, JPEG and WebP, found by the file's first bytes;
+// it reads the header and checks the size against b before a single pixel
+// is decoded, so that a small file claiming a huge picture (a
+// decompression bomb) is refused without the memory for it. What it
+// returns is pixels: the caller scales and encodes them anew, so nothing of
+// the upload (EXIF, GPS position, camera, comments) is ever stored.
+func decodeUpload(data []byte, b uploadBounds) (*decoded, error) {
+	if len(data) > b.bytes {
+		return nil, imageError("must be at most %d MiB", b.bytes>>20)
+	}
+	if len(data) == 0 {
+		return nil, imageError("is empty")
+	}
+	head := bytes.TrimLeft(data[:min(len(data), 512)], " \t\r\n\ufeff")
+	if bytes.HasPrefix(head, []byte("<")) {
+		return nil, imageError("is SVG or other markup, which is not accepted: upload a PNG, JPEG or WebP image")
+	}
+	for _, f := range imageFormats {
+		if !f.match(data) {
+			continue
+		}
+		cfg, err := f.config(bytes.NewReader(data))
+		if err != nil {
+			return nil, imageError("is not a readable %s image: it is damaged or incomplete", f.name)
+		}
+		tooWide := b.side > 0 && (cfg.Width > b.side || cfg.Height > b.side)
+		if cfg.Width < 1 || cfg.Height < 1 || tooWide || int64(cfg.Width)*int64(cfg.Height) > int64(b.pixels) {
+			bound := fmt.Sprintf("%d megapixels", b.pixels/1_000_000)
+			if b.side > 0 {
+				bound = fmt.Sprintf("%dx%d and %d megapixels", b.side, b.side, b.pixels>>20)
+			}
+			return nil, imageError("is %dx%d pixels: at most %s are accepted", cfg.Width, cfg.Height, bound)
+		}
+		img, err := f.decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, imageError("is not a readable %s image: it is damaged or incomplete", f.name)
+		}
+		d := &decoded{img: img, format: f.name, orientation: 1}
+		if f.name == "JPEG" {
+			d.orientation = jpegOrientation(data)
+		}
+		return d, nil
+	}
+	return nil, imageError("is not a PNG, JPEG or WebP image")
+}
+
+// postBounds are the bounds of the images members attach to posts.
+var postBounds = uploadBounds{bytes: MaxImageBytes, pixels: MaxImagePixels}
+
+// processImage checks an upload (decodeUpload) and re-encodes it at the
+// sizes of a post: PNG stays PNG (screenshots), JPEG stays JPEG, WebP
+// becomes JPEG unless it has transparency. A JPEG's EXIF orientation is
+// applied, so the picture stands as the camera meant once the EXIF is gone.
 func processImage(data []byte) (*processed, error) {
-	if len(data) > MaxImageBytes {
-		return nil, errTooBig
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	d, err := decodeUpload(data, postBounds)
 	if err != nil {
-		return nil, errNotAnImage
+		return nil, err
 	}
-	if format != "png" && format != "jpeg" && format != "webp" {
-		return nil, errNotAnImage
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
-		return nil, errTooManyPix
-	}
-	var src image.Image
-	switch format {
-	case "png":
-		src, err = png.Decode(bytes.NewReader(data))
-	case "jpeg":
-		src, err = jpeg.Decode(bytes.NewReader(data))
-	case "webp":
-		src, err = webp.Decode(bytes.NewReader(data))
-	}
-	if err != nil {
-		return nil, errDamaged
-	}
-	orientation := 1
-	if format == "jpeg" {
-		orientation = jpegOrientation(data)
-	}
-	full := orient(scaled(src, MaxImageSide), orientation)
+	full := orient(scaled(d.img, MaxImageSide), d.orientation)
 	thumb := scaled(full, ThumbSide)
 
 	p := &processed{contentType: imagePNG}
-	if format == "jpeg" || (format == "webp" && full.Opaque()) {
+	if d.format == "JPEG" || (d.format == "WebP" && full.Opaque()) {
 		p.contentType = imageJPEG
 	}
 	if p.full, err = encodeImage(full, p.contentType); err != nil {
@@ -105,6 +163,8 @@ func processImage(data []byte) (*processed, error) {
 	return p, nil
 }
 
+// encodeImage encodes pixels anew: JPEG at jpegQuality, or PNG at its best
+// compression. Only the pixels are written.
 func encodeImage(img image.Image, contentType string) ([]byte, error) {
 	var buf bytes.Buffer
 	var err error

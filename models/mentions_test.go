@@ -130,7 +130,8 @@ func TestMentionsInComments(t *testing.T) {
 		if _, err := s.CreateComment(ctx, i.ID, carla, models.NewComment{Body: "Mine rattle too, @bram"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.EditComment(ctx, c.ID, bram, "@Carla and @Anna: see this"); err != nil {
+		edited := "@Carla and @Anna: see this"
+		if _, err := s.EditComment(ctx, c.ID, bram, models.CommentUpdate{Body: &edited}); err != nil {
 			t.Fatal(err)
 		}
 		list, err := s.Comments(ctx, i.ID, nil)

@@ -99,7 +99,8 @@ func customer(tx *gorm.DB, w Webcare) (*User, error) {
 // CreateIdeaFor records an idea a customer gave the team on another
 // channel: the customer is its author and casts its first vote, from that
 // channel. The team's own spam brakes and review do not apply; the audit
-// log keeps who recorded it.
+// log keeps who recorded it. The images are the actor's uploads of what
+// the customer sent; attached, they become the customer's (attachImagesFor).
 func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Webcare) (*Idea, error) {
 	if !s.Can(actor, ActRecordForCustomer) {
 		return nil, ErrForbidden
@@ -108,6 +109,9 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 	title, body := validateIdeaText(n.Title, n.Body, errs)
 	category := s.categoryID(ctx, n.Category, errs)
 	w.validate(errs)
+	if err := checkImageCount(n.Images); err != nil {
+		errs["images"] = err.(ValidationErrors)["images"]
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -128,6 +132,9 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 			return err
 		}
 		if err := tx.Create(&Vote{IdeaID: idea.ID, UserID: author.ID, Source: w.Source, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		if err := attachImagesFor(tx, n.Images, actor.ID, author.ID, "idea_id", idea.ID); err != nil {
 			return err
 		}
 		if err := s.ideaEvents(tx, idea); err != nil {
