@@ -71,6 +71,9 @@ func (h *Categories) Delete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(c) {
+		return h.unconfirmed(c, "/admin/categories")
+	}
 	if err := h.Store.DeleteCategory(c.UserContext(), id); err != nil {
 		return err
 	}
