@@ -224,3 +224,141 @@ func TestDestructiveActionsAskForConfirmation(t *testing.T) {
 		}
 	})
 }
+
+// TestEmptyStatesInviteTheNextStep: a list with nothing in it says what to
+// do next, with a link to do it.
+func TestEmptyStatesInviteTheNextStep(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		visitor := srv.Client()
+		anna := srv.SignedIn(srv.User("Anna", "anna@example.com", models.RoleMember))
+		team := srv.SignedIn(srv.User("Tess", "tess@example.com", models.RoleTeam))
+		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
+
+		cases := []struct {
+			c                *apptest.Client
+			path, link, text string
+		}{
+			{visitor, "/", `.empty a.propose-first[href="/ideas/new"]`, "No ideas yet. Be the first to propose an idea!"},
+			{visitor, "/?status=shipped", `.empty a[href="/"]`, "No ideas match these filters."},
+			{visitor, "/search?q=zeppelin", `.empty a[href^="/ideas/new?title=zeppelin"]`, ""},
+			{visitor, "/roadmap", `#column-planned .empty a.next-step[href="/ideas/new"]`, ""},
+			{visitor, "/changelog", `.empty a.next-step[href="/roadmap"]`, ""},
+			{team, "/changelog", `.empty a.next-step[href="/admin/changelog#new-entry-title"]`, ""},
+			{team, "/admin/changelog", `td.empty a.next-step[href="#new-entry-title"]`, ""},
+			{anna, "/me/notifications", `.empty a.next-step[href="/"]`, ""},
+			{anna, "/me/following", `.empty a.next-step[href="/"]`, ""},
+			{team, "/admin/triage", `.empty a.next-step[href="/admin/triage?view=all"]`, ""},
+			{admin, "/admin/webhooks", `.empty a.next-step[href="#new-webhook"]`, ""},
+		}
+		for _, tc := range cases {
+			r := tc.c.Get(tc.path)
+			wantStatus(t, r, http.StatusOK)
+			wantCount(t, r, tc.link, map[bool]int{true: 2, false: 1}[tc.path == "/me/following"])
+			if tc.text != "" {
+				wantText(t, r, ".empty p", tc.text)
+			}
+		}
+		wantCount(t, visitor.Get("/"), "#new-webhook, .empty a.next-step", 0)
+
+		// With no categories left, the admin's list invites the first.
+		cats, err := srv.Store.Categories(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cats {
+			if err := srv.Store.DeleteCategory(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := admin.Get("/admin/categories")
+		wantCount(t, r, `td.empty a.next-step[href="#new-category"]`, 1)
+		wantCount(t, r, "h2#new-category", 1)
+	})
+}
+
+// TestTablesReflowWithLabels: every cell of every table carries the label
+// its column has, which phones show when the rows become cards.
+func TestTablesReflowWithLabels(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		adminUser := srv.User("Ada", "ada@example.com", models.RoleAdmin)
+		admin := srv.SignedIn(adminUser)
+		ideaID := createIdeaAPI(t, bearerClient(t, srv, adminUser), "A lamp that stays on")
+		title := "Spring release"
+		ideas := []int64{ideaID}
+		if _, err := srv.Store.CreateChangelogEntry(ctx, adminUser, models.ChangelogInput{Title: &title, Ideas: &ideas}); err != nil {
+			t.Fatal(err)
+		}
+		admin.Get("/me")
+		wantStatus(t, admin.PostForm("/me/tokens", url.Values{"name": {"my script"}}), http.StatusOK)
+
+		tables := 0
+		for _, path := range []string{"/me", "/admin/categories", "/admin/changelog", "/admin/triage?view=all", "/mod/members", "/mod/audit", "/admin/analytics"} {
+			r := admin.Get(path)
+			wantStatus(t, r, http.StatusOK)
+			tables += r.Doc.Find("main table").Length()
+			if n := r.Doc.Find("main table tbody td:not([data-label])").Length(); n > 0 {
+				html, _ := r.Doc.Find("main table tbody td:not([data-label])").First().Parent().Html()
+				t.Errorf("%s: %d cells without data-label, first in row %s", path, n, html)
+			}
+		}
+		if tables < 11 {
+			t.Fatalf("the pages show %d tables, want at least 11", tables)
+		}
+	})
+}
+
+// TestIdeaListShowsExcerptAvatarAndANamedVote: each row of the list reads as
+// a card: the start of the idea's text as words (no Markdown), its author's
+// picture or initial, and a vote button that says which idea it votes for
+// and whether the member did.
+func TestIdeaListShowsExcerptAvatarAndANamedVote(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		bram := srv.User("bram", "bram@example.com", models.RoleMember)
+		if err := srv.Store.UpdateProfile(ctx, anna.ID, "Anna", "https://example.com/anna.png"); err != nil {
+			t.Fatal(err)
+		}
+		long := "## Why\n\nThe **rear light** is [too dim](https://example.com) at dusk, and `lumen` counts matter. " + strings.Repeat("More words here. ", 20)
+		first, err := srv.Store.CreateIdea(ctx, anna, models.NewIdea{Title: "A brighter rear light", Body: long})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Store.CreateIdea(ctx, bram, models.NewIdea{Title: "A bell that rings louder", Body: "Short."}); err != nil {
+			t.Fatal(err)
+		}
+		member := srv.SignedIn(bram)
+		r := member.Get("/?sort=new")
+		wantStatus(t, r, http.StatusOK)
+		row := fmt.Sprintf(`li.idea-row[data-id="%d"]`, first.ID)
+		excerpt := strings.TrimSpace(r.Doc.Find(row + " p.excerpt").Text())
+		if !strings.HasPrefix(excerpt, "Why The rear light is too dim at dusk, and lumen counts matter.") || !strings.HasSuffix(excerpt, "…") {
+			t.Fatalf("excerpt %q", excerpt)
+		}
+		for _, syntax := range []string{"**", "##", "](", "`"} {
+			if strings.Contains(excerpt, syntax) {
+				t.Fatalf("the excerpt shows Markdown %q: %q", syntax, excerpt)
+			}
+		}
+		if n := len([]rune(excerpt)); n > models.ExcerptLength+1 {
+			t.Fatalf("excerpt of %d characters", n)
+		}
+		wantCount(t, r, row+` a.author img.avatar[src="https://example.com/anna.png"][alt=""]`, 1)
+		wantText(t, r, `li.idea-row:not(`+row[len("li.idea-row"):]+`) a.author .avatar.initial[aria-hidden="true"]`, "B")
+		wantText(t, r, `li.idea-row:not(`+row[len("li.idea-row"):]+`) p.excerpt`, "Short.")
+
+		// The vote button names its idea and says whether it is pressed; the
+		// button and its count keep their ids for the in-place vote.
+		button := r.Doc.Find(row + ` form[action$="/vote"] button.vote-button[aria-pressed="false"]`)
+		if button.Length() != 1 || strings.TrimSpace(button.Find(".visually-hidden").Text()) != ": A brighter rear light" {
+			t.Fatalf("vote button %d, named %q", button.Length(), button.Find(".visually-hidden").Text())
+		}
+		wantCount(t, r, fmt.Sprintf(`div.vote#vote-%d .vote-count[aria-label="1 vote"]`, first.ID), 1)
+		wantCount(t, r, `#announcer[role="status"]`, 1)
+	})
+}
