@@ -362,3 +362,25 @@ func TestIdeaListShowsExcerptAvatarAndANamedVote(t *testing.T) {
 		wantCount(t, r, `#announcer[role="status"]`, 1)
 	})
 }
+
+// TestAdminNavShowsWhereYouAre: the admin pages share one menu of their
+// sections, which marks the page shown, as the header's menu does.
+func TestAdminNavShowsWhereYouAre(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect)
+		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
+		for _, path := range []string{"/admin/categories", "/admin/statuses", "/admin/settings", "/admin/branding", "/admin/webhooks", "/admin/deliveries"} {
+			r := admin.Get(path)
+			wantStatus(t, r, http.StatusOK)
+			wantCount(t, r, `nav.admin-nav a`, 6)
+			wantCount(t, r, `nav.admin-nav a[aria-current="page"]`, 1)
+			wantCount(t, r, `nav.admin-nav a[href="`+path+`"][aria-current="page"]`, 1)
+			if path != "/admin/deliveries" {
+				wantCount(t, r, `.staff-menu a[href="`+path+`"][aria-current="page"]`, 1)
+			}
+		}
+		// The team sees none of the admin's sections.
+		team := srv.SignedIn(srv.User("Tess", "tess@example.com", models.RoleTeam))
+		wantCount(t, team.Get("/admin/triage"), "nav.admin-nav", 0)
+	})
+}

@@ -161,7 +161,7 @@ func TestAdminStatusesPage(t *testing.T) {
 		r := admin.Get("/admin/statuses")
 		wantStatus(t, r, http.StatusOK)
 		wantCount(t, r, "li.status-row", 6)
-		wantCount(t, r, `nav a[href="/admin/statuses"][aria-current="page"]`, 1)
+		wantCount(t, r, `.site-nav a[href="/admin/statuses"][aria-current="page"]`, 1)
 		wantCount(t, r, `#status-open button[disabled]`, 1)
 		wantCount(t, r, `#status-declined button[disabled]`, 1)
 		wantCount(t, r, `#status-planned button[disabled]`, 0)
