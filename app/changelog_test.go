@@ -357,7 +357,7 @@ func TestChangelogPages(t *testing.T) {
 		wantStatus(t, r, http.StatusSeeOther)
 		wantStatus(t, visitor.Get("/changelog/"+id), http.StatusNotFound)
 		wantCount(t, visitor.Get(fmt.Sprintf("/ideas/%d/%s", lights.ID, lights.Slug)), ".shipped-in", 0)
-		r = team.PostForm("/admin/changelog/"+id+"/delete", nil)
+		r = team.PostForm("/admin/changelog/"+id+"/delete", url.Values{"confirm": {"1"}})
 		wantStatus(t, r, http.StatusSeeOther)
 		wantStatus(t, team.Get("/admin/changelog/"+id), http.StatusNotFound)
 		r = team.Get("/mod/audit?action=" + models.AuditChangelogDelete)

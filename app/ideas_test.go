@@ -412,16 +412,16 @@ func TestEditDeleteAndTagInPages(t *testing.T) {
 
 		// Anna cannot delete her idea now that Bram took part.
 		anna.Get(newPath)
-		r = anna.PostForm("/ideas/"+id+"/delete", nil)
+		r = anna.PostForm("/ideas/"+id+"/delete", url.Values{"confirm": {"1"}})
 		wantStatus(t, r, http.StatusConflict)
-		wantStatus(t, bram.PostForm("/ideas/"+id+"/comments/"+commentID+"/delete", nil), http.StatusSeeOther)
+		wantStatus(t, bram.PostForm("/ideas/"+id+"/comments/"+commentID+"/delete", url.Values{"confirm": {"1"}}), http.StatusSeeOther)
 		wantCount(t, srv.Client().Get(newPath), "#comment-"+commentID+".deleted .tombstone", 1)
 
 		// An idea nobody else touched can go.
 		solo := proposeThroughForm(t, anna, "An idea only I care about", "", "")
 		soloID := ideaURL.FindStringSubmatch(solo)[1]
-		wantStatus(t, bram.PostForm("/ideas/"+soloID+"/delete", nil), http.StatusForbidden)
-		wantStatus(t, anna.PostForm("/ideas/"+soloID+"/delete", nil), http.StatusSeeOther)
+		wantStatus(t, bram.PostForm("/ideas/"+soloID+"/delete", url.Values{"confirm": {"1"}}), http.StatusForbidden)
+		wantStatus(t, anna.PostForm("/ideas/"+soloID+"/delete", url.Values{"confirm": {"1"}}), http.StatusSeeOther)
 		wantStatus(t, srv.Client().Get(solo), http.StatusNotFound)
 	})
 }
@@ -509,12 +509,12 @@ func TestAdminsManageCategories(t *testing.T) {
 		}
 		anna := srv.SignedIn(srv.User("Anna", "anna@example.com", models.RoleMember))
 		path := proposeThroughForm(t, anna, "Spare battery that fits the frame", "", "battery-range")
-		wantStatus(t, team.PostForm("/admin/categories/"+itoa(c.ID)+"/delete", nil), http.StatusForbidden)
-		wantStatus(t, admin.PostForm("/admin/categories/"+itoa(c.ID)+"/delete", nil), http.StatusSeeOther)
+		wantStatus(t, team.PostForm("/admin/categories/"+itoa(c.ID)+"/delete", url.Values{"confirm": {"1"}}), http.StatusForbidden)
+		wantStatus(t, admin.PostForm("/admin/categories/"+itoa(c.ID)+"/delete", url.Values{"confirm": {"1"}}), http.StatusSeeOther)
 		r = srv.Client().Get(path)
 		wantStatus(t, r, http.StatusOK)
 		wantCount(t, r, ".meta .category", 0)
-		wantStatus(t, admin.PostForm("/admin/categories/999999/delete", nil), http.StatusNotFound)
+		wantStatus(t, admin.PostForm("/admin/categories/999999/delete", url.Values{"confirm": {"1"}}), http.StatusNotFound)
 	})
 }
 

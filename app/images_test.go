@@ -15,6 +15,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -486,7 +487,7 @@ func TestImagesFollowTheirPost(t *testing.T) {
 			t.Fatal(err)
 		}
 		member.Get(fmt.Sprintf("/ideas/%d/%s", doomed.ID, doomed.Slug))
-		r = member.PostForm(fmt.Sprintf("/ideas/%d/delete", doomed.ID), nil)
+		r = member.PostForm(fmt.Sprintf("/ideas/%d/delete", doomed.ID), url.Values{"confirm": {"1"}})
 		wantStatus(t, r, http.StatusSeeOther)
 		wantStatus(t, fetchImage(member, mine.Path()), http.StatusNotFound)
 		waitGone(t, srv, mine.BlobKey, mine.ThumbKey)

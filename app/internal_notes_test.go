@@ -71,7 +71,7 @@ func TestInternalNotesAreTheTeamsAlone(t *testing.T) {
 		wantStatus(t, page.PostForm(path+"/comments/"+itoa(edited.ID)+"/edit", url.Values{"body": {"Edited by the admin: nothing to see"}}), http.StatusSeeOther)
 		tessPage := srv.SignedIn(tessUser)
 		tessPage.Get(path + "/" + idea.Slug)
-		wantStatus(t, tessPage.PostForm(path+"/comments/"+itoa(gone.ID)+"/delete", nil), http.StatusSeeOther)
+		wantStatus(t, tessPage.PostForm(path+"/comments/"+itoa(gone.ID)+"/delete", url.Values{"confirm": {"1"}}), http.StatusSeeOther)
 		if _, err := srv.Store.Merge(ctx, dup.ID, idea.ID, modUser, "same idea"); err != nil {
 			t.Fatal(err)
 		}

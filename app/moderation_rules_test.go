@@ -234,7 +234,7 @@ func TestStaffEditsAreAuditedAndRanked(t *testing.T) {
 
 		showPage(t, page, adminIdea.ID)
 		wantStatus(t, page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/edit", adminIdea.ID, adminComment.ID), url.Values{"body": {"Rewritten"}}), http.StatusForbidden)
-		wantStatus(t, page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/delete", adminIdea.ID, adminComment.ID), nil), http.StatusForbidden)
+		wantStatus(t, page.PostForm(fmt.Sprintf("/ideas/%d/comments/%d/delete", adminIdea.ID, adminComment.ID), url.Values{"confirm": {"1"}}), http.StatusForbidden)
 		wantAPIError(t, apiCall(m, http.MethodPatch, fmt.Sprintf("/ideas/%d", adminIdea.ID), `{"title":"An admin's idea rewritten"}`), http.StatusForbidden, "forbidden")
 		if _, list := commentsOf(t, srv.Client(), adminIdea.ID); list[0].Body != "Words of the admin" {
 			t.Fatalf("a moderator rewrote an admin's comment: %+v", list[0])

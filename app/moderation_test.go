@@ -278,9 +278,9 @@ func TestMembersSuspendBanAndLiftInPages(t *testing.T) {
 
 		// Suspend until a date: the member reads, but may not vote.
 		until := time.Now().UTC().AddDate(0, 0, 3).Format("2006-01-02")
-		wantStatus(t, mod.PostForm(member+"/sanction", url.Values{"action": {"suspend"}, "until": {"not a date"}, "reason": {"x"}}), http.StatusUnprocessableEntity)
-		wantStatus(t, mod.PostForm(member+"/sanction", url.Values{"action": {"suspend"}, "until": {until}}), http.StatusUnprocessableEntity)
-		r = mod.PostForm(member+"/sanction", url.Values{"action": {"suspend"}, "until": {until}, "reason": {"cool down"}})
+		wantStatus(t, mod.PostForm(member+"/sanction", url.Values{"confirm": {"1"}, "action": {"suspend"}, "until": {"not a date"}, "reason": {"x"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, mod.PostForm(member+"/sanction", url.Values{"confirm": {"1"}, "action": {"suspend"}, "until": {until}}), http.StatusUnprocessableEntity)
+		r = mod.PostForm(member+"/sanction", url.Values{"confirm": {"1"}, "action": {"suspend"}, "until": {until}, "reason": {"cool down"}})
 		wantStatus(t, r, http.StatusSeeOther)
 		r = mod.Get(member)
 		wantText(t, r, ".badge.standing-suspended", "Suspended")
@@ -289,7 +289,7 @@ func TestMembersSuspendBanAndLiftInPages(t *testing.T) {
 		wantStatus(t, annaPage.Get("/me"), http.StatusOK)
 
 		// Ban: the live session and the token stop working at once.
-		r = mod.PostForm(member+"/sanction", url.Values{"action": {"ban"}, "reason": {"spam again"}})
+		r = mod.PostForm(member+"/sanction", url.Values{"confirm": {"1"}, "action": {"ban"}, "reason": {"spam again"}})
 		wantStatus(t, r, http.StatusSeeOther)
 		// A form from a page shown before the ban leads to sign-in, not a bare refusal.
 		r = annaPage.PostForm(fmt.Sprintf("/ideas/%d/vote", idea), nil)
@@ -323,7 +323,7 @@ func TestMembersSuspendBanAndLiftInPages(t *testing.T) {
 
 		// A moderator may not act on a peer or higher.
 		other := srv.User("Other Mod", "om@example.com", models.RoleModerator)
-		wantStatus(t, mod.PostForm(fmt.Sprintf("/mod/members/%d/sanction", other.ID), url.Values{"action": {"ban"}, "reason": {"x"}}), http.StatusForbidden)
+		wantStatus(t, mod.PostForm(fmt.Sprintf("/mod/members/%d/sanction", other.ID), url.Values{"confirm": {"1"}, "action": {"ban"}, "reason": {"x"}}), http.StatusForbidden)
 
 		// The public moderation log is off until an admin publishes it, and names no one.
 		visitor := srv.Client()

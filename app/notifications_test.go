@@ -498,7 +498,7 @@ func TestNotificationPagesAndBadge(t *testing.T) {
 		if unreadOf(t, srv, bob.ID) != 1 {
 			t.Fatal("Anna's form marked Bob's notification read")
 		}
-		wantCount(t, browser.Get("/me/notifications?unread=1"), "p.empty", 1)
+		wantCount(t, browser.Get("/me/notifications?unread=1"), ".empty", 1)
 
 		bobBrowser := srv.SignedIn(bob)
 		inbox = bobBrowser.Get("/me/notifications")
@@ -515,7 +515,7 @@ func TestNotificationPagesAndBadge(t *testing.T) {
 		cara := srv.User("Cara", "cara@example.com", models.RoleMember)
 		empty := srv.SignedIn(cara).Get("/me/notifications")
 		wantCount(t, empty, "li.notification", 0)
-		wantCount(t, empty, "p.empty", 1)
+		wantCount(t, empty, ".empty", 1)
 		wantCount(t, empty, ".unread-badge", 0)
 
 		// In Dutch.

@@ -534,7 +534,7 @@ func TestAPITokensOnMePage(t *testing.T) {
 			t.Fatal("the token appears on a later page")
 		}
 		id, _ := r.Doc.Find("tr.token").Attr("data-id")
-		wantStatus(t, c.PostForm("/me/tokens/"+id+"/revoke", nil), http.StatusSeeOther)
+		wantStatus(t, c.PostForm("/me/tokens/"+id+"/revoke", url.Values{"confirm": {"1"}}), http.StatusSeeOther)
 		wantAPIError(t, api.Get("/api/v1/me"), http.StatusUnauthorized, "unauthorized")
 
 		r = c.PostForm("/me/tokens", url.Values{"name": {strings.Repeat("x", 101)}})

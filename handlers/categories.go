@@ -27,7 +27,7 @@ func (h *Categories) List(c *fiber.Ctx) error {
 }
 
 func (h *Categories) render(c *fiber.Ctx, data categoriesPage, status int) error {
-	data.Layout = h.layout(c, "categories.title", "admin")
+	data.Layout = h.layout(c, "categories.title", "categories")
 	var err error
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
@@ -70,6 +70,9 @@ func (h *Categories) Delete(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
+	}
+	if !confirmed(c) {
+		return h.unconfirmed(c, "/admin/categories")
 	}
 	if err := h.Store.DeleteCategory(c.UserContext(), id); err != nil {
 		return err

@@ -236,6 +236,9 @@ func (h *Changelog) Delete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(c) {
+		return h.unconfirmed(c, fmt.Sprintf("/admin/changelog/%d", id))
+	}
 	if err := h.Store.DeleteChangelogEntry(c.UserContext(), id, h.ViewerOf(c).User); err != nil {
 		return err
 	}

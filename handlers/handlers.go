@@ -241,6 +241,18 @@ func (d *Deps) redirectWithFlash(c *fiber.Ctx, path, id string) error {
 	return c.Redirect(path, fiber.StatusSeeOther)
 }
 
+// confirmed reports whether a destructive form came with its confirmation
+// box ticked (the "confirm" partial in views/partials/forms.html). Browsers
+// refuse to send the form without it; a form that arrives without it all the
+// same changes nothing (see unconfirmed).
+func confirmed(c *fiber.Ctx) bool { return c.FormValue("confirm") != "" }
+
+// unconfirmed answers a destructive form that came without its confirmation:
+// back to path, nothing changed, and a message saying so.
+func (d *Deps) unconfirmed(c *fiber.Ctx, path string) error {
+	return d.redirectWithFlash(c, path, "confirm_needed")
+}
+
 // pathID reads a positive id from the path parameter name; anything else
 // names nothing (404).
 func pathID(c *fiber.Ctx, name string) (int64, error) {

@@ -35,6 +35,13 @@ type listPage struct {
 	CategoryFollow *categoryFollow
 }
 
+// Filtered reports whether the list is narrowed by a search or a filter, so
+// that an empty list says "nothing matches" rather than "nothing yet".
+func (p listPage) Filtered() bool {
+	o := p.Options
+	return o.Query != "" || o.Status != "" || o.Category != "" || o.Tag != "" || o.AuthorID != 0 || o.VotedBy != 0
+}
+
 // categoryFollow is a category and whether the viewer follows it.
 type categoryFollow struct {
 	Slug, Name string
@@ -61,7 +68,7 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
 	o := models.ListOptions{
 		Sort: c.Query("sort"), Status: c.Query("status"), Category: c.Query("category"),
-		Tag: c.Query("tag"), Query: c.Query("q"),
+		Tag: c.Query("tag"), Query: c.Query("q"), Excerpts: true,
 	}
 	var err error
 	if o.Page, err = optionalInt(c.Query("page")); err != nil {
@@ -200,7 +207,10 @@ func (h *Ideas) Create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(ideaPath(idea), fiber.StatusSeeOther)
+	if idea.State == models.StatePending {
+		return h.redirectWithFlash(c, ideaPath(idea), "idea_pending")
+	}
+	return h.redirectWithFlash(c, ideaPath(idea), "idea_created")
 }
 
 // Similar answers htmx while a member types a title: ideas that look alike.
@@ -519,7 +529,7 @@ func (h *Ideas) Comment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("%s#comment-%d", ideaPath(idea), comment.ID), fiber.StatusSeeOther)
+	return h.redirectWithFlash(c, fmt.Sprintf("%s#comment-%d", ideaPath(idea), comment.ID), "comment_added")
 }
 
 // SetStatus moves the idea to a status with the team's public answer.
@@ -533,7 +543,7 @@ func (h *Ideas) SetStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(ideaPath(idea), fiber.StatusSeeOther)
+	return h.redirectWithFlash(c, ideaPath(idea), "status_answered")
 }
 
 type editPage struct {
@@ -625,7 +635,7 @@ func (h *Ideas) Update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(ideaPath(updated), fiber.StatusSeeOther)
+	return h.redirectWithFlash(c, ideaPath(updated), "idea_saved")
 }
 
 // splitTags reads a comma-separated list of tags.
@@ -644,6 +654,9 @@ func (h *Ideas) Delete(c *fiber.Ctx) error {
 	idea, err := h.idea(c)
 	if err != nil {
 		return err
+	}
+	if !confirmed(c) {
+		return h.unconfirmed(c, ideaPath(idea))
 	}
 	if err := h.Store.DeleteIdea(c.UserContext(), idea.ID, h.ViewerOf(c).User); err != nil {
 		return err
@@ -695,7 +708,7 @@ func (h *Ideas) EditComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("%s#comment-%d", ideaPath(idea), comment.ID), fiber.StatusSeeOther)
+	return h.redirectWithFlash(c, fmt.Sprintf("%s#comment-%d", ideaPath(idea), comment.ID), "comment_saved")
 }
 
 // DeleteComment leaves a tombstone in place of one's own comment.
@@ -704,10 +717,13 @@ func (h *Ideas) DeleteComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(c) {
+		return h.unconfirmed(c, fmt.Sprintf("/ideas/%s#comment-%d", c.Params("id"), id))
+	}
 	if err := h.Store.DeleteComment(c.UserContext(), id, h.ViewerOf(c).User); err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/ideas/%s#comment-%d", c.Params("id"), id), fiber.StatusSeeOther)
+	return h.redirectWithFlash(c, fmt.Sprintf("/ideas/%s#comment-%d", c.Params("id"), id), "comment_deleted")
 }
 
 type searchPage struct {

@@ -179,6 +179,9 @@ func (h *Me) RevokeToken(c *fiber.Ctx) error {
 	if err != nil {
 		return fiber.ErrNotFound
 	}
+	if !confirmed(c) {
+		return h.unconfirmed(c, "/me#tokens-title")
+	}
 	if err := h.Store.RevokeAPIToken(c.UserContext(), h.ViewerOf(c).User.ID, int64(id)); err != nil {
 		return err
 	}

@@ -153,6 +153,10 @@ func readUntil(value string) (time.Time, error) {
 	return day.Add(24*time.Hour - time.Second), nil
 }
 
+// blocks reports whether a moderator's action shuts a member out (suspend or
+// ban): those ask for a confirmation first.
+func blocks(action string) bool { return action == models.DecideSuspend || action == models.DecideBan }
+
 // Decide settles an item of the queue.
 func (h *Moderation) Decide(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
@@ -164,6 +168,9 @@ func (h *Moderation) Decide(c *fiber.Ctx) error {
 		return err
 	}
 	d := models.Decision{Action: c.FormValue("action"), Reason: c.FormValue("reason"), Until: until}
+	if blocks(d.Action) && !confirmed(c) {
+		return h.unconfirmed(c, "/mod")
+	}
 	if err := h.Store.Decide(c.UserContext(), h.ViewerOf(c).User, c.Params("target"), id, d); err != nil {
 		return err
 	}
@@ -236,6 +243,9 @@ func (h *Moderation) Sanction(c *fiber.Ctx) error {
 		return err
 	}
 	sn := models.Sanction{Action: c.FormValue("action"), Until: until, Reason: c.FormValue("reason")}
+	if blocks(sn.Action) && !confirmed(c) {
+		return h.unconfirmed(c, fmt.Sprintf("/mod/members/%d", id))
+	}
 	if _, err := h.Store.Sanction(c.UserContext(), h.ViewerOf(c).User, id, sn); err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func (h *Notifications) MarkRead(c *fiber.Ctx) error {
 	if !strings.HasPrefix(next, "/me/notifications") {
 		next = "/me/notifications"
 	}
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return h.redirectWithFlash(c, next, "marked_read")
 }
 
 type followingPage struct {

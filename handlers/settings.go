@@ -29,7 +29,7 @@ func (h *Settings) Show(c *fiber.Ctx) error {
 }
 
 func (h *Settings) render(c *fiber.Ctx, data settingsPage, status int) error {
-	data.Layout = h.layout(c, "settings.title", "admin")
+	data.Layout = h.layout(c, "settings.title", "settings")
 	data.Keys = models.SettingKeys()
 	return c.Status(status).Render("admin/settings", data)
 }

@@ -111,6 +111,9 @@ func (h *Statuses) Move(c *fiber.Ctx) error {
 
 // Delete deletes a status, moving its ideas to the status chosen.
 func (h *Statuses) Delete(c *fiber.Ctx) error {
+	if !confirmed(c) {
+		return h.unconfirmed(c, "/admin/statuses")
+	}
 	_, err := h.Store.DeleteStatus(c.UserContext(), h.ViewerOf(c).User, c.Params("slug"), c.FormValue("move_to"))
 	if err != nil {
 		return err

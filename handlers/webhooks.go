@@ -111,8 +111,8 @@ func (h *Webhooks) Delete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.FormValue("confirm") == "" {
-		return h.redirectWithFlash(c, "/admin/webhooks", "webhook_confirm")
+	if !confirmed(c) {
+		return h.unconfirmed(c, "/admin/webhooks")
 	}
 	if err := h.Store.DeleteWebhook(c.UserContext(), h.ViewerOf(c).User, id); err != nil {
 		return err

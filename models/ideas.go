@@ -338,6 +338,25 @@ func (s *Store) LoadImages(ctx context.Context, ideas []*Idea) error {
 	return nil
 }
 
+// ExcerptLength is how many characters of an idea's text a list shows.
+const ExcerptLength = 180
+
+// Excerpt is the start of the idea's text as plain text (no Markdown), cut
+// at a word near ExcerptLength characters; lists show it under the title.
+// Empty unless the list loaded the text (ListOptions.Excerpts).
+func (i *Idea) Excerpt() string {
+	text := strings.Join(strings.Fields(i.BodyText), " ")
+	runes := []rune(text)
+	if len(runes) <= ExcerptLength {
+		return text
+	}
+	cut := string(runes[:ExcerptLength])
+	if space := strings.LastIndex(cut, " "); space > ExcerptLength/2 {
+		cut = cut[:space]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}
+
 // VisibleTo reports whether the viewer may see the idea at all at now.
 func (i *Idea) VisibleTo(viewer *User, now time.Time) bool {
 	return mayRead(viewer, now, i.State, i.AuthorID)

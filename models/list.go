@@ -56,6 +56,9 @@ type ListOptions struct {
 	// the pages' lists show titles only and leave it empty. (A list never
 	// loads what no list shows: see pageOf.)
 	Bodies bool
+	// Excerpts loads each idea's plain text (BodyText) for Excerpt, which
+	// the pages' lists show under each title.
+	Excerpts bool
 	// Triage loads the team's triage fields (assignee, impact, effort),
 	// which only the team sees; ListIdeas sets it for them.
 	Triage  bool
@@ -330,7 +333,10 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	// A list loads what lists show: not the team's triage fields (assignee,
 	// impact, effort) nor a moderator's note; of the author, category and
 	// status, their names and what links and marks them.
-	omit := []string{"moderation_note", "body_text"}
+	omit := []string{"moderation_note"}
+	if !o.Excerpts {
+		omit = append(omit, "body_text")
+	}
 	if !o.Triage {
 		omit = append(omit, "assignee_id", "impact", "effort", "triaged_at", "answered_at")
 	}

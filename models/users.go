@@ -82,6 +82,15 @@ func (u *User) Suspended(now time.Time) bool {
 // no staff.
 func (u *User) Staff(now time.Time) bool { return StandingOf(u, now).Allows(ActModerate) }
 
+// Initial is the first letter of the member's name, capitalised: the avatar
+// of those who have no picture.
+func (u *User) Initial() string {
+	for _, r := range u.Name {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
+
 // MaxNameLength bounds a display name, in characters.
 const MaxNameLength = 50
 
