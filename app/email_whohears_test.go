@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -31,7 +32,8 @@ func (l *mailLog) expect(t *testing.T, step string, want ...string) []modelstest
 	deadline := time.Now().Add(30 * time.Second)
 	for len(l.sink.Messages())-l.seen < len(want) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d emails within 30 s, want %v; got %v", step, len(l.sink.Messages())-l.seen, want, recipientsOf(l.sink.Messages()[l.seen:]))
+			t.Fatalf("%s: %d emails within 30 s, want %v; got %v; email jobs not completed: %v", step, len(l.sink.Messages())-l.seen,
+				want, recipientsOf(l.sink.Messages()[l.seen:]), openMailJobs(t, l.srv))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -51,6 +53,29 @@ func (l *mailLog) expect(t *testing.T, step string, want ...string) []modelstest
 		t.Fatalf("%s:\n got  %q\n want %q", step, lines, want)
 	}
 	return got
+}
+
+// openMailJobs lists the email jobs that have not completed, for a
+// failure's message.
+func openMailJobs(t *testing.T, srv *apptest.Server) []string {
+	t.Helper()
+	rows, err := srv.Store.DB().Query(`SELECT id, kind, state, attempt FROM river_job
+		WHERE kind IN ('notify_fanout', 'notify_email', 'notify_email_again') AND state <> 'completed' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id int64
+		var kind, state string
+		var attempt int
+		if err := rows.Scan(&id, &kind, &state, &attempt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %d %s, attempt %d", kind, id, state, attempt))
+	}
+	return out
 }
 
 // mailSettled waits until every event is fanned out and every notification

@@ -222,9 +222,10 @@ type MailAgainArgs NotifyMailArgs
 // Kind names the job in River's tables.
 func (MailAgainArgs) Kind() string { return "notify_email_again" }
 
+// mailAgainOpts are not unique: one such job, already past its look at the
+// email job, would otherwise swallow the next.
 func mailAgainOpts() *river.InsertOpts {
-	return &river.InsertOpts{Queue: QueueEmail, MaxAttempts: mailAttempts,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+	return &river.InsertOpts{Queue: QueueEmail, MaxAttempts: mailAttempts}
 }
 
 type mailAgainWorker struct {
