@@ -320,6 +320,15 @@ func inlineLimits(db *gorm.DB) {
 // matches of any word in the list's order (hot for relevance), read from
 // that order's index, so a common word costs no more than a rare one.
 func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
+	offset := (o.Page - 1) * o.PerPage
+	if o.Query != "" && o.Sort == SortRelevance && !o.AnyWord {
+		// A search ranks its matches by their ids alone, then reads the
+		// page's ideas: the sort of every match carries no more than it needs.
+		ranked := q.Session(&gorm.Session{}).Select("ideas.id").
+			Order(clause.OrderBy{Expression: clause.Expr{SQL: order.SQL + " LIMIT ? OFFSET ?",
+				Vars: append(slices.Clone(order.Vars), o.PerPage, offset)}})
+		q, offset = q.Where("ideas.id IN (?)", ranked), 0
+	}
 	if o.AnyWord {
 		by := orders[o.Sort]
 		if o.Sort == SortRelevance {
@@ -352,10 +361,10 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	}
 	if o.Query != "" { // parameters, as for the window
 		order.SQL += " LIMIT ? OFFSET ?"
-		order.Vars = append(slices.Clone(order.Vars), o.PerPage, (o.Page-1)*o.PerPage)
+		order.Vars = append(slices.Clone(order.Vars), o.PerPage, offset)
 		return q.Order(clause.OrderBy{Expression: order})
 	}
-	return q.Order(clause.OrderBy{Expression: order}).Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage)
+	return q.Order(clause.OrderBy{Expression: order}).Limit(o.PerPage).Offset(offset)
 }
 
 // listQuery builds the filtered query of a list and the order of its page.

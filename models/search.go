@@ -32,7 +32,7 @@ var ErrSearchTimeout = errors.New("the search took too long")
 // context: the driver stops the statement running when it passes (pgx asks
 // PostgreSQL to cancel it; SQLite, where searches run on the pool of readers,
 // is interrupted). On PostgreSQL the statements also run in a read-only
-// transaction with SET LOCAL statement_timeout, which the server enforces on
+// transaction with a local statement_timeout, which the server enforces on
 // its own, even if the cancel request is lost, and which ends with the
 // transaction. Either way a search cut short answers ErrSearchTimeout.
 func (s *Store) searching(ctx context.Context, fn func(ctx context.Context, s *Store) error) error {
@@ -44,8 +44,16 @@ func (s *Store) searching(ctx context.Context, fn func(ctx context.Context, s *S
 	var err error
 	if s.dialect == Postgres {
 		err = s.db.WithContext(limited).Transaction(func(tx *gorm.DB) error {
-			timeout := fmt.Sprintf("SET LOCAL statement_timeout = %d", max(1, s.searchTimeout.Milliseconds()))
-			if err := tx.Exec(timeout).Error; err != nil {
+			// The planner takes a test of the search index (@@) for almost
+			// free, so for a common word it reads every idea rather than the
+			// index's matches, which costs many times more: without
+			// sequential scans a search starts from an index. And a search
+			// is one request among many: it takes one core, not three
+			// (parallel workers), from the others.
+			settings := fmt.Sprintf("SELECT set_config('statement_timeout', '%d', true), "+
+				"set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)",
+				max(1, s.searchTimeout.Milliseconds()))
+			if err := tx.Exec(settings).Error; err != nil {
 				return err
 			}
 			return fn(limited, s.searchOn(tx))
@@ -245,8 +253,8 @@ const (
 
 // typoMatches finds, for a search whose words matched few ideas (found),
 // published ideas that the list's filters keep and whose titles hold words
-// like the searched ones: a title's score is, averaged over the searched
-// words of MinPrefix letters or more, the trigram similarity of the title's
+// like the searched ones: a title's score is, of the searched words of
+// MinPrefix letters or more, the least trigram similarity of the title's
 // word most like each (the share of three-letter pieces they have in
 // common, as pg_trgm counts them). The index offers candidates (pg_trgm's
 // word similarity on PostgreSQL, FTS5's trigram index on SQLite); the scores
@@ -350,19 +358,20 @@ func (s *Store) typoMatches(ctx context.Context, o ListOptions, found []*Idea) (
 }
 
 // typoScore is how alike a title is to the searched words: for each word,
-// the similarity of the title's word most like it, averaged.
+// the similarity of the title's word most like it; the least of those, so
+// that every word must have its like in the title.
 func typoScore(words []string, title string) float64 {
 	titleWords := strings.FieldsFunc(strings.ToLower(title), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-	var sum float64
+	score := 1.0
 	for _, w := range words {
 		tw := trigrams(w)
 		var best float64
 		for _, t := range titleWords {
 			best = max(best, similarity(tw, trigrams(t)))
 		}
-		sum += best
+		score = min(score, best)
 	}
-	return sum / float64(len(words))
+	return score
 }
 
 // trigrams are the three-letter pieces of a lower-case word padded as
