@@ -63,9 +63,11 @@ func TestSearchRelevance(t *testing.T) {
 	}
 	each(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
+		// What is measured is the order, not the time: a long timeout, so
+		// that a loaded machine does not cut a search short.
 		servers := map[string]*apptest.Server{
-			"demo":      apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off"),
-			"generated": apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off"),
+			"demo":      apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_SEARCH_TIMEOUT=1m"),
+			"generated": apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off", "SAMEN_SEARCH_TIMEOUT=1m"),
 		}
 		if _, err := servers["demo"].Store.SeedDemo(ctx); err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -394,17 +395,23 @@ func (s *Store) filtered(ctx context.Context, o *ListOptions) (*gorm.DB, error) 
 	errs := ValidationErrors{}
 	if o.Status != "" {
 		st, err := s.StatusBySlug(ctx, o.Status)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNotFound):
 			errs["status"] = "is not a known status"
-		} else {
+		case err != nil:
+			return nil, err
+		default:
 			q = q.Where("ideas.status_id = ?", st.ID)
 		}
 	}
 	if o.Category != "" {
 		c, err := s.CategoryBySlug(ctx, o.Category)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNotFound):
 			errs["category"] = "is not a known category"
-		} else {
+		case err != nil:
+			return nil, err
+		default:
 			q = q.Where("ideas.category_id = ?", c.ID)
 		}
 	}
