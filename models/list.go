@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -30,10 +31,11 @@ const (
 	MaxPerPage     = 100
 	MaxPage        = 500
 	MaxQueryLength = 200
-	// SearchWindow is how many matches of a search are ranked and counted:
-	// with more, the most active of them (hot order) are.
+	// SearchWindow is how many matches of "similar ideas" (any word of a
+	// title) are ranked: with more, the most active of them (hot order) are.
+	// A search (every word) ranks all its matches (see Store.search).
 	SearchWindow = 100
-	// SearchCandidates is how many matches of a search SQLite reads, the
+	// SearchCandidates is how many matches of similar ideas SQLite reads, the
 	// newest first, to find its window in (see Store.search).
 	SearchCandidates = 2000
 	// MaxSearchWords is how many words of a query are searched for; the
@@ -73,8 +75,7 @@ type IdeaPage struct {
 	Page    int
 	PerPage int
 	// More says Total is a lower bound: more ideas match than the pages
-	// reach (MaxPage of PerPage; a search ranks at most SearchWindow), so
-	// they were not counted.
+	// reach (MaxPage of PerPage), so they were not counted.
 	More bool
 }
 
@@ -159,6 +160,14 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (pag
 	if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
 		return nil, fmt.Errorf("list ideas: %w", err)
 	}
+	if o.Query != "" && !o.AnyWord && page.Total < FewMatches && o.Page == 1 {
+		similar, err := s.typoMatches(ctx, o, ideas)
+		if err != nil {
+			return nil, err
+		}
+		ideas = append(ideas, similar...)
+		page.Total += int64(len(similar))
+	}
 	if err := s.fillIdeas(ctx, ideas, viewer); err != nil {
 		return nil, err
 	}
@@ -172,7 +181,7 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (pag
 // but for tags, which change without a write to ideas.
 func (s *Store) listTotal(ctx context.Context, q *gorm.DB, o ListOptions) (int64, bool, error) {
 	limit := MaxPage * o.PerPage
-	if o.Query != "" {
+	if o.AnyWord {
 		limit = SearchWindow
 	}
 	key, shared := totalKey{limit: limit}, o.Tag == "" && o.AuthorID == 0 && o.VotedBy == 0
@@ -314,11 +323,20 @@ func inlineLimits(db *gorm.DB) {
 }
 
 // pageOf selects one page of the list, with its authors, categories and
-// statuses. A search ranks only its window: the first SearchWindow matches
-// in the list's order (hot for relevance), read from that order's index, so
-// a common word costs no more than a rare one.
+// statuses. Similar ideas rank only their window: the first SearchWindow
+// matches of any word in the list's order (hot for relevance), read from
+// that order's index, so a common word costs no more than a rare one.
 func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
-	if o.Query != "" {
+	offset := (o.Page - 1) * o.PerPage
+	if o.Query != "" && o.Sort == SortRelevance && !o.AnyWord {
+		// A search ranks its matches by their ids alone, then reads the
+		// page's ideas: the sort of every match carries no more than it needs.
+		ranked := q.Session(&gorm.Session{}).Select("ideas.id").
+			Order(clause.OrderBy{Expression: clause.Expr{SQL: order.SQL + " LIMIT ? OFFSET ?",
+				Vars: append(slices.Clone(order.Vars), o.PerPage, offset)}})
+		q, offset = q.Where("ideas.id IN (?)", ranked), 0
+	}
+	if o.AnyWord {
 		by := orders[o.Sort]
 		if o.Sort == SortRelevance {
 			by = orders[SortHot]
@@ -353,10 +371,10 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	}
 	if o.Query != "" { // parameters, as for the window
 		order.SQL += " LIMIT ? OFFSET ?"
-		order.Vars = append(slices.Clone(order.Vars), o.PerPage, (o.Page-1)*o.PerPage)
+		order.Vars = append(slices.Clone(order.Vars), o.PerPage, offset)
 		return q.Order(clause.OrderBy{Expression: order})
 	}
-	return q.Order(clause.OrderBy{Expression: order}).Limit(o.PerPage).Offset((o.Page - 1) * o.PerPage)
+	return q.Order(clause.OrderBy{Expression: order}).Limit(o.PerPage).Offset(offset)
 }
 
 // listQuery builds the filtered query of a list and the order of its page.
@@ -364,35 +382,9 @@ func (s *Store) listQuery(ctx context.Context, o *ListOptions) (*gorm.DB, clause
 	if err := o.Normalize(); err != nil {
 		return nil, clause.Expr{}, err
 	}
-	q := s.db.WithContext(ctx).Model(&Idea{}).Where("ideas.state = ? AND ideas.merged_into IS NULL", StatePublished)
-	errs := ValidationErrors{}
-	if o.Status != "" {
-		st, err := s.StatusBySlug(ctx, o.Status)
-		if err != nil {
-			errs["status"] = "is not a known status"
-		} else {
-			q = q.Where("ideas.status_id = ?", st.ID)
-		}
-	}
-	if o.Category != "" {
-		c, err := s.CategoryBySlug(ctx, o.Category)
-		if err != nil {
-			errs["category"] = "is not a known category"
-		} else {
-			q = q.Where("ideas.category_id = ?", c.ID)
-		}
-	}
-	if err := errs.orNil(); err != nil {
+	q, err := s.filtered(ctx, o)
+	if err != nil {
 		return nil, clause.Expr{}, err
-	}
-	if o.Tag != "" {
-		q = q.Where("ideas.id IN (SELECT idea_tags.idea_id FROM idea_tags JOIN tags ON tags.id = idea_tags.tag_id WHERE tags.slug = ?)", o.Tag)
-	}
-	if o.AuthorID != 0 {
-		q = q.Where("ideas.author_id = ?", o.AuthorID)
-	}
-	if o.VotedBy != 0 {
-		q = q.Where("ideas.id IN (SELECT idea_id FROM votes WHERE user_id = ?)", o.VotedBy)
 	}
 	order := clause.Expr{SQL: orders[o.Sort]}
 	if o.Query != "" {
@@ -405,37 +397,77 @@ func (s *Store) listQuery(ctx context.Context, o *ListOptions) (*gorm.DB, clause
 	return q, order, nil
 }
 
-// search narrows q to ideas matching every word of query (from MinPrefix
-// letters on as a prefix, so results come while a member is still typing) and returns the ORDER BY term
-// that ranks them, best first. Titles weigh more than bodies.
+// filtered is the query of the published ideas a list's filters (all but
+// its words) keep.
+func (s *Store) filtered(ctx context.Context, o *ListOptions) (*gorm.DB, error) {
+	q := s.db.WithContext(ctx).Model(&Idea{}).Where("ideas.state = ? AND ideas.merged_into IS NULL", StatePublished)
+	errs := ValidationErrors{}
+	if o.Status != "" {
+		st, err := s.StatusBySlug(ctx, o.Status)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			errs["status"] = "is not a known status"
+		case err != nil:
+			return nil, err
+		default:
+			q = q.Where("ideas.status_id = ?", st.ID)
+		}
+	}
+	if o.Category != "" {
+		c, err := s.CategoryBySlug(ctx, o.Category)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			errs["category"] = "is not a known category"
+		case err != nil:
+			return nil, err
+		default:
+			q = q.Where("ideas.category_id = ?", c.ID)
+		}
+	}
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	if o.Tag != "" {
+		q = q.Where("ideas.id IN (SELECT idea_tags.idea_id FROM idea_tags JOIN tags ON tags.id = idea_tags.tag_id WHERE tags.slug = ?)", o.Tag)
+	}
+	if o.AuthorID != 0 {
+		q = q.Where("ideas.author_id = ?", o.AuthorID)
+	}
+	if o.VotedBy != 0 {
+		q = q.Where("ideas.id IN (SELECT idea_id FROM votes WHERE user_id = ?)", o.VotedBy)
+	}
+	return q, nil
+}
+
+// search narrows q to ideas matching the words of query (from MinPrefix
+// letters on as a prefix, so results come while a member is still typing)
+// and returns the ORDER BY term that ranks them, best first: every word
+// (a search, ranked by Store.ranked) or any word (similar ideas, ranked
+// within their window by the database's own text rank; titles weigh more).
 func (s *Store) search(q *gorm.DB, query string, anyWord bool) (*gorm.DB, clause.Expr) {
+	if !anyWord {
+		return s.ranked(q, query)
+	}
 	words := s.searchTerms(query)
 	if s.dialect == Postgres {
-		join := " & "
-		if anyWord {
-			join = " | "
-		}
-		tsquery := strings.Join(words, join)
+		tsquery := strings.Join(words, " | ")
 		if tsquery == "" {
 			return q.Where("FALSE"), clause.Expr{SQL: "ideas.id"}
 		}
 		q = q.Where("ideas.search @@ to_tsquery('simple', ?)", tsquery)
 		return q, clause.Expr{SQL: "ts_rank(ideas.search, to_tsquery('simple', ?)) DESC", Vars: []any{tsquery}}
 	}
-	join := " "
-	if anyWord {
-		join = " OR "
-	}
-	match := strings.Join(words, join)
+	match := strings.Join(words, " OR ")
 	if match == "" {
 		match = `""`
 	}
 	// SQLite always starts a search from the FTS5 index (it cannot walk the
 	// hot index and stop after SearchWindow matches, as PostgreSQL's planner
-	// does for a common word), and reading every match of common words costs
-	// it tens of milliseconds at 100,000 ideas. So it reads the newest
-	// SearchCandidates matches, which FTS5 finds in its own order and stops
-	// at, with their rank; the window is the most active of those.
+	// does for a common word), and reading every match of any of several
+	// common words costs it tens of milliseconds at 100,000 ideas. So it
+	// reads the newest SearchCandidates matches, which FTS5 finds in its own
+	// order and stops at, with their rank; the window is the most active of
+	// those.
 	matches := s.db.Raw("SELECT rowid, bm25(ideas_fts, 10.0, 1.0) AS rank FROM ideas_fts WHERE ideas_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
 		match, SearchCandidates)
 	q = q.Joins("JOIN (?) AS matches ON matches.rowid = ideas.id", matches)

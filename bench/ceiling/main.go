@@ -12,7 +12,7 @@
 //
 //	GET    /                         the 20 hottest ideas; with a samen_session cookie, the member's votes marked
 //	GET    /ideas/:id/:slug?         one idea with its voters, the team's answer and its comments
-//	GET    /search?q=                the 20 best matches, the matching words marked
+//	GET    /search?q=                the 20 best of all matches, ranked as Samen ranks them, the matching words marked
 //	GET    /api/v1/ideas             the 20 hottest ideas, as JSON in the shape of Samen's API
 //	POST   /api/v1/ideas/:id/vote    and DELETE, with a Samen API token
 //
@@ -29,10 +29,12 @@ import (
 	"html/template"
 	"log"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
@@ -286,31 +288,70 @@ func mark(text string) template.HTML {
 	return template.HTML(strings.NewReplacer("\x01", "<mark>", "\x02", "</mark>").Replace(escaped))
 }
 
-// tsquery matches every word as a prefix, as Samen's search does.
-func tsquery(q string) string {
-	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-	for i, w := range words {
-		words[i] = w + ":*"
+// terms are the words of a query as tsquery lexemes, as Samen's search
+// makes them: lower case, one-letter words and repeats left out, a prefix
+// (:*) from three letters on.
+func terms(q string) []string {
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+		if utf8.RuneCountInString(w) < 2 || slices.Contains(words, w+":*") || slices.Contains(words, w) {
+			continue
+		}
+		if utf8.RuneCountInString(w) >= 3 {
+			w += ":*"
+		}
+		words = append(words, w)
 	}
-	return strings.Join(words, " & ")
+	return words
 }
 
+// search ranks every match the way Samen does: the title that is the query,
+// then the title holding the words as a phrase, the title holding every
+// word, the words as a phrase anywhere, and the rest; within each, the most
+// active first.
 func (s *server) search(c *fiber.Ctx) error {
 	q := c.Query("q")
 	var results []found
-	if query := tsquery(q); query != "" {
-		rows, err := s.db.Query(c.UserContext(), `WITH q AS (SELECT to_tsquery('simple', $1) AS q),
-			hits AS (SELECT i.id, ts_rank(i.search, q.q) AS rank FROM ideas i, q
-			         WHERE i.search @@ q.q AND `+visible+` ORDER BY i.pinned DESC, rank DESC, i.id DESC LIMIT 20)
+	if words := terms(q); len(words) > 0 {
+		title := make([]string, len(words))
+		for i, w := range words {
+			if strings.HasSuffix(w, ":*") {
+				title[i] = w + "A"
+			} else {
+				title[i] = w + ":A"
+			}
+		}
+		key := strings.TrimRight(strings.Join(strings.Fields(q), " "), ".!? ")
+		// As Samen's search: from the search index, on one core (see
+		// models.Store.searching).
+		tx, err := s.db.Begin(c.UserContext())
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(c.UserContext()) //nolint:errcheck // read only: nothing to undo
+		if _, err := tx.Exec(c.UserContext(), "SELECT set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(c.UserContext(), `WITH q AS (SELECT to_tsquery('simple', $1) AS q),
+			hits AS (SELECT i.id, CASE WHEN rtrim(lower(i.title), '.!? ') = lower($2) THEN 5
+			                          WHEN i.search @@ to_tsquery('simple', $3) THEN 4
+			                          WHEN i.search @@ to_tsquery('simple', $4) THEN 3
+			                          WHEN i.search @@ to_tsquery('simple', $5) THEN 2 ELSE 1 END AS tier
+			         FROM ideas i, q WHERE i.search @@ q.q AND `+visible+`
+			         ORDER BY i.pinned DESC, tier DESC, i.hot DESC, i.id DESC LIMIT 20)
 			SELECT i.id, i.slug, i.votes, s.name, s.kind,
 			       ts_headline('simple', i.title, q.q, 'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || chr(2)),
-			       ts_headline('simple', i.body, q.q, 'MaxWords=30, MinWords=12, StartSel=' || chr(1) || ', StopSel=' || chr(2))
+			       ts_headline('simple', i.body_text, q.q, 'MaxWords=30, MinWords=12, StartSel=' || chr(1) || ', StopSel=' || chr(2))
 			FROM hits JOIN ideas i ON i.id = hits.id JOIN statuses s ON s.id = i.status_id, q
-			ORDER BY i.pinned DESC, hits.rank DESC, i.id DESC`, query)
+			ORDER BY i.pinned DESC, hits.tier DESC, i.hot DESC, i.id DESC`,
+			strings.Join(words, " & "), key, strings.Join(title, " <-> "), strings.Join(title, " & "), strings.Join(words, " <-> "))
 		if err != nil {
 			return err
 		}
 		if results, err = pgx.CollectRows(rows, pgx.RowToStructByPos[found]); err != nil {
+			return err
+		}
+		if err := tx.Commit(c.UserContext()); err != nil {
 			return err
 		}
 	}

@@ -69,11 +69,10 @@ var endpoints = []*endpoint{
 	},
 	{
 		key: "search", name: "Search for a common word",
-		path:   func(_ *fixtures, cfg settings) string { return "/search?q=" + cfg.search },
-		target: "≥ 0.2× req/s, p99 < 250 ms",
-		meets: func(r *result) (bool, bool) {
-			return r.ratio() >= 0.2 && r.samen.p99 < 250*time.Millisecond, true
-		},
+		path: func(_ *fixtures, cfg settings) string { return "/search?q=" + cfg.search },
+		// Both rank every match the same way (docs/search.md).
+		target: "≥ 0.5× req/s",
+		meets:  func(r *result) (bool, bool) { return r.ratio() >= 0.5, true },
 	},
 	{
 		key: "api", name: "API list (`GET /api/v1/ideas`), anonymous",
