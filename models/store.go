@@ -3,6 +3,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -59,6 +60,7 @@ type Store struct {
 	decoding chan struct{}
 
 	pollInterval  time.Duration
+	jobTimeout    time.Duration
 	searchTimeout time.Duration
 	inSearch      bool // the statements go to a search's transaction or deadline (see searching)
 
@@ -81,6 +83,10 @@ type Options struct {
 	MailFrom string
 	// JobPollInterval is how often idle job workers look for work (default 1s).
 	JobPollInterval time.Duration
+	// JobTimeout bounds one run of a background job (default
+	// DefaultJobTimeout). A job still marked running after twice as long
+	// was on an instance that died: it is run again.
+	JobTimeout time.Duration
 	// BaseURL is Samen's public URL: markdown images load only from its
 	// origin or from a relative path.
 	BaseURL string
@@ -122,6 +128,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{dialect: dialect, log: log, Now: systemClock, pollInterval: time.Second, searchTimeout: DefaultSearchTimeout}
+	s.jobTimeout = cmp.Or(opts.JobTimeout, DefaultJobTimeout)
 	if opts.JobPollInterval > 0 {
 		s.pollInterval = opts.JobPollInterval
 	}
