@@ -128,7 +128,9 @@ func Start(t testing.TB, opts Options) *Cluster {
 
 // haproxyConfig balances over the instances (%[2]s) from %[1]s, with
 // %[3]s added to the defaults. An instance whose /readyz fails once is out
-// for new requests; it is back after two good checks. A request whose
+// for new requests; it is back after two good checks. A check may take 2 s:
+// without "timeout check" it may take only the 200 ms between checks, and
+// a busy machine's slower answer took a healthy instance out. A request whose
 // connection failed before any answer goes to another instance.
 const haproxyConfig = `global
     maxconn 4096
@@ -138,6 +140,7 @@ defaults
     timeout client 30s
     timeout server 30s
     timeout http-keep-alive 10s
+    timeout check 2s
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response

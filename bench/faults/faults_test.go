@@ -49,6 +49,8 @@ type harness struct {
 	load     *load
 	members  map[string]int64 // load member's token -> user id
 	ideas    []int64
+	parents  map[int64]int64 // idea -> the author's comment the load replies to
+	author   int64
 	lostJobs int64 // jobs given up for good so far, counted at each audit
 }
 
@@ -115,6 +117,7 @@ type figures struct {
 	lost, countersOff int
 	jobsLost          int
 	emails, hooks     int
+	late              string // how far behind Samen still was when the wait for it ended
 	notes             []string
 }
 
@@ -158,13 +161,19 @@ func TestFaults(t *testing.T) {
 	}
 	h.load = newLoad(h.c.LB)
 	wait := h.load.run(ctx, []string{"/", fmt.Sprintf("/ideas/%d/%s", idea, slug), "/api/v1/ideas", "/roadmap"},
-		voters, commenters, h.ideas)
+		voters, commenters, h.ideas, h.parents)
 	var all []figures
 	for _, f := range allFaults {
 		all = append(all, h.run(f))
 	}
 	cancel()
 	wait()
+	// What the last fault's window left in flight: done now, or lost.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && (h.pending() != 0 || len(h.undelivered()) != 0 || h.unmailed() != 0) {
+		time.Sleep(500 * time.Millisecond)
+	}
+	h.settle(&all[len(all)-1])
 
 	report := table(all)
 	t.Logf("faults under load, %v in all:\n%s", time.Since(started).Round(time.Second), report)
@@ -180,14 +189,17 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// setUp makes the community the load works on: an author with ideas (who
-// hears of every comment by email), moderators who vote and comment (the
+// setUp makes the community the load works on: an author with ideas and a
+// comment on each (who hears of every reply to it by email), moderators who vote and comment (the
 // hourly brakes do not hold them back), and an admin's webhook on comments.
 func (h *harness) setUp() {
 	c := h.c
 	c.Run("user", "create", "--email", "admin@example.com", "--name", "Admin", "--role", "admin")
 	admin := c.Run("token", "create", "--email", "admin@example.com")
-	c.Run("user", "create", "--email", "author@example.com", "--name", "Author")
+	authorID := c.Run("user", "create", "--email", "author@example.com", "--name", "Author")
+	if _, err := fmt.Sscan(authorID, &h.author); err != nil {
+		h.t.Fatalf("user create printed %q, not an id", authorID)
+	}
 	author := c.Run("token", "create", "--email", "author@example.com")
 	h.members = map[string]int64{}
 	for i := range 6 {
@@ -202,12 +214,21 @@ func (h *harness) setUp() {
 	l := newLoad(c.LB)
 	for i := range 4 {
 		status, body := l.send(http.MethodPost, "/api/v1/ideas", author,
-			fmt.Sprintf(`{"title":"Idea %d that the faults are tested on","body":"As asked in the shop."}`, i+1))
+			fmt.Sprintf(`{"title":"Idea %d that the faults are tested on","body":"As asked in shop %d."}`, i+1, i+1))
 		var idea struct{ ID int64 }
 		if status != http.StatusCreated || json.Unmarshal(body, &idea) != nil {
 			h.t.Fatalf("create idea: %d %s", status, body)
 		}
 		h.ideas = append(h.ideas, idea.ID)
+	}
+	h.parents = map[int64]int64{}
+	for _, idea := range h.ideas {
+		status, body := l.send(http.MethodPost, fmt.Sprintf("/api/v1/ideas/%d/comments", idea), author, `{"body":"Replies welcome."}`)
+		var comment struct{ ID int64 }
+		if status != http.StatusCreated || json.Unmarshal(body, &comment) != nil {
+			h.t.Fatalf("comment: %d %s", status, body)
+		}
+		h.parents[idea] = comment.ID
 	}
 	status, body := l.send(http.MethodPost, "/api/v1/webhooks", admin, `{"url":"`+h.hooks.URL+`","events":["comment.created"]}`)
 	if status != http.StatusCreated {
@@ -225,13 +246,15 @@ func (h *harness) run(f fault) figures {
 	time.Sleep(f.hold)
 	f.heal(h)
 	healed := time.Now()
-	// Caught up: the requests answer again, and the jobs are done (every
-	// acknowledged comment at the webhook receiver, nothing left to run).
+	// Caught up: no job due for more than a few seconds is left (under a
+	// steady load some always run), every comment acknowledged a few
+	// seconds ago is at the webhook receiver, and every reply to the author
+	// made a few seconds ago has gone out by email.
 	deadline := healed.Add(90 * time.Second)
 	var caughtUp time.Time
 	for {
 		time.Sleep(500 * time.Millisecond)
-		if h.pending() == 0 && len(h.undelivered()) == 0 {
+		if h.pending() == 0 && len(h.undelivered()) == 0 && h.unmailed() == 0 {
 			caughtUp = time.Now()
 			break
 		}
@@ -265,16 +288,27 @@ func (h *harness) run(f fault) figures {
 		recovered = last
 	}
 	if caughtUp.IsZero() {
-		fig.notes = append(fig.notes, fmt.Sprintf("not caught up 90 s after the fault ended: %d jobs pending, %d acknowledged comments not at the webhook receiver",
-			h.pending(), len(h.undelivered())))
+		fig.late = fmt.Sprintf("not caught up 90 s after the fault ended: %d jobs behind, %d acknowledged comments not at the webhook receiver, %d replies not emailed",
+			h.pending(), len(h.undelivered()), h.unmailed())
 		caughtUp = to
 	}
 	if caughtUp.After(recovered) {
 		recovered = caughtUp
 	}
 	fig.recovery = recovered.Sub(healed)
-	fig.lost, fig.countersOff = h.audit()
-	fig.jobsLost = h.jobsLost() + len(h.undelivered())
+	h.settle(&fig)
+	return fig
+}
+
+// settle audits the database and adds what is wrong to fig.
+func (h *harness) settle(fig *figures) {
+	lost, countersOff := h.audit()
+	fig.lost, fig.countersOff = max(fig.lost, lost), max(fig.countersOff, countersOff)
+	fig.jobsLost += h.jobsLost() + len(h.undelivered()) + h.unmailed()
+	fig.notes = fig.notes[:0]
+	if fig.late != "" {
+		fig.notes = append(fig.notes, fig.late)
+	}
 	if n := fig.byStatus[http.StatusInternalServerError]; n > 0 {
 		fig.notes = append(fig.notes, fmt.Sprintf("%d answers with status 500", n))
 	}
@@ -296,30 +330,47 @@ func (h *harness) run(f fault) figures {
 	if fig.served == 0 {
 		fig.notes = append(fig.notes, "no request was served")
 	}
-	return fig
 }
 
-// pending counts the jobs not finished yet that are due (a job snoozed or
-// scheduled further ahead is not due).
+// behind is how long the load's own work may take: a job due, a comment
+// acknowledged or a reply made longer ago than this and not done is late.
+const behind = 5 * time.Second
+
+// pending counts the jobs behind: due longer ago than behind and not done,
+// or failed and waiting for a retry.
 func (h *harness) pending() int {
 	var n int
-	err := h.db.QueryRow(`SELECT count(*) FROM river_job WHERE state IN ('available', 'running', 'retryable', 'pending')
-		OR (state = 'scheduled' AND scheduled_at < now() + interval '1 minute')`).Scan(&n)
+	err := h.db.QueryRow(`SELECT count(*) FROM river_job WHERE state = 'retryable'
+		OR (state IN ('available', 'running', 'pending', 'scheduled') AND scheduled_at < now() - $1 * interval '1 second')`,
+		behind.Seconds()).Scan(&n)
 	if err != nil {
 		return -1
 	}
 	return n
 }
 
-// undelivered returns the acknowledged comments the webhook receiver has not taken.
+// undelivered returns the comments acknowledged longer ago than behind
+// that the webhook receiver has not taken.
 func (h *harness) undelivered() []string {
 	var out []string
 	for _, c := range h.load.ackedComments() {
-		if !h.hooks.has(c.body) {
+		if time.Since(c.at) > behind && !h.hooks.has(c.body) {
 			out = append(out, c.body)
 		}
 	}
 	return out
+}
+
+// unmailed counts the author's notifications older than behind that no
+// email has carried: replies are emailed at once.
+func (h *harness) unmailed() int {
+	var n int
+	err := h.db.QueryRow(`SELECT count(*) FROM notifications WHERE user_id = $1 AND emailed_at IS NULL
+		AND created_at < now() - $2 * interval '1 second'`, h.author, behind.Seconds()).Scan(&n)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // jobsLost counts the jobs given up for good since the last audit, and
@@ -334,20 +385,48 @@ func (h *harness) jobsLost() int {
 	}
 	lost := n - h.lostJobs
 	h.lostJobs = n
+	if lost > 0 {
+		rows, err := h.db.Query(`SELECT kind, state, attempt, COALESCE(errors::text, '') FROM river_job WHERE state IN ('discarded', 'cancelled') ORDER BY id DESC LIMIT 5`)
+		if err == nil {
+			for rows.Next() {
+				var kind, state, errs string
+				var attempt int
+				_ = rows.Scan(&kind, &state, &attempt, &errs)
+				h.t.Logf("job given up: %s %s after %d attempts: %.500s", kind, state, attempt, errs)
+			}
+			rows.Close()
+		}
+	}
 	return int(lost)
 }
 
 // audit compares what the client saw acknowledged with the database: each
 // known vote there or not as acknowledged, each acknowledged comment
-// there; and each idea's counters with its rows.
+// there; and each idea's counters with its rows. A vote counts only when
+// no request on it ran while the database was read (the same
+// acknowledgement is known before and after), as the load goes on.
 func (h *harness) audit() (lost, countersOff int) {
-	for key, voted := range h.load.knownVotes() {
-		var n int
-		if err := h.db.QueryRow(`SELECT count(*) FROM votes WHERE idea_id = $1 AND user_id = $2`, key.idea, h.members[key.token]).Scan(&n); err != nil {
+	before := h.load.knownVotes()
+	rows, err := h.db.Query(`SELECT idea_id, user_id FROM votes`)
+	if err != nil {
+		h.t.Errorf("audit votes: %v", err)
+		return
+	}
+	inDB := map[[2]int64]bool{}
+	for rows.Next() {
+		var k [2]int64
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
 			h.t.Errorf("audit votes: %v", err)
-			return
 		}
-		if (n == 1) != voted {
+		inDB[k] = true
+	}
+	rows.Close()
+	after := h.load.knownVotes()
+	for key, known := range before {
+		if again, ok := after[key]; !ok || again.ack != known.ack {
+			continue
+		}
+		if inDB[[2]int64{key.idea, h.members[key.token]}] != known.voted {
 			lost++
 		}
 	}
@@ -362,7 +441,7 @@ func (h *harness) audit() (lost, countersOff int) {
 		return
 	}
 	lost += len(bodies) - found
-	err := h.db.QueryRow(`SELECT count(*) FROM ideas i
+	err = h.db.QueryRow(`SELECT count(*) FROM ideas i
 		WHERE i.votes <> (SELECT count(*) FROM votes v WHERE v.idea_id = i.id)
 		   OR i.comments <> (SELECT count(*) FROM comments c WHERE c.idea_id = i.id AND c.state = 'published' AND NOT c.internal)`).Scan(&countersOff)
 	if err != nil {

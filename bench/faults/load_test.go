@@ -37,9 +37,11 @@ type load struct {
 	mu      sync.Mutex
 	results []result
 	// votes is what the client knows of each member's vote on each idea:
-	// voted or not, as last acknowledged; absent after a request whose
+	// voted or not, as last acknowledged; absent from the start of each
+	// request until its acknowledgement, and after a request whose
 	// outcome the client cannot know (an error, no answer).
-	votes map[voteKey]bool
+	votes map[voteKey]knownVote
+	acks  int
 	// comments are the bodies of acknowledged comments, by the time of
 	// the acknowledgement.
 	comments []ackedComment
@@ -48,6 +50,13 @@ type load struct {
 type voteKey struct {
 	token string
 	idea  int64
+}
+
+// knownVote is an acknowledged vote state and the number of the
+// acknowledgement, which tells two acknowledgements of one state apart.
+type knownVote struct {
+	voted bool
+	ack   int
 }
 
 type ackedComment struct {
@@ -59,7 +68,7 @@ func newLoad(lb string) *load {
 	return &load{
 		lb:     "http://" + lb,
 		client: &http.Client{Timeout: requestTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 32}},
-		votes:  map[voteKey]bool{},
+		votes:  map[voteKey]knownVote{},
 	}
 }
 
@@ -102,7 +111,8 @@ func (l *load) send(method, path, token, body string) (int, []byte) {
 }
 
 // run starts the load's workers until ctx ends and returns a wait for them.
-func (l *load) run(ctx context.Context, pages []string, voters []string, commenters []string, ideas []int64) func() {
+// Each comment replies to the comment parents holds for its idea.
+func (l *load) run(ctx context.Context, pages []string, voters []string, commenters []string, ideas []int64, parents map[int64]int64) func() {
 	var wg sync.WaitGroup
 	every := func(period time.Duration, f func(n int)) {
 		wg.Add(1)
@@ -127,9 +137,10 @@ func (l *load) run(ctx context.Context, pages []string, voters []string, comment
 	}
 	for i, token := range commenters {
 		every(300*time.Millisecond, func(n int) {
+			idea := ideas[n%len(ideas)]
 			body := fmt.Sprintf("fault-harness-comment-%d-%d-%d", i, n, time.Now().UnixNano())
-			status, _ := l.send(http.MethodPost, fmt.Sprintf("/api/v1/ideas/%d/comments", ideas[n%len(ideas)]), token,
-				`{"body":"`+body+`"}`)
+			status, _ := l.send(http.MethodPost, fmt.Sprintf("/api/v1/ideas/%d/comments", idea), token,
+				fmt.Sprintf(`{"body":%q,"parent_id":%d}`, body, parents[idea]))
 			if status == http.StatusCreated {
 				l.mu.Lock()
 				l.comments = append(l.comments, ackedComment{at: time.Now(), body: body})
@@ -145,7 +156,7 @@ func (l *load) run(ctx context.Context, pages []string, voters []string, comment
 func (l *load) toggleVote(token string, idea int64) {
 	key := voteKey{token, idea}
 	l.mu.Lock()
-	voted := l.votes[key]
+	voted := l.votes[key].voted
 	delete(l.votes, key) // unknown until acknowledged
 	l.mu.Unlock()
 	method := http.MethodPost
@@ -161,7 +172,8 @@ func (l *load) toggleVote(token string, idea int64) {
 		return
 	}
 	l.mu.Lock()
-	l.votes[key] = v.Voted
+	l.acks++
+	l.votes[key] = knownVote{v.Voted, l.acks}
 	l.mu.Unlock()
 }
 
@@ -179,10 +191,10 @@ func (l *load) between(from, to time.Time) []result {
 }
 
 // knownVotes copies what the client knows of the votes.
-func (l *load) knownVotes() map[voteKey]bool {
+func (l *load) knownVotes() map[voteKey]knownVote {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make(map[voteKey]bool, len(l.votes))
+	out := make(map[voteKey]knownVote, len(l.votes))
 	for k, v := range l.votes {
 		out[k] = v
 	}
