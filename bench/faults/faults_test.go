@@ -52,6 +52,7 @@ type harness struct {
 	parents  map[int64]int64 // idea -> the author's comment the load replies to
 	author   int64
 	lostJobs int64 // jobs given up for good so far, counted at each audit
+	twice    int   // comments stored twice, so far
 }
 
 // fault is one thing that goes wrong, and how it is put right.
@@ -115,6 +116,7 @@ type figures struct {
 	maxLatency        time.Duration
 	recovery          time.Duration
 	lost, countersOff int
+	twice             int
 	jobsLost          int
 	emails, hooks     int
 	late              string // how far behind Samen still was when the wait for it ended
@@ -222,8 +224,9 @@ func (h *harness) setUp() {
 		h.ideas = append(h.ideas, idea.ID)
 	}
 	h.parents = map[int64]int64{}
-	for _, idea := range h.ideas {
-		status, body := l.send(http.MethodPost, fmt.Sprintf("/api/v1/ideas/%d/comments", idea), author, `{"body":"Replies welcome."}`)
+	for i, idea := range h.ideas {
+		status, body := l.send(http.MethodPost, fmt.Sprintf("/api/v1/ideas/%d/comments", idea), author,
+			fmt.Sprintf(`{"body":"Replies to idea %d welcome."}`, i+1))
 		var comment struct{ ID int64 }
 		if status != http.StatusCreated || json.Unmarshal(body, &comment) != nil {
 			h.t.Fatalf("comment: %d %s", status, body)
@@ -304,6 +307,7 @@ func (h *harness) run(f fault) figures {
 func (h *harness) settle(fig *figures) {
 	lost, countersOff := h.audit()
 	fig.lost, fig.countersOff = max(fig.lost, lost), max(fig.countersOff, countersOff)
+	fig.twice = h.twice
 	fig.jobsLost += h.jobsLost() + len(h.undelivered()) + h.unmailed()
 	fig.notes = fig.notes[:0]
 	if fig.late != "" {
@@ -320,6 +324,9 @@ func (h *harness) settle(fig *figures) {
 	}
 	if fig.lost > 0 {
 		fig.notes = append(fig.notes, fmt.Sprintf("%d acknowledged writes not in the database", fig.lost))
+	}
+	if fig.twice > 0 {
+		fig.notes = append(fig.notes, fmt.Sprintf("%d comments stored twice (so far)", fig.twice))
 	}
 	if fig.countersOff > 0 {
 		fig.notes = append(fig.notes, fmt.Sprintf("%d ideas whose counters differ from their rows", fig.countersOff))
@@ -441,6 +448,11 @@ func (h *harness) audit() (lost, countersOff int) {
 		return
 	}
 	lost += len(bodies) - found
+	// A comment stored twice (a request sent again after its answer was
+	// lost) is a write the client did not ask for.
+	if err := h.db.QueryRow(`SELECT count(*) - count(DISTINCT body) FROM comments WHERE body LIKE 'fault-harness-%'`).Scan(&h.twice); err != nil {
+		h.t.Errorf("audit comments: %v", err)
+	}
 	err = h.db.QueryRow(`SELECT count(*) FROM ideas i
 		WHERE i.votes <> (SELECT count(*) FROM votes v WHERE v.idea_id = i.id)
 		   OR i.comments <> (SELECT count(*) FROM comments c WHERE c.idea_id = i.id AND c.state = 'published' AND NOT c.internal)`).Scan(&countersOff)
@@ -453,8 +465,8 @@ func (h *harness) audit() (lost, countersOff int) {
 // table writes the figures as a Markdown table, one row a fault.
 func table(all []figures) string {
 	var b strings.Builder
-	b.WriteString("| Fault | Served (2xx) | Other answers | 503 with Retry-After | No answer | Hung | Max latency | Recovery | Acknowledged writes lost | Counters off | Jobs lost |\n")
-	b.WriteString("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| Fault | Served (2xx) | Other answers | 503 with Retry-After | No answer | Hung | Max latency | Recovery | Acknowledged writes lost | Comments stored twice | Counters off | Jobs lost |\n")
+	b.WriteString("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, f := range all {
 		var statuses []int
 		for s := range f.byStatus {
@@ -468,9 +480,9 @@ func table(all []figures) string {
 		if len(other) == 0 {
 			other = []string{"none"}
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %d | %d | %d | %v | %v | %d | %d | %d |\n", f.fault.name, f.served,
+		fmt.Fprintf(&b, "| %s | %d | %s | %d | %d | %d | %v | %v | %d | %d | %d | %d |\n", f.fault.name, f.served,
 			strings.Join(other, ", "), f.retryAfter, f.noAnswer, f.hung, f.maxLatency.Round(time.Millisecond),
-			f.recovery.Round(100*time.Millisecond), f.lost, f.countersOff, f.jobsLost)
+			f.recovery.Round(100*time.Millisecond), f.lost, f.twice, f.countersOff, f.jobsLost)
 	}
 	b.WriteString("\nWhat each fault does:\n\n")
 	for _, f := range all {
