@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -74,8 +75,46 @@ func TestDatabaseOutageAnswers503WithRetryAfter(t *testing.T) {
 	wantStatus(t, member.Get(page), http.StatusOK)
 }
 
+// TestRateLimitsWithoutRedisServeAtOnce: when Redis, which holds only the
+// rate limits' counts, fails, requests are served (the limits count
+// nothing meanwhile) and each count is tried once, not retried with
+// back-off as the Redis client's defaults do (which held requests up to 9 s
+// in make faults). Redis sits behind a proxy that, once dropping, closes
+// each connection as soon as it comes and counts them.
+func TestRateLimitsWithoutRedisServeAtOnce(t *testing.T) {
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		modelstest.Skip(t, "Redis tests skipped: TEST_REDIS_URL is not set")
+	}
+	u, err := url.Parse(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	u.Host, u.Path = proxy.addr, "/10"
+	srv := apptest.New(t, models.SQLite, "SAMEN_REDIS_URL="+u.String())
+	c := srv.Client()
+	wantStatus(t, c.Get("/"), http.StatusOK)
+
+	proxy.dropping()
+	const requests = 10
+	for range requests {
+		wantStatus(t, c.Get("/"), http.StatusOK)
+	}
+	// A page view is counted once per address: a read and a write of the
+	// count, each one connection at most. Retries would make it four each.
+	if got := proxy.accepted(); got > 2*requests {
+		t.Fatalf("%d connections to Redis for %d page views while it failed: the client retried", got, requests)
+	}
+	if proxy.accepted() == 0 {
+		t.Fatal("no connection to Redis while it failed: the proxy did not stand between")
+	}
+}
+
 // cutProxy forwards TCP connections to a server until cut, which closes
-// every connection and refuses new ones, as a stopped server does.
+// every connection and refuses new ones, as a stopped server does; or,
+// once dropping, closes every connection, and each new one as it comes,
+// counting them.
 type cutProxy struct {
 	t      *testing.T
 	addr   string
@@ -83,6 +122,8 @@ type cutProxy struct {
 	mu     sync.Mutex
 	ln     net.Listener
 	conns  map[net.Conn]bool
+	drop   bool
+	drops  int
 }
 
 func newCutProxy(t *testing.T, target string) *cutProxy {
@@ -110,6 +151,16 @@ func (p *cutProxy) serve(ln net.Listener) {
 			if err != nil {
 				continue
 			}
+			p.mu.Lock()
+			drop := p.drop
+			if drop {
+				p.drops++
+			}
+			p.mu.Unlock()
+			if drop {
+				client.Close()
+				continue
+			}
 			server, err := net.Dial("tcp", p.target)
 			if err != nil {
 				client.Close()
@@ -135,6 +186,22 @@ func (p *cutProxy) cut() {
 		c.Close()
 		delete(p.conns, c)
 	}
+}
+
+func (p *cutProxy) dropping() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drop = true
+	for c := range p.conns {
+		c.Close()
+		delete(p.conns, c)
+	}
+}
+
+func (p *cutProxy) accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.drops
 }
 
 func (p *cutProxy) mend() {
