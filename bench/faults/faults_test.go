@@ -308,7 +308,11 @@ func (h *harness) settle(fig *figures) {
 	lost, countersOff := h.audit()
 	fig.lost, fig.countersOff = max(fig.lost, lost), max(fig.countersOff, countersOff)
 	fig.twice = h.twice
-	fig.jobsLost += h.jobsLost() + len(h.undelivered()) + h.unmailed()
+	undelivered, unmailed := len(h.undelivered()), h.unmailed()
+	fig.jobsLost += h.jobsLost() + undelivered + unmailed
+	if undelivered+unmailed > 0 {
+		h.t.Logf("%s: %d acknowledged comments not at the webhook receiver, %d replies not emailed", fig.fault.name, undelivered, unmailed)
+	}
 	fig.notes = fig.notes[:0]
 	if fig.late != "" {
 		fig.notes = append(fig.notes, fig.late)
