@@ -8,7 +8,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test test-a11y lint vuln scale bench bench-fanout bench-hostile bench-micro bench-homesize fuzz-short
+.PHONY: run build test test-a11y lint vuln scale faults bench bench-fanout bench-hostile bench-micro bench-homesize fuzz-short
 
 run:
 	$(GO) run .
@@ -45,6 +45,15 @@ vuln:
 # docs/scaling.md.
 scale:
 	SAMEN_SCALE=1 $(GO) test -count=1 -v -run TestScaleOut ./bench/scale
+
+# The fault harness (bench/faults): two instances behind HAProxy on a
+# PostgreSQL, a Redis, an SMTP server and a webhook receiver of its own
+# (apt-get install -y postgresql redis-server haproxy), under steady load
+# while PostgreSQL restarts, Redis stops, an instance is killed, SMTP
+# refuses and webhooks hang. Writes its figures into docs/reliability.md and
+# fails on a lost write, a counter off, a 500 or a hang. About 5 minutes.
+faults:
+	SAMEN_FAULTS=1 $(GO) test -count=1 -v -timeout 10m -run TestFaults ./bench/faults
 
 # The load test at scale (bench/load): seeds the fresh PostgreSQL database that
 # DATABASE_URL names, loads Samen and the ceiling program with wrk, then an

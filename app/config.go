@@ -48,6 +48,9 @@ type Config struct {
 	RateLimitSearches int    `env:"SAMEN_RATE_LIMIT_SEARCHES" envDefault:"60"`
 
 	SearchTimeout time.Duration `env:"SAMEN_SEARCH_TIMEOUT" envDefault:"2s"`
+	// JobTimeout bounds one run of a background job; a job an instance was
+	// running when it died is run again after twice as long.
+	JobTimeout time.Duration `env:"SAMEN_JOB_TIMEOUT" envDefault:"1m"`
 
 	TrustedProxies []string `env:"SAMEN_TRUSTED_PROXIES" envSeparator:","`
 	ProxyHeader    string   `env:"SAMEN_PROXY_HEADER" envDefault:"X-Forwarded-For"`
@@ -214,6 +217,10 @@ func (c *Config) validate() error {
 	}
 	if c.SearchTimeout <= 0 {
 		return &ConfigError{"SAMEN_SEARCH_TIMEOUT", "must be a duration above zero, as in 2s"}
+	}
+	if c.JobTimeout < 15*time.Second || c.JobTimeout > time.Hour {
+		// A webhook's attempt alone may take 20 s, and the rescue comes after twice the timeout.
+		return &ConfigError{"SAMEN_JOB_TIMEOUT", "must be a duration from 15s to 1h, as in 1m"}
 	}
 	for i, p := range c.TrustedProxies {
 		p = strings.TrimSpace(p)

@@ -64,21 +64,31 @@ func statusOf(err error) int {
 		return fiber.StatusForbidden
 	case errors.Is(err, models.ErrConflict):
 		return fiber.StatusConflict
-	case errors.Is(err, models.ErrSearchTimeout):
+	case errors.Is(err, models.ErrSearchTimeout), models.Unavailable(err):
 		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
 
+// unavailableRetry is the Retry-After of a 503 while the database cannot be
+// reached: a restart or a fail-over takes seconds.
+const unavailableRetry = "5"
+
 // handleError is the one place errors become responses: a JSON error for the
 // API, a friendly page otherwise. Unexpected errors are logged here, once.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	status := statusOf(err)
-	if errors.Is(err, models.ErrSearchTimeout) {
+	unavailable := models.Unavailable(err)
+	switch {
+	case unavailable:
+		// Not a fault in the request: the client is told to come back.
+		s.log.Warn("database unavailable", slog.String("method", c.Method()), slog.String("path", logPath(c)),
+			slog.String("request_id", requestID(c)), slog.Any("error", err))
+	case errors.Is(err, models.ErrSearchTimeout):
 		// Not a failure of Samen's, but worth knowing: which searches are too costly.
 		s.log.Warn("search timed out", slog.String("path", logPath(c)), slog.String("query", c.Query("q")),
 			slog.String("request_id", requestID(c)))
-	} else if status >= 500 {
+	case status >= 500:
 		s.log.Error("request failed", slog.String("method", c.Method()), slog.String("path", logPath(c)),
 			slog.String("request_id", requestID(c)), slog.Any("error", err))
 	}
@@ -93,6 +103,9 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	var limit *models.LimitError
 	if errors.As(err, &limit) {
 		handlers.SetRetryAfter(c, limit)
+	}
+	if unavailable {
+		c.Set(fiber.HeaderRetryAfter, unavailableRetry)
 	}
 	if handlers.WantsJSON(c) {
 		body := handlers.APIErrorBody{Code: apiCodes[status], Message: apiMessages[status]}

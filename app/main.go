@@ -170,7 +170,7 @@ func (c *cli) open(ctx context.Context) (Config, *models.Store, *slog.Logger, er
 	defer cancel()
 	store, err := models.Open(openCtx, cfg.DatabaseURL, models.Options{
 		Logger: log, MaxOpenConns: cfg.DBMaxConns, SMTPURL: cfg.SMTPURL, MailFrom: cfg.MailFrom, BaseURL: cfg.BaseURL,
-		SearchTimeout: cfg.SearchTimeout, MailDelay: cfg.MailDelay, Brand: cfg.Brand,
+		SearchTimeout: cfg.SearchTimeout, JobTimeout: cfg.JobTimeout, MailDelay: cfg.MailDelay, Brand: cfg.Brand,
 		Replicas: cfg.ReplicaURLs, ReplicaLag: cfg.ReplicaLag,
 	})
 	if err != nil {

@@ -171,6 +171,7 @@ func TestBadConfigurationStopsTheStartNamingTheVariable(t *testing.T) {
 		"SAMEN_RATE_LIMIT_REQUESTS=0":               "SAMEN_RATE_LIMIT_REQUESTS",
 		"SAMEN_TRUSTED_PROXIES=10.0.0.0/8,nope":     "SAMEN_TRUSTED_PROXIES",
 		"SAMEN_SHUTDOWN_TIMEOUT=soon":               "SAMEN_SHUTDOWN_TIMEOUT",
+		"SAMEN_JOB_TIMEOUT=5s":                      "SAMEN_JOB_TIMEOUT",
 		"SAMEN_MAIL_DELAY=-1s":                      "SAMEN_MAIL_DELAY",
 		"SAMEN_MAIL_DELAY=later":                    "SAMEN_MAIL_DELAY",
 		"SAMEN_DB_MAX_CONNS=-1":                     "SAMEN_DB_MAX_CONNS",

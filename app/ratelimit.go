@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"time"
@@ -8,24 +9,42 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/storage/redis/v3"
+	goredis "github.com/redis/go-redis/v9"
 
 	"samen/models"
 )
 
 // newRateLimitStorage returns the shared Redis store when SAMEN_REDIS_URL is
 // set, so every instance counts together; nil means Fiber's memory store.
-func newRateLimitStorage(cfg Config) (storage fiber.Storage, err error) {
+//
+// Redis holds only counts, so when it is gone the limits count nothing for
+// a while (Fiber's limiter ignores its storage's errors) rather than hold
+// requests up: each call gives up after redisTimeout and is not retried.
+// go-redis's defaults (5 s to dial, 3 s to read, three retries with
+// back-off) kept requests waiting up to 9 s while Redis was stopped.
+func newRateLimitStorage(cfg Config) (fiber.Storage, error) {
 	if cfg.RedisURL == "" || cfg.RateLimits == "off" {
 		return nil, nil
 	}
-	// The Redis storage panics when it cannot connect; turn that into an error.
-	defer func() {
-		if r := recover(); r != nil {
-			storage, err = nil, fmt.Errorf("SAMEN_REDIS_URL: cannot connect: %v", r)
-		}
-	}()
-	return redis.New(redis.Config{URL: cfg.RedisURL, Reset: false}), nil
+	opts, err := goredis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("SAMEN_REDIS_URL: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = redisTimeout, redisTimeout, redisTimeout, redisTimeout
+	opts.MaxRetries = -1 // none
+	client := goredis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("SAMEN_REDIS_URL: cannot connect: %w", err)
+	}
+	return redis.NewFromConnection(client), nil
 }
+
+// redisTimeout bounds each call to Redis: a few round trips on a network
+// where one takes a millisecond.
+const redisTimeout = 250 * time.Millisecond
 
 // limit answers 429 with Retry-After once a key has been counted max times
 // within window. skip exempts a request from counting.

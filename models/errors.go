@@ -1,10 +1,16 @@
 package models
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sort"
 	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Errors callers tell apart with errors.Is.
@@ -49,4 +55,28 @@ func (v ValidationErrors) orNil() error {
 		return nil
 	}
 	return v
+}
+
+// Unavailable reports whether err says the database cannot be reached for
+// the moment (restarting, shutting down, starting up, refusing or dropping
+// connections, out of connection slots) rather than that the request went
+// wrong: asking again shortly will work, so a caller answers 503 with
+// Retry-After, not 500.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08 is a connection exception; 57P01-57P03 are an
+		// administrator's or a crash's shutdown and a server starting up;
+		// 53300 is too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" ||
+			pgErr.Code == "57P03" || pgErr.Code == "53300"
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr *net.OpError
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

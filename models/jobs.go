@@ -13,6 +13,12 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 )
 
+// DefaultJobTimeout bounds one run of a background job. A job that is still
+// marked running after twice as long belongs to an instance that died (a
+// kill, a crash, a lost machine) and is run again; River's own default
+// would leave it for an hour.
+const DefaultJobTimeout = time.Minute
+
 // CleanupArgs is the periodic job that deletes expired sessions and sign-in
 // links, and on SQLite brings the planner's statistics up to date
 // (PostgreSQL's autovacuum does that on its own).
@@ -76,6 +82,8 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 		// token): keep finished jobs briefly.
 		CompletedJobRetentionPeriod: LoginTokenTTL,
 		FetchPollInterval:           s.pollInterval,
+		JobTimeout:                  s.jobTimeout,
+		RescueStuckJobsAfter:        2 * s.jobTimeout,
 		FetchCooldown:               min(s.pollInterval, river.FetchCooldownDefault),
 		Workers:                     workers,
 		PeriodicJobs: append([]*river.PeriodicJob{

@@ -3,6 +3,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -66,6 +67,7 @@ type Store struct {
 	invalidated *atomic.Int64
 
 	pollInterval  time.Duration
+	jobTimeout    time.Duration
 	searchTimeout time.Duration
 	inSearch      bool // the statements go to a search's transaction or deadline (see searching)
 
@@ -88,6 +90,10 @@ type Options struct {
 	MailFrom string
 	// JobPollInterval is how often idle job workers look for work (default 1s).
 	JobPollInterval time.Duration
+	// JobTimeout bounds one run of a background job (default
+	// DefaultJobTimeout). A job still marked running after twice as long
+	// was on an instance that died: it is run again.
+	JobTimeout time.Duration
 	// BaseURL is Samen's public URL: markdown images load only from its
 	// origin or from a relative path.
 	BaseURL string
@@ -136,6 +142,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{dialect: dialect, log: log, Now: systemClock, pollInterval: time.Second, searchTimeout: DefaultSearchTimeout}
+	s.jobTimeout = cmp.Or(opts.JobTimeout, DefaultJobTimeout)
 	if opts.JobPollInterval > 0 {
 		s.pollInterval = opts.JobPollInterval
 	}

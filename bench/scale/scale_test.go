@@ -10,24 +10,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gofiber/storage/redis/v3"
 
-	"samen/app/apptest"
+	"samen/bench/cluster"
 	"samen/models"
 	"samen/models/modelstest"
 )
@@ -35,22 +31,10 @@ import (
 // redisDB is the Redis database the harness uses, and empties first.
 const redisDB = 11
 
-// cluster is the running harness.
-type cluster struct {
-	t         *testing.T
-	dir, bin  string
-	dbURL     string
-	env       []string
-	instances []*instance
-	lb        string // HAProxy's address
-}
-
-type instance struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	log  *apptest.SyncBuffer
-	done chan error
+// harness is the running cluster and its database.
+type harness struct {
+	*cluster.Cluster
+	dbURL string
 }
 
 func TestScaleOut(t *testing.T) {
@@ -64,183 +48,17 @@ func TestScaleOut(t *testing.T) {
 	t.Run("a rolling restart under load answers every request", c.rollingRestart)
 }
 
-func startCluster(t *testing.T, n int) *cluster {
+func startCluster(t *testing.T, n int) *harness {
 	dbURL := os.Getenv("TEST_DATABASE_URL")
 	redisURL := os.Getenv("TEST_REDIS_URL")
-	haproxy, err := exec.LookPath("haproxy")
-	if dbURL == "" || redisURL == "" || err != nil {
+	if dbURL == "" || redisURL == "" {
 		t.Fatal("make scale needs TEST_DATABASE_URL, TEST_REDIS_URL and haproxy (apt-get install -y haproxy)")
 	}
 	redisURL = strings.TrimSuffix(redisURL, "/") + fmt.Sprintf("/%d", redisDB)
 	redis.New(redis.Config{URL: redisURL, Reset: true}).Close() // earlier runs' counts go
-
-	c := &cluster{t: t, dir: t.TempDir()}
-	c.bin = filepath.Join(c.dir, "samen")
-	if out, err := exec.Command("go", "build", "-o", c.bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	c.dbURL = modelstest.URL(t, models.Postgres)
-	c.env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"DATABASE_URL=" + c.dbURL,
-		"SAMEN_REDIS_URL=" + redisURL,
-		"SAMEN_INSTANCES=" + fmt.Sprint(n),
-		"SAMEN_TRUSTED_PROXIES=127.0.0.1",
-		"SAMEN_RATE_LIMIT_REQUESTS=1000000",
-		"SAMEN_RATE_LIMIT_WRITES=1000000",
-		// Serve on for a while after SIGTERM with /readyz at 503: HAProxy
-		// checks every 200 ms and takes an instance out after one failure.
-		"SAMEN_DRAIN_DELAY=1s",
-		"SAMEN_SHUTDOWN_TIMEOUT=10s",
-		"SAMEN_MAIL_DELAY=0s",
-	}
-	c.run("migrate")
-	for i := range n {
-		in := &instance{name: fmt.Sprintf("s%d", i+1), addr: freeAddr(t)}
-		c.instances = append(c.instances, in)
-		c.start(in)
-	}
-	for _, in := range c.instances {
-		c.waitReady(in)
-	}
-	c.lb = freeAddr(t)
-	var servers strings.Builder
-	for _, in := range c.instances {
-		fmt.Fprintf(&servers, "    server %s %s check\n", in.name, in.addr)
-	}
-	cfg := filepath.Join(c.dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(haproxyConfig, c.lb, servers.String())), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	lb := exec.Command(haproxy, "-db", "-f", cfg)
-	lbLog := &apptest.SyncBuffer{}
-	lb.Stdout, lb.Stderr = lbLog, lbLog
-	if err := lb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = lb.Process.Kill()
-		_ = lb.Wait()
-		if t.Failed() {
-			t.Logf("haproxy:\n%s", lbLog.String())
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + c.lb + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy at %s never answered: %v\n%s", c.lb, err, lbLog.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return c
-}
-
-// haproxyConfig balances over the instances (%[2]s) from %[1]s. An
-// instance whose /readyz fails once is out for new requests; it is back
-// after two good checks. A request whose connection failed before any answer
-// goes to another instance.
-const haproxyConfig = `global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 10s
-    retries 3
-    option redispatch 1
-    retry-on conn-failure empty-response
-frontend samen
-    bind %[1]s
-    option forwardfor
-    default_backend instances
-backend instances
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-    default-server inter 200ms fall 1 rise 2
-%[2]s`
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// run runs a samen subcommand on the harness's database.
-func (c *cluster) run(args ...string) string {
-	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Dir, cmd.Env = c.dir, c.env
-	out, err := cmd.Output()
-	if err != nil {
-		c.t.Fatalf("samen %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (c *cluster) start(in *instance) {
-	in.log, in.done = &apptest.SyncBuffer{}, make(chan error, 1)
-	in.cmd = exec.Command(c.bin, "serve")
-	in.cmd.Dir = c.dir
-	in.cmd.Env = append(append([]string{}, c.env...), "SAMEN_ADDR="+in.addr)
-	in.cmd.Stdout, in.cmd.Stderr = in.log, in.log
-	if err := in.cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	done := in.done
-	go func() { done <- in.cmd.Wait() }()
-	cmd, log := in.cmd, in.log
-	c.t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if c.t.Failed() {
-			c.t.Logf("log of %s at %s:\n%.20000s", in.name, in.addr, log.String())
-		}
-	})
-}
-
-func (c *cluster) waitReady(in *instance) {
-	c.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + in.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	c.t.Fatalf("%s never became ready:\n%s", in.name, in.log.String())
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (c *cluster) stop(in *instance) {
-	c.t.Helper()
-	if err := in.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		c.t.Fatal(err)
-	}
-	select {
-	case err := <-in.done:
-		in.done <- err
-		if err != nil {
-			c.t.Fatalf("%s exited with %v", in.name, err)
-		}
-	case <-time.After(20 * time.Second):
-		c.t.Fatalf("%s did not stop after SIGTERM", in.name)
-	}
+	h := &harness{dbURL: modelstest.URL(t, models.Postgres)}
+	h.Cluster = cluster.Start(t, cluster.Options{DatabaseURL: h.dbURL, RedisURL: redisURL, Instances: n})
+	return h
 }
 
 // browser is a visitor with cookies (shared by every instance on 127.0.0.1,
@@ -284,8 +102,8 @@ func (b *browser) do(method, u string, form url.Values) (int, string) {
 
 var linkInLog = regexp.MustCompile(`/auth/email/([A-Za-z0-9_-]{20,})`)
 
-func (c *cluster) sessionsAndJobs(t *testing.T) {
-	s1, s2 := "http://"+c.instances[0].addr, "http://"+c.instances[1].addr
+func (c *harness) sessionsAndJobs(t *testing.T) {
+	s1, s2 := "http://"+c.Instances[0].Addr, "http://"+c.Instances[1].Addr
 	email := fmt.Sprintf("anna-%d@example.com", time.Now().UnixNano())
 	b := newBrowser(t)
 
@@ -307,8 +125,8 @@ func (c *cluster) sessionsAndJobs(t *testing.T) {
 	// Each email job ran once, on one instance or the other: five links.
 	links := func() []string {
 		var all []string
-		for _, in := range c.instances {
-			for _, line := range strings.Split(in.log.String(), "\n") {
+		for _, in := range c.Instances {
+			for _, line := range strings.Split(in.Log.String(), "\n") {
 				if strings.Contains(line, email) {
 					if m := linkInLog.FindStringSubmatch(line); m != nil {
 						all = append(all, m[1])
@@ -344,12 +162,12 @@ func (c *cluster) sessionsAndJobs(t *testing.T) {
 
 var voteCount = regexp.MustCompile(`class="vote-count"[^>]*>(\d+)<`)
 
-func (c *cluster) votesInvalidate(t *testing.T) {
-	s1, s2 := "http://"+c.instances[0].addr, "http://"+c.instances[1].addr
-	c.run("user", "create", "--email", "author@example.com", "--name", "Author")
-	c.run("user", "create", "--email", "voter@example.com", "--name", "Voter")
-	author := c.run("token", "create", "--email", "author@example.com")
-	token := c.run("token", "create", "--email", "voter@example.com")
+func (c *harness) votesInvalidate(t *testing.T) {
+	s1, s2 := "http://"+c.Instances[0].Addr, "http://"+c.Instances[1].Addr
+	c.Run("user", "create", "--email", "author@example.com", "--name", "Author")
+	c.Run("user", "create", "--email", "voter@example.com", "--name", "Voter")
+	author := c.Run("token", "create", "--email", "author@example.com")
+	token := c.Run("token", "create", "--email", "voter@example.com")
 	id, slug := apiIdea(t, s1, author, "Lights that charge from the dynamo")
 	page := fmt.Sprintf("%s/ideas/%d/%s", s2, id, slug)
 	count := func() string {
@@ -440,14 +258,14 @@ func api(t *testing.T, method, u, token, body string) int {
 // rollingRestart runs a steady load through HAProxy, page views and votes on
 // keep-alive connections, while each instance in turn is stopped with
 // SIGTERM and started again. Every request must get a 2xx.
-func (c *cluster) rollingRestart(t *testing.T) {
+func (c *harness) rollingRestart(t *testing.T) {
 	var tokens []string
 	for i := range 2 {
 		email := fmt.Sprintf("load%d@example.com", i)
-		c.run("user", "create", "--email", email, "--name", fmt.Sprintf("Load %d", i))
-		tokens = append(tokens, c.run("token", "create", "--email", email))
+		c.Run("user", "create", "--email", email, "--name", fmt.Sprintf("Load %d", i))
+		tokens = append(tokens, c.Run("token", "create", "--email", email))
 	}
-	lb := "http://" + c.lb
+	lb := "http://" + c.LB
 	id, slug := apiIdea(t, lb, tokens[0], "A bell that people hear")
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -506,10 +324,10 @@ func (c *cluster) rollingRestart(t *testing.T) {
 
 	start := time.Now()
 	time.Sleep(2 * time.Second)
-	for _, in := range c.instances {
-		c.stop(in)
-		c.start(in)
-		c.waitReady(in)
+	for _, in := range c.Instances {
+		c.Stop(in)
+		c.StartInstance(in)
+		c.WaitReady(in)
 		time.Sleep(2 * time.Second) // HAProxy takes it back, and the load runs on both
 	}
 	for time.Since(start) < 20*time.Second {
@@ -518,7 +336,7 @@ func (c *cluster) rollingRestart(t *testing.T) {
 	cancel()
 	wg.Wait()
 	t.Logf("rolling restart of %d instances in %v: %d answered 2xx, %d other statuses, %d connection errors",
-		len(c.instances), time.Since(start).Round(time.Second), ok.Load(), bad.Load(), failed.Load())
+		len(c.Instances), time.Since(start).Round(time.Second), ok.Load(), bad.Load(), failed.Load())
 	if bad.Load() > 0 || failed.Load() > 0 || ok.Load() == 0 {
 		t.Fatalf("clients saw %d non-2xx answers and %d connection errors:\n%s", bad.Load(), failed.Load(), strings.Join(problems, "\n"))
 	}

@@ -25,6 +25,8 @@ type SMTPSink struct {
 	msgs  []Mail
 	fail  bool
 	conns []*smtp.Conn // every connection made, open or closed
+	addr  string
+	srv   *smtp.Server // nil while refusing connections
 }
 
 // Mail is one received message, parsed.
@@ -48,14 +50,39 @@ func NewSMTPSink(t testing.TB) *SMTPSink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := &SMTPSink{URL: "smtp://" + ln.Addr().String()}
-	srv := smtp.NewServer(&smtpBackend{sink: sink})
+	sink := &SMTPSink{URL: "smtp://" + ln.Addr().String(), addr: ln.Addr().String()}
+	sink.serve(ln)
+	t.Cleanup(func() { _ = sink.Refusing(true) })
+	return sink
+}
+
+func (s *SMTPSink) serve(ln net.Listener) {
+	srv := smtp.NewServer(&smtpBackend{sink: s})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	s.srv = srv
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return sink
+}
+
+// Refusing stops the server (true), so that connections are refused as by
+// a mail server that is down, or starts it again on the same address (false).
+func (s *SMTPSink) Refusing(refuse bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case refuse && s.srv != nil:
+		err := s.srv.Close()
+		s.srv = nil
+		return err
+	case !refuse && s.srv == nil:
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			return err
+		}
+		s.serve(ln)
+	}
+	return nil
 }
 
 // Failing makes the sink refuse (true) or accept (false) messages.
