@@ -93,7 +93,7 @@ func (h *Live) Stream(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no") // nginx passes each event on at once
-	done := c.Context().Done()        // closed when the server stops
+	done := c.Context().Done()       // closed when the server stops
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer release()
 		defer s.feed.Close()
