@@ -93,12 +93,15 @@ func (h *Live) Stream(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no") // nginx passes each event on at once
-	done := c.Context().Done()       // closed when the server stops
+	// The connection ends with the stream: nothing reads it after, so the
+	// stream may watch it for the client hanging up (see hungUp).
+	c.Context().SetConnectionClose()
+	done := c.Context().Done() // closed when the server stops
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer release()
 		defer s.feed.Close()
 		s.w = w
-		s.run(first, done)
+		s.run(first, done, s.hungUp())
 	})
 	return nil
 }
@@ -201,9 +204,26 @@ func (s *liveStream) state(ctx context.Context) ([]event, error) {
 	return out, nil
 }
 
+// hungUp is closed when the client closes the connection (a page left, a
+// tab closed), so its place is free at once rather than at the next
+// heartbeat. A client sends nothing while it reads a stream: whatever the
+// connection reads, an end or a byte, ends the stream.
+func (s *liveStream) hungUp() <-chan struct{} {
+	gone := make(chan struct{})
+	if s.conn == nil || s.conn.SetReadDeadline(time.Time{}) != nil {
+		return gone
+	}
+	go func() {
+		defer close(gone)
+		var b [1]byte
+		_, _ = s.conn.Read(b[:])
+	}()
+	return gone
+}
+
 // run writes the stream until the client goes, the feed ends, the stream
 // idles or the server stops.
-func (s *liveStream) run(first []event, stop <-chan struct{}) {
+func (s *liveStream) run(first []event, stop, gone <-chan struct{}) {
 	// Clients reconnect after a stop within a few seconds, spread out so
 	// that a restarted instance is not met by all of them at once.
 	retry := 2000 + rand.IntN(3000)
@@ -217,6 +237,8 @@ func (s *liveStream) run(first []event, stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
+			return
+		case <-gone:
 			return
 		case <-idle.C:
 			s.send(event{"idle", struct{}{}})

@@ -66,11 +66,12 @@ const liveQueue = 4096
 // liveHub hands updates to the feeds of this instance. Its goroutine runs
 // from the first feed until the store closes.
 type liveHub struct {
-	s     *Store
-	in    chan string
-	start sync.Once
-	stop  chan struct{}
-	done  chan struct{}
+	s       *Store
+	in      chan string
+	start   sync.Once
+	closing sync.Once
+	stop    chan struct{}
+	done    chan struct{}
 
 	mu    sync.Mutex
 	ideas map[int64]map[*LiveFeed]struct{}
@@ -145,25 +146,19 @@ func (s *Store) LiveFeeds() int {
 
 // close ends the hub and every feed: the store is closing.
 func (h *liveHub) close() {
-	h.mu.Lock()
-	for f := range h.feeds {
-		h.drop(f)
-	}
-	h.mu.Unlock()
-	started := false
-	h.start.Do(func() {}) // no goroutine starts after this
-	select {
-	case <-h.stop:
-	default:
-		close(h.stop)
-		started = true
-	}
-	if started {
-		select {
-		case <-h.done:
-		case <-time.After(5 * time.Second):
+	h.closing.Do(func() {
+		h.mu.Lock()
+		for f := range h.feeds {
+			h.drop(f)
 		}
-	}
+		h.mu.Unlock()
+		started := true
+		h.start.Do(func() { started = false }) // and no goroutine starts after this
+		if started {
+			close(h.stop)
+			<-h.done
+		}
+	})
 }
 
 // Payloads on LiveChannel: "v:IDEA", "c:IDEA:COMMENT", "n:IDEA:COMMENT" (an
