@@ -185,5 +185,20 @@
     open();
   }
 
+  // A page left closes its stream, so that a page kept for the back button
+  // holds no connection (browsers allow six per site); back on it, it
+  // follows again.
+  window.addEventListener("pagehide", function () {
+    if (source) {
+      source.close();
+      source = null;
+    }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      open();
+    }
+  });
+
   open();
 })();
