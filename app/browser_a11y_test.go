@@ -66,6 +66,7 @@ var a11yExempt = map[string]string{
 	"/admin/export/ideas.csv":        "CSV download",
 	"/images/:key":                   "image file",
 	"/me/export":                     "JSON download of the member's data",
+	"/live":                          "event stream of live pages, not a page",
 }
 
 // a11yRole is one of the standings the pages are checked for.

@@ -76,6 +76,16 @@ type Config struct {
 	// that several instances share (see docs/images.md).
 	BlobURL string `env:"SAMEN_BLOB_URL" envDefault:"file://./data/blobs"`
 
+	// Live pages (docs/live.md): the streams open at once on this instance
+	// (0 turns live pages off), per member and per visitor's address; how
+	// long a stream may go without an update before it closes, and how
+	// often a quiet one sends a heartbeat.
+	LiveMaxConnections int           `env:"SAMEN_LIVE_MAX_CONNECTIONS" envDefault:"1000"`
+	LivePerMember      int           `env:"SAMEN_LIVE_PER_MEMBER" envDefault:"4"`
+	LivePerAddress     int           `env:"SAMEN_LIVE_PER_ADDRESS" envDefault:"20"`
+	LiveIdle           time.Duration `env:"SAMEN_LIVE_IDLE" envDefault:"5m"`
+	LiveHeartbeat      time.Duration `env:"SAMEN_LIVE_HEARTBEAT" envDefault:"25s"`
+
 	// PprofAddr, when set, serves Go's profiler there (for load tests); off by default.
 	PprofAddr string `env:"SAMEN_PPROF_ADDR"`
 
@@ -214,6 +224,21 @@ func (c *Config) validate() error {
 	}
 	if c.RateLimitSearches < 1 {
 		return &ConfigError{"SAMEN_RATE_LIMIT_SEARCHES", "must be at least 1 (searches a minute per address)"}
+	}
+	if c.LiveMaxConnections < 0 {
+		return &ConfigError{"SAMEN_LIVE_MAX_CONNECTIONS", "must be 0 (live pages off) or more"}
+	}
+	if c.LivePerMember < 1 {
+		return &ConfigError{"SAMEN_LIVE_PER_MEMBER", "must be at least 1 (live streams per member)"}
+	}
+	if c.LivePerAddress < 1 {
+		return &ConfigError{"SAMEN_LIVE_PER_ADDRESS", "must be at least 1 (live streams per visitor's address)"}
+	}
+	if c.LiveIdle < time.Second {
+		return &ConfigError{"SAMEN_LIVE_IDLE", "must be a duration of at least 1s, as in 5m"}
+	}
+	if c.LiveHeartbeat < time.Second || c.LiveHeartbeat > 5*time.Minute {
+		return &ConfigError{"SAMEN_LIVE_HEARTBEAT", "must be a duration from 1s to 5m, as in 25s"}
 	}
 	if c.SearchTimeout <= 0 {
 		return &ConfigError{"SAMEN_SEARCH_TIMEOUT", "must be a duration above zero, as in 2s"}

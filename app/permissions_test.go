@@ -367,6 +367,9 @@ func routeRequest(rt fiber.Route, target string, c *apptest.Client) *http.Reques
 	case write:
 		req = httptest.NewRequest(rt.Method, target, strings.NewReader(url.Values{"_csrf": {c.CSRF}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case rt.Path == "/live":
+		// A stream stays open: its HEAD twin answers as it does, without the events.
+		req = httptest.NewRequest(http.MethodHead, target, nil)
 	default:
 		req = httptest.NewRequest(rt.Method, target, nil)
 	}

@@ -47,6 +47,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		prefs    = &handlers.Preferences{Deps: d, Me: me}
 		unsub    = &handlers.Unsubscribe{Deps: d}
 		delivery = &handlers.Deliveries{Deps: d}
+		live     = s.live
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -102,6 +103,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/roadmap/share.png", read, share.Roadmap)
 	r.get("/ideas/:id/:slug?", read, s.visitorPages, ideas.Show)
 	r.post("/reports", report, mod.Report)
+	r.get("/live", read, live.Stream)
 	r.get("/members/:id", read, members.Show)
 	r.get("/search", read, ideas.Search)
 	r.get("/changelog", read, entries.List)

@@ -29,6 +29,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
+// writeTimeout bounds writing an answer, and each event of a live stream.
+const writeTimeout = 30 * time.Second
+
 // bodyLimit caps every request body (413 above), but those that upload
 // images (and the branding form, with a logo and a favicon of up to 1 MiB
 // each), which uploadBodyLimit caps (see uploadAllowance).
@@ -73,9 +76,16 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 	}
 	store.SetBlobs(blobs)
 
-	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage}
+	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage,
+		Live: cfg.LiveMaxConnections > 0}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache(),
 		writers: newWriters()}
+	s.live = &handlers.Live{Deps: deps, MaxConnections: cfg.LiveMaxConnections, PerMember: cfg.LivePerMember, PerAddress: cfg.LivePerAddress,
+		Idle: cfg.LiveIdle, Heartbeat: cfg.LiveHeartbeat, WriteTimeout: writeTimeout}
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "samen_live_streams",
+		Help: "Live page streams open on this instance.",
+	}, func() float64 { return float64(s.live.Open()) }))
 	if s.shares, err = handlers.NewShareImages(); err != nil {
 		return nil, nil, err
 	}
@@ -92,7 +102,7 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 		BodyLimit:               bodyLimit,
 		ReadBufferSize:          16 << 10, // request headers up to 16 KiB (many cookies)
 		ReadTimeout:             15 * time.Second,
-		WriteTimeout:            30 * time.Second,
+		WriteTimeout:            writeTimeout,
 		IdleTimeout:             120 * time.Second,
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
@@ -121,7 +131,8 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 			return c.Next()
 		})
 	}
-	app.Use(compress.New())
+	// Live streams go out event by event, uncompressed (see handlers.Live).
+	app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool { return c.Path() == "/live" }}))
 	app.Server().HeaderReceived = uploadAllowance
 	app.Hooks().OnShutdown(blobs.Close)
 
@@ -149,6 +160,9 @@ type server struct {
 	shares *handlers.ShareImages
 
 	providers []*handlers.Provider
+
+	// live serves the live pages' streams.
+	live *handlers.Live
 
 	// stopping turns /readyz to 503 once SIGTERM has come.
 	stopping atomic.Bool

@@ -35,6 +35,8 @@ type Deps struct {
 	// DefaultLanguage is the community's language, when neither the member
 	// nor the browser names one Samen speaks ("" is English).
 	DefaultLanguage string
+	// Live turns live pages on: pages name their stream (see live.go).
+	Live bool
 }
 
 // Viewer is who is asking, as the middleware found out.
@@ -122,11 +124,29 @@ type Layout struct {
 	Share *ShareMeta
 	// unread counts the viewer's unread notifications when the header asks.
 	unread func() int64
+	// LiveIdea is the idea whose votes and comments the page shows live;
+	// live says whether live pages are on.
+	LiveIdea int64
+	live     bool
 
 	// Branding is the community's brand for the header, head and footer;
 	// Theme is "light" or "dark" as the viewer chose, "" to follow the system.
 	Branding models.Branding
 	Theme    string
+}
+
+// LiveURL is the page's stream of live updates (see Live), "" for none: an
+// idea's page follows its idea, and a member's every page the unread badge.
+func (l Layout) LiveURL() string {
+	switch {
+	case !l.live:
+		return ""
+	case l.LiveIdea != 0:
+		return "/live?idea=" + strconv.FormatInt(l.LiveIdea, 10)
+	case l.Viewer != nil && l.User != nil:
+		return "/live"
+	}
+	return ""
 }
 
 // Themes are the choices of the theme switch.
@@ -165,6 +185,7 @@ func (d *Deps) layout(c *fiber.Ctx, titleID, nav string) Layout {
 		Nav:       nav,
 		Languages: []string{"en", "nl"},
 		Standing:  models.StandingOf(v.User, d.Store.Now()),
+		live:      d.Live,
 	}
 	if v.User != nil {
 		var (

@@ -393,6 +393,7 @@ func (h *Ideas) Show(c *fiber.Ctx) error {
 func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, notice string, status int, adjust ...func(*showPage)) error {
 	ctx := c.UserContext()
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
+	data.LiveIdea = idea.ID
 	data.CustomerVote = h.webcareFormFor(c)
 	data.Images = imageForm{L: data.L, Prefix: "comment"}
 	data.Title = idea.Title

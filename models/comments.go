@@ -141,6 +141,9 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 	if err != nil {
 		return nil, fmt.Errorf("comment on idea %d: %w", ideaID, err)
 	}
+	if c.State == StatePublished {
+		s.announceComment(ctx, ideaID, c.ID, c.Internal)
+	}
 	c.User = *author
 	if len(n.Images) > 0 {
 		images, err := s.imagesBy(ctx, "comment_id", []int64{c.ID})

@@ -205,8 +205,12 @@ func (s *Store) MarkRead(ctx context.Context, userID int64, ids []int64, all boo
 		if !all {
 			q = q.Where("id IN ?", ids)
 		}
-		if err := q.Update("read_at", s.Now()).Error; err != nil {
-			return 0, fmt.Errorf("mark notifications of %d read: %w", userID, err)
+		res := q.Update("read_at", s.Now())
+		if res.Error != nil {
+			return 0, fmt.Errorf("mark notifications of %d read: %w", userID, res.Error)
+		}
+		if res.RowsAffected > 0 {
+			s.announceUnread(ctx, userID)
 		}
 	}
 	return s.UnreadCount(ctx, userID)

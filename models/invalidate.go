@@ -21,6 +21,10 @@ import (
 // raw statement's table is not known.
 const InvalidateChannel = "samen_invalidate"
 
+// ListenerName is the application_name of each instance's listening
+// connection, as pg_stat_activity shows it.
+const ListenerName = "samen-listener"
+
 // everything is the payload (and the table) that makes an instance forget all
 // it keeps: after its listening connection came back, as notifications may
 // have been lost meanwhile.
@@ -109,7 +113,7 @@ func rawTable(sql string) string {
 	return ""
 }
 
-// listener keeps one connection LISTENing on InvalidateChannel.
+// listener keeps one connection LISTENing on InvalidateChannel and LiveChannel.
 type listener struct {
 	url string
 	// up is set while the connection listens.
@@ -195,6 +199,7 @@ func (s *Store) listen(ctx context.Context, l *listener, again bool) (bool, erro
 	if err != nil {
 		return false, err
 	}
+	cfg.RuntimeParams["application_name"] = ListenerName
 	// A quiet wait ends by its deadline, not by a cancel request to the server.
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
@@ -206,11 +211,12 @@ func (s *Store) listen(ctx context.Context, l *listener, again bool) (bool, erro
 		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+InvalidateChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+InvalidateChannel+"; LISTEN "+LiveChannel); err != nil {
 		return false, err
 	}
 	if again {
 		s.invalidate(everything)
+		s.live.hear(everything)
 		s.log.Info("listening for other instances' writes again; forgot every cached page and total")
 	}
 	l.up.Store(true)
@@ -220,6 +226,8 @@ func (s *Store) listen(ctx context.Context, l *listener, again bool) (bool, erro
 		n, err := conn.WaitForNotification(waitCtx)
 		cancel()
 		switch {
+		case err == nil && n.Channel == LiveChannel:
+			s.live.hear(n.Payload)
 		case err == nil:
 			s.invalidate(n.Payload)
 		case ctx.Err() != nil:

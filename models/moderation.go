@@ -287,6 +287,7 @@ func (s *Store) Merge(ctx context.Context, sourceID, intoID int64, actor *User, 
 	if err != nil {
 		return nil, fmt.Errorf("merge idea %d into %d: %w", sourceID, intoID, err)
 	}
+	s.announceVotes(ctx, intoID)
 	return s.Idea(ctx, intoID, actor)
 }
 
@@ -329,6 +330,7 @@ func (s *Store) Unmerge(ctx context.Context, id int64, actor *User) (*Idea, erro
 	if err != nil {
 		return nil, fmt.Errorf("unmerge idea %d: %w", id, err)
 	}
+	s.announceVotes(ctx, id, target)
 	return s.Idea(ctx, id, actor)
 }
 

@@ -135,7 +135,8 @@ func (s *Store) fanOutNotifications(ctx context.Context, eventID int64) error {
 // notify writes n for each of ids that does not have it yet, and hands the
 // new ones to email, in one transaction.
 func (s *Store) notify(ctx context.Context, n Notification, ids []int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var told []int64 // the members with a new notification, for their live pages
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var had []int64
 		if err := tx.Model(&Notification{}).Where("event_id = ? AND user_id IN ?", n.EventID, ids).Pluck("user_id", &had).Error; err != nil {
 			return err
@@ -155,11 +156,19 @@ func (s *Store) notify(ctx context.Context, n Notification, ids []int64) error {
 		if len(rows) == 0 {
 			return nil
 		}
+		told = told[:0]
+		for _, row := range rows {
+			told = append(told, row.UserID)
+		}
 		if err := tx.Omit(clause.Associations).Create(&rows).Error; err != nil {
 			return err
 		}
 		return s.mailNotified(ctx, tx, rows)
 	})
+	if err == nil && len(told) > 0 {
+		s.announceUnread(ctx, told...)
+	}
+	return err
 }
 
 // audience is the query of the users who hear of an event, nil for nobody.

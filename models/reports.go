@@ -375,8 +375,10 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 	outcome := map[string]string{DecideDismiss: OutcomeDismissed, DecideHide: OutcomeHidden, DecideSuspend: OutcomeSuspended,
 		DecideBan: OutcomeBanned, DecideApprove: OutcomeDismissed, DecideReject: OutcomeHidden}[d.Action]
 	subject := &author.ID
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	shown := false // a comment published by the decision, for live pages
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		show := func(action string) error {
+			shown = true
 			err := tx.Table(table).Where("id = ?", id).Updates(map[string]any{"state": StatePublished, "moderation_note": "", "updated_at": now}).Error
 			if err != nil {
 				return err
@@ -424,4 +426,8 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 		}
 		return nil
 	})
+	if err == nil && shown && item.Comment != nil {
+		s.announceComment(ctx, item.Comment.IdeaID, item.Comment.ID, item.Comment.Internal)
+	}
+	return err
 }

@@ -48,6 +48,8 @@ type Store struct {
 	writes   *atomic.Uint64
 	// listener hears the other instances' writes (PostgreSQL only).
 	listener *listener
+	// live hands what live pages show to this instance's feeds (see live.go).
+	live *liveHub
 	// brand keeps the branding row of the version last read (see Branding).
 	brand *brandCache
 	// hooks configure webhook deliveries; hookCounts count them.
@@ -160,6 +162,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.writes = &atomic.Uint64{}
 	s.invalidated = &atomic.Int64{}
 	s.brand = &brandCache{}
+	s.live = newLiveHub(s)
 	s.hooks = WebhookOptions{RetryBase: DefaultWebhookRetryBase}
 	s.hookCounts = &WebhookCounts{}
 	s.hookHTTP = webhookClient(false)
@@ -271,6 +274,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.live.close()
 	err := s.sqlDB.Close()
 	if s.readDB != nil {
 		err = errors.Join(err, s.readDB.Close())

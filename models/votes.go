@@ -88,6 +88,9 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 	if err != nil {
 		return false, 0, fmt.Errorf("vote on idea %d: %w", ideaID, err)
 	}
+	if r.changed {
+		s.announceVotes(ctx, ideaID)
+	}
 	return r.changed, r.votes, nil
 }
 

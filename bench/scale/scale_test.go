@@ -6,6 +6,7 @@
 package scale
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,14 @@ import (
 
 // redisDB is the Redis database the harness uses, and empties first.
 const redisDB = 11
+
+// shutdownTimeout is each instance's SAMEN_SHUTDOWN_TIMEOUT (bench/cluster
+// sets it); liveStreams is how many live pages follow an idea during the
+// rolling restart.
+const (
+	shutdownTimeout = 10 * time.Second
+	liveStreams     = 8
+)
 
 // harness is the running cluster and its database.
 type harness struct {
@@ -322,10 +331,54 @@ func (c *harness) rollingRestart(t *testing.T) {
 		})
 	}
 
+	// Pages follow the idea live through HAProxy, and reconnect when their
+	// stream ends, as EventSource does: a stop must end them at once, not
+	// wait for them until its timeout, and a reconnect must be answered.
+	var streams, voteEvents atomic.Int64
+	streamClient := &http.Client{Transport: &http.Transport{}}
+	for range liveStreams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/live?idea=%d", lb, id), nil)
+				resp, err := streamClient.Do(req)
+				switch {
+				case ctx.Err() != nil:
+					return
+				case err != nil:
+					failed.Add(1)
+					note("GET /live: " + err.Error())
+					continue
+				case resp.StatusCode != http.StatusOK:
+					resp.Body.Close()
+					bad.Add(1)
+					note(fmt.Sprintf("GET /live: %d", resp.StatusCode))
+					continue
+				}
+				streams.Add(1)
+				lines := bufio.NewScanner(resp.Body)
+				for lines.Scan() {
+					if lines.Text() == "event: votes" {
+						voteEvents.Add(1)
+					}
+				}
+				resp.Body.Close()
+				time.Sleep(200 * time.Millisecond) // EventSource's wait before it reconnects
+			}
+		}()
+	}
+
 	start := time.Now()
 	time.Sleep(2 * time.Second)
 	for _, in := range c.Instances {
+		stopping := time.Now()
 		c.Stop(in)
+		stopped := time.Since(stopping)
+		t.Logf("%s stopped in %v with live streams open", in.Name, stopped.Round(time.Millisecond))
+		if stopped >= shutdownTimeout {
+			t.Errorf("%s took %v to stop: open live streams held it until its shutdown timeout (%v)", in.Name, stopped, shutdownTimeout)
+		}
 		c.StartInstance(in)
 		c.WaitReady(in)
 		time.Sleep(2 * time.Second) // HAProxy takes it back, and the load runs on both
@@ -337,6 +390,11 @@ func (c *harness) rollingRestart(t *testing.T) {
 	wg.Wait()
 	t.Logf("rolling restart of %d instances in %v: %d answered 2xx, %d other statuses, %d connection errors",
 		len(c.Instances), time.Since(start).Round(time.Second), ok.Load(), bad.Load(), failed.Load())
+	t.Logf("%d live pages opened %d streams and read %d vote events", liveStreams, streams.Load(), voteEvents.Load())
+	if streams.Load() <= liveStreams || voteEvents.Load() == 0 {
+		t.Errorf("the live pages opened %d streams (want more than %d: those on a stopped instance reconnect) and read %d vote events",
+			streams.Load(), liveStreams, voteEvents.Load())
+	}
 	if bad.Load() > 0 || failed.Load() > 0 || ok.Load() == 0 {
 		t.Fatalf("clients saw %d non-2xx answers and %d connection errors:\n%s", bad.Load(), failed.Load(), strings.Join(problems, "\n"))
 	}
