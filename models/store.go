@@ -300,9 +300,14 @@ func (s *Store) Writes() uint64 { return s.writes.Load() }
 // it, in the same transaction, so with its commit.
 func (s *Store) watchWrites() error {
 	written := func(db *gorm.DB) { s.wrote(db, true) }
+	// A SELECT (a search's set_config among them) or a SET (a
+	// statement_timeout) changes no data, and may run in a read-only
+	// transaction on a read replica, where NOTIFY fails. Before a query
+	// built by GORM (not raw SQL) reads rows its SQL is still empty: GORM
+	// builds a SELECT for it.
 	writes := func(db *gorm.DB) bool {
-		sql := strings.TrimSpace(db.Statement.SQL.String())
-		return !strings.HasPrefix(strings.ToUpper(sql[:min(len(sql), 6)]), "SELECT")
+		sql := strings.ToUpper(strings.TrimSpace(db.Statement.SQL.String()))
+		return sql != "" && !strings.HasPrefix(sql, "SELECT") && !strings.HasPrefix(sql, "SET ")
 	}
 	rowsBefore := func(db *gorm.DB) {
 		if db.Error == nil && writes(db) && inTransaction(db) {
@@ -320,9 +325,7 @@ func (s *Store) watchWrites() error {
 		cb.Update().After("gorm:update").Register("samen:watch_writes", written),
 		cb.Delete().After("gorm:delete").Register("samen:watch_writes", written),
 		cb.Raw().After("gorm:raw").Register("samen:watch_writes", func(db *gorm.DB) {
-			// SET (a search's statement_timeout) changes no data, and may run
-			// in a read-only transaction on a read replica, where NOTIFY fails.
-			if sql := strings.TrimSpace(db.Statement.SQL.String()); !strings.EqualFold(sql[:min(len(sql), 4)], "SET ") {
+			if writes(db) {
 				written(db)
 			}
 		}),
