@@ -105,18 +105,9 @@ func (p *process) command(t *testing.T, args ...string) string {
 // waitReady polls /readyz until it answers 200 (bounded).
 func (p *process) waitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + p.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !apptest.Ready(p.addr, time.Minute) {
+		t.Fatalf("samen at %s never became ready", p.addr)
 	}
-	t.Fatalf("samen at %s never became ready", p.addr)
 }
 
 func TestServeDrainsInFlightRequestsOnSIGTERM(t *testing.T) {

@@ -203,18 +203,9 @@ func (c *Cluster) StartInstance(in *Instance) {
 // WaitReady waits (at most a minute) until in's /readyz answers 200.
 func (c *Cluster) WaitReady(in *Instance) {
 	c.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + in.Addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !apptest.Ready(in.Addr, time.Minute) {
+		c.t.Fatalf("%s never became ready:\n%s", in.Name, in.Log.String())
 	}
-	c.t.Fatalf("%s never became ready:\n%s", in.Name, in.Log.String())
 }
 
 // Stop sends SIGTERM and waits for a clean exit.
