@@ -64,6 +64,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &pruneNotificationsWorker{store: s})
 	river.AddWorker(workers, &deleteBlobsWorker{store: s})
 	river.AddWorker(workers, &orphanImagesWorker{store: s})
+	river.AddWorker(workers, &forgetStatisticsWorker{store: s})
 	addMailWorkers(workers, s)
 
 	var driver riverdriver.Driver[*sql.Tx]

@@ -102,6 +102,17 @@ func (s *Store) analyze(ctx context.Context) error {
 	return nil
 }
 
+// analyzeTables gathers the statistics of tables anew, whole, replacing
+// what was gathered before.
+func (s *Store) analyzeTables(ctx context.Context, tables ...string) error {
+	for _, table := range tables {
+		if _, err := s.sqlDB.ExecContext(ctx, "ANALYZE "+table); err != nil {
+			return fmt.Errorf("ANALYZE %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
 // fillBodyText writes the plain text of the ideas stored before there was
 // a column for it (migration 00007), a batch at a time; once they all have
 // it, the partial index ideas_body_text_missing is empty and this costs one

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -426,12 +427,41 @@ func (s *Store) DeleteAccount(ctx context.Context, u *User, confirm string) erro
 		if err := anonymiseAudit(tx, emails, 0); err != nil {
 			return err
 		}
-		return anonymiseAudit(tx, []string{fresh.Name}, u.ID)
+		if err := anonymiseAudit(tx, []string{fresh.Name}, u.ID); err != nil {
+			return err
+		}
+		return s.enqueue(ctx, tx, ForgetStatisticsArgs{})
 	})
 	if err != nil {
 		return fmt.Errorf("delete account %d: %w", u.ID, err)
 	}
 	return nil
+}
+
+// personalTables are the tables whose rows named a member whose account
+// DeleteAccount deleted.
+var personalTables = []string{"users", "identities", "sessions", "api_tokens", "auth_states", "login_tokens",
+	"subscriptions", "category_subscriptions", "notifications", "events", "ideas", "comments",
+	"webhook_deliveries", "moderation_actions", "river_job"}
+
+// ForgetStatisticsArgs is the job, enqueued by each deleted account, that
+// gathers the planner's statistics of personalTables anew. Statistics keep
+// samples of stored values: SQLite's sqlite_stat4 whole index keys (an
+// email among them), PostgreSQL's pg_statistic a column's common values
+// and histogram bounds (a name, a note). Gathered after the deletion, they
+// hold what is stored now and no more.
+type ForgetStatisticsArgs struct{}
+
+// Kind names the job in River's tables.
+func (ForgetStatisticsArgs) Kind() string { return "forget_statistics" }
+
+type forgetStatisticsWorker struct {
+	river.WorkerDefaults[ForgetStatisticsArgs]
+	store *Store
+}
+
+func (w *forgetStatisticsWorker) Work(ctx context.Context, _ *river.Job[ForgetStatisticsArgs]) error {
+	return w.store.analyzeTables(ctx, personalTables...)
 }
 
 // anonymiseAudit replaces each of names in the audit log's texts with

@@ -228,8 +228,11 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	return s, nil
 }
 
-// sqlitePragmas are set on every SQLite connection, the writer's and the readers'.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+// sqlitePragmas are set on every SQLite connection, the writer's and the
+// readers'. secure_delete(FAST) overwrites what a deletion frees on its page
+// (a deleted account's email, say) instead of leaving it readable in the
+// file, at no cost in I/O.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=secure_delete(FAST)&_time_format=sqlite"
 
 // openReaders gives SQLite a pool of read-only connections beside its one
 // writer, so that readers neither queue behind each other nor behind a slow
