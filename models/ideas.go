@@ -104,19 +104,86 @@ const (
 	ReasonReported = "already-reported"
 )
 
-// hotTenfold is how much newer an idea must be to rank as high as one with
-// ten times its votes. Reddit uses 12.5 hours for news; ideas for a product
-// live for months, so Samen uses four days.
-const hotTenfold = 4 * 24 * 3600
+// trendHalfLife is how long a vote takes to count half as much in the
+// trending order: a week, so that what members vote for these days rises
+// and what they voted for last month sinks. A community of hundreds votes
+// a few times a week per idea, not a few times an hour as on a news site.
+const trendHalfLife = 7 * 24 * 3600
 
-// hotEpoch is where the hot score's clock starts: 2024-01-01 UTC.
+// trendCreation is how much an idea's creation counts beside its votes,
+// as a power of two: 2^-10, a thousandth of a vote of the same day. It gives
+// an idea that nobody votes for (its author withdrew) a place by its age.
+const trendCreation = 10
+
+// hotEpoch is where the trending clock starts: 2024-01-01 UTC.
 const hotEpoch = 1704067200
 
-// HotScore ranks ideas in the manner of Reddit: the logarithm of the votes
-// plus the creation time, so newer ideas need fewer votes to rise. It depends
-// only on stored values, so it never needs recomputing as time passes.
-func HotScore(votes int, created time.Time) float64 {
-	return math.Log10(math.Max(float64(votes), 1)) + float64(created.Unix()-hotEpoch)/hotTenfold
+// trendAt is the exponent of the weight of a vote cast at t: 2^trendAt(t),
+// which doubles every trendHalfLife, so a vote of three days ago weighs half
+// as much as one of today.
+func trendAt(t time.Time) float64 {
+	return float64(t.UnixMilli()-hotEpoch*1000) / 1000 / trendHalfLife
+}
+
+// The trending order ("hot") ranks ideas by log2 of the sum of the weights
+// of their votes (and a little of their creation): an idea that members vote
+// for now rises, an idea whose votes are old sinks, and a new idea with its
+// author's vote alone counts as one fresh vote, less than one that two
+// members voted for this week. Stored as the logarithm, it never overflows
+// and never needs recomputing as time passes: only a vote changes it.
+
+// addTrend is the trending score hot after one more vote at t.
+func addTrend(hot float64, t time.Time) float64 {
+	x := trendAt(t)
+	hi, lo := max(hot, x), min(hot, x)
+	return hi + math.Log2(1+math.Exp2(max(lo-hi, -1000)))
+}
+
+// TrendScore is the trending score of an idea created at created with
+// votes cast at votes: what the database stores as ideas.hot.
+func TrendScore(created time.Time, votes []time.Time) float64 {
+	hot := trendAt(created) - trendCreation
+	for _, v := range votes {
+		hot = addTrend(hot, v)
+	}
+	return hot
+}
+
+// newIdeaTrend is the trending score of an idea created at t with its
+// author's vote.
+func newIdeaTrend(t time.Time) float64 { return TrendScore(t, []time.Time{t}) }
+
+// trendFromVotes is the SQL of TrendScore for an UPDATE's row of ideas,
+// from its creation and its votes (those that match skip left out, when not
+// empty): log2 of the sum of the weights, each power of two taken relative
+// to the latest, so that none overflows, and none below 2^-1000, where
+// PostgreSQL would report an underflow.
+func trendFromVotes(dialect, skip string) string {
+	epoch, greatest := "extract(epoch FROM %s)::float8", "greatest"
+	if dialect == SQLite {
+		epoch, greatest = "unixepoch(%s, 'subsec')", "max"
+	}
+	x := func(column string) string {
+		return fmt.Sprintf("((%s - %d) / %d.0)", fmt.Sprintf(epoch, column), hotEpoch, trendHalfLife)
+	}
+	votes := "FROM votes v WHERE v.idea_id = ideas.id"
+	if skip != "" {
+		votes += " AND NOT (" + skip + ")"
+	}
+	pow := func(e string) string { return fmt.Sprintf("power(2, %s(%s - ref.x, -1000))", greatest, e) }
+	created := fmt.Sprintf("(%s - %d)", x("ideas.created_at"), trendCreation)
+	latest := fmt.Sprintf("%s(%s, COALESCE((SELECT MAX(%s) %s), %s))", greatest, created, x("v.created_at"), votes, created)
+	return fmt.Sprintf("(SELECT ref.x + ln(%s + COALESCE((SELECT SUM(%s) %s), 0)) / ln(2) FROM (SELECT %s AS x) AS ref)",
+		pow(created), pow(x("v.created_at")), votes, latest)
+}
+
+// recomputeTrend sets the trending score of the ideas that match where from
+// their rows: after votes are withdrawn or move between ideas.
+func recomputeTrend(tx *gorm.DB, where string, args ...any) error {
+	if err := tx.Exec("UPDATE ideas SET hot = "+trendFromVotes(tx.Dialector.Name(), "")+" WHERE "+where, args...).Error; err != nil {
+		return fmt.Errorf("recompute the trending order: %w", err)
+	}
+	return nil
 }
 
 // NewIdea is what a member proposes.
@@ -203,7 +270,7 @@ func (s *Store) categoryID(ctx context.Context, slug string, errs ValidationErro
 func (s *Store) newIdea(title, body string, category *int64, status *Status, now time.Time) *Idea {
 	idea := &Idea{
 		Title: title, Slug: Slugify(title), Body: body, BodyHTML: s.md.render(body),
-		CategoryID: category, StatusID: status.ID, Votes: 1, Hot: HotScore(1, now), State: StatePublished,
+		CategoryID: category, StatusID: status.ID, Votes: 1, Hot: newIdeaTrend(now), State: StatePublished,
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	}
 	idea.BodyText = s.md.plainText(idea.BodyHTML)

@@ -334,16 +334,16 @@ func (s *Store) Unmerge(ctx context.Context, id int64, actor *User) (*Idea, erro
 	return s.Idea(ctx, id, actor)
 }
 
-// addVotes changes an idea's vote counter and its hot score by delta.
+// addVotes changes an idea's vote counter by delta, and its trending score
+// to match its votes.
 func addVotes(tx *gorm.DB, ideaID int64, delta int) error {
 	if delta == 0 {
 		return nil
 	}
-	var idea Idea
-	if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING id, votes, created_at", delta, ideaID).Scan(&idea).Error; err != nil {
+	if err := tx.Exec("UPDATE ideas SET votes = votes + ? WHERE id = ?", delta, ideaID).Error; err != nil {
 		return err
 	}
-	return tx.Model(&Idea{}).Where("id = ?", ideaID).Update("hot", HotScore(idea.Votes, idea.CreatedAt)).Error
+	return recomputeTrend(tx, "id = ?", ideaID)
 }
 
 // MergedFrom lists the ideas merged into an idea that the viewer may see,

@@ -798,7 +798,7 @@ func (b *bench) seed() error {
 	}
 	b.planIdeas()
 	b.planComments()
-	for _, write := range []func() error{b.writeUsers, b.writeIdeas, b.writeStatusChanges, b.writeVotes, b.writeComments} {
+	for _, write := range []func() error{b.writeUsers, b.writeIdeas, b.writeStatusChanges, b.writeVotes, b.writeTrend, b.writeComments} {
 		if err := write(); err != nil {
 			return err
 		}
@@ -1086,7 +1086,7 @@ func (b *bench) writeIdeas() error {
 		author := b.firstUser + int64(b.rng.IntN(b.n.Users))
 		rendered := b.render(body)
 		err := w.add(b.firstIdea+int64(i), title, Slugify(title), body, string(rendered), b.s.md.plainText(rendered), author, category, idea.status.ID,
-			idea.votes, idea.comments, HotScore(idea.votes, idea.created), StatePublished,
+			idea.votes, idea.comments, newIdeaTrend(idea.created), StatePublished,
 			idea.created, idea.lastActivity, idea.lastActivity)
 		if err != nil {
 			return err
@@ -1142,6 +1142,15 @@ func (b *bench) writeVotes() error {
 		}
 	}
 	return w.close()
+}
+
+// writeTrend gives the ideas their trending scores from their votes.
+func (b *bench) writeTrend() error {
+	_, err := b.tx.ExecContext(b.ctx, "UPDATE ideas SET hot = "+trendFromVotes(b.s.dialect, "")+" WHERE id >= "+strconv.FormatInt(b.firstIdea, 10))
+	if err != nil {
+		return fmt.Errorf("the trending order: %w", err)
+	}
+	return nil
 }
 
 func (b *bench) writeComments() error {

@@ -149,6 +149,33 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatalf("the board: %+v, %v", list, err)
 		}
 
+		// Trending is what members vote for lately: the first has as many
+		// votes of the last two weeks as any idea, each of the first five at
+		// least three, and no idea only its author voted for is in the first ten.
+		trending, err := s.ListIdeas(ctx, models.ListOptions{Sort: models.SortHot, PerPage: models.MaxPerPage}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var latest time.Time
+		if err := s.DB().QueryRow("SELECT created_at FROM votes ORDER BY created_at DESC LIMIT 1").Scan(&latest); err != nil {
+			t.Fatal(err)
+		}
+		recent := func(id int64) int {
+			return seedCount(t, s, "SELECT COUNT(*) FROM votes WHERE idea_id = ? AND created_at > ?", id, latest.Add(-14*24*time.Hour))
+		}
+		most := 0
+		for _, idea := range trending.Ideas {
+			most = max(most, recent(idea.ID))
+		}
+		if most == 0 || recent(trending.Ideas[0].ID) != most {
+			t.Errorf("the first trending idea %q has %d recent votes, another %d", trending.Ideas[0].Title, recent(trending.Ideas[0].ID), most)
+		}
+		for i, idea := range trending.Ideas[:10] {
+			if n := recent(idea.ID); (i < 5 && n < 3) || idea.Votes < 2 {
+				t.Errorf("trending %d: %q with %d votes, %d of the last two weeks", i+1, idea.Title, idea.Votes, n)
+			}
+		}
+
 		// A second run adds nothing.
 		if _, err := s.SeedDemo(ctx); !errors.Is(err, models.ErrDemoSeeded) {
 			t.Fatalf("second run: %v, want ErrDemoSeeded", err)
@@ -277,23 +304,37 @@ func TestSeedBench(t *testing.T) {
 			t.Errorf("%d votes before their idea", n)
 		}
 
-		// Every hot score is models.HotScore of its row, and
+		// Every trending score is models.TrendScore of its idea's votes, and
 		// a vote cast and withdrawn (which makes the model recompute it)
 		// leaves it as it was.
-		rows, err = s.DB().Query("SELECT id, votes, hot, created_at FROM ideas")
+		voteTimes := map[int64][]time.Time{}
+		rows, err = s.DB().Query("SELECT idea_id, created_at FROM votes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			var at time.Time
+			if err := rows.Scan(&id, &at); err != nil {
+				t.Fatal(err)
+			}
+			voteTimes[id] = append(voteTimes[id], at)
+		}
+		rows.Close()
+		rows, err = s.DB().Query("SELECT id, hot, created_at FROM ideas")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
 			var (
-				id, n   int64
+				id      int64
 				hot     float64
 				created time.Time
 			)
-			if err := rows.Scan(&id, &n, &hot, &created); err != nil {
+			if err := rows.Scan(&id, &hot, &created); err != nil {
 				t.Fatal(err)
 			}
-			if want := models.HotScore(int(n), created); math.Abs(hot-want) > 1e-9 {
+			if want := models.TrendScore(created, voteTimes[id]); math.Abs(hot-want) > 1e-9*math.Abs(want) {
 				t.Errorf("idea %d: hot %v, want %v", id, hot, want)
 			}
 		}

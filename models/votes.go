@@ -102,14 +102,14 @@ type voteResult struct {
 	votes           int // the idea's counter afterwards
 }
 
-// voteStatement casts (%s: castVote) or withdraws (withdrawVote) a vote in
+// voteStatement casts (castVote) or withdraws (withdrawVote) a vote in
 // one statement on PostgreSQL: one round trip, its own transaction. It finds
 // the idea, counts the member's votes of the last hour from the index
 // votes_user (at most @limit of them), changes the row only when the idea
-// takes votes and the brake allows it, and moves the counter and the hot
-// score (HotScore, in SQL) with it. The UPDATE locks the idea's row and
+// takes votes and the brake allows it, and moves the counter and the
+// trending score with it (the two %s: the row's change, the new score). The UPDATE locks the idea's row and
 // reads its latest counter, so under any concurrency the counter equals the rows.
-var voteStatement = fmt.Sprintf(`WITH target AS (
+const voteStatement = `WITH target AS (
 		SELECT i.id, i.votes, i.merged_into IS NOT NULL AS merged, i.locked, s.kind
 		FROM ideas i JOIN statuses s ON s.id = i.status_id
 		WHERE i.id = @idea AND i.state = 'published'),
@@ -117,21 +117,25 @@ var voteStatement = fmt.Sprintf(`WITH target AS (
 		SELECT id FROM target WHERE NOT merged AND NOT locked AND kind NOT IN ('done', 'closed')),
 	recent AS (
 		SELECT count(*) AS n FROM (SELECT 1 FROM votes WHERE user_id = @user AND created_at > @since LIMIT @limit) AS r),
-	changed AS (%%s),
+	changed AS (%s),
 	counted AS (
-		UPDATE ideas SET votes = votes + @delta,
-			hot = log(greatest(votes + @delta, 1)::float8) + (floor(extract(epoch FROM created_at))::float8 - %d) / %d
+		UPDATE ideas SET votes = votes + @delta, hot = %s
 		WHERE id IN (SELECT idea_id FROM changed) RETURNING votes)
 	SELECT t.merged, t.locked, t.kind, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
 		EXISTS (SELECT 1 FROM changed) AS changed, COALESCE((SELECT votes FROM counted), t.votes) AS votes
-	FROM target t`, hotEpoch, hotTenfold)
+	FROM target t`
 
 var (
+	// A vote cast adds its weight (addTrend, in SQL; @trend is trendAt(now)).
 	castVote = fmt.Sprintf(voteStatement, `INSERT INTO votes (idea_id, user_id, created_at, source)
 		SELECT id, @user, @now, @source FROM open WHERE @limit = 0 OR (SELECT n FROM recent) < @limit
-		ON CONFLICT DO NOTHING RETURNING idea_id`)
+		ON CONFLICT DO NOTHING RETURNING idea_id`,
+		`greatest(hot, @trend) + ln(1 + power(2, greatest(least(hot, @trend) - greatest(hot, @trend), -1000))) / ln(2)`)
+	// A vote withdrawn is taken out by summing the others anew: the
+	// statement still sees the row it deletes.
 	withdrawVote = fmt.Sprintf(voteStatement, `DELETE FROM votes
-		WHERE idea_id IN (SELECT id FROM open) AND user_id = @user RETURNING idea_id`)
+		WHERE idea_id IN (SELECT id FROM open) AND user_id = @user RETURNING idea_id`,
+		trendFromVotes(Postgres, "v.user_id = @user"))
 )
 
 func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote bool, limit int, source string) (voteResult, error) {
@@ -144,7 +148,8 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	// A transaction of its own, so that the webhook event commits with the vote.
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := tx.Raw(query, sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
-			sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta), sql.Named("source", source)).Row()
+			sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta), sql.Named("source", source),
+			sql.Named("trend", trendAt(now))).Row()
 		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
@@ -208,7 +213,10 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		if err := s.publish(tx, voteEvent(ideaID, userID, vote, r.votes)); err != nil {
 			return err
 		}
-		return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", HotScore(r.votes, idea.CreatedAt), ideaID).Error
+		if vote {
+			return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", addTrend(idea.Hot, now), ideaID).Error
+		}
+		return recomputeTrend(tx, "id = ?", ideaID)
 	})
 	return r, err
 }

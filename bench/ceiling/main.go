@@ -26,6 +26,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"log"
 	"os"
@@ -426,19 +427,36 @@ const voteSQL = `WITH who AS (
 		SELECT i.id, i.votes FROM ideas i JOIN statuses s ON s.id = i.status_id
 		WHERE i.id = $1 AND ` + visible + ` AND NOT i.locked AND s.kind NOT IN ('done', 'closed')),
 	changed AS (%s),
+	others AS (
+		SELECT created_at FROM votes WHERE idea_id = $1 AND user_id NOT IN (SELECT user_id FROM who)),
 	counted AS (
-		UPDATE ideas SET votes = votes + $3,
-			hot = log(greatest(votes + $3, 1)::float8) + (floor(extract(epoch FROM created_at)) - 1704067200) / 345600
+		UPDATE ideas SET votes = votes + $3, hot = %s
 		WHERE id IN (SELECT idea_id FROM changed) RETURNING votes)
 	SELECT EXISTS (SELECT 1 FROM who), EXISTS (SELECT 1 FROM target),
 		COALESCE((SELECT votes FROM counted), (SELECT votes FROM target), 0)`
 
+// trendNow is the exponent of a vote's weight in the trending order now.
+var trendNow = trendOf("now()")
+
 var (
-	castSQL = strings.Replace(voteSQL, "%s", `INSERT INTO votes (idea_id, user_id, created_at)
-		SELECT target.id, who.user_id, now() FROM target, who ON CONFLICT DO NOTHING RETURNING idea_id`, 1)
-	withdrawSQL = strings.Replace(voteSQL, "%s", `DELETE FROM votes
-		WHERE idea_id IN (SELECT id FROM target) AND user_id IN (SELECT user_id FROM who) RETURNING idea_id`, 1)
+	// A vote cast adds its weight to the idea's log2 of the sum of weights;
+	// one withdrawn is taken out by summing the others (and the idea's
+	// creation, at 2^-10) anew, relative to the latest.
+	castSQL = fmt.Sprintf(voteSQL, `INSERT INTO votes (idea_id, user_id, created_at)
+		SELECT target.id, who.user_id, now() FROM target, who ON CONFLICT DO NOTHING RETURNING idea_id`,
+		`greatest(hot, `+trendNow+`) + ln(1 + power(2, greatest(least(hot, `+trendNow+`) - greatest(hot, `+trendNow+`), -1000))) / ln(2)`)
+	withdrawSQL = fmt.Sprintf(voteSQL, `DELETE FROM votes
+		WHERE idea_id IN (SELECT id FROM target) AND user_id IN (SELECT user_id FROM who) RETURNING idea_id`,
+		`(SELECT ref.x + ln(power(2, greatest(`+trendOf("ideas.created_at")+` - 10 - ref.x, -1000))
+			+ COALESCE((SELECT SUM(power(2, greatest(`+trendOf("v.created_at")+` - ref.x, -1000))) FROM others v), 0)) / ln(2)
+		FROM (SELECT greatest(`+trendOf("ideas.created_at")+` - 10, (SELECT MAX(`+trendOf("v.created_at")+`) FROM others v)) AS x) AS ref)`)
 )
+
+// trendOf is the exponent of the weight in the trending order of a vote
+// cast at column: weights double every week from 2024-01-01.
+func trendOf(column string) string {
+	return `((extract(epoch FROM ` + column + `)::float8 - 1704067200) / 604800.0)`
+}
 
 func (s *server) vote(c *fiber.Ctx, cast bool) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
