@@ -2,10 +2,8 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/pressly/goose/v3"
 	"gorm.io/gorm"
@@ -41,8 +39,7 @@ func (s *Store) ExplainVote(ctx context.Context, cast bool) (string, error) {
 	}
 	now := s.Now()
 	var ideas []*Idea
-	stmt := s.db.Session(&gorm.Session{DryRun: true}).Raw(query, sql.Named("idea", 1), sql.Named("user", 1), sql.Named("now", now),
-		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", 300), sql.Named("delta", delta), sql.Named("source", SourceWeb)).Find(&ideas).Statement
+	stmt := s.db.Session(&gorm.Session{DryRun: true}).Raw(query, voteArgs(1, 1, now, 300, delta, SourceWeb)...).Find(&ideas).Statement
 	return s.explain(ctx, stmt)
 }
 

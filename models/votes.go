@@ -147,9 +147,7 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	var r voteResult
 	// A transaction of its own, so that the webhook event commits with the vote.
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row := tx.Raw(query, sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
-			sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta), sql.Named("source", source),
-			sql.Named("trend", trendAt(now))).Row()
+		row := tx.Raw(query, voteArgs(ideaID, userID, now, limit, delta, source)...).Row()
 		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
@@ -160,6 +158,13 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 		return s.publish(tx, voteEvent(ideaID, userID, vote, r.votes))
 	})
 	return r, err
+}
+
+// voteArgs are the named parameters of castVote and withdrawVote.
+func voteArgs(ideaID, userID int64, now time.Time, limit, delta int, source string) []any {
+	return []any{sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
+		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta),
+		sql.Named("source", source), sql.Named("trend", trendAt(now))}
 }
 
 // voteEvent is the webhook event of a vote cast (vote) or withdrawn.
