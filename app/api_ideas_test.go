@@ -264,9 +264,9 @@ func TestAPIIdeaLifecycle(t *testing.T) {
 			Categories []map[string]string `json:"categories"`
 		}](t, r, http.StatusOK)
 		wantCats := []map[string]string{
-			{"slug": "features", "name": "New features", "description": "Something the product cannot do yet."},
-			{"slug": "improvements", "name": "Improvements", "description": "Make something that exists work better."},
-			{"slug": "problems", "name": "Problems", "description": "Something is broken, confusing or in the way."},
+			{"slug": "features", "name": "New features", "name_nl": "Nieuwe functies", "description": "Something the product cannot do yet."},
+			{"slug": "improvements", "name": "Improvements", "name_nl": "Verbeteringen", "description": "Make something that exists work better."},
+			{"slug": "problems", "name": "Problems", "name_nl": "Problemen", "description": "Something is broken, confusing or in the way."},
 		}
 		if !reflect.DeepEqual(cats.Categories, wantCats) {
 			t.Fatalf("categories %v", cats.Categories)

@@ -390,6 +390,7 @@ var a11yForms = []a11yForm{
 	{"member", "/me", `form[action="/me/profile"]`, `f.elements.name.value = ""; f.elements.avatar_url.value = "not an address"`},
 	{"admin", "/admin/settings", `form[action="/admin/settings"]`, `f.querySelector("input[inputmode=numeric]").value = "many"`},
 	{"admin", "/admin/branding", `form[action="/admin/branding"]`, `f.elements.accent.value = "#zzz"`},
+	{"admin", "/admin/categories", `form[action="/admin/categories"]`, `f.elements.name.value = "Lights"; f.elements.name_nl.value = "x".repeat(61)`},
 }
 
 // submitInvalid sends the form as it is filled, past the browser's own

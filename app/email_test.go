@@ -413,3 +413,35 @@ func TestEmailDeliveriesAndMetrics(t *testing.T) {
 		wantCount(t, srv.SignedIn(ada).Get("/admin/deliveries"), "tr.delivery", 0)
 	})
 }
+
+// TestNewIdeaNamesTheCategoryInTheReadersLanguage: a new idea in a followed
+// category is told in each follower's language, the category's name too,
+// in the email and in the inbox.
+func TestNewIdeaNamesTheCategoryInTheReadersLanguage(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv, sink := mailServer(t, dialect, "0s")
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		nora := srv.User("Nora", "nora@example.com", models.RoleMember)
+		bart := srv.User("Bart", "bart@example.com", models.RoleMember)
+		for _, u := range []*models.User{nora, bart} {
+			c := bearerClient(t, srv, u)
+			body := `{"email":{"new_idea":"instant"}}`
+			if u == nora {
+				body = `{"language":"nl","email":{"new_idea":"instant"}}`
+			}
+			apiJSON[preferencesJSON](t, apiCall(c, http.MethodPatch, "/me/preferences", body), http.StatusOK)
+			apiJSON[map[string]bool](t, apiCall(c, http.MethodPut, "/categories/problems/subscription", `{"subscribed":true}`), http.StatusOK)
+		}
+		apiIdea(t, apiCall(bearerClient(t, srv, anna), http.MethodPost, "/ideas", `{"title":"A bell that rings","category":"problems"}`), http.StatusCreated)
+
+		if got := sink.Wait(t, "nora@example.com", 1, 20*time.Second)[0].Subject; got != "Nieuw idee in Problemen: “A bell that rings”" {
+			t.Errorf("Nora's subject %q", got)
+		}
+		if got := sink.Wait(t, "bart@example.com", 1, 20*time.Second)[0].Subject; got != "New idea in Problems: “A bell that rings”" {
+			t.Errorf("Bart's subject %q", got)
+		}
+		const item = `li.notification[data-kind="new_idea"] a.notification-link`
+		wantText(t, srv.SignedIn(nora).Get("/me/notifications"), item, "Nieuw idee in Problemen: “A bell that rings”")
+		wantText(t, srv.SignedIn(bart).Get("/me/notifications"), item, "New idea in Problems: “A bell that rings”")
+	})
+}

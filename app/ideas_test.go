@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -482,12 +483,102 @@ func TestAdminsManageCategories(t *testing.T) {
 		wantCount(t, r, "tr.category", 3)
 		wantCount(t, r, `header a[href="/admin/categories"]`, 1)
 
-		wantStatus(t, admin.PostForm("/admin/categories", url.Values{"name": {"Battery & range"}, "description": {"Charging, range, batteries"}, "position": {"0"}}), http.StatusSeeOther)
+		wantStatus(t, admin.PostForm("/admin/categories", url.Values{"name": {"Battery & range"}, "name_nl": {"  Accu   en bereik "}, "description": {"Charging, range, batteries"}, "position": {"0"}}), http.StatusSeeOther)
 		r = admin.Get("/admin/categories")
 		wantCount(t, r, `tr.category[data-slug="battery-range"]`, 1)
 		if v, _ := r.Doc.Find("tr.category").First().Find("input[name=name]").Attr("value"); v != "Battery & range" {
 			t.Fatalf("first category %q (position 0 comes first)", v)
 		}
+		if v, _ := r.Doc.Find(`tr.category[data-slug="battery-range"] input[name=name_nl]`).Attr("value"); v != "Accu en bereik" {
+			t.Fatalf("the Dutch name, trimmed: %q", v)
+		}
+		if v, _ := r.Doc.Find(`tr.category[data-slug="features"] input[name=name_nl]`).Attr("value"); v != "Nieuwe functies" {
+			t.Fatalf("the default category's Dutch name: %q", v)
+		}
+		wantText(t, r, `label[for="new-name-nl"]`, "Name in Dutch")
+
+		// An admin renames a category in Dutch; an empty Dutch name shows the English one.
+		features, err := srv.Store.CategoryBySlug(context.Background(), "features")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rename := url.Values{"name": {"New features"}, "name_nl": {"Nieuwe mogelijkheden"}, "slug": {"features"}, "description": {features.Description}, "position": {"1"}}
+		wantStatus(t, admin.PostForm("/admin/categories/"+itoa(features.ID), rename), http.StatusSeeOther)
+		problems, err := srv.Store.CategoryBySlug(context.Background(), "problems")
+		if err != nil {
+			t.Fatal(err)
+		}
+		unnamed := url.Values{"name": {"Problems"}, "name_nl": {""}, "slug": {"problems"}, "position": {"3"}}
+		wantStatus(t, admin.PostForm("/admin/categories/"+itoa(problems.ID), unnamed), http.StatusSeeOther)
+
+		// A Dutch name too long is refused with the field marked, the text kept.
+		long := strings.Repeat("é", 61)
+		r = admin.PostForm("/admin/categories", url.Values{"name": {"Lights"}, "name_nl": {long}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantText(t, r, ".flash.error li", "Name in Dutch: must be at most 60 characters")
+		wantCount(t, r, `#new-name-nl[aria-invalid="true"][aria-describedby="error-new-name_nl"]`, 1)
+		wantText(t, r, "p.field-error#error-new-name_nl", "must be at most 60 characters")
+		wantCount(t, r, `#new-name[aria-invalid="true"]`, 0)
+		if v, _ := r.Doc.Find("#new-name-nl").Attr("value"); v != long {
+			t.Fatalf("the form lost the Dutch name: %q", v)
+		}
+		rename.Set("name_nl", long)
+		r = admin.PostForm("/admin/categories/"+itoa(features.ID), rename)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, `tr.category[data-slug="features"] input[name=name_nl][aria-invalid="true"]`, 1)
+		wantCount(t, r, `tr.category[data-slug="features"] p.field-error`, 1)
+		if v, _ := r.Doc.Find(`tr.category[data-slug="features"] input[name=name_nl]`).Attr("value"); v != long {
+			t.Fatalf("the row lost the Dutch name typed: %q", v)
+		}
+		wantCount(t, r, `#new-name-nl[aria-invalid="true"]`, 0)
+		wantStatus(t, admin.PostForm("/admin/categories", url.Values{"name": {"Lights"}, "name_nl": {"bad\x00"}}), http.StatusUnprocessableEntity)
+		if c, _ := srv.Store.CategoryBySlug(context.Background(), "features"); c.NameNL != "Nieuwe mogelijkheden" {
+			t.Fatalf("a refused edit changed the Dutch name to %q", c.NameNL)
+		}
+
+		// Each reader sees the names in their language: on the list, the
+		// idea's page, the roadmap and the forms.
+		ctx := context.Background()
+		wim := srv.User("Wim", "wim@example.com", models.RoleMember)
+		nl := "nl"
+		if _, err := srv.Store.UpdatePreferences(ctx, wim.ID, models.PreferencesChange{Language: &nl}); err != nil {
+			t.Fatal(err)
+		}
+		dutch := srv.SignedIn(wim)
+		theo := srv.User("Theo", "theo@example.com", models.RoleTeam)
+		charger := apiIdea(t, apiCall(bearerClient(t, srv, wim), http.MethodPost, "/ideas", `{"title":"A charger for the office","category":"battery-range"}`), http.StatusCreated)
+		bell := apiIdea(t, apiCall(bearerClient(t, srv, wim), http.MethodPost, "/ideas", `{"title":"A louder bell","category":"problems"}`), http.StatusCreated)
+		apiIdea(t, apiCall(bearerClient(t, srv, theo), http.MethodPut, "/ideas/"+itoa(charger.ID)+"/status", `{"status":"planned","note":""}`), http.StatusOK)
+		chargerPath := "/ideas/" + itoa(charger.ID) + "/" + charger.Slug
+		for _, reader := range []struct {
+			c             *apptest.Client
+			battery, bell string
+		}{{dutch, "Accu en bereik", "Problems"}, {srv.Client(), "Battery & range", "Problems"}, {team, "Battery & range", "Problems"}} {
+			r = reader.c.Get("/?sort=new")
+			wantText(t, r, `li.idea-row[data-id="`+itoa(charger.ID)+`"] .category`, reader.battery)
+			wantText(t, r, `li.idea-row[data-id="`+itoa(bell.ID)+`"] .category`, reader.bell)
+			wantText(t, r, `select#category option[value="battery-range"]`, reader.battery)
+			wantText(t, reader.c.Get(chargerPath), ".idea-header .meta .category", reader.battery)
+			wantText(t, reader.c.Get("/roadmap"), `.roadmap-card[data-id="`+itoa(charger.ID)+`"] .category`, reader.battery)
+		}
+		wantText(t, dutch.Get("/?sort=new"), `li.idea-row[data-id="`+itoa(charger.ID)+`"] .status`, "Gepland")
+		if _, err := srv.Store.UpdatePreferences(ctx, theo.ID, models.PreferencesChange{Language: &nl}); err != nil {
+			t.Fatal(err)
+		}
+		dutchTeam := srv.SignedIn(theo)
+		r = dutchTeam.Get("/admin/triage?view=all")
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, `#f-category option[value="battery-range"]`, "Accu en bereik")
+		wantText(t, r, `#a-category option[value="battery-range"]`, "Accu en bereik")
+		if meta := r.Doc.Find(`tr.triage-idea[data-id="` + itoa(charger.ID) + `"] .meta`).Text(); !strings.Contains(meta, "· Accu en bereik") {
+			t.Fatalf("triage row's meta %q", meta)
+		}
+		r = dutchTeam.Get("/admin/analytics")
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, `#table-categories tr[data-category="battery-range"] th`, "Accu en bereik")
+		wantText(t, admin.Get("/admin/analytics"), `#table-categories tr[data-category="battery-range"] th`, "Battery & range")
+		wantText(t, dutch.Get("/ideas/new"), `select#category option[value="features"]`, "Nieuwe mogelijkheden")
+		wantText(t, dutch.Get("/?category=battery-range"), ".category-follow button", "Volg nieuwe ideeën in Accu en bereik")
 
 		// A taken slug and bad input re-render with the text kept.
 		r = admin.PostForm("/admin/categories", url.Values{"name": {"Again"}, "slug": {"battery-range"}})
@@ -500,7 +591,11 @@ func TestAdminsManageCategories(t *testing.T) {
 
 		// The public API lists it; deleting keeps the ideas.
 		r = srv.Client().Get("/api/v1/categories")
-		if !strings.Contains(string(r.Body), `"slug":"battery-range"`) {
+		listed := apiJSON[struct {
+			Categories []map[string]string `json:"categories"`
+		}](t, r, http.StatusOK).Categories
+		if len(listed) != 4 || !reflect.DeepEqual(listed[0], map[string]string{"slug": "battery-range", "name": "Battery & range", "name_nl": "Accu en bereik", "description": "Charging, range, batteries"}) ||
+			listed[1]["name_nl"] != "Nieuwe mogelijkheden" || listed[3]["name_nl"] != "" {
 			t.Fatalf("API categories: %s", r.Body)
 		}
 		c, err := srv.Store.CategoryBySlug(context.Background(), "battery-range")

@@ -420,6 +420,18 @@ func TestFollowCategoriesAndTheFollowingPage(t *testing.T) {
 		page := browser.Get("/me/following")
 		wantStatus(t, page, http.StatusOK)
 		wantText(t, page, `li.followed-category[data-slug="`+cat.Slug+`"] a`, cat.Name)
+		dutch := srv.User("Daan", "daan@example.com", models.RoleMember)
+		nl := "nl"
+		if _, err := srv.Store.UpdatePreferences(ctx, dutch.ID, models.PreferencesChange{Language: &nl}); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Store.FollowCategory(ctx, cat.Slug, dutch.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		wantText(t, srv.SignedIn(dutch).Get("/me/following"), `li.followed-category[data-slug="`+cat.Slug+`"] a`, cat.NameNL)
+		if cat.NameNL == "" || cat.NameNL == cat.Name {
+			t.Fatalf("the category %q has no Dutch name of its own: %q", cat.Slug, cat.NameNL)
+		}
 		wantText(t, page, `li.followed-idea[data-id="`+itoa(idea.ID)+`"] a`, idea.Title)
 		wantCount(t, browser.Get("/me"), `.me-following a[href="/me/following"]`, 1)
 

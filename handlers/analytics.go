@@ -175,7 +175,7 @@ func (p analyticsPage) CategoryName(cat analytics.Category) string {
 	if cat.Slug == nil {
 		return views.T(p.L, "analytics.no_category")
 	}
-	return cat.Name
+	return cat.NameIn(p.Lang)
 }
 
 // IdeaPath links to an idea of the report.

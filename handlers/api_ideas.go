@@ -107,10 +107,12 @@ type APIComment struct {
 	Images *[]APIImage `json:"images,omitempty"`
 }
 
-// APICategory is a category in the JSON API.
+// APICategory is a category in the JSON API. name is English, name_nl Dutch
+// (empty: the English name).
 type APICategory struct {
 	Slug        string `json:"slug"`
 	Name        string `json:"name"`
+	NameNL      string `json:"name_nl"`
 	Description string `json:"description"`
 }
 
@@ -449,7 +451,7 @@ func (h *IdeasAPI) Categories(c *fiber.Ctx) error {
 	}
 	out := make([]APICategory, len(list))
 	for i, cat := range list {
-		out[i] = APICategory{Slug: cat.Slug, Name: cat.Name, Description: cat.Description}
+		out[i] = APICategory{Slug: cat.Slug, Name: cat.Name, NameNL: cat.NameNL, Description: cat.Description}
 	}
 	return c.JSON(fiber.Map{"categories": out})
 }

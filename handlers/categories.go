@@ -44,7 +44,7 @@ func (h *Categories) Save(c *fiber.Ctx) error {
 			return fiber.ErrNotFound
 		}
 	}
-	in := models.CategoryInput{Name: c.FormValue("name"), Slug: c.FormValue("slug"), Description: c.FormValue("description")}
+	in := models.CategoryInput{Name: c.FormValue("name"), NameNL: c.FormValue("name_nl"), Slug: c.FormValue("slug"), Description: c.FormValue("description")}
 	position, err := optionalInt(c.FormValue("position"))
 	if err != nil {
 		return h.render(c, categoriesPage{Form: in, FormID: id, Errors: models.ValidationErrors{"position": "must be a number"}}, fiber.StatusUnprocessableEntity)

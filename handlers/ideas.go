@@ -102,7 +102,7 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		data.CategoryFollow = &categoryFollow{Slug: cat.Slug, Name: cat.Name, Following: following}
+		data.CategoryFollow = &categoryFollow{Slug: cat.Slug, Name: cat.NameIn(v.Lang), Following: following}
 	}
 	q := c.Context().QueryArgs()
 	keep := url.Values{}

@@ -65,7 +65,10 @@ func (h *Notifications) notices(c *fiber.Ctx, l *i18n.Localizer, lang string, it
 
 // notificationText is the item's one line, in the reader's language.
 func notificationText(l *i18n.Localizer, lang string, statuses []models.Status, it models.InboxItem) string {
-	d := views.NotificationData{Actor: it.ActorName, Entry: it.EntryTitle, Category: it.Category}
+	d := views.NotificationData{Actor: it.ActorName, Entry: it.EntryTitle}
+	if it.Category != nil {
+		d.Category = it.Category.NameIn(lang)
+	}
 	switch {
 	case it.Idea != nil:
 		d.Idea = it.Idea.Title

@@ -64,10 +64,19 @@ func (s *Status) NeedsAnswer() bool { return s.Kind == KindClosed }
 type Category struct {
 	ID          int64
 	Slug        string
-	Name        string
+	Name        string // in English
+	NameNL      string `gorm:"column:name_nl"` // in Dutch; empty: the English name
 	Description string
 	Position    int
 	CreatedAt   time.Time
+}
+
+// NameIn is the category's name in a language ("en", "nl").
+func (c Category) NameIn(lang string) string {
+	if lang == "nl" && c.NameNL != "" {
+		return c.NameNL
+	}
+	return c.Name
 }
 
 // Tag labels ideas across categories; the team sets them.
@@ -170,6 +179,7 @@ func (s *Store) defaultStatus(ctx context.Context) (*Status, error) {
 // CategoryInput is what an admin sets on a category.
 type CategoryInput struct {
 	Name        string
+	NameNL      string // empty: the English name
 	Slug        string // empty: made from the name
 	Description string
 	Position    int
@@ -180,6 +190,10 @@ func (in *CategoryInput) validate() error {
 	in.Name = strings.Join(strings.Fields(in.Name), " ")
 	if in.Name == "" || !validText(in.Name) || utf8.RuneCountInString(in.Name) > 60 {
 		errs["name"] = "must be 1 to 60 characters"
+	}
+	in.NameNL = strings.Join(strings.Fields(in.NameNL), " ")
+	if !validText(in.NameNL) || utf8.RuneCountInString(in.NameNL) > 60 {
+		errs["name_nl"] = "must be at most 60 characters"
 	}
 	in.Slug = strings.TrimSpace(in.Slug)
 	if in.Slug == "" {
@@ -204,7 +218,7 @@ func (s *Store) SaveCategory(ctx context.Context, id int64, in CategoryInput) (*
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	c := Category{ID: id, Slug: in.Slug, Name: in.Name, Description: in.Description, Position: in.Position}
+	c := Category{ID: id, Slug: in.Slug, Name: in.Name, NameNL: in.NameNL, Description: in.Description, Position: in.Position}
 	var err error
 	defer s.forgetCatalog()
 	if id == 0 {
@@ -212,7 +226,7 @@ func (s *Store) SaveCategory(ctx context.Context, id int64, in CategoryInput) (*
 		err = s.db.WithContext(ctx).Create(&c).Error
 	} else {
 		res := s.db.WithContext(ctx).Model(&Category{}).Where("id = ?", id).
-			Updates(map[string]any{"slug": c.Slug, "name": c.Name, "description": c.Description, "position": c.Position})
+			Updates(map[string]any{"slug": c.Slug, "name": c.Name, "name_nl": c.NameNL, "description": c.Description, "position": c.Position})
 		err = res.Error
 		if err == nil && res.RowsAffected == 0 {
 			err = ErrNotFound

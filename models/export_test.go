@@ -141,18 +141,32 @@ func (s *Store) FanOutPending(ctx context.Context) error {
 
 // MigrateTo applies Samen's own migrations up to version, and no further.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	provider, err := s.ownMigrations()
+	if err != nil {
+		return err
+	}
+	_, err = provider.UpTo(ctx, version)
+	return err
+}
+
+// MigrateDownTo rolls Samen's own migrations back until version is the last applied.
+func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
+	provider, err := s.ownMigrations()
+	if err != nil {
+		return err
+	}
+	_, err = provider.DownTo(ctx, version)
+	return err
+}
+
+func (s *Store) ownMigrations() (*goose.Provider, error) {
 	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
 	if s.dialect == Postgres {
 		dir, dialect = "migrations/postgres", goose.DialectPostgres
 	}
 	fsys, err := fs.Sub(migrations, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	provider, err := goose.NewProvider(dialect, s.sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return err
-	}
-	_, err = provider.UpTo(ctx, version)
-	return err
+	return goose.NewProvider(dialect, s.sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
 }

@@ -45,7 +45,8 @@ type InboxItem struct {
 	// EntryID and EntryTitle name a published changelog entry.
 	EntryID    *int64
 	EntryTitle string
-	Category   string
+	// Category is the idea's category, its slug and names only; nil for none.
+	Category *Category
 	// ActorID and ActorName are who acted; a moderator's decision names nobody.
 	ActorID   *int64
 	ActorName string
@@ -87,7 +88,9 @@ type inboxRow struct {
 	ActorName      *string
 	EntryTitle     *string
 	EntryPublished *time.Time
+	CategorySlug   *string
 	CategoryName   *string
+	CategoryNameNL *string
 }
 
 // anonymousKinds are decisions of moderators, which never name them, and
@@ -147,7 +150,8 @@ func (s *Store) inboxRows(ctx context.Context, userID int64, extra string, limit
 func inboxQuery(extra string, limit, offset int) string {
 	return `SELECT n.id, n.kind, n.idea_id, n.comment_id, n.entry_id, n.actor_id, n.detail, n.read_at, n.created_at,
 		i.title AS idea_title, i.slug AS idea_slug, i.state AS idea_state, i.author_id AS idea_author_id,
-		a.name AS actor_name, ce.title AS entry_title, ce.published_at AS entry_published, c.name AS category_name
+		a.name AS actor_name, ce.title AS entry_title, ce.published_at AS entry_published, c.slug AS category_slug,
+		c.name AS category_name, c.name_nl AS category_name_nl
 		FROM notifications n
 		LEFT JOIN ideas i ON i.id = n.idea_id
 		LEFT JOIN users a ON a.id = n.actor_id
@@ -167,8 +171,8 @@ func (r inboxRow) item(reader *User, now time.Time) InboxItem {
 		}
 	}
 	it.Gone = r.IdeaID != nil && it.Idea == nil
-	if it.Idea != nil && r.CategoryName != nil {
-		it.Category = *r.CategoryName
+	if it.Idea != nil && r.CategorySlug != nil {
+		it.Category = &Category{Slug: *r.CategorySlug, Name: *r.CategoryName, NameNL: *r.CategoryNameNL}
 	}
 	if r.EntryID != nil && r.EntryPublished != nil && r.EntryTitle != nil {
 		it.EntryID, it.EntryTitle = r.EntryID, *r.EntryTitle

@@ -365,7 +365,7 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 		return q.Session(&gorm.Session{NewDB: true}).Select(columns)
 	}
 	q = q.Omit(omit...).Joins("Author", only("id", "name", "avatar_url", "role")).
-		Joins("Category", only("id", "slug", "name")).Joins("Status", only("id", "slug", "name", "kind"))
+		Joins("Category", only("id", "slug", "name", "name_nl")).Joins("Status", only("id", "slug", "name", "name_nl", "kind"))
 	if o.Triage {
 		q = q.Joins("Assignee", only("id", "name"))
 	}

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -96,6 +97,62 @@ func TestTriageBackfill(t *testing.T) {
 			}
 			if len(rows) != len(want) {
 				t.Fatalf("%d ideas after the upgrade, want %d", len(rows), len(want))
+			}
+		})
+	}
+}
+
+// TestCategoryNamesMigration: migration 00023 gives the default categories
+// their Dutch names and others none, and goes down and up again.
+func TestCategoryNamesMigration(t *testing.T) {
+	for _, dialect := range []string{models.SQLite, models.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := modelstest.Reopen(t, modelstest.URL(t, dialect))
+			if err := s.MigrateTo(ctx, 22); err != nil {
+				t.Fatal(err)
+			}
+			db := s.Gorm().WithContext(ctx)
+			if err := db.Exec("INSERT INTO categories (slug, name, description, position, created_at) VALUES ('lights', 'Lights', '', 4, ?)", time.Now()).Error; err != nil {
+				t.Fatal(err)
+			}
+			dutch := func() map[string]string {
+				t.Helper()
+				var rows []struct{ Slug, NameNL string }
+				if err := db.Raw("SELECT slug, name_nl FROM categories ORDER BY slug").Scan(&rows).Error; err != nil {
+					t.Fatal(err)
+				}
+				out := map[string]string{}
+				for _, r := range rows {
+					out[r.Slug] = r.NameNL
+				}
+				return out
+			}
+			want := map[string]string{"features": "Nieuwe functies", "improvements": "Verbeteringen", "problems": "Problemen", "lights": ""}
+			for round := range 2 {
+				if err := s.MigrateTo(ctx, 23); err != nil {
+					t.Fatal(err)
+				}
+				if got := dutch(); !maps.Equal(got, want) {
+					t.Fatalf("round %d: Dutch names %v, want %v", round, got, want)
+				}
+				if err := db.Exec("UPDATE categories SET name_nl = 'Functies' WHERE slug = 'features'").Error; err != nil {
+					t.Fatal(err)
+				}
+				if err := s.MigrateDownTo(ctx, 22); err != nil {
+					t.Fatal(err)
+				}
+				var n int
+				if err := db.Raw("SELECT COUNT(*) FROM categories WHERE name_nl = ''").Scan(&n).Error; err == nil {
+					t.Fatalf("round %d: name_nl is still there after the migration went down", round)
+				}
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.CategoryBySlug(ctx, "problems")
+			if err != nil || c.NameIn("nl") != "Problemen" || c.NameIn("en") != "Problems" {
+				t.Fatalf("%+v, %v", c, err)
 			}
 		})
 	}

@@ -716,13 +716,13 @@ type mailRefs struct {
 	entries  map[int64]string
 	answers  map[int64]string // notification id -> the team's note with its status change
 	statuses map[string]*Status
-	cats     map[int64]string
+	cats     map[int64]Category
 }
 
 func (s *Store) loadMailRefs(ctx context.Context, db *gorm.DB, notifs []Notification) (*mailRefs, error) {
 	ref := &mailRefs{ideas: map[int64]*mailIdea{}, actors: map[int64]string{},
 		comments: map[int64]*Comment{}, entries: map[int64]string{}, answers: map[int64]string{},
-		statuses: map[string]*Status{}, cats: map[int64]string{}}
+		statuses: map[string]*Status{}, cats: map[int64]Category{}}
 	var ideaIDs, actorIDs, commentIDs, entryIDs []int64
 	for _, n := range notifs {
 		if n.IdeaID != nil {
@@ -788,7 +788,7 @@ func (s *Store) loadMailRefs(ctx context.Context, db *gorm.DB, notifs []Notifica
 		ref.statuses[c.statuses[i].Slug] = &c.statuses[i]
 	}
 	for _, cat := range c.categories {
-		ref.cats[cat.ID] = cat.Name
+		ref.cats[cat.ID] = cat
 	}
 	// The team's answer that came with a status change: the note of the
 	// idea's latest change to that status up to the notification.
@@ -825,7 +825,7 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 		}
 		d.Idea, url = idea.Title, s.ideaURL(idea)
 		if idea.CategoryID != nil {
-			d.Category = ref.cats[*idea.CategoryID]
+			d.Category = ref.cats[*idea.CategoryID].NameIn(r.language())
 		}
 	}
 	if n.ActorID != nil {
@@ -841,10 +841,7 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 	case NotifyStatusChanged:
 		d.Status = n.Detail
 		if st := ref.statuses[n.Detail]; st != nil {
-			d.Status = st.Name
-			if r.language() == "nl" && st.NameNL != "" {
-				d.Status = st.NameNL
-			}
+			d.Status = st.NameIn(r.language())
 		}
 	case NotifyMerged:
 		// The notification is on the idea merged into; its detail is the

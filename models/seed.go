@@ -22,14 +22,14 @@ type SeedCounts struct {
 	Users, Ideas, Votes, Comments int
 }
 
-// EnsureCategory adds a category unless one with the slug exists; an existing
-// category keeps its name, description and position.
-func (s *Store) EnsureCategory(ctx context.Context, slug, name, description string, position int) error {
-	err := s.db.WithContext(ctx).Exec(`INSERT INTO categories (slug, name, description, position, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`, slug, name, description, position, s.Now()).Error
+// EnsureCategory adds c (its slug, names, description and position) unless a
+// category with its slug exists; an existing category keeps what it has.
+func (s *Store) EnsureCategory(ctx context.Context, c Category) error {
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO categories (slug, name, name_nl, description, position, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`, c.Slug, c.Name, c.NameNL, c.Description, c.Position, s.Now()).Error
 	s.forgetCatalog()
 	if err != nil {
-		return fmt.Errorf("add category %q: %w", slug, err)
+		return fmt.Errorf("add category %q: %w", c.Slug, err)
 	}
 	return nil
 }
@@ -79,7 +79,7 @@ func (s *Store) seedDemo(ctx context.Context, end time.Time, at *time.Time) (See
 	day := 24 * time.Hour
 	*at = end.Add(-200 * day)
 	for i, c := range demoCategories {
-		if err := s.EnsureCategory(ctx, c.slug, c.name, c.description, 4+i); err != nil {
+		if err := s.EnsureCategory(ctx, c.category(4+i)); err != nil {
 			return counts, err
 		}
 	}
@@ -223,14 +223,18 @@ const demoChangelog = `Thank you for every idea and vote this season. What came 
 
 Keep them coming.`
 
-type demoCategory struct{ slug, name, description string }
+type demoCategory struct{ slug, name, nameNL, description string }
+
+func (c demoCategory) category(position int) Category {
+	return Category{Slug: c.slug, Name: c.name, NameNL: c.nameNL, Description: c.description, Position: position}
+}
 
 var demoCategories = []demoCategory{
-	{"frame", "Frame", "Sizes, geometry, tyres, lights and everything bolted to the bike."},
-	{"battery-range", "Battery & range", "Charging, range, and how far the bike takes you."},
-	{"lock-security", "Lock & security", "The lock, the alarm, tracking and getting a stolen bike back."},
-	{"app", "App", "The rider app: unlocking, settings, rides and updates."},
-	{"accessories", "Accessories", "Racks, bags, seats, mounts and mudguards."},
+	{"frame", "Frame", "Frame", "Sizes, geometry, tyres, lights and everything bolted to the bike."},
+	{"battery-range", "Battery & range", "Accu en bereik", "Charging, range, and how far the bike takes you."},
+	{"lock-security", "Lock & security", "Slot en beveiliging", "The lock, the alarm, tracking and getting a stolen bike back."},
+	{"app", "App", "App", "The rider app: unlocking, settings, rides and updates."},
+	{"accessories", "Accessories", "Accessoires", "Racks, bags, seats, mounts and mudguards."},
 }
 
 type demoMember struct {
@@ -732,7 +736,7 @@ func (s *Store) benchCategories(ctx context.Context, n BenchSize) ([]Category, e
 		if slices.ContainsFunc(categories, func(have Category) bool { return have.Slug == c.slug }) {
 			continue
 		}
-		if err := s.EnsureCategory(ctx, c.slug, c.name, c.description, len(categories)+1); err != nil {
+		if err := s.EnsureCategory(ctx, c.category(len(categories)+1)); err != nil {
 			return nil, err
 		}
 		if categories, err = s.Categories(ctx); err != nil {

@@ -91,8 +91,13 @@ func TestSeedDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		var slugs []string
+		dutch := map[string]string{}
 		for _, c := range categories {
 			slugs = append(slugs, c.Slug)
+			dutch[c.Slug] = c.NameIn("nl")
+		}
+		if dutch["battery-range"] != "Accu en bereik" || dutch["lock-security"] != "Slot en beveiliging" || dutch["features"] != "Nieuwe functies" {
+			t.Errorf("Dutch names of the categories: %v", dutch)
 		}
 		for _, slug := range []string{"features", "improvements", "problems", "frame", "battery-range", "lock-security", "app", "accessories"} {
 			if !slices.Contains(slugs, slug) {
@@ -191,14 +196,14 @@ func TestSeedDemo(t *testing.T) {
 func TestSeedEnsureCategoryKeepsAnExistingOne(t *testing.T) {
 	s := modelstest.Open(t, models.SQLite)
 	ctx := context.Background()
-	if err := s.EnsureCategory(ctx, "frame", "Frame", "Sizes and geometry.", 4); err != nil {
+	if err := s.EnsureCategory(ctx, models.Category{Slug: "frame", Name: "Frame", NameNL: "Frame", Description: "Sizes and geometry.", Position: 4}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.EnsureCategory(ctx, "frame", "Another name", "", 9); err != nil {
+	if err := s.EnsureCategory(ctx, models.Category{Slug: "frame", Name: "Another name", NameNL: "Een andere naam", Position: 9}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := s.CategoryBySlug(ctx, "frame")
-	if err != nil || c.Name != "Frame" || c.Description != "Sizes and geometry." || c.Position != 4 {
+	if err != nil || c.Name != "Frame" || c.NameNL != "Frame" || c.Description != "Sizes and geometry." || c.Position != 4 {
 		t.Fatalf("%+v, %v", c, err)
 	}
 }

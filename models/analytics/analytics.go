@@ -123,11 +123,16 @@ type Week struct {
 
 // Category is one category's figures; a nil Slug stands for ideas without one.
 type Category struct {
-	Slug  *string
-	Name  string
-	Ideas int
-	Votes int
+	Slug         *string
+	Name, NameNL string
+	Ideas        int
+	Votes        int
 	Webcare
+}
+
+// NameIn is the category's name in lang, as models.Category.NameIn.
+func (c Category) NameIn(lang string) string {
+	return models.Category{Name: c.Name, NameNL: c.NameNL}.NameIn(lang)
 }
 
 // Source is where ideas and votes came from (models.Sources).
@@ -230,7 +235,7 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 	cats := map[int64]int{} // category id -> index in ByCategory; 0 -> none
 	for _, c := range categories {
 		cats[c.ID] = len(rep.ByCategory)
-		rep.ByCategory = append(rep.ByCategory, Category{Slug: &c.Slug, Name: c.Name})
+		rep.ByCategory = append(rep.ByCategory, Category{Slug: &c.Slug, Name: c.Name, NameNL: c.NameNL})
 	}
 	rep.ByCategory = append(rep.ByCategory, Category{}) // ideas without a category
 	none := len(rep.ByCategory) - 1
