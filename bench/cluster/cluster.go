@@ -131,7 +131,10 @@ func Start(t testing.TB, opts Options) *Cluster {
 // for new requests; it is back after two good checks. A check may take 2 s:
 // without "timeout check" it may take only the 200 ms between checks, and
 // a busy machine's slower answer took a healthy instance out. A request whose
-// connection failed before any answer goes to another instance.
+// connection failed before any answer goes to another instance; a POST only
+// when it was never sent: one whose answer was lost may have been stored
+// (a comment), and sent again it would be refused as a repeat (422), so its
+// client is told 502, the answer that says the outcome is unknown.
 const haproxyConfig = `global
     maxconn 4096
 defaults
@@ -151,6 +154,7 @@ frontend samen
     default_backend instances
 backend instances
     balance roundrobin
+    http-request disable-l7-retry if METH_POST
     option httpchk GET /readyz
     http-check expect status 200
     default-server inter 200ms fall 1 rise 2
