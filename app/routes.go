@@ -70,7 +70,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/readyz", read, health.Ready)
 	r.get("/metrics", read, s.metrics.handler())
 
-	app.Use(s.replicaReads, s.viewer, s.checkCSRF)
+	app.Use(s.replicaReads, s.viewer, s.checkCSRF, s.conditionalGet)
 	app.Use(s.rateLimits()...)
 
 	r.get("/", read, s.visitorPages, ideas.List)

@@ -393,7 +393,7 @@ func (h *Share) send(c *fiber.Ctx, brand ShareBrand, card views.Card) error {
 	// The same answer for everyone, kept by shared caches: without the
 	// visitor's CSRF cookie that the middleware sets on every answer.
 	c.Response().Header.DelAllCookies()
-	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+	if ETagListed(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	png, err := h.Images.image(c.UserContext(), strings.Trim(etag, `"`), card)
@@ -404,11 +404,17 @@ func (h *Share) send(c *fiber.Ctx, brand ShareBrand, card views.Card) error {
 	return c.Send(png)
 }
 
-// etagMatches reports whether an If-None-Match header names etag (weak or strong).
-func etagMatches(header, etag string) bool {
-	for _, candidate := range strings.Split(header, ",") {
-		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
-		if candidate == etag || candidate == "*" {
+// ETagListed reports whether an If-None-Match header names etag, compared
+// weakly (a W/ prefix on either side counts for nothing), as RFC 9110 asks
+// of If-None-Match.
+func ETagListed(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	etag = strings.TrimPrefix(etag, "W/")
+	for candidate := range strings.SplitSeq(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == etag {
 			return true
 		}
 	}

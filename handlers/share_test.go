@@ -49,7 +49,7 @@ func TestShareHelpers(t *testing.T) {
 	for header, want := range map[string]bool{
 		`"abc"`: true, `W/"abc"`: true, `"x", "abc"`: true, `*`: true, `"abd"`: false, ``: false, `abc`: false,
 	} {
-		if got := etagMatches(header, `"abc"`); got != want {
+		if got := ETagListed(header, `"abc"`); got != want {
 			t.Errorf("If-None-Match %q matches: %v, want %v", header, got, want)
 		}
 	}

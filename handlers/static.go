@@ -27,7 +27,7 @@ func (s *Static) Serve(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, cache)
 	c.Set(fiber.HeaderETag, asset.ETag)
-	if c.Get(fiber.HeaderIfNoneMatch) == asset.ETag {
+	if ETagListed(c.Get(fiber.HeaderIfNoneMatch), asset.ETag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, asset.ContentType)
