@@ -89,6 +89,23 @@ func mailCounts(store *models.Store) func() deliveryCounts {
 	}
 }
 
+// cacheSize is how much one of the caches in memory keeps.
+type cacheSize func() (entries, bytes int)
+
+// registerCaches puts the size of each bounded cache on /metrics, named by
+// its key: what it keeps (samen_cache_entries) and, where it is more than a
+// few numbers, the bytes of it (samen_cache_bytes).
+func (m *metrics) registerCaches(caches map[string]cacheSize) {
+	for name, size := range caches {
+		labels := prometheus.Labels{"cache": name}
+		m.registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_cache_entries", Help: "What a cache in memory keeps, by cache.", ConstLabels: labels},
+				func() float64 { n, _ := size(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samen_cache_bytes", Help: "The bytes a cache in memory keeps, by cache.", ConstLabels: labels},
+				func() float64 { _, b := size(); return float64(b) }))
+	}
+}
+
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())

@@ -105,6 +105,18 @@ func (p *pageCache) put(key string, page cachedPage) {
 	p.pages[key] = page
 }
 
+// size is how many pages and answers the cache keeps, and their bytes.
+func (p *pageCache) size() (entries, bytes int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, page := range p.pages {
+		for _, part := range page.parts {
+			bytes += len(part)
+		}
+	}
+	return len(p.pages), bytes
+}
+
 // visitorPages serves a page a visitor asked for from what was rendered for
 // another visitor in the last pageTTL: such pages differ only in their CSRF
 // token, which each response gets its own of. Members, htmx requests and

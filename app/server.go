@@ -93,6 +93,11 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 		Name: "samen_share_images_drawn_total",
 		Help: "Share images drawn; every other answer came from the cache.",
 	}, func() float64 { return float64(s.shares.Drawn()) }))
+	s.metrics.registerCaches(map[string]cacheSize{
+		"pages":        s.pages.size,
+		"share_images": s.shares.Size,
+		"list_totals":  store.CachedTotals,
+	})
 	store.SetWebhooks(models.WebhookOptions{RetryBase: cfg.WebhookRetryBase, AllowPrivate: cfg.WebhookAllowPrivate, Data: deps.WebhookData})
 
 	app := fiber.New(fiber.Config{

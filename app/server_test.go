@@ -576,6 +576,17 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		if !strings.Contains(string(r.Body), `samen_http_requests_total{method="GET",route="/",status="200"} 1`) {
 			t.Fatalf("metrics lack the home page request:\n%.2000s", r.Body)
 		}
+		// The caches' sizes: the visitor's home page is kept, whole.
+		for _, want := range []*regexp.Regexp{
+			regexp.MustCompile(`(?m)^samen_cache_entries\{cache="pages"\} 1$`),
+			regexp.MustCompile(`(?m)^samen_cache_bytes\{cache="pages"\} [1-9][0-9]{3,}$`),
+			regexp.MustCompile(`(?m)^samen_cache_entries\{cache="share_images"\} 0$`),
+			regexp.MustCompile(`(?m)^samen_cache_entries\{cache="list_totals"\} [0-9]+$`),
+		} {
+			if !want.Match(r.Body) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
 		// The database goes away: stop the jobs using it, then close it.
 		if err := srv.Store.StopJobs(context.Background()); err != nil {
 			t.Fatal(err)

@@ -296,6 +296,13 @@ func (s *ShareImages) keep(key string, png []byte) {
 	}
 }
 
+// Size is how many images the cache keeps, and their bytes.
+func (s *ShareImages) Size() (entries, bytes int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lru.Len(), s.bytes
+}
+
 // image returns the card's PNG from the cache, or draws and keeps it.
 func (s *ShareImages) image(ctx context.Context, key string, card views.Card) ([]byte, error) {
 	if png, ok := s.cached(key); ok {

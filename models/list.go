@@ -252,6 +252,21 @@ type totalsCache struct {
 
 func newTotalsCache() *totalsCache { return &totalsCache{m: map[totalKey]cachedTotal{}} }
 
+// totalEntryBytes is about what a cached total takes besides its keys'
+// texts: the key's other fields, the count, its time and the map's share.
+const totalEntryBytes = 128
+
+// CachedTotals is how many list totals the store keeps for reuse, and
+// about how many bytes they take.
+func (s *Store) CachedTotals() (entries, bytes int) {
+	s.totals.mu.Lock()
+	defer s.totals.mu.Unlock()
+	for k := range s.totals.m {
+		bytes += len(k.status) + len(k.category) + len(k.query) + len(k.triage) + totalEntryBytes
+	}
+	return len(s.totals.m), bytes
+}
+
 // get returns a cached total. Past the TTL, the first caller gets a miss and
 // counts again while the others keep the old total meanwhile, so a busy list
 // is counted once per TTL, not by every request at once.
