@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"testing"
@@ -56,3 +57,46 @@ func BenchmarkHomePage(b *testing.B) { benchmarkPath(b, "/") }
 
 // BenchmarkStaticCSS serves the fingerprinted stylesheet from memory.
 func BenchmarkStaticCSS(b *testing.B) { benchmarkPath(b, "/static/css/samen.css") }
+
+// BenchmarkHomePageSignedIn renders the home page of the demo community for
+// a member: never from the visitors' page cache, so every request runs the
+// queries and the templates. `go test -cpuprofile` on it shows where an
+// uncached page's time goes (docs/benchmarks.md).
+func BenchmarkHomePageSignedIn(b *testing.B) {
+	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure")
+	ctx := context.Background()
+	if _, err := srv.Store.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	member, err := srv.Store.UserByEmail(ctx, "sophie@demo.example")
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := srv.Store.CreateSession(ctx, member.ID, "bench", "127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.Cleanup(client.CloseIdleConnections)
+	fetch := func() {
+		req, _ := http.NewRequest(http.MethodGet, srv.Listen()+"/", nil)
+		req.AddCookie(&http.Cookie{Name: "samen_session", Value: token})
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("/: %d", resp.StatusCode)
+		}
+	}
+	fetch()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			fetch()
+		}
+	})
+}

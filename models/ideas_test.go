@@ -90,7 +90,7 @@ func TestListSortsFiltersAndSearch(t *testing.T) {
 		ctx := context.Background()
 		anna, bram, cas := member(t, s, "Anna", models.RoleMember), member(t, s, "Bram", models.RoleMember), member(t, s, "Cas", models.RoleTeam)
 		base := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Microsecond)
-		at := func(h int) { s.Now = func() time.Time { return base.Add(time.Duration(h) * time.Hour) } }
+		at := func(h int) { s.SetClock(func() time.Time { return base.Add(time.Duration(h) * time.Hour) }) }
 		at(0)
 		old := idea(t, s, anna, "Battery indicator on the frame", "Show the charge with five lights.")
 		at(10)

@@ -37,7 +37,7 @@ const everything = "*"
 // come through.
 func (s *Store) invalidate(table string) {
 	s.writes.Add(1)
-	s.invalidated.Store(s.Now().UnixNano())
+	s.invalidated.Store(time.Now().UnixNano())
 	switch table {
 	case "ideas":
 		s.totals.forget()

@@ -216,7 +216,7 @@ func TestMailModesAndDigest(t *testing.T) {
 		}
 		// A day later the check sends Bart one digest, in Dutch.
 		start := s.Now()
-		s.Now = func() time.Time { return start.Add(25 * time.Hour) }
+		s.SetClock(func() time.Time { return start.Add(25 * time.Hour) })
 		if err := s.CheckMail(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -129,7 +129,7 @@ func (s *Store) ReplicaLag() time.Duration { return s.replicaLag }
 // write yet would put the old data back in the cache the write has just
 // emptied.
 func (s *Store) ForCache(ctx context.Context) context.Context {
-	if s.replicas > 0 && s.Now().UnixNano()-s.invalidated.Load() < int64(s.replicaLag) {
+	if s.replicas > 0 && time.Now().UnixNano()-s.invalidated.Load() < int64(s.replicaLag) {
 		return onPrimary(ctx)
 	}
 	return ctx

@@ -62,7 +62,7 @@ func (s *Store) SeedDemo(ctx context.Context) (SeedCounts, error) {
 		// that the story moves forward.
 		d := *s
 		at := end
-		d.Now = func() time.Time { return at }
+		d.clock = newClock(func() time.Time { return at })
 		d.db = tx.Session(&gorm.Session{NowFunc: d.Now})
 		var err error
 		counts, err = d.seedDemo(ctx, end, &at)

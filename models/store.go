@@ -73,8 +73,8 @@ type Store struct {
 	searchTimeout time.Duration
 	inSearch      bool // the statements go to a search's transaction or deadline (see searching)
 
-	// Now is the store's clock; tests replace it.
-	Now func() time.Time
+	// clock is the store's time (see Now and SetClock).
+	clock *clock
 }
 
 // Options tune Open.
@@ -143,7 +143,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{dialect: dialect, log: log, Now: systemClock, pollInterval: time.Second, searchTimeout: DefaultSearchTimeout}
+	s := &Store{dialect: dialect, log: log, clock: newClock(systemClock), pollInterval: time.Second, searchTimeout: DefaultSearchTimeout}
 	s.jobTimeout = cmp.Or(opts.JobTimeout, DefaultJobTimeout)
 	if opts.JobPollInterval > 0 {
 		s.pollInterval = opts.JobPollInterval

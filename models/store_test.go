@@ -180,7 +180,7 @@ func TestSessions(t *testing.T) {
 		// Expiry: the clock moves past the session's end.
 		token, _, _ = s.CreateSession(ctx, u.ID, "", "")
 		start := s.Now()
-		s.Now = func() time.Time { return start.Add(models.SessionTTL + time.Minute) }
+		s.SetClock(func() time.Time { return start.Add(models.SessionTTL + time.Minute) })
 		if _, err := s.SessionByToken(ctx, token); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("expired session still works: %v", err)
 		}
@@ -220,11 +220,11 @@ func TestAPITokens(t *testing.T) {
 			t.Fatalf("short token: %+v, %v", rec, err)
 		}
 		start := s.Now()
-		s.Now = func() time.Time { return start.Add(11 * time.Hour) }
+		s.SetClock(func() time.Time { return start.Add(11 * time.Hour) })
 		if got, err := s.AuthenticateAPIToken(ctx, short); err != nil || !got.ReadOnly {
 			t.Fatalf("before its end: %+v, %v", got, err)
 		}
-		s.Now = func() time.Time { return start.Add(12*time.Hour + time.Second) }
+		s.SetClock(func() time.Time { return start.Add(12*time.Hour + time.Second) })
 		if _, err := s.AuthenticateAPIToken(ctx, short); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("expired token still works: %v", err)
 		}
@@ -241,12 +241,11 @@ func TestCleanupJobDeletesExpiredSessions(t *testing.T) {
 	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		u, _ := s.CreateUser(ctx, models.NewUser{Name: "Dirk"})
-		realNow := s.Now
-		s.Now = func() time.Time { return realNow().Add(-models.SessionTTL - time.Hour) }
+		s.SetClock(func() time.Time { return time.Now().UTC().Add(-models.SessionTTL - time.Hour) })
 		if _, _, err := s.CreateSession(ctx, u.ID, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		s.Now = realNow
+		s.SetClock(nil)
 		live, _, _ := s.CreateSession(ctx, u.ID, "", "")
 
 		if err := s.StartJobs(ctx); err != nil {

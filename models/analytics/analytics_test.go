@@ -48,7 +48,7 @@ func seed(t *testing.T, s *models.Store) community {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Now = func() time.Time { return ts }
+		s.SetClock(func() time.Time { return ts })
 	}
 	must := func(err error) {
 		t.Helper()
@@ -282,10 +282,10 @@ func TestRollupsFollowChanges(t *testing.T) {
 		now := s.Now()
 		dora, err := s.CreateUser(ctx, models.NewUser{Name: "dora", Email: "dora@example.com", Role: models.RoleMember, EmailVerified: true})
 		must(err)
-		s.Now = func() time.Time { return time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC) }
+		s.SetClock(func() time.Time { return time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC) })
 		_, _, err = s.Vote(ctx, c.ideas["i1"].ID, dora.ID)
 		must(err)
-		s.Now = func() time.Time { return now }
+		s.SetClock(func() time.Time { return now })
 		r, err := analytics.ParseRange("2026-02-01", "2026-03-31", s.Now())
 		must(err)
 		var memory analytics.Memory
@@ -355,7 +355,7 @@ func TestRollupsFollowChanges(t *testing.T) {
 		// Weeks later nothing changed but the clock: ideas of late March
 		// without an answer are now more than 30 days old, and a Memory
 		// that kept the report counts them.
-		s.Now = func() time.Time { return time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC) }
+		s.SetClock(func() time.Time { return time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC) })
 		later, err := memory.Compute(ctx, s, c.tess, r)
 		must(err)
 		fresh, err := analytics.Compute(ctx, s, c.tess, r)
