@@ -467,6 +467,13 @@ func TestSearchPage(t *testing.T) {
 		assertInert(t, "search for a script", r)
 		wantStatus(t, srv.Client().Get("/search?q=x&page=abc"), http.StatusUnprocessableEntity)
 		wantStatus(t, srv.Client().Get("/search"), http.StatusOK)
+		// Blanks search for nothing: the empty page, as without a query.
+		r = srv.Client().Get("/search?q=%20%20")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, ".search-results li.result", 0)
+		if out, err := srv.Store.Search(context.Background(), " ", 0, nil); err != nil || len(out.Results) != 2 {
+			t.Fatalf("the store's search for a blank: %v", err)
+		}
 	})
 }
 

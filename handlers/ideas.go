@@ -735,7 +735,7 @@ type searchPage struct {
 
 // Search is the full-text search page, with the matching words marked.
 func (h *Ideas) Search(c *fiber.Ctx) error {
-	data := searchPage{Layout: h.layout(c, "search.title", "search"), Query: c.Query("q")}
+	data := searchPage{Layout: h.layout(c, "search.title", "search"), Query: strings.TrimSpace(c.Query("q"))}
 	if data.Query != "" {
 		page, err := optionalInt(c.Query("page"))
 		if err != nil {

@@ -126,12 +126,16 @@ func (s *Store) searchPage(ctx context.Context, query string, page int, viewer *
 		Snippet string
 	}
 	words := s.searchTerms(query)
-	if s.dialect == Postgres {
+	switch {
+	case len(words) == 0:
+		// Nothing to mark (a query of blanks lists every idea): FTS5 would
+		// refuse an empty MATCH.
+	case s.dialect == Postgres:
 		err = s.db.WithContext(ctx).Raw(`SELECT ideas.id AS id,
 			ts_headline('simple', ideas.title, q, 'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || chr(2)) AS title,
 			ts_headline('simple', ideas.body_text, q, 'MaxWords=30, MinWords=12, StartSel=' || chr(1) || ', StopSel=' || chr(2)) AS snippet
 			FROM ideas, to_tsquery('simple', ?) AS q WHERE ideas.id IN ?`, strings.Join(words, " & "), ids).Scan(&marks).Error
-	} else {
+	default:
 		err = s.db.WithContext(ctx).Raw(`SELECT rowid AS id,
 			highlight(ideas_fts, 0, char(1), char(2)) AS title,
 			snippet(ideas_fts, 1, char(1), char(2), '…', 24) AS snippet
