@@ -17,21 +17,34 @@ import (
 func serve(b *testing.B) (string, *http.Client) {
 	b.Helper()
 	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure")
-	base := srv.Listen()
+	return srv.Listen(), keepAlive(b)
+}
+
+// keepAlive is a client on keep-alive connections, closed before the server stops.
+func keepAlive(b *testing.B) *http.Client {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	b.Cleanup(client.CloseIdleConnections) // before the server stops
-	return base, client
+	b.Cleanup(client.CloseIdleConnections)
+	return client
 }
 
 func get(b *testing.B, client *http.Client, url string) {
-	resp, err := client.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	do(b, client, req)
+}
+
+// do sends req, reads its answer and fails unless it is 200.
+func do(b *testing.B, client *http.Client, req *http.Request) {
+	resp, err := client.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		b.Fatalf("%s: %d", url, resp.StatusCode)
+		b.Fatalf("%s: %d", req.URL, resp.StatusCode)
 	}
 }
 
@@ -76,20 +89,11 @@ func BenchmarkHomePageSignedIn(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	b.Cleanup(client.CloseIdleConnections)
+	client := keepAlive(b)
 	fetch := func() {
 		req, _ := http.NewRequest(http.MethodGet, srv.Listen()+"/", nil)
 		req.AddCookie(&http.Cookie{Name: "samen_session", Value: token})
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("/: %d", resp.StatusCode)
-		}
+		do(b, client, req)
 	}
 	fetch()
 	b.ReportAllocs()
