@@ -18,8 +18,8 @@ import (
 // of sent again.
 //
 // What it says leaves out the CSRF token, which is masked anew for every
-// answer, and puts in its secret, which is the session's (or the visitor's
-// cookie's): a page held from an earlier session carries a token that no
+// answer, and, when the answer carries one, puts in its secret, which is the
+// session's (or the visitor's cookie's): a page held from an earlier session carries a token that no
 // longer works, so it gets a new ETag, and a new page. Answers without a
 // Cache-Control of their own say "private, no-cache": a member's page is
 // theirs alone, and is asked for anew each time (the 304 makes that cheap).
@@ -39,11 +39,14 @@ func (s *server) conditionalGet(c *fiber.Ctx) error {
 		return nil
 	}
 	h := xxhash.New()
-	if secret, ok := c.Locals(csrfSecretKey{}).([]byte); ok {
-		_, _ = h.Write(secret)
-	}
 	body := resp.Body()
-	if token := s.deps.ViewerOf(c).CSRF; token != "" {
+	if token := s.deps.ViewerOf(c).CSRF; token != "" && bytes.Contains(body, []byte(token)) {
+		// Only an answer that carries the token depends on the secret: an
+		// API answer to a client without cookies (whose secret is new each
+		// time) keeps one ETag while what it says stays the same.
+		if secret, ok := c.Locals(csrfSecretKey{}).([]byte); ok {
+			_, _ = h.Write(secret)
+		}
 		for {
 			i := bytes.Index(body, []byte(token))
 			if i < 0 {

@@ -55,6 +55,17 @@ func TestConditionalGets(t *testing.T) {
 		wantStatus(t, getIfNoneMatch(api, "/api/v1/ideas", `"other", `+etag[2:]), http.StatusNotModified)
 		wantStatus(t, getIfNoneMatch(api, "/api/v1/ideas", `"other"`), http.StatusOK)
 
+		// A client that keeps no cookies (curl, a script) gets a new CSRF
+		// cookie each time, and still one ETag, and its 304; so does a client
+		// with an API token.
+		for i, c := range []*apptest.Client{srv.Client(), srv.Client(), bearerClient(t, srv, bram)} {
+			if got := apiCall(c, http.MethodGet, "/ideas", "").Header.Get("ETag"); got != etag {
+				t.Errorf("client %d without the cookies of the first gets ETag %q, not %q", i, got, etag)
+			}
+		}
+		wantStatus(t, getIfNoneMatch(srv.Client(), "/api/v1/ideas", etag), http.StatusNotModified)
+		wantStatus(t, getIfNoneMatch(bearerClient(t, srv, bram), "/api/v1/ideas", etag), http.StatusNotModified)
+
 		// A vote changes the list: the held copy is sent anew.
 		if _, _, err := srv.Store.Vote(ctx, idea.ID, bram.ID); err != nil {
 			t.Fatal(err)
