@@ -43,6 +43,9 @@ type Config struct {
 	RedisURL  string        `env:"SAMEN_REDIS_URL"`
 
 	RateLimits        string `env:"SAMEN_RATE_LIMITS" envDefault:"on"`
+	// PageCache "off" renders every page and API answer anew, for
+	// measuring what rendering costs (see docs/benchmarks.md).
+	PageCache string `env:"SAMEN_PAGE_CACHE" envDefault:"on"`
 	RateLimitRequests int    `env:"SAMEN_RATE_LIMIT_REQUESTS" envDefault:"600"`
 	RateLimitWrites   int    `env:"SAMEN_RATE_LIMIT_WRITES" envDefault:"60"`
 	RateLimitSearches int    `env:"SAMEN_RATE_LIMIT_SEARCHES" envDefault:"60"`
@@ -215,6 +218,9 @@ func (c *Config) validate() error {
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return &ConfigError{"SAMEN_RATE_LIMITS", "must be on or off"}
+	}
+	if c.PageCache != "on" && c.PageCache != "off" {
+		return &ConfigError{"SAMEN_PAGE_CACHE", "must be on or off"}
 	}
 	if c.RateLimitRequests < 1 {
 		return &ConfigError{"SAMEN_RATE_LIMIT_REQUESTS", "must be at least 1 (requests a minute per address)"}
@@ -391,6 +397,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("smtp", c.SMTPURL != ""),
 		slog.Bool("redis", c.RedisURL != ""),
 		slog.String("rate_limits", c.RateLimits),
+		slog.String("page_cache", c.PageCache),
 		slog.Any("providers", providers),
 	)
 }

@@ -123,7 +123,7 @@ func (p *pageCache) size() (entries, bytes int) {
 // pages with a one-time message are always rendered.
 func (s *server) visitorPages(c *fiber.Ctx) error {
 	v := s.deps.ViewerOf(c)
-	if v.User != nil || v.CSRF == "" || c.Method() != fiber.MethodGet || c.Get("HX-Request") != "" || handlers.HasFlash(c) {
+	if s.cfg.PageCache == "off" || v.User != nil || v.CSRF == "" || c.Method() != fiber.MethodGet || c.Get("HX-Request") != "" || handlers.HasFlash(c) {
 		return c.Next()
 	}
 	// The brand's version and the visitor's theme are part of the key: a
@@ -167,7 +167,7 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 // with a token or a session always get a fresh answer.
 func (s *server) visitorAnswers(c *fiber.Ctx) error {
 	v := s.deps.ViewerOf(c)
-	if v.User != nil || c.Method() != fiber.MethodGet {
+	if s.cfg.PageCache == "off" || v.User != nil || c.Method() != fiber.MethodGet {
 		return c.Next()
 	}
 	key := "api " + v.Lang + " " + c.OriginalURL()
