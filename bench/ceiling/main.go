@@ -11,9 +11,12 @@
 // It serves, on CEILING_ADDR (default 127.0.0.1:8081), from DATABASE_URL:
 //
 //	GET    /                         the 20 hottest ideas; with a samen_session cookie, the member's votes marked
-//	GET    /ideas/:id/:slug?         one idea with its voters, the team's answer and its comments
+//	GET    /ideas/:id/:slug?         one idea with its voters, the team's answer and its comments; with a
+//	                                 samen_session cookie, the member's vote and follow marked and the forms
+//	                                 a member has (vote, follow, report, reply, comment)
 //	GET    /search?q=                the 20 best of all matches, ranked as Samen ranks them, the matching words marked
-//	GET    /api/v1/ideas             the 20 hottest ideas, as JSON in the shape of Samen's API
+//	GET    /api/v1/ideas             the 20 hottest ideas, as JSON in the shape of Samen's API; with a
+//	                                 Samen API token (Authorization: Bearer), the caller's votes marked
 //	POST   /api/v1/ideas/:id/vote    and DELETE, with a Samen API token
 //
 // Sessions and API tokens are Samen's own rows, so the same cookies and tokens
@@ -62,7 +65,7 @@ func main() {
 		log.Fatalf("ceiling: %v", err)
 	}
 	defer db.Close()
-	s := &server{db: db, pages: template.Must(template.New("").Parse(pages))}
+	s := &server{db: db, pages: template.Must(template.New("").Funcs(template.FuncMap{"report": reportFor}).Parse(pages))}
 	if err := s.load(ctx); err != nil {
 		log.Fatalf("ceiling: %v", err)
 	}
@@ -210,6 +213,8 @@ func (s *server) home(c *fiber.Ctx) error {
 // shown is an idea on its own page.
 type shown struct {
 	listed
+	Locked     bool
+	Following  bool          // the member follows the idea
 	BodyHTML   template.HTML // stored sanitised, as Samen's
 	AnswerHTML template.HTML
 	CreatedAt  time.Time
@@ -236,20 +241,32 @@ func (s *server) idea(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	ctx := c.UserContext()
+	m, err := s.member(ctx, c.Cookies("samen_session"))
+	if err != nil {
+		return err
+	}
+	var who int64 // 0 for visitors: no vote and no subscription is theirs
+	if m != nil {
+		who = m.ID
+	}
 	batch := &pgx.Batch{}
 	idea := &shown{}
 	var body, answer *string
-	batch.Queue(`SELECT i.id, i.title, i.slug, i.votes, i.comments, i.pinned, s.kind NOT IN ('done', 'closed') AND NOT i.locked,
-		s.name, s.kind, c.name, u.id, u.name, i.body_html, i.created_at,
+	batch.Queue(`SELECT i.id, i.title, i.slug, i.votes, i.comments, i.pinned,
+		EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = $2),
+		s.kind NOT IN ('done', 'closed') AND NOT i.locked,
+		s.name, s.kind, c.name, u.id, u.name, i.locked,
+		COALESCE((SELECT sub.following FROM subscriptions sub WHERE sub.idea_id = i.id AND sub.user_id = $2), FALSE),
+		i.body_html, i.created_at,
 		(SELECT sc.note_html FROM status_changes sc WHERE sc.idea_id = i.id AND sc.note <> '' ORDER BY sc.id DESC LIMIT 1),
 		ARRAY(SELECT vu.name FROM votes v JOIN users vu ON vu.id = v.user_id WHERE v.idea_id = i.id
 		      ORDER BY v.created_at DESC, vu.id DESC LIMIT 30)
 		FROM ideas i JOIN statuses s ON s.id = i.status_id JOIN users u ON u.id = i.author_id
 		LEFT JOIN categories c ON c.id = i.category_id
-		WHERE i.id = $1 AND `+visible, id).QueryRow(func(row pgx.Row) error {
+		WHERE i.id = $1 AND `+visible, id, who).QueryRow(func(row pgx.Row) error {
 		l := &idea.listed
-		return row.Scan(&l.ID, &l.Title, &l.Slug, &l.Votes, &l.Comments, &l.Pinned, &l.Open, &l.StatusName, &l.StatusKind,
-			&l.Category, &l.AuthorID, &l.AuthorName, &body, &idea.CreatedAt, &answer, &idea.Voters)
+		return row.Scan(&l.ID, &l.Title, &l.Slug, &l.Votes, &l.Comments, &l.Pinned, &l.Voted, &l.Open, &l.StatusName, &l.StatusKind,
+			&l.Category, &l.AuthorID, &l.AuthorName, &idea.Locked, &idea.Following, &body, &idea.CreatedAt, &answer, &idea.Voters)
 	})
 	batch.Queue(`SELECT cm.id, cm.parent_id, CASE WHEN cm.state = 'deleted' THEN '' ELSE cm.body_html END, cm.created_at,
 		cm.state = 'deleted', u.id, u.name, u.role IN ('team', 'admin')
@@ -268,7 +285,17 @@ func (s *server) idea(c *fiber.Ctx) error {
 	if answer != nil {
 		idea.AnswerHTML = template.HTML(*answer)
 	}
-	return s.render(c, "idea", page{Title: idea.Title, CSRF: csrf(nil), Idea: idea})
+	return s.render(c, "idea", page{Title: idea.Title, Member: m, CSRF: csrf(m), Idea: idea})
+}
+
+// reportForm is what a member's report form for an idea or a comment needs.
+type reportForm struct {
+	CSRF, Target, Next string
+	ID                 int64
+}
+
+func reportFor(p page, target string, id int64) reportForm {
+	return reportForm{CSRF: p.CSRF, Target: target, ID: id, Next: "/ideas/" + strconv.FormatInt(p.Idea.ID, 10) + "/" + p.Idea.Slug}
 }
 
 // found is a search result with its matches marked.
@@ -392,20 +419,46 @@ type apiAuthor struct {
 	AvatarURL string `json:"avatar_url"`
 }
 
+// caller is the user an API token in the Authorization header stands for:
+// 0 without one, fiber.ErrUnauthorized for a token Samen would refuse.
+func (s *server) caller(c *fiber.Ctx) (int64, error) {
+	header := c.Get(fiber.HeaderAuthorization)
+	if header == "" {
+		return 0, nil
+	}
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return 0, fiber.ErrUnauthorized
+	}
+	hash := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	var id int64
+	err := s.db.QueryRow(c.UserContext(), `SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.banned_at IS NULL`, hash[:]).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fiber.ErrUnauthorized
+	}
+	return id, err
+}
+
 func (s *server) apiList(c *fiber.Ctx) error {
+	who, err := s.caller(c)
+	if err != nil {
+		return err
+	}
 	rows, err := s.db.Query(c.UserContext(), `SELECT i.id, i.title, i.slug, i.body, i.body_html, s.slug, c.slug,
 		ARRAY(SELECT t.slug FROM idea_tags it JOIN tags t ON t.id = it.tag_id WHERE it.idea_id = i.id ORDER BY t.name),
-		u.id, u.name, u.avatar_url, i.votes, i.comments, i.locked, i.pinned, i.merged_into, i.created_at, i.updated_at
+		u.id, u.name, u.avatar_url, i.votes, i.comments,
+		$1 <> 0 AND EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id AND v.user_id = $1), i.locked, i.pinned, i.merged_into, i.created_at, i.updated_at
 		FROM ideas i JOIN statuses s ON s.id = i.status_id JOIN users u ON u.id = i.author_id
 		LEFT JOIN categories c ON c.id = i.category_id
-		WHERE `+visible+` ORDER BY i.pinned DESC, i.hot DESC, i.id DESC LIMIT 20`)
+		WHERE `+visible+` ORDER BY i.pinned DESC, i.hot DESC, i.id DESC LIMIT 20`, who)
 	if err != nil {
 		return err
 	}
 	ideas, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (apiIdea, error) {
 		var i apiIdea
 		err := row.Scan(&i.ID, &i.Title, &i.Slug, &i.Body, &i.BodyHTML, &i.Status, &i.Category, &i.Tags,
-			&i.Author.ID, &i.Author.Name, &i.Author.AvatarURL, &i.Votes, &i.Comments, &i.Locked, &i.Pinned,
+			&i.Author.ID, &i.Author.Name, &i.Author.AvatarURL, &i.Votes, &i.Comments, &i.Voted, &i.Locked, &i.Pinned,
 			&i.MergedInto, &i.CreatedAt, &i.UpdatedAt)
 		i.CreatedAt, i.UpdatedAt = i.CreatedAt.UTC(), i.UpdatedAt.UTC()
 		i.URL = "http://" + c.Hostname() + "/ideas/" + strconv.FormatInt(i.ID, 10) + "/" + i.Slug

@@ -2,7 +2,8 @@ package main
 
 // pages are the ceiling's templates: the same frame and content as Samen's
 // list, idea and search pages (header, navigation, forms with a CSRF token,
-// filters, rows with their vote buttons), in English only.
+// filters, rows with their vote buttons; signed in, an idea's vote, follow,
+// report, reply and comment forms), in English only.
 const pages = `
 {{define "head"}}<!doctype html>
 <html lang="en">
@@ -104,7 +105,15 @@ const pages = `
 {{define "idea"}}{{template "head" .}}{{with .Idea}}
 <article class="idea" data-id="{{.ID}}">
   <header class="idea-header">
-    <div class="vote" id="vote-{{.ID}}"><span class="vote-count" aria-label="{{.Votes}} votes">{{.Votes}}</span><a class="vote-button" href="/login?next=%2f">Vote</a></div>
+    <div class="vote" id="vote-{{.ID}}"><span class="vote-count" aria-label="{{.Votes}} votes">{{.Votes}}</span>
+      {{if $.Member}}
+      <form method="post" action="/ideas/{{.ID}}/{{if .Voted}}unvote{{else}}vote{{end}}" hx-post="/ideas/{{.ID}}/{{if .Voted}}unvote{{else}}vote{{end}}" hx-target="#vote-{{.ID}}" hx-swap="outerHTML">
+        <input type="hidden" name="_csrf" value="{{$.CSRF}}">
+        <input type="hidden" name="next" value="/ideas/{{.ID}}/{{.Slug}}">
+        <button type="submit" class="vote-button{{if .Voted}} voted{{end}}" aria-pressed="{{.Voted}}"{{if not .Open}} disabled{{end}}>{{if .Voted}}Voted{{else}}Vote{{end}}</button>
+      </form>
+      {{else}}<a class="vote-button" href="/login?next=%2f">Vote</a>{{end}}
+    </div>
     <div>
       <h1>{{.Title}}</h1>
       <p class="meta">
@@ -113,11 +122,17 @@ const pages = `
         <a class="author" href="/members/{{.AuthorID}}">by {{.AuthorName}}</a>
         <time datetime="{{.CreatedAt.UTC.Format "2006-01-02T15:04:05Z07:00"}}">{{.CreatedAt.UTC.Format "2006-01-02 15:04 UTC"}}</time>
       </p>
+      {{if $.Member}}<p class="idea-follow"><form class="inline-form follow-form" id="follow-{{.ID}}" method="post" action="/ideas/{{.ID}}/{{if .Following}}unfollow{{else}}follow{{end}}" hx-post="/ideas/{{.ID}}/{{if .Following}}unfollow{{else}}follow{{end}}" hx-target="this" hx-swap="outerHTML">
+        <input type="hidden" name="_csrf" value="{{$.CSRF}}">
+        <input type="hidden" name="next" value="/ideas/{{.ID}}/{{.Slug}}">
+        <button type="submit" class="secondary follow-button{{if .Following}} following{{end}}" aria-pressed="{{.Following}}">{{if .Following}}Following{{else}}Follow{{end}}</button>
+      </form></p>{{end}}
     </div>
   </header>
   {{with .AnswerHTML}}<aside class="team-answer" aria-label="The team's answer"><p class="answer-title">The team's answer</p><div class="markdown">{{.}}</div></aside>{{end}}
   <div class="markdown body">{{.BodyHTML}}</div>
   {{if .Voters}}<section class="voters" aria-labelledby="voters-title"><h2 id="voters-title">Voters</h2><ul>{{range .Voters}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
+  {{if and $.Member (ne .AuthorID $.Member.ID)}}{{template "report" (report $ "idea" .ID)}}{{end}}
   <section class="discussion" aria-labelledby="comments-title">
     <h2 id="comments-title">{{.Comments | len}} comments</h2>
     <ol class="comments">
@@ -127,14 +142,55 @@ const pages = `
         <p class="meta"><a class="author" href="/members/{{.AuthorID}}">{{.AuthorName}}</a>{{if .Team}} <span class="badge team">Team</span>{{end}}
           <time datetime="{{.CreatedAt.UTC.Format "2006-01-02T15:04:05Z07:00"}}">{{.CreatedAt.UTC.Format "2006-01-02 15:04 UTC"}}</time></p>
         <div class="markdown">{{.Body}}</div>
+        {{if $.Member}}
+        {{if ne .AuthorID $.Member.ID}}{{template "report" (report $ "comment" .ID)}}{{end}}
+        {{if and (not .ParentID) (not $.Idea.Locked)}}
+        <details class="comment-reply">
+          <summary>Reply</summary>
+          <form method="post" action="/ideas/{{$.Idea.ID}}/comments" enctype="multipart/form-data"><input type="hidden" name="_csrf" value="{{$.CSRF}}">
+            <input type="hidden" name="parent_id" value="{{.ID}}">
+            <label class="visually-hidden" for="reply-{{.ID}}">Reply</label>
+            <textarea id="reply-{{.ID}}" name="body" rows="3" maxlength="10000" required></textarea>
+            <button type="submit" class="secondary">Post reply</button>
+          </form>
+        </details>
+        {{end}}
+        {{end}}
         {{end}}
       </li>
       {{end}}
     </ol>
+    {{if $.Member}}{{if not .Locked}}
+    <form method="post" action="/ideas/{{.ID}}/comments" class="comment-form" enctype="multipart/form-data">
+      <input type="hidden" name="_csrf" value="{{$.CSRF}}">
+      <label for="comment-body">Add a comment</label>
+      <textarea id="comment-body" name="body" rows="4" maxlength="10000" required></textarea>
+      <button type="submit" class="primary">Post comment</button>
+    </form>
+    {{end}}{{else}}
     <p><a href="/login?next=%2f">Sign in to comment</a></p>
+    {{end}}
   </section>
 </article>
 {{end}}{{template "foot" .}}{{end}}
+
+{{define "report"}}
+<details class="report">
+  <summary>Report</summary>
+  <form method="post" action="/reports"><input type="hidden" name="_csrf" value="{{.CSRF}}">
+    <input type="hidden" name="target" value="{{.Target}}">
+    <input type="hidden" name="id" value="{{.ID}}">
+    <input type="hidden" name="next" value="{{.Next}}">
+    <fieldset>
+      <legend>Why should a moderator look at this?</legend>
+      <label><input type="radio" name="reason" value="spam" required> Spam</label><label><input type="radio" name="reason" value="abusive"> Abusive</label><label><input type="radio" name="reason" value="off-topic"> Off topic</label><label><input type="radio" name="reason" value="other"> Something else</label>
+    </fieldset>
+    <label for="report-note-{{.Target}}-{{.ID}}">A note for the moderators (optional)</label>
+    <textarea id="report-note-{{.Target}}-{{.ID}}" name="note" rows="2" maxlength="500"></textarea>
+    <button type="submit" class="secondary">Send report</button>
+  </form>
+</details>
+{{end}}
 
 {{define "search"}}{{template "head" .}}
 <h1>Search</h1>
