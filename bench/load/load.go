@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -33,11 +34,20 @@ type endpoint struct {
 	// the ceiling is loaded on its API list page in turn with it.
 	team  bool
 	token bool // sent with the team member's API token
+	// uncached: loaded on a second Samen that runs with its page cache off
+	// (SAMEN_PAGE_CACHE=off), so that every page is rendered anew.
+	uncached bool
 }
 
 // ceilingList is the ceiling's list page that the team's endpoints are held
 // against: 20 ideas in hot order, as JSON, one indexed query.
 const ceilingList = "/api/v1/ideas"
+
+// asFastAsCeiling is the target of the pages and answers made for one member:
+// at least the ceiling's requests/s, and a p99 no worse than its.
+func asFastAsCeiling(r *result) (bool, bool) {
+	return r.ratio() >= 1.0 && r.samen.p99 <= r.ceiling.p99, true
+}
 
 // analyticsP99 is the issue's target for the analytics: p99 under 50 ms.
 // A run in which no request was answered has no p99: that misses too.
@@ -62,10 +72,22 @@ var endpoints = []*endpoint{
 		meets:  func(r *result) (bool, bool) { return r.ratio() >= 0.5, true },
 	},
 	{
+		key: "home-uncached", name: "Home page, hot sort, visitor, Samen's page cache off (`SAMEN_PAGE_CACHE=off`)",
+		path:   func(*fixtures, settings) string { return "/" },
+		target: "≥ 0.8× req/s",
+		meets:  func(r *result) (bool, bool) { return r.ratio() >= 0.8, true }, uncached: true,
+	},
+	{
 		key: "idea", name: "Idea page with 50 comments, visitor",
 		path:   func(fx *fixtures, _ settings) string { return fx.idea.path() },
 		target: "≥ 0.5× req/s",
 		meets:  func(r *result) (bool, bool) { return r.ratio() >= 0.5, true },
+	},
+	{
+		key: "idea-member", name: "Idea page with 50 comments, signed in (the member's vote marked, the member's forms)",
+		path: func(fx *fixtures, _ settings) string { return fx.idea.path() }, script: "signed-in.lua",
+		args:   func(fx *fixtures, p paths) []string { return []string{p.rel(fx.sessionFile)} },
+		target: "≥ 1.0× req/s, p99 ≤ ceiling's", meets: asFastAsCeiling,
 	},
 	{
 		key: "search", name: "Search for a common word",
@@ -78,6 +100,12 @@ var endpoints = []*endpoint{
 		key: "api", name: "API list (`GET /api/v1/ideas`), anonymous",
 		path:  func(*fixtures, settings) string { return "/api/v1/ideas" },
 		meets: func(*result) (bool, bool) { return true, false },
+	},
+	{
+		key: "api-member", name: "API list (`GET /api/v1/ideas`), a member's API token (the member's votes marked)",
+		path: func(*fixtures, settings) string { return "/api/v1/ideas" }, script: "bearer.lua",
+		args:   func(fx *fixtures, p paths) []string { return []string{p.rel(fx.tokenFile)} },
+		target: "≥ 1.0× req/s, p99 ≤ ceiling's", meets: asFastAsCeiling,
 	},
 	{
 		key: "vote", name: "Vote toggle through the API, many members",
@@ -135,8 +163,12 @@ type loader struct {
 	db             *database
 	samen, ceiling *server
 	pprofAddr      string
-	samenBin       string
-	alone          map[string]time.Duration // by endpoint key: how long Samen took for the check's request
+	// uncachedSamen is the Samen with its page cache off, running while an
+	// uncached endpoint is loaded; uncachedPprof is its profiler.
+	uncachedSamen *server
+	uncachedPprof string
+	samenBin      string
+	alone         map[string]time.Duration // by endpoint key: how long Samen took for the check's request
 }
 
 // wrkRun is one wrk run against one server.
@@ -197,6 +229,14 @@ func (l *loader) wrkArgs(e *endpoint, srv *server, d time.Duration) []string {
 	return args
 }
 
+// samenFor is the Samen that serves an endpoint, and its profiler's address.
+func (l *loader) samenFor(e *endpoint) (*server, string) {
+	if e.uncached {
+		return l.uncachedSamen, l.uncachedPprof
+	}
+	return l.samen, l.pprofAddr
+}
+
 // pathOn is the path an endpoint loads on a server: the team's endpoints
 // load the ceiling's list page.
 func (l *loader) pathOn(e *endpoint, srv *server) string {
@@ -217,10 +257,16 @@ func (l *loader) wrk(ctx context.Context, e *endpoint, srv *server, d time.Durat
 	}
 	cmd := exec.CommandContext(ctx, "wrk", args...)
 	cmd.Dir = l.root
-	before := readCPU(l.samen.cmd.Process.Pid, l.ceiling.cmd.Process.Pid)
+	samen, _ := l.samenFor(e)
+	before := readCPU(samen.cmd.Process.Pid, l.ceiling.cmd.Process.Pid)
 	out, err := cmd.CombinedOutput()
-	after := readCPU(l.samen.cmd.Process.Pid, l.ceiling.cmd.Process.Pid)
-	run := wrkRun{server: srv.name, command: "wrk " + strings.Join(shown, " "), output: string(out)}
+	after := readCPU(samen.cmd.Process.Pid, l.ceiling.cmd.Process.Pid)
+	// The figures are Samen's or the ceiling's, whichever Samen served.
+	role := "samen"
+	if srv == l.ceiling {
+		role = "ceiling"
+	}
+	run := wrkRun{server: role, command: "wrk " + strings.Join(shown, " "), output: string(out)}
 	if err != nil {
 		return run, fmt.Errorf("%s: %v\n%s", run.command, err, out)
 	}
@@ -280,7 +326,8 @@ func parseWrk(run *wrkRun) error {
 // profiles Samen when it misses the target (or when asked to always).
 func (l *loader) measure(ctx context.Context, e *endpoint) (*result, error) {
 	res := &result{endpoint: e, commands: map[string]string{}, alone: l.alone[e.key]}
-	servers := []*server{l.samen, l.ceiling}
+	samen, _ := l.samenFor(e)
+	servers := []*server{samen, l.ceiling}
 	logf("%s: warming up, %s on each", e.key, l.warmup)
 	for _, srv := range servers {
 		if _, err := l.wrk(ctx, e, srv, l.warmup, ""); err != nil {
@@ -290,14 +337,14 @@ func (l *loader) measure(ctx context.Context, e *endpoint) (*result, error) {
 	for i := range l.runs {
 		order := servers
 		if i%2 == 1 {
-			order = []*server{l.ceiling, l.samen}
+			order = []*server{l.ceiling, samen}
 		}
 		for _, srv := range order {
 			run, err := l.wrk(ctx, e, srv, l.duration, filepath.Join(l.out, fmt.Sprintf("wrk-%s-%s-%d.txt", e.key, srv.name, i+1)))
 			if err != nil {
 				return nil, err
 			}
-			res.commands[srv.name] = run.command
+			res.commands[run.server] = run.command
 			res.runs = append(res.runs, run)
 			logf("%s run %d, %-7s %8.0f req/s  p50 %-8s p99 %-8s errors %d", e.key, i+1, srv.name, run.rps,
 				run.p50.Round(10*time.Microsecond), run.p99.Round(10*time.Microsecond), run.non2xx+run.socketErrors)
@@ -381,8 +428,19 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 	if signedIn == nil {
 		signedIn = &fx.members[0]
 	}
+	samen, _ := l.samenFor(e)
+	// The signed-in idea page: whether the member voted for the idea, and
+	// whether it takes comments.
+	var votedIdea, lockedIdea bool
+	if e.key == "idea-member" {
+		err := l.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM votes WHERE idea_id = $1 AND user_id = $2), locked
+			FROM ideas WHERE id = $1`, fx.idea.id, signedIn.id).Scan(&votedIdea, &lockedIdea)
+		if err != nil {
+			return fmt.Errorf("%s: the member's vote on %s: %w", e.key, fx.idea.path(), err)
+		}
+	}
 	seen := map[string]string{}
-	for _, srv := range []*server{l.samen, l.ceiling} {
+	for _, srv := range []*server{samen, l.ceiling} {
 		var (
 			method = http.MethodGet
 			header = http.Header{}
@@ -392,12 +450,17 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 		if e.token {
 			header.Set("Authorization", "Bearer "+fx.team.token)
 		}
-		if e.team && srv == l.ceiling {
+		switch {
+		case e.team && srv == l.ceiling:
 			kind = "api"
+		case e.key == "home-uncached":
+			kind = "home"
 		}
 		switch e.key {
-		case "home-member":
+		case "home-member", "idea-member":
 			header.Set("Cookie", "samen_session="+signedIn.session)
+		case "api-member":
+			header.Set("Authorization", "Bearer "+signedIn.token)
 		case "vote":
 			method, path = http.MethodPost, fmt.Sprintf("/api/v1/ideas/%d/vote", fx.voteIdeas[0])
 			header.Set("Authorization", "Bearer "+signedIn.token)
@@ -407,7 +470,7 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 		if err != nil {
 			return err
 		}
-		if srv == l.samen {
+		if srv == samen {
 			l.alone[e.key] = time.Since(asked)
 		}
 		fail := func(format string, args ...any) error {
@@ -431,25 +494,44 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 					return fail("the member's votes are not marked")
 				}
 			}
-		case "idea":
+		case "idea", "idea-member":
 			if n := strings.Count(body, `<li class="comment`); n != fx.idea.comments {
 				return fail("%d comments on the page, want %d", n, fx.idea.comments)
+			}
+			if e.key == "idea-member" {
+				if err := signedInIdea(body, signedIn, fx.idea.id, votedIdea, lockedIdea); err != nil {
+					return fail("%v", err)
+				}
 			}
 		case "search":
 			if fx.searchMatches > 0 && !strings.Contains(body, "<mark>") {
 				return fail("no match marked")
 			}
-		case "api":
+		case "api", "api-member":
 			var list struct {
 				Ideas []struct {
-					ID int64 `json:"id"`
+					ID    int64 `json:"id"`
+					Voted *bool `json:"voted"`
 				} `json:"ideas"`
 				Total int64 `json:"total"`
 			}
 			if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Ideas) != 20 || list.Total == 0 {
 				return fail("want 20 ideas and a total: %v %.300s", err, body)
 			}
-			seen[srv.name] = fmt.Sprint(list.Ideas)
+			ids, voted, listed := make([]int64, len(list.Ideas)), map[int64]bool{}, make([]string, len(list.Ideas))
+			for i, idea := range list.Ideas {
+				if idea.Voted == nil {
+					return fail("idea %d has no \"voted\": %.300s", idea.ID, body)
+				}
+				ids[i], voted[idea.ID] = idea.ID, *idea.Voted
+				listed[i] = fmt.Sprintf("%d voted:%t", idea.ID, *idea.Voted)
+			}
+			if e.key == "api-member" {
+				if err := l.votesMarked(ctx, signedIn, ids, voted); err != nil {
+					return fail("%v", err)
+				}
+			}
+			seen[srv.name] = strings.Join(listed, ", ")
 		case "triage":
 			var inbox struct {
 				Ideas []struct {
@@ -511,13 +593,69 @@ func (l *loader) check(ctx context.Context, e *endpoint) error {
 			}
 		}
 	}
-	if len(seen) == 2 && seen["samen"] != seen["ceiling"] {
-		return fmt.Errorf("%s: Samen and the ceiling list different ideas:\n%s\n%s", e.key, seen["samen"], seen["ceiling"])
+	if len(seen) == 2 && seen[samen.name] != seen["ceiling"] {
+		return fmt.Errorf("%s: Samen and the ceiling list different ideas:\n%s\n%s", e.key, seen[samen.name], seen["ceiling"])
 	}
 	return nil
 }
 
 var ideaRow = regexp.MustCompile(`<li class="idea-row" data-id="(\d+)"`)
+
+// signedInIdea checks that an idea page is the one a member sees: the member's
+// name and the sign-out form in the header, no sign-in link, the vote form
+// with the member's vote marked, and the comment form unless the idea is locked.
+func signedInIdea(body string, m *member, ideaID int64, voted, locked bool) error {
+	switch {
+	case !strings.Contains(body, `class="account-name">`+html.EscapeString(m.name)+"<"):
+		return fmt.Errorf("the page is not signed in as %s", m.name)
+	case !strings.Contains(body, `action="/logout"`):
+		return errors.New("no sign-out form")
+	case strings.Contains(body, `href="/login`):
+		return errors.New("a sign-in link on a signed-in page")
+	}
+	action, mark := "vote", `class="vote-button"`
+	if voted {
+		action, mark = "unvote", `class="vote-button voted"`
+	}
+	if !strings.Contains(body, fmt.Sprintf(`action="/ideas/%d/%s"`, ideaID, action)) {
+		return fmt.Errorf("no form to %s the idea", action)
+	}
+	if !strings.Contains(body, mark) {
+		return fmt.Errorf("the member's vote (voted: %t) is not marked", voted)
+	}
+	if !locked && !strings.Contains(body, `class="comment-form"`) {
+		return errors.New("no comment form")
+	}
+	return nil
+}
+
+// votesMarked checks that an API list marks exactly the listed ideas the
+// member voted for.
+func (l *loader) votesMarked(ctx context.Context, m *member, ids []int64, voted map[int64]bool) error {
+	rows, err := l.db.Query(ctx, "SELECT idea_id FROM votes WHERE user_id = $1 AND idea_id = ANY($2)", m.id, ids)
+	if err != nil {
+		return err
+	}
+	want := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		want[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if voted[id] != want[id] {
+			return fmt.Errorf("idea %d: \"voted\": %t, but the member's vote is %t in the database", id, voted[id], want[id])
+		}
+	}
+	return nil
+}
 
 func request(ctx context.Context, method, url string, header http.Header) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
@@ -555,6 +693,7 @@ type busyStatement struct {
 // PostgreSQL's backends are running.
 func (l *loader) takeProfile(ctx context.Context, e *endpoint) (*profile, error) {
 	p := &profile{file: filepath.Join(l.profiles, e.key+".pprof")}
+	samen, pprofAddr := l.samenFor(e)
 	seconds := int(l.duration / time.Second)
 	logf("%s: profiling Samen for %ds", e.key, seconds)
 	var (
@@ -565,14 +704,14 @@ func (l *loader) takeProfile(ctx context.Context, e *endpoint) (*profile, error)
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		p.run, runErr = l.wrk(ctx, e, l.samen, l.duration, "")
+		p.run, runErr = l.wrk(ctx, e, samen, l.duration, "")
 		close(stop)
 	}()
 	go func() {
 		defer wg.Done()
 		p.database, p.samples = l.sampleDatabase(ctx, stop)
 	}()
-	status, body, err := request(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", l.pprofAddr, seconds), http.Header{})
+	status, body, err := request(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, seconds), http.Header{})
 	wg.Wait()
 	if err != nil {
 		return nil, err

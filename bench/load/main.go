@@ -15,13 +15,15 @@
 //	BENCH_WARMUP       wrk warm-up per server and endpoint (5s)
 //	BENCH_MEMBERS      members with a session and an API token for the load (1000)
 //	BENCH_SEARCH       the common word searched for (battery)
-//	BENCH_ENDPOINTS    comma-separated subset of: home, home-member, idea, search, api, vote, and the team's
+//	BENCH_ENDPOINTS    comma-separated subset of: home, home-member, home-uncached, idea, idea-member, search,
+//	                   api, api-member, vote, and the team's
 //	                   workspace: triage, roadmap, analytics, analytics-365 (each against the ceiling's
 //	                   API list page, written into a section of its own)
 //	BENCH_PROFILE      missed (default): a CPU profile of Samen for each endpoint that misses its target; all; off
 //	BENCH_DOCS         the file whose bench section is replaced (docs/benchmarks.md); "-" for none
 //	BENCH_PORT         Samen's port (18080); the ceiling takes the next, Samen's profiler the one after,
-//	                   the Samen of the hostile searches the one after that
+//	                   the Samen of the hostile searches the one after that, and the Samen with its page
+//	                   cache off (home-uncached) and its profiler the two after that
 //	BENCH_HOSTILE      on (default): after the endpoints, measure an idea page beside hostile searches
 //	                   (see hostile.go); only: that alone; off: not at all
 //	BENCH_HOSTILE_DATABASES  comma-separated subset of: postgres, sqlite (both); with sqlite alone,
@@ -284,9 +286,11 @@ func run(ctx context.Context) error {
 	samenAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port)
 	ceilingAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+1)
 	pprofAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+2)
-	samen, err := startServer(ctx, "samen", samenBin, filepath.Join(p.out, "samen.log"), samenAddr, append(env,
-		"SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_RATE_LIMITS=off", "SAMEN_ADDR="+samenAddr,
-		"SAMEN_BASE_URL=http://"+samenAddr, "SAMEN_PPROF_ADDR="+pprofAddr))
+	samenEnv := func(addr, pprof string) []string {
+		return append(slices.Clone(env), "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_RATE_LIMITS=off",
+			"SAMEN_ADDR="+addr, "SAMEN_BASE_URL=http://"+addr, "SAMEN_PPROF_ADDR="+pprof)
+	}
+	samen, err := startServer(ctx, "samen", samenBin, filepath.Join(p.out, "samen.log"), samenAddr, samenEnv(samenAddr, pprofAddr))
 	if err != nil {
 		return err
 	}
@@ -299,10 +303,25 @@ func run(ctx context.Context) error {
 	defer ceiling.stop()
 	r.samenCommand = "SAMEN_ENV=production SAMEN_MAIL_LOG=allow-insecure SAMEN_RATE_LIMITS=off SAMEN_ADDR=" + samenAddr + " SAMEN_PPROF_ADDR=" + pprofAddr + " samen"
 
+	// The uncached endpoints are served by a second Samen, with its page
+	// cache off, started for them alone: the first one's memory and cache
+	// stay as the other endpoints leave them.
+	uncachedAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+4)
+	uncachedPprof := fmt.Sprintf("127.0.0.1:%d", cfg.port+5)
+	uncachedEnv := append(samenEnv(uncachedAddr, uncachedPprof), "SAMEN_PAGE_CACHE=off")
 	l := &loader{settings: cfg, paths: p, fixtures: fx, db: db, samen: samen, ceiling: ceiling, pprofAddr: pprofAddr, samenBin: samenBin,
-		alone: map[string]time.Duration{}}
-	for _, key := range cfg.endpoints {
+		uncachedPprof: uncachedPprof, alone: map[string]time.Duration{}}
+	for i, key := range cfg.endpoints {
 		e := endpointByKey(key)
+		if e.uncached && l.uncachedSamen == nil {
+			if l.uncachedSamen, err = startServer(ctx, "samen-uncached", samenBin, filepath.Join(p.out, "samen-uncached.log"),
+				uncachedAddr, uncachedEnv); err != nil {
+				return err
+			}
+			defer l.uncachedSamen.stop()
+			r.uncachedCommand = "SAMEN_ENV=production SAMEN_MAIL_LOG=allow-insecure SAMEN_RATE_LIMITS=off SAMEN_PAGE_CACHE=off SAMEN_ADDR=" +
+				uncachedAddr + " SAMEN_PPROF_ADDR=" + uncachedPprof + " samen"
+		}
 		if err := l.check(ctx, e); err != nil {
 			return err
 		}
@@ -311,6 +330,11 @@ func run(ctx context.Context) error {
 			return err
 		}
 		r.results = append(r.results, res)
+		if e.uncached && !slices.ContainsFunc(cfg.endpoints[i+1:], func(k string) bool {
+			return endpointByKey(k).uncached
+		}) {
+			l.uncachedSamen.stop() // no uncached endpoint follows
+		}
 	}
 	if r.counters, err = db.counterMismatches(ctx); err != nil {
 		return err

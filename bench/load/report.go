@@ -16,14 +16,17 @@ type report struct {
 	commit       string
 	seedCommand  string
 	samenCommand string
-	seed         *toolResult // nil when the data was there already
-	data         dataFacts
-	fixtures     *fixtures
-	results      []*result
-	counters     int64 // ideas whose vote counter differs from their rows
-	rss, hwm     int64
-	weight       weight
-	export       *exportResult // the CSV export, streamed after the team's endpoints
+	// uncachedCommand starts the second Samen, with its page cache off, for
+	// the uncached endpoints; "" when none was measured.
+	uncachedCommand string
+	seed            *toolResult // nil when the data was there already
+	data            dataFacts
+	fixtures        *fixtures
+	results         []*result
+	counters        int64 // ideas whose vote counter differs from their rows
+	rss, hwm        int64
+	weight          weight
+	export          *exportResult // the CSV export, streamed after the team's endpoints
 }
 
 // The bench's section of docs/benchmarks.md lies between these markers; each
@@ -72,8 +75,9 @@ func (r *report) markdown() string {
 		}
 	}
 	w("- Fixtures: the idea page is `%s` (%d comments); the search is `%s` (%s matching ideas); signed in, each\n"+
-		"  request draws one of %s members' sessions (%s of them voted for ideas on the page); the vote toggle draws one of\n"+
-		"  their API tokens and one of the %s hottest ideas that take votes\n\n",
+		"  request draws one of %s members' sessions (%s of them voted for ideas on the home page); the member's API list\n"+
+		"  draws one of their API tokens; the vote toggle draws one of their API tokens and one of the %s hottest ideas\n"+
+		"  that take votes; the home page with the page cache off is served by a second Samen, started for it\n\n",
 		fx.idea.path(), fx.idea.comments, cfg.search, num(fx.searchMatches), num(int64(len(fx.members))), num(int64(signedIn)),
 		num(int64(len(fx.voteIdeas))))
 
@@ -146,6 +150,9 @@ func (r *report) markdown() string {
 	w("\nThe exact commands (the bench starts both servers, and writes the session, token and idea files):\n\n```sh\n")
 	w("samen migrate\n%s\n", r.seedCommand)
 	w("DATABASE_URL=... %s\n", r.samenCommand)
+	if r.uncachedCommand != "" {
+		w("DATABASE_URL=... %s    # for home-uncached\n", r.uncachedCommand)
+	}
 	w("DATABASE_URL=... CEILING_ADDR=%s ceiling    # go build -o bench/out/ceiling ./bench/ceiling\n", r.ceilingAddr())
 	for _, res := range r.results {
 		w("%s\n%s\n", res.commands["samen"], res.commands["ceiling"])
