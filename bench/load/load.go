@@ -68,8 +68,7 @@ var endpoints = []*endpoint{
 		key: "home-member", name: "Home page, signed in (the member's votes marked)",
 		path: func(*fixtures, settings) string { return "/" }, script: "signed-in.lua",
 		args:   func(fx *fixtures, p paths) []string { return []string{p.rel(fx.sessionFile)} },
-		target: "≥ 0.5× req/s",
-		meets:  func(r *result) (bool, bool) { return r.ratio() >= 0.5, true },
+		target: "≥ 1.0× req/s, p99 ≤ ceiling's", meets: asFastAsCeiling,
 	},
 	{
 		key: "home-uncached", name: "Home page, hot sort, visitor, Samen's page cache off (`SAMEN_PAGE_CACHE=off`)",
@@ -98,8 +97,9 @@ var endpoints = []*endpoint{
 	},
 	{
 		key: "api", name: "API list (`GET /api/v1/ideas`), anonymous",
-		path:  func(*fixtures, settings) string { return "/api/v1/ideas" },
-		meets: func(*result) (bool, bool) { return true, false },
+		path:   func(*fixtures, settings) string { return "/api/v1/ideas" },
+		target: "≥ 1.0× req/s",
+		meets:  func(r *result) (bool, bool) { return r.ratio() >= 1.0, true },
 	},
 	{
 		key: "api-member", name: "API list (`GET /api/v1/ideas`), a member's API token (the member's votes marked)",
@@ -111,9 +111,9 @@ var endpoints = []*endpoint{
 		key: "vote", name: "Vote toggle through the API, many members",
 		path: func(*fixtures, settings) string { return "/" }, script: "vote.lua",
 		args:   func(fx *fixtures, p paths) []string { return []string{p.rel(fx.tokenFile), p.rel(fx.ideaFile)} },
-		target: "≥ 1,000 votes/s, no errors, counters = rows",
+		target: "≥ 1.0× req/s, no errors, counters = rows",
 		meets: func(r *result) (bool, bool) {
-			return r.samen.rps >= 1000 && r.samen.errors == 0, true
+			return r.ratio() >= 1.0 && r.samen.errors == 0, true
 		},
 	},
 	{
