@@ -58,7 +58,7 @@ faults:
 # The load test at scale (bench/load): seeds the fresh PostgreSQL database that
 # DATABASE_URL names, loads Samen and the ceiling program with wrk, then an
 # idea page beside hostile searches on PostgreSQL and on SQLite, and writes
-# the figures into docs/benchmarks.md. About 20 minutes; see that file.
+# the figures into docs/benchmarks.md. About 30 minutes; see that file.
 bench:
 	$(GO) run ./bench/load
 	$(GO) run ./bench/fanout

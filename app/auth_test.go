@@ -162,6 +162,7 @@ func execSQL(t *testing.T, srv *apptest.Server, query string, args ...any) {
 	if _, err := srv.Store.DB().Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
+	srv.Store.Changed(context.Background())
 }
 
 func TestOpenIDConnectSignIn(t *testing.T) {

@@ -43,12 +43,13 @@ type Config struct {
 	RedisURL  string        `env:"SAMEN_REDIS_URL"`
 
 	RateLimits        string `env:"SAMEN_RATE_LIMITS" envDefault:"on"`
-	// PageCache "off" renders every page and API answer anew, for
-	// measuring what rendering costs (see docs/benchmarks.md).
-	PageCache string `env:"SAMEN_PAGE_CACHE" envDefault:"on"`
 	RateLimitRequests int    `env:"SAMEN_RATE_LIMIT_REQUESTS" envDefault:"600"`
 	RateLimitWrites   int    `env:"SAMEN_RATE_LIMIT_WRITES" envDefault:"60"`
 	RateLimitSearches int    `env:"SAMEN_RATE_LIMIT_SEARCHES" envDefault:"60"`
+
+	// PageCache "off" renders every page and API answer anew, for
+	// measuring what rendering costs (see docs/benchmarks.md).
+	PageCache string `env:"SAMEN_PAGE_CACHE" envDefault:"on"`
 
 	SearchTimeout time.Duration `env:"SAMEN_SEARCH_TIMEOUT" envDefault:"2s"`
 	// JobTimeout bounds one run of a background job; a job an instance was

@@ -36,6 +36,8 @@ type cachedPage struct {
 	// writes is the store's write count when the page was rendered: a write
 	// through this instance makes the page out of date at once.
 	writes uint64
+	// shared is a page rendered for members, in place of parts.
+	shared *sharedPage
 }
 
 // pageCache keeps the pages visitors read most for pageTTL.
@@ -112,6 +114,9 @@ func (p *pageCache) size() (entries, bytes int) {
 	for _, page := range p.pages {
 		for _, part := range page.parts {
 			bytes += len(part)
+		}
+		if page.shared != nil {
+			bytes += page.shared.size
 		}
 	}
 	return len(p.pages), bytes

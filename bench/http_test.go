@@ -71,12 +71,21 @@ func BenchmarkHomePage(b *testing.B) { benchmarkPath(b, "/") }
 // BenchmarkStaticCSS serves the fingerprinted stylesheet from memory.
 func BenchmarkStaticCSS(b *testing.B) { benchmarkPath(b, "/static/css/samen.css") }
 
-// BenchmarkHomePageSignedIn renders the home page of the demo community for
-// a member: never from the visitors' page cache, so every request runs the
-// queries and the templates. `go test -cpuprofile` on it shows where an
-// uncached page's time goes (docs/benchmarks.md).
+// BenchmarkHomePageSignedIn serves the home page of the demo community to
+// a member: "shared" from the render shared by members with the member's
+// own parts put in, "rendered" with SAMEN_PAGE_CACHE=off, so every request
+// runs the queries and the templates. `go test -cpuprofile` on the latter
+// shows where an uncached page's time goes (docs/benchmarks.md).
 func BenchmarkHomePageSignedIn(b *testing.B) {
-	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure")
+	for _, pageCache := range []string{"on", "off"} {
+		name := map[string]string{"on": "shared", "off": "rendered"}[pageCache]
+		b.Run(name, func(b *testing.B) { benchmarkMemberHome(b, pageCache) })
+	}
+}
+
+func benchmarkMemberHome(b *testing.B, pageCache string) {
+	srv := apptest.New(b, models.SQLite, "SAMEN_RATE_LIMITS=off", "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure",
+		"SAMEN_PAGE_CACHE="+pageCache)
 	ctx := context.Background()
 	if _, err := srv.Store.SeedDemo(ctx); err != nil {
 		b.Fatal(err)

@@ -159,10 +159,14 @@ func (h *IdeasAPI) List(c *fiber.Ctx) error {
 		return err
 	}
 	out := APIIdeaPage{Ideas: make([]APIIdea, len(page.Ideas)), Page: page.Page, PerPage: page.PerPage, Total: page.Total}
+	ids := make([]int64, len(page.Ideas))
 	for i, idea := range page.Ideas {
-		out.Ideas[i] = h.apiIdea(idea, h.ViewerOf(c).User)
+		out.Ideas[i], ids[i] = h.apiIdea(idea, v.User), idea.ID
 	}
-	return c.JSON(out)
+	if mine || voted {
+		return c.JSON(out)
+	}
+	return h.sendIdeas(c, out, ids...)
 }
 
 // apiQueryNumber reads an optional page number or size from 1 to max; absent is 0, the default.
@@ -251,7 +255,7 @@ func (h *IdeasAPI) Show(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(h.apiIdea(idea, h.ViewerOf(c).User))
+	return h.sendIdeas(c, h.apiIdea(idea, h.ViewerOf(c).User), idea.ID)
 }
 
 // Update answers PATCH /ideas/:id: the author and moderators change the

@@ -48,6 +48,10 @@ type Viewer struct {
 	CSRF    string          // masked CSRF token for this response's forms
 	Lang    string          // "en" or "nl"
 	L       *i18n.Localizer
+	// Shared is set while a page is rendered to be shared by members: the
+	// render's nonce, which marks where each member's own parts go (see
+	// views/shared.go and SharedPage).
+	Shared string
 }
 
 type viewerKey struct{}

@@ -52,15 +52,25 @@ type categoryFollow struct {
 // who is asking. Its fields are its own rather than an embedded Layout's, so
 // that templates find them at once: the list renders one per idea.
 type ideaView struct {
-	Idea *models.Idea
-	User *models.User
-	L    *i18n.Localizer
-	CSRF string
-	Path string
+	Idea   *models.Idea
+	User   *models.User
+	L      *i18n.Localizer
+	CSRF   string
+	Path   string
+	Shared string
 }
 
 func newIdeaView(l Layout, i *models.Idea) ideaView {
-	return ideaView{Idea: i, User: l.User, L: l.L, CSRF: l.CSRF, Path: l.Path}
+	return ideaView{Idea: i, User: l.User, L: l.L, CSRF: l.CSRF, Path: l.Path, Shared: l.Shared}
+}
+
+// Voting is the view with the viewer's vote as given: a page shared by
+// members holds the vote button both ways.
+func (v ideaView) Voting(voted bool) ideaView {
+	idea := *v.Idea
+	idea.Voted = voted
+	v.Idea, v.Shared = &idea, ""
+	return v
 }
 
 // List shows the ideas: sorted, filtered, searched and paged.
@@ -115,6 +125,9 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 	data.Rows = make([]ideaView, len(page.Ideas))
 	for i, idea := range page.Ideas {
 		data.Rows[i] = newIdeaView(data.Layout, idea)
+	}
+	if v.Shared != "" && data.CategoryFollow == nil && o.AuthorID == 0 && o.VotedBy == 0 {
+		ShareWithMembers(c) // a row shows its author nothing of their own
 	}
 	return c.Render("ideas/list", data)
 }
@@ -306,6 +319,9 @@ func (p showPage) EditImages(c models.Comment) imageForm {
 }
 
 // EditsComment reports whether the page offers to edit and delete a comment.
+// Voting is the idea's vote button with the viewer's vote as given.
+func (p showPage) Voting(voted bool) ideaView { return newIdeaView(p.Layout, p.Idea).Voting(voted) }
+
 func (p showPage) EditsComment(c models.Comment) bool { return c.EditableBy(p.User, p.now) }
 
 // ModeratesComment reports whether the page offers to hide or show a comment.
@@ -429,7 +445,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 		if err != nil {
 			return err
 		}
-		data.Follow = &followButton{IdeaID: idea.ID, Following: following, L: data.L, CSRF: data.CSRF, Next: ideaPath(idea)}
+		data.Follow = &followButton{IdeaID: idea.ID, Following: following, L: data.L, CSRF: data.CSRF, Next: ideaPath(idea), Shared: data.Shared}
 	}
 	data.CanNote = h.Store.Can(data.User, models.ActReadInternal)
 	if data.CanTriage = h.Store.Can(data.User, models.ActTriage); data.CanTriage {
@@ -440,6 +456,17 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	}
 	for _, f := range adjust {
 		f(&data)
+	}
+	if data.Shared != "" && status == fiber.StatusOK && len(adjust) == 0 && commentBody == "" && errs == nil && notice == "" {
+		ids := []int64{idea.ID}
+		for _, m := range data.MergedFrom {
+			ids = append(ids, m.ID)
+		}
+		owners, err := h.Store.Participants(ctx, ids)
+		if err != nil {
+			return err
+		}
+		ShareWithMembers(c, owners...)
 	}
 	return c.Status(status).Render("ideas/show", data)
 }

@@ -186,6 +186,14 @@ type followButton struct {
 	Next      string
 	// OOB swaps the button in beside another answer (a vote's) with htmx.
 	OOB bool
+	// Shared marks a page shared by members: the button is there both ways.
+	Shared string
+}
+
+// As is the button with the viewer following the idea or not.
+func (f followButton) As(following bool) followButton {
+	f.Following, f.Shared = following, ""
+	return f
 }
 
 // FollowIdea and UnfollowIdea follow an idea or stop. With htmx the button

@@ -43,12 +43,26 @@ func (s *Store) invalidate(table string) {
 		s.totals.forget()
 	case "settings":
 		s.settings.forget()
+	case "webhooks":
+		s.voteHooks.forget()
 	case "categories", "statuses":
 		s.catalogs.forget()
 	case everything:
 		s.totals.forget()
 		s.settings.forget()
+		s.voteHooks.forget()
 		s.catalogs.forget()
+	}
+}
+
+// Changed tells this instance, and every other, that data changed outside
+// the store (an operator's SQL): each forgets all it keeps.
+func (s *Store) Changed(ctx context.Context) {
+	s.invalidate(everything)
+	if s.listener != nil {
+		if _, err := s.sqlDB.ExecContext(ctx, "SELECT pg_notify($1, $2)", InvalidateChannel, everything); err != nil {
+			s.log.Warn("notify other instances", slog.String("table", everything), slog.Any("error", err))
+		}
 	}
 }
 
@@ -87,6 +101,15 @@ func (s *Store) tellInstances(db *gorm.DB, table string) {
 		}
 		s.log.Warn("notify other instances", slog.String("table", table), slog.Any("error", err))
 	}
+}
+
+// toldKey marks a statement that notifies the instances itself (pg_notify
+// in the statement, as the vote's does): watchWrites only invalidates here.
+const toldKey = "samen:told"
+
+func toldBy(db *gorm.DB) bool {
+	told, _ := db.Get(toldKey)
+	return told == true
 }
 
 // inTransaction reports whether db's statement runs in a transaction.

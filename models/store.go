@@ -43,9 +43,11 @@ type Store struct {
 	mail     *mailState
 	md       *renderer
 	settings *cache[Settings]
-	catalogs *cache[catalog]
-	totals   *totalsCache
-	writes   *atomic.Uint64
+	// voteHooks says whether any enabled webhook hears votes (see changeVoteAtOnce).
+	voteHooks *cache[bool]
+	catalogs  *cache[catalog]
+	totals    *totalsCache
+	writes    *atomic.Uint64
 	// listener hears the other instances' writes (PostgreSQL only).
 	listener *listener
 	// live hands what live pages show to this instance's feeds (see live.go).
@@ -157,6 +159,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	s.md = newRenderer(opts.BaseURL)
 	s.settings = &cache[Settings]{}
+	s.voteHooks = &cache[bool]{}
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
 	s.writes = &atomic.Uint64{}
@@ -313,13 +316,13 @@ func (s *Store) watchWrites() error {
 		return sql != "" && !strings.HasPrefix(sql, "SELECT") && !strings.HasPrefix(sql, "SET ")
 	}
 	rowsBefore := func(db *gorm.DB) {
-		if db.Error == nil && writes(db) && inTransaction(db) {
+		if db.Error == nil && writes(db) && inTransaction(db) && !toldBy(db) {
 			s.tellInstances(db, writtenTable(db))
 		}
 	}
 	rowsAfter := func(db *gorm.DB) {
 		if writes(db) {
-			s.wrote(db, !inTransaction(db))
+			s.wrote(db, !inTransaction(db) && !toldBy(db))
 		}
 	}
 	cb := s.db.Callback()

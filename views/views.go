@@ -191,6 +191,9 @@ func Funcs(asset func(string) string, translations *Translations, now func() tim
 		"dateTimeText": translations.DateTimeText,
 		// num is a count in the reader's language: {{num .L .Votes}}.
 		"num": translations.Number,
+		// part marks where a member's own part of a shared page goes
+		// (see shared.go): {{part .Shared "vote" .Idea.ID}}.
+		"part": Mark,
 		// device is a User-Agent in words: {{device .L .UserAgent}}.
 		"device":   translations.DeviceName,
 		"langName": func(tag string) string { return LanguageNames[tag] },
