@@ -66,6 +66,10 @@ func (s *Store) Changed(ctx context.Context) {
 	}
 }
 
+// unseen are the tables no kept page, answer or value shows: a session's or
+// a token's last use, written as members come and go, forgets nothing.
+var unseen = map[string]bool{"sessions": true, "api_tokens": true}
+
 // wrote is called by GORM after every statement that may have changed data
 // (see watchWrites): it invalidates here and, on PostgreSQL, unless told
 // the notice went out already, notifies every instance, this one included.
@@ -78,6 +82,9 @@ func (s *Store) wrote(db *gorm.DB, notify bool) {
 	}
 	readSince(db)
 	table := writtenTable(db)
+	if unseen[table] {
+		return
+	}
 	if table == "ideas" && db.Statement.RowsAffected == 0 {
 		table = "" // nothing counted in a total changed
 	}
