@@ -257,6 +257,11 @@ func (s *Store) listen(ctx context.Context, l *listener, again bool) (bool, erro
 		cancel()
 		switch {
 		case err == nil && n.Channel == LiveChannel:
+			if strings.HasPrefix(n.Payload, livePayloadVotes) {
+				// A vote's statement tells live pages only: the same
+				// notice is the instances' (see voteStatement).
+				s.invalidate("")
+			}
 			s.live.hear(n.Payload)
 		case err == nil:
 			s.invalidate(n.Payload)
