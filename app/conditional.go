@@ -18,9 +18,10 @@ import (
 // of sent again.
 //
 // What it says leaves out the CSRF token, which is masked anew for every
-// answer, and, when the answer carries one, puts in its secret, which is the
-// session's (or the visitor's cookie's): a page held from an earlier session carries a token that no
-// longer works, so it gets a new ETag, and a new page. Answers without a
+// answer, and, when the answer carries one, puts in its secret, which is
+// the session's (or the visitor's cookie's): a page held from an earlier
+// session carries a token that no longer works, so it gets a new ETag, and
+// a new page. Answers without a
 // Cache-Control of their own say "private, no-cache": a member's page is
 // theirs alone, and is asked for anew each time (the 304 makes that cheap).
 func (s *server) conditionalGet(c *fiber.Ctx) error {

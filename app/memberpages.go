@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,15 +50,10 @@ func (s *server) memberPages(handler fiber.Handler) fiber.Handler {
 			c.Query("mine") != "" || c.Query("voted") != "" || c.Query("category") != "" {
 			return handler(c)
 		}
-		brand := s.deps.BrandingOf(c)
-		key := "member " + v.Lang + " " + handlers.ThemeOf(c) + " " + strconv.FormatInt(brand.Version, 10) + " " + c.OriginalURL()
-		page, ok := s.pages.get(key, time.Now(), s.store.Writes())
-		if !ok {
-			if release := s.pages.claim(key); release != nil {
-				defer release()
-			} else {
-				page, ok = s.pages.get(key, time.Now(), s.store.Writes())
-			}
+		key := "member " + s.pageKey(c, v)
+		page, ok, release := s.pages.lookup(key, s.store.Writes)
+		if release != nil {
+			defer release()
 		}
 		if !ok {
 			if page, ok = s.renderShared(c, v, handler, key); !ok {

@@ -84,6 +84,21 @@ func (p *pageCache) claim(key string) (release func()) {
 	return nil
 }
 
+// lookup returns the page kept under key while it is fresh. Otherwise it
+// makes the caller the one to render it (release, to call once the page is
+// kept or failed), or, when another request was rendering it already,
+// returns what that one kept.
+func (p *pageCache) lookup(key string, writes func() uint64) (page cachedPage, ok bool, release func()) {
+	if page, ok = p.get(key, time.Now(), writes()); ok {
+		return page, true, nil
+	}
+	if release = p.claim(key); release != nil {
+		return cachedPage{}, false, release
+	}
+	page, ok = p.get(key, time.Now(), writes())
+	return page, ok, nil
+}
+
 func (p *pageCache) get(key string, now time.Time, writes uint64) (cachedPage, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -131,23 +146,14 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	if s.cfg.PageCache == "off" || v.User != nil || v.CSRF == "" || c.Method() != fiber.MethodGet || c.Get("HX-Request") != "" || handlers.HasFlash(c) {
 		return c.Next()
 	}
-	// The brand's version and the visitor's theme are part of the key: a
-	// brand saved on any instance shows at once, and one visitor's theme
-	// never reaches another.
-	brand := s.deps.BrandingOf(c)
-	key := v.Lang + " " + handlers.ThemeOf(c) + " " + strconv.FormatInt(brand.Version, 10) + " " + c.OriginalURL()
-	writes := s.store.Writes()
-	serve := func(page cachedPage) error {
+	key, writes := s.pageKey(c, v), s.store.Writes()
+	page, ok, release := s.pages.lookup(key, s.store.Writes)
+	if ok {
 		c.Set(fiber.HeaderContentType, page.contentType)
 		return c.Send(bytes.Join(page.parts, []byte(v.CSRF)))
 	}
-	if page, ok := s.pages.get(key, time.Now(), writes); ok {
-		return serve(page)
-	}
-	if release := s.pages.claim(key); release != nil {
+	if release != nil {
 		defer release()
-	} else if page, ok := s.pages.get(key, time.Now(), s.store.Writes()); ok {
-		return serve(page)
 	}
 	token, mark := v.CSRF, tokenMark()
 	v.CSRF = mark
@@ -166,6 +172,14 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	return nil
 }
 
+// pageKey is where a page rendered to be shared is kept. The brand's version
+// and the reader's theme are part of it: a brand saved on any instance shows
+// at once, and one reader's theme never reaches another.
+func (s *server) pageKey(c *fiber.Ctx, v *handlers.Viewer) string {
+	brand := s.deps.BrandingOf(c)
+	return v.Lang + " " + handlers.ThemeOf(c) + " " + strconv.FormatInt(brand.Version, 10) + " " + c.OriginalURL()
+}
+
 // visitorAnswers serves a JSON answer a visitor asked for from what was
 // answered to another visitor in the last pageTTL, as visitorPages does for
 // pages (an answer holds no CSRF token, so it is served as it was). Callers
@@ -175,19 +189,14 @@ func (s *server) visitorAnswers(c *fiber.Ctx) error {
 	if s.cfg.PageCache == "off" || v.User != nil || c.Method() != fiber.MethodGet {
 		return c.Next()
 	}
-	key := "api " + v.Lang + " " + c.OriginalURL()
-	writes := s.store.Writes()
-	serve := func(answer cachedPage) error {
+	key, writes := "api "+v.Lang+" "+c.OriginalURL(), s.store.Writes()
+	answer, ok, release := s.pages.lookup(key, s.store.Writes)
+	if ok {
 		c.Set(fiber.HeaderContentType, answer.contentType)
 		return c.Send(answer.parts[0])
 	}
-	if answer, ok := s.pages.get(key, time.Now(), writes); ok {
-		return serve(answer)
-	}
-	if release := s.pages.claim(key); release != nil {
+	if release != nil {
 		defer release()
-	} else if answer, ok := s.pages.get(key, time.Now(), s.store.Writes()); ok {
-		return serve(answer)
 	}
 	c.SetUserContext(s.store.ForCache(c.UserContext()))
 	if err := c.Next(); err != nil {

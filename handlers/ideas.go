@@ -318,10 +318,10 @@ func (p showPage) EditImages(c models.Comment) imageForm {
 	return editImages(p.L, fmt.Sprintf("edit-%d", c.ID), c.Images, p.User != nil && p.User.ID == c.UserID)
 }
 
-// EditsComment reports whether the page offers to edit and delete a comment.
 // Voting is the idea's vote button with the viewer's vote as given.
 func (p showPage) Voting(voted bool) ideaView { return newIdeaView(p.Layout, p.Idea).Voting(voted) }
 
+// EditsComment reports whether the page offers to edit and delete a comment.
 func (p showPage) EditsComment(c models.Comment) bool { return c.EditableBy(p.User, p.now) }
 
 // ModeratesComment reports whether the page offers to hide or show a comment.

@@ -79,9 +79,9 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 		}
 	}
 	if err == nil && vote && r.changed && s.dialect != Postgres {
-		// A voter follows the idea (on PostgreSQL in the vote's statement). Not in the vote's transaction, which on
-		// PostgreSQL is one statement: a lost subscription is a lesser harm
-		// than a slower vote, or than a vote refused after it was counted.
+		// A voter follows the idea (on PostgreSQL, in the vote's statement).
+		// Not in the vote's transaction: a lost subscription is a lesser
+		// harm than a vote refused after it was counted.
 		if err := s.subscribe(s.db.WithContext(ctx), ideaID, userID); err != nil {
 			s.log.Warn("voter not subscribed", slog.Int64("idea", ideaID), slog.Any("error", err))
 		}
@@ -159,8 +159,7 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	now := s.Now()
 	hooked, err := s.voteHooks.get(now, settingsTTL, func() (bool, error) {
 		var n int64
-		err := s.db.WithContext(onPrimary(ctx)).Model(&Webhook{}).Where("disabled_at IS NULL AND (events LIKE ? OR events LIKE ?)",
-			"%,"+EventVoteCreated+",%", "%,"+EventVoteDeleted+",%").Count(&n).Error
+		err := hearing(s.db.WithContext(onPrimary(ctx)), EventVoteCreated, EventVoteDeleted).Count(&n).Error
 		return n > 0, err
 	})
 	if err != nil {

@@ -164,12 +164,22 @@ func (s *Store) WebhookCounts() *WebhookCounts { return s.hookCounts }
 // is lost for one that committed.
 func (s *Store) publish(tx *gorm.DB, ev WebhookEvent) error {
 	var n int64
-	err := tx.Raw("SELECT count(*) FROM webhooks WHERE disabled_at IS NULL AND events LIKE ?", "%,"+ev.Type+",%").Scan(&n).Error
+	err := hearing(tx, ev.Type).Count(&n).Error
 	if err != nil || n == 0 {
 		return err
 	}
 	ev.At = s.Now().UTC().Truncate(time.Second)
 	return s.enqueue(tx.Statement.Context, tx, WebhookEventArgs{Event: ev})
+}
+
+// hearing narrows db to the enabled webhooks that hear any of these events.
+func hearing(db *gorm.DB, types ...string) *gorm.DB {
+	q := db.Model(&Webhook{}).Where("disabled_at IS NULL")
+	heard := db.Where("events LIKE ?", "%,"+types[0]+",%")
+	for _, t := range types[1:] {
+		heard = heard.Or("events LIKE ?", "%,"+t+",%")
+	}
+	return q.Where(heard)
 }
 
 // WebhookEventArgs is the job that turns an event into one delivery per
@@ -201,7 +211,7 @@ type webhookBody struct {
 // every enabled webhook that hears it.
 func (s *Store) fanOut(ctx context.Context, ev WebhookEvent) error {
 	var hooks []Webhook
-	err := s.db.WithContext(ctx).Where("disabled_at IS NULL AND events LIKE ?", "%,"+ev.Type+",%").Find(&hooks).Error
+	err := hearing(s.db.WithContext(ctx), ev.Type).Find(&hooks).Error
 	if err != nil || len(hooks) == 0 || s.hooks.Data == nil {
 		return err
 	}
