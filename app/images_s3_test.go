@@ -21,7 +21,7 @@ import (
 // endpoint and path-style addresses, as for MinIO or any S3-compatible
 // store that several instances share. Upload, serve and delete go through it.
 func TestImagesInAnS3Bucket(t *testing.T) {
-	each(t, func(t *testing.T, dialect string) {
+	eachInTurn(t, func(t *testing.T, dialect string) {
 		backend := s3mem.New()
 		if err := backend.CreateBucket("samen-images"); err != nil {
 			t.Fatal(err)

@@ -24,7 +24,20 @@ import (
 	"samen/models/modelstest"
 )
 
+// each runs f once per database, the two at once: each has its own
+// database, server and clock, and the race detector sees what they share.
 func each(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range []string{models.SQLite, models.Postgres} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f(t, d)
+		})
+	}
+}
+
+// eachInTurn is each for tests that change the process's environment: one
+// database after the other.
+func eachInTurn(t *testing.T, f func(t *testing.T, dialect string)) {
 	for _, d := range []string{models.SQLite, models.Postgres} {
 		t.Run(d, func(t *testing.T) { f(t, d) })
 	}

@@ -30,12 +30,15 @@ func Skip(t testing.TB, reason string) {
 	t.Skip(reason)
 }
 
-// Dialects runs f as a subtest once per database: "sqlite" always and
-// "postgres" when TEST_DATABASE_URL is set.
+// Dialects runs f as a subtest once per database, the two at once: "sqlite"
+// always and "postgres" when TEST_DATABASE_URL is set.
 func Dialects(t *testing.T, f func(t *testing.T, s *models.Store)) {
 	t.Helper()
 	for _, dialect := range []string{models.SQLite, models.Postgres} {
-		t.Run(dialect, func(t *testing.T) { f(t, Open(t, dialect)) })
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			f(t, Open(t, dialect))
+		})
 	}
 }
 
