@@ -32,10 +32,18 @@ const everything = "*"
 
 // invalidate makes this instance forget what a write to table may have made
 // out of date: every cached page (they compare Writes), the list totals
-// after a write to ideas, the settings, the categories and statuses. It is the
+// after a write to ideas, the settings, the categories and statuses, the
+// sessions and API tokens with their users. It is the
 // one place both this instance's writes and the other instances' notices
 // come through.
 func (s *Store) invalidate(table string) {
+	switch table {
+	case "users", "sessions", "api_tokens", everything:
+		s.credentials.forget()
+	}
+	if unseen[table] {
+		return
+	}
 	s.writes.Add(1)
 	s.invalidated.Store(time.Now().UnixNano())
 	switch table {
@@ -66,8 +74,9 @@ func (s *Store) Changed(ctx context.Context) {
 	}
 }
 
-// unseen are the tables no kept page, answer or value shows: a session's or
-// a token's last use, written as members come and go, forgets nothing.
+// unseen are the tables no kept page, answer or value shows but the
+// credentials: a session's or a token's last use, written as members come
+// and go, forgets no page.
 var unseen = map[string]bool{"sessions": true, "api_tokens": true}
 
 // wrote is called by GORM after every statement that may have changed data
@@ -82,9 +91,6 @@ func (s *Store) wrote(db *gorm.DB, notify bool) {
 	}
 	readSince(db)
 	table := writtenTable(db)
-	if unseen[table] {
-		return
-	}
 	if table == "ideas" && db.Statement.RowsAffected == 0 {
 		table = "" // nothing counted in a total changed
 	}

@@ -61,17 +61,26 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		return nil, fmt.Errorf("load session: %w", ErrNotFound)
 	}
 	now := s.Now()
+	hash := hashSecret(token)
+	key := "s" + string(hash)
 	var sess Session
-	// On the primary, never a replica: a session ended (signed out, banned)
-	// ends at once.
-	ctx = onPrimary(ctx)
-	q := s.db.WithContext(ctx).Joins("User").
-		Where("sessions.token_hash = ? AND sessions.expires_at > ?", hashSecret(token), now)
-	if err := first(q, &sess); err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
-	if sess.User.Banned() || sess.User.Deleted() {
-		return nil, fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
+	if kept, ok := s.credentials.get(key, now); ok && kept.session.ExpiresAt.After(now) {
+		sess = *kept.session
+	} else {
+		// On the primary, never a replica: a session ended (signed out,
+		// banned) ends at once.
+		ctx = onPrimary(ctx)
+		gen := s.credentials.generation()
+		q := s.db.WithContext(ctx).Joins("User").
+			Where("sessions.token_hash = ? AND sessions.expires_at > ?", hash, now)
+		if err := first(q, &sess); err != nil {
+			return nil, fmt.Errorf("load session: %w", err)
+		}
+		if sess.User.Banned() || sess.User.Deleted() {
+			return nil, fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
+		}
+		kept := sess
+		s.credentials.put(key, credential{session: &kept, at: now}, gen)
 	}
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
 		err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).

@@ -47,7 +47,9 @@ type Store struct {
 	voteHooks *cache[bool]
 	catalogs  *cache[catalog]
 	totals    *totalsCache
-	writes    *atomic.Uint64
+	// credentials keep the sessions and API tokens in use (see credentials.go).
+	credentials *credentials
+	writes      *atomic.Uint64
 	// listener hears the other instances' writes (PostgreSQL only).
 	listener *listener
 	// live hands what live pages show to this instance's feeds (see live.go).
@@ -162,6 +164,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.voteHooks = &cache[bool]{}
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
+	s.credentials = newCredentials()
 	s.writes = &atomic.Uint64{}
 	s.invalidated = &atomic.Int64{}
 	s.brand = &brandCache{}

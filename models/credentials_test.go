@@ -1,0 +1,155 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"samen/models"
+	"samen/models/modelstest"
+)
+
+// TestKeptCredentialsHoldNoLongerThanTheirRows: sessions and API tokens are
+// kept in memory once read, and every write that ends or changes them holds
+// from the next request on: a role change, a sign-out, a revoked token, a
+// ban, on the store that wrote and, on PostgreSQL, on another one.
+func TestKeptCredentialsHoldNoLongerThanTheirRows(t *testing.T) {
+	ctx := context.Background()
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		admin, err := s.CreateUser(ctx, models.NewUser{Name: "Ada", Email: "ada@example.com", Role: models.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		anna, err := s.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie, _, err := s.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _, err := s.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, token, err := s.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := func(wantRole models.Role) {
+			t.Helper()
+			for range 2 { // read, then kept
+				sess, err := s.SessionByToken(ctx, cookie)
+				if err != nil || sess.User.Role != wantRole {
+					t.Fatalf("session: %+v, %v; want role %s", sess, err, wantRole)
+				}
+				tok, err := s.AuthenticateAPIToken(ctx, secret)
+				if err != nil || tok.User.Role != wantRole {
+					t.Fatalf("token: %+v, %v; want role %s", tok, err, wantRole)
+				}
+			}
+		}
+		role(models.RoleMember)
+		if n, bytes := s.CachedCredentials(); n != 2 || bytes <= 0 {
+			t.Fatalf("kept %d credentials (%d bytes), want the session and the token", n, bytes)
+		}
+		if err := s.SetRole(ctx, anna.ID, models.RoleTeam); err != nil {
+			t.Fatal(err)
+		}
+		role(models.RoleTeam)
+
+		// A request changes what it was given, not what is kept.
+		sess, _ := s.SessionByToken(ctx, cookie)
+		sess.User.Role = models.RoleAdmin
+		role(models.RoleTeam)
+
+		if err := s.RevokeSessionToken(ctx, cookie); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByToken(ctx, cookie); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("a signed-out session: %v, want ErrNotFound", err)
+		}
+		if err := s.RevokeAPIToken(ctx, anna.ID, token.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateAPIToken(ctx, secret); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("a revoked token: %v, want ErrNotFound", err)
+		}
+		if _, err := s.SessionByToken(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Sanction(ctx, admin, anna.ID, models.Sanction{Action: models.DecideBan, Reason: "Spam, again and again."}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByToken(ctx, other); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("a banned member's session: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// TestAnotherInstanceForgetsKeptCredentials: a second store on the same
+// PostgreSQL database keeps a session and a token, and forgets them as soon
+// as the first one's writes reach it, well within credentials' lifetime.
+func TestAnotherInstanceForgetsKeptCredentials(t *testing.T) {
+	url := modelstest.URL(t, models.Postgres)
+	a := modelstest.OpenURL(t, url, models.Options{})
+	b := modelstest.Reopen(t, url)
+	ctx := context.Background()
+	for _, s := range []*models.Store{a, b} {
+		if err := s.StartJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.StopJobs(context.Background()) })
+	}
+	waitFor(t, "both stores listen", func() bool { return a.Listening() && b.Listening() })
+
+	anna, err := a.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie, _, err := a.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, token, err := a.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Once a's notices of these writes reached b, b keeps what it reads.
+	waitFor(t, "b keeps the session and the token", func() bool {
+		if _, err := b.SessionByToken(ctx, cookie); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.AuthenticateAPIToken(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := b.CachedCredentials()
+		return n == 2
+	})
+	started := time.Now()
+	if err := a.SetRole(ctx, anna.ID, models.RoleTeam); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b sees the new role", func() bool {
+		sess, err := b.SessionByToken(ctx, cookie)
+		return err == nil && sess.User.Role == models.RoleTeam
+	})
+	if err := a.RevokeAPIToken(ctx, anna.ID, token.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b refuses the revoked token", func() bool {
+		_, err := b.AuthenticateAPIToken(ctx, secret)
+		return errors.Is(err, models.ErrNotFound)
+	})
+	if err := a.RevokeSessionToken(ctx, cookie); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b refuses the ended session", func() bool {
+		_, err := b.SessionByToken(ctx, cookie)
+		return errors.Is(err, models.ErrNotFound)
+	})
+	if waited := time.Since(started); waited >= 5*time.Second {
+		t.Fatalf("b took %s to forget: its notices did not reach it", waited)
+	}
+}
