@@ -17,8 +17,12 @@ import (
 // get a fresh page; visitors see another instance's writes at most this late.
 const pageTTL = 2 * time.Second
 
-// maxPages bounds the cache, whatever query strings visitors send.
-const maxPages = 256
+// maxPages and maxPageBytes bound the cache, whatever query strings
+// visitors send: a page that would pass either is served, not kept.
+const (
+	maxPages     = 256
+	maxPageBytes = 8 << 20
+)
 
 // tokenMark returns a text to render in place of the CSRF token, new for each
 // render: at least 128 random bits, so no stored text can hold it, in characters that
@@ -44,6 +48,7 @@ type cachedPage struct {
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[string]cachedPage
+	bytes int // the pages' texts
 	// rendering holds a channel per page being rendered for the cache,
 	// closed when it is done: when a page runs out, the requests that find
 	// it so wait for one render instead of each rendering it at once.
@@ -106,35 +111,52 @@ func (p *pageCache) get(key string, now time.Time, writes uint64) (cachedPage, b
 	return page, ok && now.Sub(page.at) < pageTTL && page.writes == writes
 }
 
+// put keeps page under key. When the cache is full it first drops the
+// pages no request can be served any more: out of date, or older than pageTTL.
 func (p *pageCache) put(key string, page cachedPage) {
+	size := page.size()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.pages) >= maxPages {
+	p.drop(key)
+	full := func() bool { return len(p.pages) >= maxPages || p.bytes+size > maxPageBytes }
+	if full() {
 		for k, old := range p.pages {
-			if page.at.Sub(old.at) >= pageTTL {
-				delete(p.pages, k)
+			if old.writes != page.writes || page.at.Sub(old.at) >= pageTTL {
+				p.drop(k)
 			}
 		}
-		if len(p.pages) >= maxPages {
+		if full() {
 			return
 		}
 	}
 	p.pages[key] = page
+	p.bytes += size
+}
+
+// drop forgets the page kept under key, if any; p.mu is held.
+func (p *pageCache) drop(key string) {
+	if old, ok := p.pages[key]; ok {
+		p.bytes -= old.size()
+		delete(p.pages, key)
+	}
+}
+
+// size is the bytes of the page's texts.
+func (c cachedPage) size() (bytes int) {
+	for _, part := range c.parts {
+		bytes += len(part)
+	}
+	if c.shared != nil {
+		bytes += c.shared.size
+	}
+	return bytes
 }
 
 // size is how many pages and answers the cache keeps, and their bytes.
 func (p *pageCache) size() (entries, bytes int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, page := range p.pages {
-		for _, part := range page.parts {
-			bytes += len(part)
-		}
-		if page.shared != nil {
-			bytes += page.shared.size
-		}
-	}
-	return len(p.pages), bytes
+	return len(p.pages), p.bytes
 }
 
 // visitorPages serves a page a visitor asked for from what was rendered for
