@@ -876,8 +876,8 @@ func TestAPIConcurrentVotes(t *testing.T) {
 	})
 }
 
-// TestConcurrentVotesKeepCounterEqualToRows has 50 members cast and withdraw
-// 200 votes each on 3 shared ideas at once, repeating some to test that a
+// TestConcurrentVotesKeepCounterEqualToRows has 30 members cast and withdraw
+// 60 votes each on 3 shared ideas at once, repeating some to test that a
 // repeated vote changes nothing; every counter must end equal to its rows.
 func TestConcurrentVotesKeepCounterEqualToRows(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
@@ -899,7 +899,7 @@ func TestConcurrentVotesKeepCounterEqualToRows(t *testing.T) {
 			}
 			ideas[i] = idea.ID
 		}
-		const members, ops = 50, 200
+		const members, ops = 30, 60
 		users := make([]*models.User, members)
 		for i := range users {
 			users[i] = newUser(i)

@@ -325,6 +325,7 @@ const axeRun = `axe.run(document, {
 // all of them in the light theme in English and in the dark theme in Dutch,
 // and the visitor's home page in the two other combinations.
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel() // the longest tests run beside each other, each with its own Chromium
 	f := newA11yFixture(t)
 	tab := newBrowserFor(t, 10*time.Minute)
 	start := time.Now()
@@ -435,6 +436,7 @@ const overflowScript = `(w => {
 // wide, in Dutch (the longer words) and in English, and fails for a page
 // wider than the screen.
 func TestBrowserPhones(t *testing.T) {
+	t.Parallel()
 	f := newA11yFixture(t)
 	tab := newBrowserFor(t, 10*time.Minute)
 	start := time.Now()

@@ -21,6 +21,7 @@ import (
 // a lost one fails the test, a duplicate is counted in the log (delivery is
 // at least once).
 func TestEmailSurvivesAKill(t *testing.T) {
+	t.Parallel() // it mostly waits for the mail delay, beside the longest tests
 	for _, dialect := range []string{models.SQLite, models.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
 			var db string

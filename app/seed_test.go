@@ -16,6 +16,7 @@ import (
 func TestSeedCommand(t *testing.T) {
 	for _, dialect := range []string{models.SQLite, models.Postgres} {
 		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
 			db := modelstest.URL(t, dialect)
 
 			code, out, errOut := runCLI(t, db, "seed", "--demo")
