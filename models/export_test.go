@@ -39,7 +39,7 @@ func (s *Store) ExplainVote(ctx context.Context, cast bool) (string, error) {
 	}
 	now := s.Now()
 	var ideas []*Idea
-	stmt := s.db.Session(&gorm.Session{DryRun: true}).Raw(query, voteArgs(1, 1, now, 300, delta, SourceWeb, true)...).Find(&ideas).Statement
+	stmt := s.db.Session(&gorm.Session{DryRun: true}).Raw(query, voteArgs(1, 1, now, 300, delta, SourceWeb)...).Find(&ideas).Statement
 	return s.explain(ctx, stmt)
 }
 

@@ -264,8 +264,8 @@ func (s *Store) listen(ctx context.Context, l *listener, again bool) (bool, erro
 		switch {
 		case err == nil && n.Channel == LiveChannel:
 			if strings.HasPrefix(n.Payload, livePayloadVotes) {
-				// A vote's statement tells live pages only: the same
-				// notice is the instances' (see voteStatement).
+				// Votes are told to live pages only: the same notice
+				// is the instances' (see tellVotes).
 				s.invalidate("")
 			}
 			s.live.hear(n.Payload)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,7 +163,7 @@ func (h *liveHub) close() {
 	})
 }
 
-// Payloads on LiveChannel: "v:IDEA", "c:IDEA:COMMENT", "n:IDEA:COMMENT" (an
+// Payloads on LiveChannel: "v:IDEA,IDEA,...", "c:IDEA:COMMENT", "n:IDEA:COMMENT" (an
 // internal note), "u:USER,USER,...", and "*" (resync, sent by an instance to
 // itself after its listening connection came back).
 const (
@@ -172,11 +174,54 @@ const (
 	livePayloadMaxBytes = 7000 // PostgreSQL refuses payloads of 8000 bytes and more
 )
 
-// announceVotes tells live pages, on every instance, that an idea's vote count changed.
+// announceVotes tells live pages, on every instance, that these ideas' vote
+// counts changed; every instance takes the notice as a write (see listen).
 func (s *Store) announceVotes(ctx context.Context, ideaIDs ...int64) {
-	for _, id := range ideaIDs {
-		s.announce(ctx, livePayloadVotes+strconv.FormatInt(id, 10))
+	s.announceIDs(ctx, livePayloadVotes, ideaIDs)
+}
+
+// voteNotices gather the ideas whose votes changed through this instance,
+// for tellVotes: while one notice is on its way, the votes after it wait
+// and go together in the next. A quiet site tells each vote at once; a busy
+// one sends one notice per round trip, not one per vote.
+type voteNotices struct {
+	mu      sync.Mutex
+	pending map[int64]bool
+	sending bool
+	sent    sync.WaitGroup
+}
+
+// tellVotes tells every instance, once the vote committed, that an idea's
+// count changed: their live pages show it and their caches forget what
+// they kept (this instance's forgot at the vote already).
+func (s *Store) tellVotes(ctx context.Context, ideaID int64) {
+	if s.listener == nil {
+		s.announceVotes(ctx, ideaID) // SQLite: straight to this instance's live pages
+		return
 	}
+	n := s.voteNotices
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.pending[ideaID] = true
+	if n.sending {
+		return
+	}
+	n.sending = true
+	n.sent.Add(1)
+	go func() {
+		defer n.sent.Done()
+		for {
+			n.mu.Lock()
+			ids := slices.Collect(maps.Keys(n.pending))
+			clear(n.pending)
+			n.sending = len(ids) > 0
+			n.mu.Unlock()
+			if len(ids) == 0 {
+				return
+			}
+			s.announceVotes(context.WithoutCancel(ctx), ids...)
+		}
+	}()
 }
 
 // announceComment tells live pages that a comment was published on an idea.
@@ -188,17 +233,22 @@ func (s *Store) announceComment(ctx context.Context, ideaID, commentID int64, in
 	s.announce(ctx, prefix+strconv.FormatInt(ideaID, 10)+":"+strconv.FormatInt(commentID, 10))
 }
 
-// announceUnread tells live pages that these members' unread counts changed,
-// in as few notices as the payload limit allows.
+// announceUnread tells live pages that these members' unread counts changed.
 func (s *Store) announceUnread(ctx context.Context, userIDs ...int64) {
+	s.announceIDs(ctx, livePayloadUnread, userIDs)
+}
+
+// announceIDs announces ids after prefix, comma-separated, in as few
+// notices as the payload limit allows.
+func (s *Store) announceIDs(ctx context.Context, prefix string, ids []int64) {
 	var b strings.Builder
-	for _, id := range userIDs {
+	for _, id := range ids {
 		if b.Len() > livePayloadMaxBytes {
 			s.announce(ctx, b.String())
 			b.Reset()
 		}
 		if b.Len() == 0 {
-			b.WriteString(livePayloadUnread)
+			b.WriteString(prefix)
 		} else {
 			b.WriteByte(',')
 		}
@@ -279,8 +329,10 @@ func (h *liveHub) dispatch(batch []string) {
 		kind, rest, _ := strings.Cut(p, ":")
 		switch kind + ":" {
 		case livePayloadVotes:
-			if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
-				votes[id] = true
+			for _, s := range strings.Split(rest, ",") {
+				if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+					votes[id] = true
+				}
 			}
 		case livePayloadComment, livePayloadNote:
 			idea, comment, _ := strings.Cut(rest, ":")

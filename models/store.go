@@ -49,6 +49,8 @@ type Store struct {
 	totals    *totalsCache
 	// credentials keep the sessions and API tokens in use (see credentials.go).
 	credentials *credentials
+	// voteNotices tell the instances of votes (see tellVotes).
+	voteNotices *voteNotices
 	writes      *atomic.Uint64
 	// listener hears the other instances' writes (PostgreSQL only).
 	listener *listener
@@ -165,6 +167,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
 	s.credentials = newCredentials()
+	s.voteNotices = &voteNotices{pending: map[int64]bool{}}
 	s.writes = &atomic.Uint64{}
 	s.invalidated = &atomic.Int64{}
 	s.brand = &brandCache{}
@@ -283,6 +286,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.voteNotices.sent.Wait()
 	s.live.close()
 	err := s.sqlDB.Close()
 	if s.readDB != nil {

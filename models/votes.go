@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -89,8 +88,8 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 	if err != nil {
 		return false, 0, fmt.Errorf("vote on idea %d: %w", ideaID, err)
 	}
-	if r.changed && (s.dialect != Postgres || s.listener == nil) {
-		s.announceVotes(ctx, ideaID) // PostgreSQL's vote statement told them
+	if r.changed {
+		s.tellVotes(ctx, ideaID)
 	}
 	return r.changed, r.votes, nil
 }
@@ -111,9 +110,8 @@ type voteResult struct {
 // trending score with it (the two %s: the row's change, the new score). The UPDATE locks the idea's row and
 // reads its latest counter, so under any concurrency the counter equals the rows.
 // A vote cast makes the voter follow the idea (unless they turned that
-// off, or stopped following it before), and with @tell a changed vote tells
-// live pages the new count, a notice on which every instance also forgets its
-// pages: what would otherwise be four more round trips.
+// off, or stopped following it before): what would otherwise be more round
+// trips. The instances hear of the vote after it (see tellVotes).
 const voteStatement = `WITH target AS (
 		SELECT i.id, i.votes, i.merged_into IS NOT NULL AS merged, i.locked, s.kind
 		FROM ideas i JOIN statuses s ON s.id = i.status_id
@@ -130,12 +128,10 @@ const voteStatement = `WITH target AS (
 		INSERT INTO subscriptions (idea_id, user_id, following, created_at)
 		SELECT c.idea_id, u.id, TRUE, @now FROM changed c JOIN users u ON u.id = @user AND u.auto_subscribe
 		WHERE @delta > 0
-		ON CONFLICT DO NOTHING RETURNING idea_id),
-	told AS (
-		SELECT pg_notify(@live, @announce) FROM changed WHERE @tell)
+		ON CONFLICT DO NOTHING RETURNING idea_id)
 	SELECT t.merged, t.locked, t.kind, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
 		EXISTS (SELECT 1 FROM changed) AS changed, COALESCE((SELECT votes FROM counted), t.votes) AS votes,
-		(SELECT count(*) FROM told) AS told
+		(SELECT count(*) FROM followed) AS followed
 	FROM target t`
 
 var (
@@ -165,12 +161,13 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	if err != nil {
 		return voteResult{}, err
 	}
-	args := voteArgs(ideaID, userID, now, limit, delta, source, s.listener != nil)
+	args := voteArgs(ideaID, userID, now, limit, delta, source)
 	var r voteResult
 	cast := func(db *gorm.DB) error {
-		var told int
+		var followed int
+		// tellVotes tells the instances, after the statement.
 		row := db.Set(toldKey, true).Raw(query, args...).Row()
-		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes, &told)
+		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes, &followed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -187,13 +184,11 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 	return r, s.db.WithContext(ctx).Transaction(cast)
 }
 
-// voteArgs are the named parameters of castVote and withdrawVote; tell
-// has the statement notify the instances and live pages.
-func voteArgs(ideaID, userID int64, now time.Time, limit, delta int, source string, tell bool) []any {
+// voteArgs are the named parameters of castVote and withdrawVote.
+func voteArgs(ideaID, userID int64, now time.Time, limit, delta int, source string) []any {
 	return []any{sql.Named("idea", ideaID), sql.Named("user", userID), sql.Named("now", now),
 		sql.Named("since", now.Add(-time.Hour)), sql.Named("limit", limit), sql.Named("delta", delta),
-		sql.Named("source", source), sql.Named("trend", trendAt(now)), sql.Named("tell", tell), sql.Named("live", LiveChannel),
-		sql.Named("announce", livePayloadVotes+strconv.FormatInt(ideaID, 10))}
+		sql.Named("source", source), sql.Named("trend", trendAt(now))}
 }
 
 // voteEvent is the webhook event of a vote cast (vote) or withdrawn.
