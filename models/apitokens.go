@@ -118,12 +118,15 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 		// The condition again in the statement: of the requests that use the
 		// token at once, the first writes and the others, once it is done,
 		// find it written and change nothing.
-		err := s.db.WithContext(ctx).Model(&APIToken{}).
+		err := s.db.WithContext(ctx).Set(quietKey, true).Model(&APIToken{}).
 			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-sessionTouchEvery)).
 			Update("last_used_at", now).Error
 		if err != nil {
 			return nil, fmt.Errorf("touch api token %d: %w", t.ID, err)
 		}
+		t.LastUsedAt = &now
+		touched := t
+		s.credentials.replace(key, credential{token: &touched})
 	}
 	return &t, nil
 }

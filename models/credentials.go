@@ -68,6 +68,19 @@ func (c *credentials) put(key string, cred credential, gen uint64) {
 	c.m[key] = cred
 }
 
+// replace keeps a credential in place of the one kept under key (a
+// session or token whose last use was just written), as old as that one,
+// if one still is: a write since dropped it, and then what it held may be
+// out of date.
+func (c *credentials) replace(key string, cred credential) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.m[key]; ok {
+		cred.at = kept.at
+		c.m[key] = cred
+	}
+}
+
 // forget drops every credential after a write to users, sessions or api_tokens.
 func (c *credentials) forget() {
 	c.mu.Lock()

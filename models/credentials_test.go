@@ -153,3 +153,55 @@ func TestAnotherInstanceForgetsKeptCredentials(t *testing.T) {
 		t.Fatalf("b took %s to forget: its notices did not reach it", waited)
 	}
 }
+
+// TestALastUseForgetsNoCredential: writing when a session or token was
+// last used (every five minutes of use) forgets no kept credential, here
+// or elsewhere, and is written once.
+func TestALastUseForgetsNoCredential(t *testing.T) {
+	ctx := context.Background()
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		anna, err := s.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie, _, err := s.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := s.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		use := func() {
+			t.Helper()
+			if _, err := s.SessionByToken(ctx, cookie); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.AuthenticateAPIToken(ctx, secret); err != nil {
+				t.Fatal(err)
+			}
+		}
+		use()
+		later := s.Now().Add(6 * time.Minute)
+		s.SetClock(func() time.Time { return later })
+		t.Cleanup(func() { s.SetClock(nil) })
+		writes := s.Writes()
+		use() // kept, and touched
+		if n, _ := s.CachedCredentials(); n != 2 {
+			t.Fatalf("after their last use was written, %d credentials are kept, want 2", n)
+		}
+		if s.Writes() != writes {
+			t.Error("writing a last use made the pages out of date")
+		}
+		var seen, used time.Time
+		if err := s.DB().QueryRow("SELECT last_seen_at FROM sessions").Scan(&seen); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB().QueryRow("SELECT last_used_at FROM api_tokens").Scan(&used); err != nil {
+			t.Fatal(err)
+		}
+		if !seen.Equal(later) || !used.Equal(later) {
+			t.Fatalf("last seen %s, last used %s, want both %s", seen, used, later)
+		}
+	})
+}

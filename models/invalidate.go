@@ -75,8 +75,7 @@ func (s *Store) Changed(ctx context.Context) {
 }
 
 // unseen are the tables no kept page, answer or value shows but the
-// credentials: a session's or a token's last use, written as members come
-// and go, forgets no page.
+// credentials: a sign-in or a revoked token forgets no page.
 var unseen = map[string]bool{"sessions": true, "api_tokens": true}
 
 // wrote is called by GORM after every statement that may have changed data
@@ -90,6 +89,9 @@ func (s *Store) wrote(db *gorm.DB, notify bool) {
 		return
 	}
 	readSince(db)
+	if quiet(db) {
+		return
+	}
 	table := writtenTable(db)
 	if table == "ideas" && db.Statement.RowsAffected == 0 {
 		table = "" // nothing counted in a total changed
@@ -114,6 +116,17 @@ func (s *Store) tellInstances(db *gorm.DB, table string) {
 		}
 		s.log.Warn("notify other instances", slog.String("table", table), slog.Any("error", err))
 	}
+}
+
+// quietKey marks a write that changes nothing any instance keeps: a
+// session's or API token's last use. It forgets nothing and tells no one,
+// or every member's first request in five minutes would make every
+// instance forget every credential it keeps.
+const quietKey = "samen:quiet"
+
+func quiet(db *gorm.DB) bool {
+	q, _ := db.Get(quietKey)
+	return q == true
 }
 
 // toldKey marks a statement that notifies the instances itself (pg_notify

@@ -83,12 +83,14 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		s.credentials.put(key, credential{session: &kept, at: now}, gen)
 	}
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
-		err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).
+		err := s.db.WithContext(ctx).Set(quietKey, true).Model(&Session{}).Where("id = ?", sess.ID).
 			Update("last_seen_at", now).Error
 		if err != nil {
 			return nil, fmt.Errorf("touch session %d: %w", sess.ID, err)
 		}
 		sess.LastSeenAt = now
+		touched := sess
+		s.credentials.replace(key, credential{session: &touched})
 	}
 	return &sess, nil
 }

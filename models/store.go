@@ -323,7 +323,7 @@ func (s *Store) watchWrites() error {
 		return sql != "" && !strings.HasPrefix(sql, "SELECT") && !strings.HasPrefix(sql, "SET ")
 	}
 	rowsBefore := func(db *gorm.DB) {
-		if db.Error == nil && writes(db) && inTransaction(db) && !toldBy(db) {
+		if db.Error == nil && writes(db) && inTransaction(db) && !toldBy(db) && !quiet(db) {
 			s.tellInstances(db, writtenTable(db))
 		}
 	}
