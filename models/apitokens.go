@@ -96,23 +96,20 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 	now := s.Now()
 	hash := hashSecret(token)
 	key := "t" + string(hash)
-	var t APIToken
-	if kept, ok := s.credentials.get(key, now); ok && !kept.token.Expired(now) {
-		t = *kept.token
-	} else {
-		// On the primary, never a replica: a revoked token stops at once.
-		ctx = onPrimary(ctx)
-		gen := s.credentials.generation()
-		q := s.db.WithContext(ctx).Joins("User").Where("api_tokens.token_hash = ?", hash).
-			Where("api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?", now)
-		if err := first(q, &t); err != nil {
-			return nil, fmt.Errorf("load api token: %w", err)
-		}
-		if t.User.Banned() || t.User.Deleted() {
-			return nil, fmt.Errorf("load api token: user %d is banned or deleted: %w", t.UserID, ErrNotFound)
-		}
-		kept := t
-		s.credentials.put(key, credential{token: &kept, at: now}, gen)
+	t, err := remembered(ctx, s, key, now, func(kept *APIToken) bool { return !kept.Expired(now) },
+		func(ctx context.Context, t *APIToken) error {
+			q := s.db.WithContext(ctx).Joins("User").Where("api_tokens.token_hash = ?", hash).
+				Where("api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?", now)
+			if err := first(q, t); err != nil {
+				return fmt.Errorf("load api token: %w", err)
+			}
+			if t.User.Banned() || t.User.Deleted() {
+				return fmt.Errorf("load api token: user %d is banned or deleted: %w", t.UserID, ErrNotFound)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > sessionTouchEvery {
 		// The condition again in the statement: of the requests that use the
@@ -126,7 +123,7 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APITok
 		}
 		t.LastUsedAt = &now
 		touched := t
-		s.credentials.replace(key, credential{token: &touched})
+		s.credentials.replace(key, &touched)
 	}
 	return &t, nil
 }

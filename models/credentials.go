@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -19,11 +20,33 @@ const maxCredentials = 4096
 // user with their texts, the key and the map's share.
 const credentialBytes = 768
 
-// credential is a session or an API token (one of the two) as last read.
+// credential is a session or an API token (a *Session or an *APIToken) as
+// last read.
 type credential struct {
-	session *Session
-	token   *APIToken
-	at      time.Time
+	value any
+	at    time.Time
+}
+
+// remembered returns the session or token kept under key while it is fresh
+// and fit says it still works at now. Otherwise load reads it, on the
+// primary, never a replica (a session ended or a token revoked stops at
+// once), and it is kept unless a write came between. The caller gets a
+// copy of its own.
+func remembered[T any](ctx context.Context, s *Store, key string, now time.Time, fit func(*T) bool,
+	load func(ctx context.Context, into *T) error) (T, error) {
+	if kept, ok := s.credentials.get(key, now); ok {
+		if v, ok := kept.value.(*T); ok && fit(v) {
+			return *v, nil
+		}
+	}
+	gen := s.credentials.generation()
+	var read T
+	if err := load(onPrimary(ctx), &read); err != nil {
+		return read, err
+	}
+	kept := read
+	s.credentials.put(key, credential{value: &kept, at: now}, gen)
+	return read, nil
 }
 
 // credentials keep the sessions and API tokens signed-in requests show, by
@@ -68,16 +91,14 @@ func (c *credentials) put(key string, cred credential, gen uint64) {
 	c.m[key] = cred
 }
 
-// replace keeps a credential in place of the one kept under key (a
-// session or token whose last use was just written), as old as that one,
-// if one still is: a write since dropped it, and then what it held may be
-// out of date.
-func (c *credentials) replace(key string, cred credential) {
+// replace keeps value in place of the one kept under key (a session or
+// token whose last use was just written), as old as that one, if one still
+// is: a write since dropped it, and then what it held may be out of date.
+func (c *credentials) replace(key string, value any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if kept, ok := c.m[key]; ok {
-		cred.at = kept.at
-		c.m[key] = cred
+		c.m[key] = credential{value: value, at: kept.at}
 	}
 }
 

@@ -21,19 +21,8 @@ func TestKeptCredentialsHoldNoLongerThanTheirRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		anna, err := s.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cookie, _, err := s.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		anna, cookie, secret, token := signedInAnna(t, s)
 		other, _, err := s.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		secret, token, err := s.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,32 +79,19 @@ func TestKeptCredentialsHoldNoLongerThanTheirRows(t *testing.T) {
 
 // TestAnotherInstanceForgetsKeptCredentials: a second store on the same
 // PostgreSQL database keeps a session and a token, and forgets them as soon
-// as the first one's writes reach it, well within credentials' lifetime.
+// as the first one's writes reach it, not when they grow old.
 func TestAnotherInstanceForgetsKeptCredentials(t *testing.T) {
 	url := modelstest.URL(t, models.Postgres)
 	a := modelstest.OpenURL(t, url, models.Options{})
 	b := modelstest.Reopen(t, url)
 	ctx := context.Background()
-	for _, s := range []*models.Store{a, b} {
-		if err := s.StartJobs(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.StopJobs(context.Background()) })
-	}
-	waitFor(t, "both stores listen", func() bool { return a.Listening() && b.Listening() })
+	listening(t, a, b)
+	// b's clock stands still, so that nothing it keeps grows old: what it
+	// forgets, a's notices made it forget.
+	frozen := b.Now()
+	b.SetClock(func() time.Time { return frozen })
 
-	anna, err := a.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cookie, _, err := a.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, token, err := a.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	anna, cookie, secret, token := signedInAnna(t, a)
 	// Once a's notices of these writes reached b, b keeps what it reads.
 	waitFor(t, "b keeps the session and the token", func() bool {
 		if _, err := b.SessionByToken(ctx, cookie); err != nil {
@@ -127,7 +103,6 @@ func TestAnotherInstanceForgetsKeptCredentials(t *testing.T) {
 		n, _ := b.CachedCredentials()
 		return n == 2
 	})
-	started := time.Now()
 	if err := a.SetRole(ctx, anna.ID, models.RoleTeam); err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +124,6 @@ func TestAnotherInstanceForgetsKeptCredentials(t *testing.T) {
 		_, err := b.SessionByToken(ctx, cookie)
 		return errors.Is(err, models.ErrNotFound)
 	})
-	if waited := time.Since(started); waited >= 5*time.Second {
-		t.Fatalf("b took %s to forget: its notices did not reach it", waited)
-	}
 }
 
 // TestALastUseForgetsNoCredential: writing when a session or token was
@@ -160,18 +132,7 @@ func TestAnotherInstanceForgetsKeptCredentials(t *testing.T) {
 func TestALastUseForgetsNoCredential(t *testing.T) {
 	ctx := context.Background()
 	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
-		anna, err := s.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cookie, _, err := s.CreateSession(ctx, anna.ID, "test", "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		secret, _, err := s.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, cookie, secret, _ := signedInAnna(t, s)
 		use := func() {
 			t.Helper()
 			if _, err := s.SessionByToken(ctx, cookie); err != nil {
@@ -204,4 +165,22 @@ func TestALastUseForgetsNoCredential(t *testing.T) {
 			t.Fatalf("last seen %s, last used %s, want both %s", seen, used, later)
 		}
 	})
+}
+
+// signedInAnna makes a member, Anna, with a session (its cookie) and an API
+// token (its secret and record).
+func signedInAnna(t *testing.T, s *models.Store) (anna *models.User, cookie, secret string, token *models.APIToken) {
+	t.Helper()
+	ctx := context.Background()
+	anna, err := s.CreateUser(ctx, models.NewUser{Name: "Anna", Email: "anna@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cookie, _, err = s.CreateSession(ctx, anna.ID, "test", "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if secret, token, err = s.CreateAPIToken(ctx, anna.ID, models.NewAPIToken{Name: "script"}); err != nil {
+		t.Fatal(err)
+	}
+	return anna, cookie, secret, token
 }

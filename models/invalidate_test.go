@@ -18,13 +18,7 @@ func TestInvalidationSurvivesALostConnection(t *testing.T) {
 	a := modelstest.OpenURL(t, url, models.Options{})
 	b := modelstest.Reopen(t, url)
 	ctx := context.Background()
-	for _, s := range []*models.Store{a, b} {
-		if err := s.StartJobs(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.StopJobs(context.Background()) })
-	}
-	waitFor(t, "both stores listen", func() bool { return a.Listening() && b.Listening() })
+	listening(t, a, b)
 
 	// A write through a reaches b.
 	before := b.Writes()
@@ -50,6 +44,19 @@ func TestInvalidationSurvivesALostConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "b hears a's write after reconnecting", func() bool { return b.Writes() > before })
+}
+
+// listening starts the stores' jobs, their listeners among them, until the
+// test ends, and waits until each listens.
+func listening(t *testing.T, stores ...*models.Store) {
+	t.Helper()
+	for _, s := range stores {
+		if err := s.StartJobs(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.StopJobs(context.Background()) })
+		waitFor(t, "the store listens", s.Listening)
+	}
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

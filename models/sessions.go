@@ -63,24 +63,20 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 	now := s.Now()
 	hash := hashSecret(token)
 	key := "s" + string(hash)
-	var sess Session
-	if kept, ok := s.credentials.get(key, now); ok && kept.session.ExpiresAt.After(now) {
-		sess = *kept.session
-	} else {
-		// On the primary, never a replica: a session ended (signed out,
-		// banned) ends at once.
-		ctx = onPrimary(ctx)
-		gen := s.credentials.generation()
-		q := s.db.WithContext(ctx).Joins("User").
-			Where("sessions.token_hash = ? AND sessions.expires_at > ?", hash, now)
-		if err := first(q, &sess); err != nil {
-			return nil, fmt.Errorf("load session: %w", err)
-		}
-		if sess.User.Banned() || sess.User.Deleted() {
-			return nil, fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
-		}
-		kept := sess
-		s.credentials.put(key, credential{session: &kept, at: now}, gen)
+	sess, err := remembered(ctx, s, key, now, func(kept *Session) bool { return kept.ExpiresAt.After(now) },
+		func(ctx context.Context, sess *Session) error {
+			q := s.db.WithContext(ctx).Joins("User").
+				Where("sessions.token_hash = ? AND sessions.expires_at > ?", hash, now)
+			if err := first(q, sess); err != nil {
+				return fmt.Errorf("load session: %w", err)
+			}
+			if sess.User.Banned() || sess.User.Deleted() {
+				return fmt.Errorf("load session: user %d is banned or deleted: %w", sess.UserID, ErrNotFound)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	if now.Sub(sess.LastSeenAt) > sessionTouchEvery {
 		err := s.db.WithContext(ctx).Set(quietKey, true).Model(&Session{}).Where("id = ?", sess.ID).
@@ -90,7 +86,7 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		}
 		sess.LastSeenAt = now
 		touched := sess
-		s.credentials.replace(key, credential{session: &touched})
+		s.credentials.replace(key, &touched)
 	}
 	return &sess, nil
 }

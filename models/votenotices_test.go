@@ -21,11 +21,7 @@ func TestVotesAreToldTogetherAndNoneIsLost(t *testing.T) {
 	url := modelstest.URL(t, models.Postgres)
 	s := modelstest.OpenURL(t, url, models.Options{})
 	ctx := context.Background()
-	if err := s.StartJobs(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.StopJobs(context.Background()) })
-	waitFor(t, "the store listens", s.Listening)
+	listening(t, s)
 
 	// Each member proposes an idea and votes for the next one's.
 	const n = 40
