@@ -5,16 +5,23 @@ GO          ?= go
 TESTFLAGS   ?=
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+# templ compiles the pages moved out of html/template (handlers/*.templ).
+TEMPL       := github.com/a-h/templ/cmd/templ@v0.3.1118
 # govulncheck runs on the toolchain without standard-library advisories.
 VULN_GO     := go1.27.3
 
-.PHONY: run build test test-a11y lint vuln scale faults bench bench-fanout bench-hostile bench-micro bench-homesize fuzz-short
+.PHONY: run build generate test test-a11y lint vuln scale faults bench bench-fanout bench-hostile bench-micro bench-homesize fuzz-short
 
 run:
 	$(GO) run .
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o samen .
+
+# Compiles handlers/*.templ into the *_templ.go beside them, which are
+# committed: run it after changing a .templ file (make lint checks).
+generate:
+	$(GO) run $(TEMPL) generate -path handlers
 
 # The browser tests (accessibility and phones among them) make app's tests
 # longer than go test's default 10 minutes on a small CI machine.
@@ -28,6 +35,9 @@ test-a11y:
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) run $(TEMPL) fmt -fail handlers
+	$(GO) run $(TEMPL) generate -path handlers
+	@git diff --exit-code -- 'handlers/*_templ.go' || { echo "handlers/*_templ.go are older than their .templ: run make generate"; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 

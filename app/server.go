@@ -76,7 +76,7 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 	}
 	store.SetBlobs(blobs)
 
-	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage,
+	deps := &handlers.Deps{Store: store, Bundle: bundle, Translations: translations, Asset: assets.URL, Log: log, Brand: cfg.Brand, BaseURL: cfg.BaseURL, Secure: cfg.Secure(), DefaultLanguage: cfg.DefaultLanguage,
 		Live: cfg.LiveMaxConnections > 0}
 	s := &server{cfg: cfg, store: store, log: log, deps: deps, limits: limits, metrics: newMetrics(store), providers: newProviders(cfg), pages: newPageCache(),
 		writers: newWriters()}

@@ -25,7 +25,9 @@ type Deps struct {
 	Bundle *i18n.Bundle
 	// Translations has a localizer per language, made once (optional).
 	Translations *views.Translations
-	Log          *slog.Logger
+	// Asset is a static file's fingerprinted URL (optional).
+	Asset func(string) string
+	Log   *slog.Logger
 	// Brand is the community's name in the header and titles.
 	Brand string
 	// BaseURL is where Samen is served, for links in emails.

@@ -129,7 +129,8 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 	if v.Shared != "" && data.CategoryFollow == nil && o.AuthorID == 0 && o.VotedBy == 0 {
 		ShareWithMembers(c) // a row shows its author nothing of their own
 	}
-	return c.Render("ideas/list", data)
+	c.Type("html", "utf-8")
+	return listView(data, h.kit()).Render(c.UserContext(), c)
 }
 
 // optionalInt reads an optional number; empty is zero.
