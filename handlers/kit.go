@@ -1,7 +1,7 @@
 package handlers
 
 import (
-		"strconv"
+	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
