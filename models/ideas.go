@@ -357,7 +357,7 @@ func (s *Store) SimilarIdeas(ctx context.Context, title string, viewer *User) ([
 		if err != nil {
 			return err
 		}
-		if ideas, err = scanIdeas(pageOf(q, o, order)); err != nil {
+		if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
 			return fmt.Errorf("similar ideas: %w", err)
 		}
 		return s.fillIdeas(ctx, ideas, viewer)
