@@ -23,9 +23,10 @@ import (
 type Deps struct {
 	Store  *models.Store
 	Bundle *i18n.Bundle
-	// Translations has a localizer per language, made once (optional).
+	// Translations has a localizer per language, made once (the compiled
+	// pages need it).
 	Translations *views.Translations
-	// Asset is a static file's fingerprinted URL (optional).
+	// Asset is a static file's fingerprinted URL (the compiled pages need it).
 	Asset func(string) string
 	Log   *slog.Logger
 	// Brand is the community's name in the header and titles.

@@ -20,24 +20,17 @@ type kit struct {
 func (d *Deps) kit() kit { return kit{translations: d.Translations, assetURL: d.Asset} }
 
 func (k kit) t(l *i18n.Localizer, id string, pairs ...any) string {
-	if k.translations == nil {
-		return views.T(l, id, pairs...)
-	}
 	return k.translations.T(l, id, pairs...)
 }
 
-func (k kit) num(l *i18n.Localizer, n int) string {
-	if k.translations == nil {
-		return strconv.Itoa(n)
-	}
-	return k.translations.Number(l, n)
-}
+func (k kit) num(l *i18n.Localizer, n int) string { return k.translations.Number(l, n) }
 
-func (k kit) asset(name string) string {
-	if k.assetURL == nil {
-		return "/static/" + name
-	}
-	return k.assetURL(name)
+func (k kit) asset(name string) string { return k.assetURL(name) }
+
+// mark is where a member's own part of a page shared by members goes (see
+// views.Mark).
+func mark(nonce, kind string, id int64) templ.Component {
+	return templ.Raw(string(views.Mark(nonce, kind, id)))
 }
 
 // current marks the navigation item of the page shown.

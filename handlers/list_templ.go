@@ -562,7 +562,7 @@ func pageBody(l Layout, k kit) templ.Component {
 		}
 		if l.User != nil {
 			if l.Shared != "" {
-				templ_7745c5c3_Err = templ.Raw(string(views.Mark(l.Shared, views.PartAccount, 0))).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = mark(l.Shared, views.PartAccount, 0).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1355,7 +1355,7 @@ func vote(v ideaView, k kit) templ.Component {
 		}
 		if v.User != nil {
 			if v.Shared != "" {
-				templ_7745c5c3_Err = templ.Raw(string(views.Mark(v.Shared, views.PartVote, v.Idea.ID))).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = mark(v.Shared, views.PartVote, v.Idea.ID).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1363,7 +1363,7 @@ func vote(v ideaView, k kit) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templ.Raw(string(views.Mark(v.Shared, views.PartOr, 0))).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = mark(v.Shared, views.PartOr, 0).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1371,7 +1371,7 @@ func vote(v ideaView, k kit) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templ.Raw(string(views.Mark(v.Shared, views.PartEnd, 0))).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = mark(v.Shared, views.PartEnd, 0).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
