@@ -98,7 +98,7 @@ var orders = map[string]string{
 func (o *ListOptions) Normalize() error {
 	errs := ValidationErrors{}
 	o.Query = strings.TrimSpace(o.Query)
-	if !utf8.ValidString(o.Query) || utf8.RuneCountInString(o.Query) > MaxQueryLength {
+	if !validText(o.Query) || utf8.RuneCountInString(o.Query) > MaxQueryLength {
 		errs["q"] = fmt.Sprintf("must be valid text of at most %d characters", MaxQueryLength)
 	}
 	if !validText(o.Tag) {

@@ -104,7 +104,7 @@ type Profile struct {
 func (p Profile) DisplayName() string {
 	for _, name := range []string{p.Name, p.Nickname, strings.SplitN(p.Email, "@", 2)[0]} {
 		name = strings.TrimSpace(name)
-		if name != "" && utf8.ValidString(name) {
+		if name != "" && validText(name) {
 			if utf8.RuneCountInString(name) > MaxNameLength {
 				name = string([]rune(name)[:MaxNameLength])
 			}

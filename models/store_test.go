@@ -151,6 +151,24 @@ func TestUsers(t *testing.T) {
 	})
 }
 
+// A provider's name that PostgreSQL cannot store (a NUL byte) or that is not
+// UTF-8 is passed over for the next name the profile gives.
+func TestDisplayNameSkipsWhatCannotBeStored(t *testing.T) {
+	for _, c := range []struct {
+		profile models.Profile
+		want    string
+	}{
+		{models.Profile{Name: "An\x00na", Nickname: "anna_b"}, "anna_b"},
+		{models.Profile{Name: "\xff\xfe", Email: "anna@example.com"}, "anna"},
+		{models.Profile{Name: "\x00", Nickname: "\x00"}, "Member"},
+		{models.Profile{Name: "  Anna  "}, "Anna"},
+	} {
+		if got := c.profile.DisplayName(); got != c.want {
+			t.Errorf("%+v: got %q, want %q", c.profile, got, c.want)
+		}
+	}
+}
+
 func TestSessions(t *testing.T) {
 	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
