@@ -111,10 +111,13 @@ func (s *Server) Logs() string { return s.logs.String() }
 func (s *Server) LogCount(re *regexp.Regexp) int { return len(re.FindAllString(s.Logs(), -1)) }
 
 // WaitLog waits (bounded) until the log matches re n times and returns the
-// last submatch of the nth match. Emails are written to the log without SMTP.
+// last submatch of the nth match. Emails are written to the log without SMTP,
+// by the job queue: under the race detector, with every package's tests
+// sharing two cores and one PostgreSQL, a job has been seen to wait over 15
+// seconds, so the bound is a minute; a passing test never waits that long.
 func (s *Server) WaitLog(re *regexp.Regexp, n int) string {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if all := re.FindAllStringSubmatch(s.Logs(), -1); len(all) >= n {
 			match := all[n-1]
