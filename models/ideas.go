@@ -159,13 +159,11 @@ func newIdeaTrend(t time.Time) float64 { return TrendScore(t, []time.Time{t}) }
 // to the latest, so that none overflows, and none below 2^-1000, where
 // PostgreSQL would report an underflow.
 func trendFromVotes(dialect, skip string) string {
-	epoch, greatest := "extract(epoch FROM %s)::float8", "greatest"
+	greatest := "greatest"
 	if dialect == SQLite {
-		epoch, greatest = "unixepoch(%s, 'subsec')", "max"
+		greatest = "max"
 	}
-	x := func(column string) string {
-		return fmt.Sprintf("((%s - %d) / %d.0)", fmt.Sprintf(epoch, column), hotEpoch, trendHalfLife)
-	}
+	x := func(column string) string { return trendSQL(dialect, column) }
 	votes := "FROM votes v WHERE v.idea_id = ideas.id"
 	if skip != "" {
 		votes += " AND NOT (" + skip + ")"
@@ -175,6 +173,28 @@ func trendFromVotes(dialect, skip string) string {
 	latest := fmt.Sprintf("%s(%s, COALESCE((SELECT MAX(%s) %s), %s))", greatest, created, x("v.created_at"), votes, created)
 	return fmt.Sprintf("(SELECT ref.x + ln(%s + COALESCE((SELECT SUM(%s) %s), 0)) / ln(2) FROM (SELECT %s AS x) AS ref)",
 		pow(created), pow(x("v.created_at")), votes, latest)
+}
+
+// trendSQL is trendAt in SQL: the exponent of the weight of a vote cast at
+// the time column holds.
+func trendSQL(dialect, column string) string {
+	epoch := "extract(epoch FROM %s)::float8"
+	if dialect == SQLite {
+		epoch = "unixepoch(%s, 'subsec')"
+	}
+	return fmt.Sprintf("((%s - %d) / %d.0)", fmt.Sprintf(epoch, column), hotEpoch, trendHalfLife)
+}
+
+// removeTrend is the trending score hot after the vote cast at t is
+// withdrawn, when that vote weighed less than half of hot's sum: then the
+// subtraction loses no more than a bit of precision. Else it reports false,
+// and the score is to be summed anew from the votes left (trendFromVotes).
+func removeTrend(hot float64, t time.Time) (float64, bool) {
+	x := trendAt(t)
+	if x >= hot-1 {
+		return 0, false
+	}
+	return hot + math.Log2(1-math.Exp2(max(x-hot, -1000))), true
 }
 
 // recomputeTrend sets the trending score of the ideas that match where from

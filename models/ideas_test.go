@@ -3,6 +3,8 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +203,56 @@ func TestVotingRules(t *testing.T) {
 		history, err := s.StatusHistory(ctx, i.ID)
 		if err != nil || len(history) != 1 || history[0].To.Slug != "shipped" || history[0].Actor.Name != "Cas" {
 			t.Fatalf("history: %+v %v", history, err)
+		}
+	})
+}
+
+// A withdrawn vote takes its weight out of the trending score: by
+// subtraction when it weighed less than half of it, else by summing the votes
+// left anew. Either way the score is the one the votes left give.
+func TestWithdrawnVoteLeavesTheTrendOfTheVotesLeft(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		at := func(days float64) time.Time { return start.Add(time.Duration(days * 24 * float64(time.Hour))) }
+		t.Cleanup(func() { s.SetClock(nil) })
+		s.SetClock(func() time.Time { return start })
+		anna := member(t, s, "Anna", models.RoleMember)
+		i := idea(t, s, anna, "A lock that opens with the phone", "")
+		cast := map[int64]time.Time{anna.ID: start}
+		var voters []*models.User
+		for n, days := range []float64{1, 3, 3.5, 10, 20, 20.2} {
+			u := member(t, s, fmt.Sprintf("Voter%d", n), models.RoleMember)
+			s.SetClock(func() time.Time { return at(days) })
+			if _, _, err := s.Vote(ctx, i.ID, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			cast[u.ID], voters = at(days), append(voters, u)
+		}
+		check := func(step string) {
+			t.Helper()
+			var times []time.Time
+			for _, when := range cast {
+				times = append(times, when)
+			}
+			var hot float64
+			if err := s.DB().QueryRow(seedQuery(s, "SELECT hot FROM ideas WHERE id = ?"), i.ID).Scan(&hot); err != nil {
+				t.Fatal(err)
+			}
+			if want := models.TrendScore(start, times); math.Abs(hot-want) > 1e-9*math.Abs(want) {
+				t.Fatalf("%s: hot %v, the votes left give %v", step, hot, want)
+			}
+		}
+		check("cast")
+		s.SetClock(func() time.Time { return at(21) })
+		// An old vote, a small part of the weight; then the latest, which
+		// weighs more than half; then an old one again; then all but Anna's.
+		for _, v := range []*models.User{voters[1], voters[5], voters[0], voters[4], voters[2], voters[3]} {
+			if changed, _, err := s.Unvote(ctx, i.ID, v.ID); err != nil || !changed {
+				t.Fatalf("unvote: %v %v", changed, err)
+			}
+			delete(cast, v.ID)
+			check(fmt.Sprintf("%d votes left", len(cast)))
 		}
 	})
 }

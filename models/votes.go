@@ -140,11 +140,17 @@ var (
 		SELECT id, @user, @now, @source FROM open WHERE @limit = 0 OR (SELECT n FROM recent) < @limit
 		ON CONFLICT DO NOTHING RETURNING idea_id`,
 		`greatest(hot, @trend) + ln(1 + power(2, greatest(least(hot, @trend) - greatest(hot, @trend), -1000))) / ln(2)`)
-	// A vote withdrawn is taken out by summing the others anew: the
-	// statement still sees the row it deletes.
+	// A vote withdrawn takes its weight out (removeTrend, in SQL) when it was
+	// less than half of the idea's; else the others are summed anew (the
+	// statement still sees the row it deletes).
 	withdrawVote = fmt.Sprintf(voteStatement, `DELETE FROM votes
-		WHERE idea_id IN (SELECT id FROM open) AND user_id = @user RETURNING idea_id`,
-		trendFromVotes(Postgres, "v.user_id = @user"))
+		WHERE idea_id IN (SELECT id FROM open) AND user_id = @user RETURNING idea_id, created_at`,
+		withdrawnTrend)
+	withdrawnTrend = func() string {
+		w := trendSQL(Postgres, "(SELECT created_at FROM changed)")
+		return fmt.Sprintf(`CASE WHEN %[1]s < hot - 1 THEN hot + ln(1 - power(2, greatest(%[1]s - hot, -1000))) / ln(2) ELSE %[2]s END`,
+			w, trendFromVotes(Postgres, "v.user_id = @user"))
+	}()
 )
 
 func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote bool, limit int, source string) (voteResult, error) {
@@ -222,12 +228,15 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		if r.merged || r.locked || !idea.Status.TakesVotes() {
 			return nil
 		}
-		var res *gorm.DB
+		var (
+			res       *gorm.DB
+			withdrawn []Vote
+		)
 		delta := 1
 		if vote {
 			res = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Vote{IdeaID: ideaID, UserID: userID, Source: source, CreatedAt: now})
 		} else {
-			res = tx.Where("idea_id = ? AND user_id = ?", ideaID, userID).Delete(&Vote{})
+			res = tx.Raw("DELETE FROM votes WHERE idea_id = ? AND user_id = ? RETURNING *", ideaID, userID).Scan(&withdrawn)
 			delta = -1
 		}
 		if res.Error != nil {
@@ -244,6 +253,9 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		}
 		if vote {
 			return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", addTrend(idea.Hot, now), ideaID).Error
+		}
+		if hot, ok := removeTrend(idea.Hot, withdrawn[0].CreatedAt); ok {
+			return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", hot, ideaID).Error
 		}
 		return recomputeTrend(tx, "id = ?", ideaID)
 	})
