@@ -743,6 +743,7 @@ func TestAPIInvalidInput(t *testing.T) {
 			{"GET", "/ideas?tag=a%00b", "", "", 422, []string{"tag"}},
 			{"GET", "/ideas?status=%ff&category=%00", "", "", 422, []string{"status", "category"}},
 			{"GET", "/ideas?q=%00%22*%27--&sort=new", "", "", 200, nil},
+			{"GET", "/ideas?q=battery%00", "", "", 200, nil}, // a word and a NUL byte: the byte separates words
 			{"GET", "/ideas?q=a+OR+b+NEAR(c)+%26+!d:*", "", "", 200, nil},
 		} {
 			r := apiCallAs(team, c.method, c.path, c.ct, c.body)

@@ -97,8 +97,10 @@ var orders = map[string]string{
 // Normalize fills in defaults and checks the options.
 func (o *ListOptions) Normalize() error {
 	errs := ValidationErrors{}
-	o.Query = strings.TrimSpace(o.Query)
-	if !validText(o.Query) || utf8.RuneCountInString(o.Query) > MaxQueryLength {
+	// A NUL byte is no word and nothing PostgreSQL takes as text: it
+	// separates words like any other sign.
+	o.Query = strings.TrimSpace(strings.ReplaceAll(o.Query, "\x00", " "))
+	if !utf8.ValidString(o.Query) || utf8.RuneCountInString(o.Query) > MaxQueryLength {
 		errs["q"] = fmt.Sprintf("must be valid text of at most %d characters", MaxQueryLength)
 	}
 	if !validText(o.Tag) {
