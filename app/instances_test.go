@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,39 @@ func text(r *apptest.Response, selector string) string {
 		return ""
 	}
 	return r.Doc.Find(selector).First().Text()
+}
+
+// TestTagsSetThroughOneInstanceShowOnTheOthersList: the store keeps the
+// tags of listed ideas in memory. Tags set through one instance are on the
+// other's list (its page cache off, so only the kept tags could be stale)
+// at the next request, and a vote, which changes no tag, keeps them.
+func TestTagsSetThroughOneInstanceShowOnTheOthersList(t *testing.T) {
+	a := apptest.New(t, models.Postgres, "SAMEN_RATE_LIMITS=off")
+	b := a.Twin("SAMEN_RATE_LIMITS=off", "SAMEN_PAGE_CACHE=off")
+	waitListening(t, a, b)
+	team := bearerClient(t, a, a.User("Tess", "tess@example.com", models.RoleTeam))
+	id := createIdeaAPI(t, team, "Kickstand that holds on hills")
+	tagsOnB := func() []string {
+		_, ideas := apiList(t, b.Client(), "")
+		if len(ideas) != 1 {
+			t.Fatalf("b lists %d ideas", len(ideas))
+		}
+		return ideas[0].Tags
+	}
+	if tags := tagsOnB(); len(tags) != 0 {
+		t.Fatalf("tags before: %v", tags)
+	}
+	apiIdea(t, apiCall(team, http.MethodPatch, "/ideas/"+itoa(id), `{"tags":["hills","parking"]}`), http.StatusOK)
+	seen := eventually(t, time.Now().Add(pageTTL), func() bool { return strings.Join(tagsOnB(), ",") == "hills,parking" })
+	if !seen {
+		t.Fatalf("b still lists the idea with tags %v", tagsOnB())
+	}
+	wantStatus(t, apiCall(bearerClient(t, a, a.User("Anna", "anna@example.com", models.RoleMember)), http.MethodPost, "/ideas/"+itoa(id)+"/vote", ""), http.StatusOK)
+	apiIdea(t, apiCall(team, http.MethodPatch, "/ideas/"+itoa(id), `{"tags":["parking"]}`), http.StatusOK)
+	if !eventually(t, time.Now().Add(pageTTL), func() bool { return strings.Join(tagsOnB(), ",") == "parking" }) {
+		t.Fatalf("b still lists the idea with tags %v", tagsOnB())
+	}
+	if _, ideas := apiList(t, a.Client(), ""); strings.Join(ideas[0].Tags, ",") != "parking" {
+		t.Fatalf("a lists the idea with tags %v", ideas[0].Tags)
+	}
 }

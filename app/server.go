@@ -97,6 +97,7 @@ func newServer(cfg Config, store *models.Store, log *slog.Logger) (*fiber.App, *
 		"pages":        s.pages.size,
 		"share_images": s.shares.Size,
 		"list_totals":  store.CachedTotals,
+		"idea_tags":    store.CachedTags,
 		"credentials":  store.CachedCredentials,
 	})
 	store.SetWebhooks(models.WebhookOptions{RetryBase: cfg.WebhookRetryBase, AllowPrivate: cfg.WebhookAllowPrivate, Data: deps.WebhookData})

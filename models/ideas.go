@@ -432,12 +432,34 @@ const ExcerptLength = 180
 // at a word near ExcerptLength characters; lists show it under the title.
 // Empty unless the list loaded the text (ListOptions.Excerpts).
 func (i *Idea) Excerpt() string {
-	text := strings.Join(strings.Fields(i.BodyText), " ")
-	runes := []rune(text)
-	if len(runes) <= ExcerptLength {
+	// The text's words joined by single spaces, up to one character past
+	// the length: enough to know whether it is longer, without reading or
+	// copying the rest of it.
+	var b strings.Builder
+	n, space := 0, false
+	for _, r := range i.BodyText {
+		if unicode.IsSpace(r) {
+			space = n > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			n, space = n+1, false
+		}
+		if n > ExcerptLength {
+			break
+		}
+		b.WriteRune(r)
+		n++
+		if n > ExcerptLength {
+			break
+		}
+	}
+	text := b.String()
+	if n <= ExcerptLength {
 		return text
 	}
-	cut := string(runes[:ExcerptLength])
+	cut := string([]rune(text)[:ExcerptLength])
 	if space := strings.LastIndex(cut, " "); space > ExcerptLength/2 {
 		cut = cut[:space]
 	}
@@ -467,9 +489,10 @@ func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Model(&Idea{}).Joins("Author").Joins("Category").Joins("Status").Joins("Assignee", only)
 }
 
-// fillIdeas adds tags and the viewer's votes to loaded ideas: one query for
-// the whole list, never one per idea. A row of it is a tag, or (with no tag)
-// the viewer's vote.
+// fillIdeas adds tags and the viewer's votes to loaded ideas: at most one
+// query for the whole list, never one per idea, and none for a visitor when
+// the tags of every idea are in the store's cache. A row of it is a tag, or
+// (with no tag) the viewer's vote.
 func (s *Store) fillIdeas(ctx context.Context, ideas []*Idea, viewer *User) error {
 	if len(ideas) == 0 {
 		return nil
@@ -480,10 +503,18 @@ func (s *Store) fillIdeas(ctx context.Context, ideas []*Idea, viewer *User) erro
 		ids[i] = idea.ID
 		byID[idea.ID] = idea
 	}
-	query := `SELECT idea_tags.idea_id, tags.id AS tag_id, tags.slug, tags.name, tags.created_at
-		FROM idea_tags JOIN tags ON tags.id = idea_tags.tag_id WHERE idea_tags.idea_id IN @ids`
+	missing, gen := s.tags.get(byID)
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, `SELECT idea_tags.idea_id, tags.id AS tag_id, tags.slug, tags.name, tags.created_at
+		FROM idea_tags JOIN tags ON tags.id = idea_tags.tag_id WHERE idea_tags.idea_id IN @missing`)
+		ctx = onPrimary(ctx) // what is kept for everyone is never a replica's older copy
+	}
 	if viewer != nil {
-		query += ` UNION ALL SELECT idea_id, NULL, NULL, NULL, NULL FROM votes WHERE user_id = @viewer AND idea_id IN @ids`
+		parts = append(parts, `SELECT idea_id, NULL, NULL, NULL, NULL FROM votes WHERE user_id = @viewer AND idea_id IN @ids`)
+	}
+	if len(parts) == 0 {
+		return nil
 	}
 	var rows []struct {
 		IdeaID    int64
@@ -492,7 +523,11 @@ func (s *Store) fillIdeas(ctx context.Context, ideas []*Idea, viewer *User) erro
 		Name      *string
 		CreatedAt *time.Time
 	}
-	err := s.db.WithContext(ctx).Raw(query+" ORDER BY name", map[string]any{"ids": ids, "viewer": viewerID(viewer)}).Scan(&rows).Error
+	query := strings.Join(parts, " UNION ALL ")
+	if len(missing) > 0 {
+		query += " ORDER BY name"
+	}
+	err := s.db.WithContext(ctx).Raw(query, map[string]any{"ids": ids, "missing": missing, "viewer": viewerID(viewer)}).Scan(&rows).Error
 	if err != nil {
 		return fmt.Errorf("load tags and votes: %w", err)
 	}
@@ -504,6 +539,7 @@ func (s *Store) fillIdeas(ctx context.Context, ideas []*Idea, viewer *User) erro
 		}
 		idea.Tags = append(idea.Tags, Tag{ID: *r.TagID, Slug: *r.Slug, Name: *r.Name, CreatedAt: *r.CreatedAt})
 	}
+	s.tags.put(missing, byID, gen)
 	return nil
 }
 

@@ -377,3 +377,38 @@ func TestFilteredListsReadIndexes(t *testing.T) {
 		}
 	}
 }
+
+// An excerpt is the text's words joined by single spaces, cut at a word
+// near ExcerptLength characters with an ellipsis when the text is longer.
+func TestExcerpt(t *testing.T) {
+	// reference is the plain statement of the rule, word by word.
+	reference := func(body string) string {
+		runes := []rune(strings.Join(strings.Fields(body), " "))
+		if len(runes) <= models.ExcerptLength {
+			return string(runes)
+		}
+		cut := string(runes[:models.ExcerptLength])
+		if space := strings.LastIndex(cut, " "); space > models.ExcerptLength/2 {
+			cut = cut[:space]
+		}
+		return strings.TrimRight(cut, " ,.;:") + "…"
+	}
+	words := []string{"a", "fiets", "café", "crème,", "\u00a0", "\n\n", "  ", "\t", "slot.", "🚲", "x"}
+	bodies := []string{"", " ", "  battery  ", strings.Repeat("x", models.ExcerptLength), strings.Repeat("x", models.ExcerptLength+1),
+		strings.Repeat("é", models.ExcerptLength) + " ", strings.Repeat("ab ", 60) + "c", strings.Repeat("ab ", 61)}
+	for n := range 400 {
+		var b strings.Builder
+		for k := range n % 97 {
+			b.WriteString(words[(n*7+k*k)%len(words)])
+			if (n+k)%3 == 0 {
+				b.WriteByte(' ')
+			}
+		}
+		bodies = append(bodies, b.String())
+	}
+	for _, body := range bodies {
+		if got, want := (&models.Idea{BodyText: body}).Excerpt(), reference(body); got != want {
+			t.Errorf("Excerpt(%q) = %q, want %q", body, got, want)
+		}
+	}
+}

@@ -49,6 +49,8 @@ func (s *Store) invalidate(table string) {
 	switch table {
 	case "ideas":
 		s.totals.forget()
+	case "tags", "idea_tags":
+		s.tags.forget()
 	case "settings":
 		s.settings.forget()
 	case "webhooks":
@@ -57,6 +59,7 @@ func (s *Store) invalidate(table string) {
 		s.catalogs.forget()
 	case everything:
 		s.totals.forget()
+		s.tags.forget()
 		s.settings.forget()
 		s.voteHooks.forget()
 		s.catalogs.forget()

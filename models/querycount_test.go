@@ -18,15 +18,16 @@ import (
 // ideas on the page: never a query per idea.
 const (
 	// visitorListStatements: the page of ideas with their authors,
-	// categories and statuses joined, and the page's tags. The total and the
-	// filters' statuses and categories come from the store's caches.
-	visitorListStatements = 2
-	// memberListStatements: a visitor's two, and the session that signs the
-	// member in; the member's votes on the page come with the tags.
-	memberListStatements = 3
+	// categories and statuses joined. The total, the filters' statuses and
+	// categories, and the page's tags come from the store's caches.
+	visitorListStatements = 1
+	// memberListStatements: a visitor's one and the member's votes on the
+	// page (the session that signs the member in is in the store's cache).
+	memberListStatements = 2
 	// coldCacheStatements: what a page adds while the caches are cold (after
-	// a write, or every few seconds): the total, the statuses and the categories.
-	coldCacheStatements = 3
+	// a write, or every few seconds): the total, the statuses, the categories
+	// and the tags (with the member's votes, for a member).
+	coldCacheStatements = 4
 )
 
 func TestListPageStatements(t *testing.T) {

@@ -47,6 +47,7 @@ type Store struct {
 	voteHooks *cache[bool]
 	catalogs  *cache[catalog]
 	totals    *totalsCache
+	tags      *tagsCache
 	// credentials keep the sessions and API tokens in use (see credentials.go).
 	credentials *credentials
 	// voteNotices tell the instances of votes (see tellVotes).
@@ -166,6 +167,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s.voteHooks = &cache[bool]{}
 	s.catalogs = &cache[catalog]{}
 	s.totals = newTotalsCache()
+	s.tags = newTagsCache()
 	s.credentials = newCredentials()
 	s.voteNotices = &voteNotices{pending: map[int64]bool{}}
 	s.writes = &atomic.Uint64{}
@@ -319,8 +321,8 @@ func (s *Store) watchWrites() error {
 	// built by GORM (not raw SQL) reads rows its SQL is still empty: GORM
 	// builds a SELECT for it.
 	writes := func(db *gorm.DB) bool {
-		sql := strings.ToUpper(strings.TrimSpace(db.Statement.SQL.String()))
-		return sql != "" && !strings.HasPrefix(sql, "SELECT") && !strings.HasPrefix(sql, "SET ")
+		sql := strings.TrimLeft(db.Statement.SQL.String(), " \t\r\n")
+		return sql != "" && !hasPrefixFold(sql, "SELECT") && !hasPrefixFold(sql, "SET ")
 	}
 	rowsBefore := func(db *gorm.DB) {
 		if db.Error == nil && writes(db) && inTransaction(db) && !toldBy(db) && !quiet(db) {
@@ -345,4 +347,10 @@ func (s *Store) watchWrites() error {
 		cb.Row().Before("gorm:row").Register("samen:notify_rows", rowsBefore),
 		cb.Row().After("gorm:row").Register("samen:watch_writes", rowsAfter),
 	)
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring case, without upper-casing
+// the whole of s (a statement of some kilobytes, for every statement run).
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
