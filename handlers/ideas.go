@@ -78,7 +78,7 @@ func (h *Ideas) List(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
 	o := models.ListOptions{
 		Sort: c.Query("sort"), Status: c.Query("status"), Category: c.Query("category"),
-		Tag: c.Query("tag"), Query: c.Query("q"), Excerpts: true,
+		Tag: c.Query("tag"), Query: c.Query("q"), Excerpts: true, Rows: true,
 	}
 	var err error
 	if o.Page, err = optionalInt(c.Query("page")); err != nil {

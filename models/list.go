@@ -61,6 +61,10 @@ type ListOptions struct {
 	// Excerpts loads each idea's plain text (BodyText) for Excerpt, which
 	// the pages' lists show under each title.
 	Excerpts bool
+	// Rows loads only what a row of the pages' idea list shows: not the
+	// idea's state, times, trending score, merge or source, which the API
+	// and the idea's page show. Every column a row reads costs each page.
+	Rows bool
 	// Triage loads the team's triage fields (assignee, impact, effort),
 	// which only the team sees; ListIdeas sets it for them.
 	Triage  bool
@@ -377,6 +381,9 @@ func pageOf(q *gorm.DB, o ListOptions, order clause.Expr) *gorm.DB {
 	}
 	if !o.Bodies {
 		omit = append(omit, "body", "body_html")
+	}
+	if o.Rows {
+		omit = append(omit, "state", "hot", "merged_into", "created_at", "updated_at", "last_activity_at", "edited_at", "source", "source_url")
 	}
 	only := func(columns ...string) *gorm.DB {
 		return q.Session(&gorm.Session{NewDB: true}).Select(columns)
