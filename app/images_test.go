@@ -539,7 +539,6 @@ func mustImage(t *testing.T, srv *apptest.Server, owner *models.User, alt string
 	return img
 }
 
-// waitGone waits (bounded) until the background job has deleted the files.
 // waitJobDone waits until a job of the kind has completed.
 func waitJobDone(t *testing.T, srv *apptest.Server, kind string) {
 	t.Helper()
@@ -556,6 +555,7 @@ func waitJobDone(t *testing.T, srv *apptest.Server, kind string) {
 	}
 }
 
+// waitGone waits (bounded) until the background job has deleted the files.
 func waitGone(t *testing.T, srv *apptest.Server, keys ...string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)

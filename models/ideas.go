@@ -442,18 +442,15 @@ func (i *Idea) Excerpt() string {
 			space = n > 0
 			continue
 		}
+		if n > ExcerptLength {
+			break
+		}
 		if space {
 			b.WriteByte(' ')
 			n, space = n+1, false
 		}
-		if n > ExcerptLength {
-			break
-		}
 		b.WriteRune(r)
 		n++
-		if n > ExcerptLength {
-			break
-		}
 	}
 	text := b.String()
 	if n <= ExcerptLength {

@@ -251,13 +251,14 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		if err := s.publish(tx, voteEvent(ideaID, userID, vote, r.votes)); err != nil {
 			return err
 		}
-		if vote {
-			return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", addTrend(idea.Hot, now), ideaID).Error
+		hot, ok := addTrend(idea.Hot, now), true
+		if !vote {
+			hot, ok = removeTrend(idea.Hot, withdrawn[0].CreatedAt)
 		}
-		if hot, ok := removeTrend(idea.Hot, withdrawn[0].CreatedAt); ok {
-			return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", hot, ideaID).Error
+		if !ok {
+			return recomputeTrend(tx, "id = ?", ideaID)
 		}
-		return recomputeTrend(tx, "id = ?", ideaID)
+		return tx.Exec("UPDATE ideas SET hot = ? WHERE id = ?", hot, ideaID).Error
 	})
 	return r, err
 }
