@@ -377,7 +377,7 @@ func (s *Store) SimilarIdeas(ctx context.Context, title string, viewer *User) ([
 		if err != nil {
 			return err
 		}
-		if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
+		if ideas, err = loadPage(q, o, order); err != nil {
 			return fmt.Errorf("similar ideas: %w", err)
 		}
 		return s.fillIdeas(ctx, ideas, viewer)

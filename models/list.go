@@ -162,8 +162,8 @@ func (s *Store) ListIdeas(ctx context.Context, o ListOptions, viewer *User) (pag
 	if page.Total, page.More, err = s.listTotal(ctx, q, o); err != nil {
 		return nil, err
 	}
-	var ideas []*Idea
-	if err := pageOf(q, o, order).Find(&ideas).Error; err != nil {
+	ideas, err := loadPage(q, o, order)
+	if err != nil {
 		return nil, fmt.Errorf("list ideas: %w", err)
 	}
 	if o.Query != "" && !o.AnyWord && page.Total < FewMatches && o.Page == 1 {

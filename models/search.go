@@ -358,8 +358,8 @@ func (s *Store) typoMatches(ctx context.Context, o ListOptions, found []*Idea) (
 		return nil, err
 	}
 	load := ListOptions{Page: 1, PerPage: len(ids), Bodies: o.Bodies, Triage: o.Triage}
-	var ideas []*Idea
-	if err := pageOf(q.Where("ideas.id IN ?", ids), load, clause.Expr{SQL: orders[SortHot]}).Find(&ideas).Error; err != nil {
+	ideas, err := loadPage(q.Where("ideas.id IN ?", ids), load, clause.Expr{SQL: orders[SortHot]})
+	if err != nil {
 		return nil, fmt.Errorf("search for typos: %w", err)
 	}
 	slices.SortFunc(ideas, func(a, b *Idea) int { return cmp.Compare(slices.Index(ids, a.ID), slices.Index(ids, b.ID)) })

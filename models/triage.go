@@ -347,8 +347,8 @@ func (s *Store) TriageIdeas(ctx context.Context, o TriageOptions, viewer *User) 
 	}
 	page.Total, page.More = min(n, int64(limit)), n > int64(limit)
 	lo := ListOptions{Triage: true, Bodies: o.Bodies, Page: o.Page, PerPage: o.PerPage}
-	var ideas []*Idea
-	if err := pageOf(q, lo, clause.Expr{SQL: s.triageOrder(o.Sort)}).Find(&ideas).Error; err != nil {
+	ideas, err := loadPage(q, lo, clause.Expr{SQL: s.triageOrder(o.Sort)})
+	if err != nil {
 		return nil, fmt.Errorf("list the inbox: %w", err)
 	}
 	if err := s.fillIdeas(ctx, ideas, viewer); err != nil {

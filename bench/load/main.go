@@ -36,6 +36,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -341,6 +342,14 @@ func run(ctx context.Context) error {
 	}
 	r.rss, r.hwm, err = memory(samen.cmd.Process.Pid)
 	if err != nil {
+		return err
+	}
+	// What Samen's heap holds after the run, to read with go tool pprof.
+	status, heap, err := request(ctx, http.MethodGet, "http://"+pprofAddr+"/debug/pprof/heap", http.Header{})
+	if err != nil || status != http.StatusOK {
+		return fmt.Errorf("heap profile after the run: %d %v", status, err)
+	}
+	if err := os.WriteFile(filepath.Join(p.profiles, "heap-after.pprof"), []byte(heap), 0o644); err != nil {
 		return err
 	}
 	if r.weight, err = pageWeight(ctx, "http://"+samenAddr+"/"); err != nil {
