@@ -170,3 +170,18 @@ func (s *Store) ownMigrations() (*goose.Provider, error) {
 	}
 	return goose.NewProvider(dialect, s.sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
 }
+
+// ListBothWays reads a list's page through loadPage and through GORM's
+// Find, for a test that holds the two equal.
+func (s *Store) ListBothWays(ctx context.Context, o ListOptions, viewer *User) (fast, slow []*Idea, err error) {
+	o.Triage = s.Can(viewer, ActTriage)
+	q, order, err := s.listQuery(ctx, &o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fast, err = loadPage(q.Session(&gorm.Session{}), o, order); err != nil {
+		return nil, nil, err
+	}
+	err = pageOf(q.Session(&gorm.Session{}), o, order).Find(&slow).Error
+	return fast, slow, err
+}
