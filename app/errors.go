@@ -32,10 +32,12 @@ const outrankedMessage = "Only someone of a higher role than the author may do t
 
 // conflictMessages explain a 409 in the API.
 var conflictMessages = map[string]string{
-	models.ReasonLocked: "The idea is locked: it takes no new votes or comments.",
-	models.ReasonMerged: "The idea was merged into another one; vote and comment there.",
-	models.ReasonClosed: "The idea is closed (shipped or declined): it takes no new votes.",
-	models.ReasonVoted:  "Others have voted or commented on the idea, so it can no longer be deleted.",
+	models.ReasonLocked:         "The idea is locked: it takes no new votes or comments.",
+	models.ReasonMerged:         "The idea was merged into another one; vote and comment there.",
+	models.ReasonClosed:         "The idea is closed (shipped or declined): it takes no new votes.",
+	models.ReasonCampaignClosed: "The idea's campaign is not in its voting phase: it takes no votes now.",
+	models.ReasonCampaignPoints: "The idea's campaign gives each member a budget of points: spend points on it instead.",
+	models.ReasonVoted:          "Others have voted or commented on the idea, so it can no longer be deleted.",
 
 	models.ReasonSelfMerge: "An idea cannot be merged into itself.",
 	models.ReasonNotMerged: "The idea is not merged into another one.",

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -106,26 +105,11 @@ func (s *Store) UpdateChangelogEntry(ctx context.Context, id int64, actor *User,
 func (s *Store) saveChangelogEntry(ctx context.Context, e *ChangelogEntry, actor *User, in ChangelogInput) error {
 	errs := ValidationErrors{}
 	if in.Title != nil {
-		title := strings.Join(strings.Fields(*in.Title), " ")
-		switch n := utf8.RuneCountInString(title); {
-		case !validText(title):
-			errs["title"] = "is not valid text"
-		case n == 0:
-			errs["title"] = "is required"
-		case n > MaxChangelogTitleLength:
-			errs["title"] = fmt.Sprintf("must be at most %d characters", MaxChangelogTitleLength)
-		}
-		e.Title = title
+		e.Title = checkTitle(*in.Title, MaxChangelogTitleLength, "title", errs)
 	}
 	if in.Body != nil {
-		body := strings.TrimSpace(*in.Body)
-		switch {
-		case !validText(body):
-			errs["body"] = "is not valid text"
-		case utf8.RuneCountInString(body) > MaxBodyLength:
-			errs["body"] = fmt.Sprintf("must be at most %d characters", MaxBodyLength)
-		}
-		e.Body, e.BodyHTML = body, s.md.render(body)
+		e.Body = checkBody(*in.Body, "body", errs)
+		e.BodyHTML = s.md.render(e.Body)
 	}
 
 	// The ideas to link: those given, else those linked already.

@@ -68,6 +68,8 @@ type Idea struct {
 	// to the conversation the team recorded it from, for team eyes only.
 	Source    string `gorm:"default:web"`
 	SourceURL string `gorm:"column:source_url"`
+	// CampaignID is the campaign the idea was submitted to, if any.
+	CampaignID *int64
 
 	Author   User      `gorm:"foreignKey:AuthorID"`
 	Category *Category `gorm:"foreignKey:CategoryID"`
@@ -93,7 +95,12 @@ const (
 	ReasonLocked = "locked"
 	ReasonMerged = "merged"
 	ReasonClosed = "closed"
-	ReasonVoted  = "others-took-part"
+	// ReasonCampaignClosed: the idea's campaign is not in its voting phase.
+	ReasonCampaignClosed = "campaign-closed"
+	// ReasonCampaignPoints: the idea's campaign gives a budget of points
+	// instead of votes (see SpendPoints).
+	ReasonCampaignPoints = "campaign-points"
+	ReasonVoted          = "others-took-part"
 	// ReasonSelfMerge: an idea cannot be merged into itself.
 	ReasonSelfMerge = "self-merge"
 	// ReasonNotMerged: only a merged idea can be unmerged.
@@ -213,11 +220,43 @@ type NewIdea struct {
 	Category string // a category slug, or empty
 	// Images are ids of the author's uploads to attach (see UploadImage).
 	Images []int64
+	// Campaign is the slug of the campaign the idea is submitted to, or
+	// empty; Answers answer its questions, by their position (from 1).
+	Campaign string
+	Answers  map[int]string
 }
 
 // validText reports whether s is UTF-8 without NUL bytes, which PostgreSQL
 // refuses in text columns and parameters.
 func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// checkTitle folds a title's runs of spaces into one and checks it: text
+// of at most max characters, not empty. What is wrong goes to errs[field].
+func checkTitle(raw string, max int, field string, errs ValidationErrors) string {
+	title := strings.Join(strings.Fields(raw), " ")
+	switch n := utf8.RuneCountInString(title); {
+	case !validText(title):
+		errs[field] = "is not valid text"
+	case n == 0:
+		errs[field] = "is required"
+	case n > max:
+		errs[field] = fmt.Sprintf("must be at most %d characters", max)
+	}
+	return title
+}
+
+// checkBody trims a Markdown text and checks it: text of at most
+// MaxBodyLength characters. What is wrong goes to errs[field].
+func checkBody(raw, field string, errs ValidationErrors) string {
+	body := strings.TrimSpace(raw)
+	switch {
+	case !validText(body):
+		errs[field] = "is not valid text"
+	case utf8.RuneCountInString(body) > MaxBodyLength:
+		errs[field] = fmt.Sprintf("must be at most %d characters", MaxBodyLength)
+	}
+	return body
+}
 
 // validateIdeaText checks a title and body and returns them trimmed.
 func validateIdeaText(title, body string, errs ValidationErrors) (string, string) {
@@ -307,6 +346,10 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 	if err := checkImageCount(n.Images); err != nil {
 		errs["images"] = err.(ValidationErrors)["images"]
 	}
+	campaign, answers, err := s.checkSubmission(ctx, n, category, errs)
+	if err != nil {
+		return nil, err
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -317,6 +360,9 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 	now := s.Now()
 	idea := s.newIdea(title, body, category, status, now)
 	idea.AuthorID = author.ID
+	if campaign != nil {
+		idea.CampaignID = &campaign.ID
+	}
 	if idea.State, err = s.screen(ctx, author, brakeIdeas, 0, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
 	}
@@ -329,6 +375,12 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		}
 		if err := attachImages(tx, n.Images, author.ID, "idea_id", idea.ID); err != nil {
 			return err
+		}
+		for _, a := range answers {
+			a.IdeaID = idea.ID
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
 		}
 		if err := s.ideaEvents(tx, idea); err != nil {
 			return err

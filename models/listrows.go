@@ -49,8 +49,8 @@ type listRow struct {
 	idea     Idea
 	bodyHTML string
 
-	categoryID, mergedInto, assigneeID, impact, effort sql.Null[int64]
-	triagedAt, answeredAt, editedAt                    sql.Null[time.Time]
+	categoryID, mergedInto, assigneeID, impact, effort, campaignID sql.Null[int64]
+	triagedAt, answeredAt, editedAt                                sql.Null[time.Time]
 
 	category                     sql.Null[int64]
 	categorySlug, categoryName   sql.NullString
@@ -124,6 +124,8 @@ func (r *listRow) column(name string) any {
 		return &i.Source
 	case "source_url":
 		return &i.SourceURL
+	case "campaign_id":
+		return &r.campaignID
 	case "Author__id":
 		return &r.authorID
 	case "Author__name":
@@ -165,6 +167,7 @@ func (r *listRow) toIdea() *Idea {
 	idea.BodyHTML = template.HTML(r.bodyHTML)
 	idea.CategoryID, idea.MergedInto, idea.AssigneeID = orNil(r.categoryID), orNil(r.mergedInto), orNil(r.assigneeID)
 	idea.TriagedAt, idea.AnsweredAt, idea.EditedAt = orNil(r.triagedAt), orNil(r.answeredAt), orNil(r.editedAt)
+	idea.CampaignID = orNil(r.campaignID)
 	if r.impact.Valid {
 		n := int(r.impact.V)
 		idea.Impact = &n

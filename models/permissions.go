@@ -66,6 +66,9 @@ const (
 	ActManageBranding Action = "branding.manage"
 	// ActReadDeliveries: see the email deliveries that are stuck or failing.
 	ActReadDeliveries Action = "deliveries.read"
+	// ActManageCampaigns: draft campaigns, change them, move them through
+	// their phases and publish their results.
+	ActManageCampaigns Action = "campaigns.manage"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -128,6 +131,7 @@ var permissions = map[Action][]Standing{
 	ActRecordForCustomer: {Team, Admin},
 	ActExportIdeas:       {Team, Admin},
 	ActReadAnalytics:     {Team, Admin},
+	ActManageCampaigns:   {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
@@ -242,7 +246,7 @@ func PermissionTable(actions []Action) string {
 var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport, ActReadNotifications, ActFollow,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
-	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics,
+	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics, ActManageCampaigns,
 	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
 	ActManageBranding, ActReadDeliveries,
 }

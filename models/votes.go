@@ -75,6 +75,8 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 			err = &ConflictError{ReasonLocked}
 		case !(&Status{Kind: r.kind}).TakesVotes():
 			err = &ConflictError{ReasonClosed}
+		case r.campaign != "":
+			err = &ConflictError{r.campaign}
 		}
 	}
 	if err == nil && vote && r.changed && s.dialect != Postgres {
@@ -98,6 +100,7 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 type voteResult struct {
 	merged, locked  bool
 	kind            string // the idea's status kind
+	campaign        string // why the idea's campaign takes no vote now (see campaignGate), or empty
 	braked, changed bool
 	votes           int // the idea's counter afterwards
 }
@@ -113,11 +116,13 @@ type voteResult struct {
 // off, or stopped following it before): what would otherwise be more round
 // trips. The instances hear of the vote after it (see tellVotes).
 const voteStatement = `WITH target AS (
-		SELECT i.id, i.votes, i.merged_into IS NOT NULL AS merged, i.locked, s.kind
-		FROM ideas i JOIN statuses s ON s.id = i.status_id
+		SELECT i.id, i.votes, i.merged_into IS NOT NULL AS merged, i.locked, s.kind,
+			CASE WHEN c.id IS NULL THEN '' WHEN c.budget > 0 THEN 'campaign-points'
+				WHEN c.phase <> 'voting' THEN 'campaign-closed' ELSE '' END AS campaign
+		FROM ideas i JOIN statuses s ON s.id = i.status_id LEFT JOIN campaigns c ON c.id = i.campaign_id
 		WHERE i.id = @idea AND i.state = 'published'),
 	open AS (
-		SELECT id FROM target WHERE NOT merged AND NOT locked AND kind NOT IN ('done', 'closed')),
+		SELECT id FROM target WHERE NOT merged AND NOT locked AND kind NOT IN ('done', 'closed') AND campaign = ''),
 	recent AS (
 		SELECT count(*) AS n FROM (SELECT 1 FROM votes WHERE user_id = @user AND created_at > @since LIMIT @limit) AS r),
 	changed AS (%s),
@@ -129,7 +134,7 @@ const voteStatement = `WITH target AS (
 		SELECT c.idea_id, u.id, TRUE, @now FROM changed c JOIN users u ON u.id = @user AND u.auto_subscribe
 		WHERE @delta > 0
 		ON CONFLICT DO NOTHING RETURNING idea_id)
-	SELECT t.merged, t.locked, t.kind, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
+	SELECT t.merged, t.locked, t.kind, t.campaign, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
 		EXISTS (SELECT 1 FROM changed) AS changed, COALESCE((SELECT votes FROM counted), t.votes) AS votes,
 		(SELECT count(*) FROM followed) AS followed
 	FROM target t`
@@ -173,7 +178,7 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 		var followed int
 		// tellVotes tells the instances, after the statement.
 		row := db.Set(toldKey, true).Raw(query, args...).Row()
-		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.braked, &r.changed, &r.votes, &followed)
+		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.campaign, &r.braked, &r.changed, &r.votes, &followed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -216,6 +221,13 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 			return err
 		}
 		r = voteResult{merged: idea.MergedInto != nil, locked: idea.Locked, kind: idea.Status.Kind, votes: idea.Votes}
+		if idea.CampaignID != nil {
+			var c Campaign
+			if err := first(tx.Select("id", "phase", "budget").Where("id = ?", *idea.CampaignID), &c); err != nil {
+				return err
+			}
+			r.campaign = campaignGate(&c)
+		}
 		now := s.Now()
 		if vote && limit > 0 {
 			var recent int64
@@ -225,7 +237,7 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 				return err
 			}
 		}
-		if r.merged || r.locked || !idea.Status.TakesVotes() {
+		if r.merged || r.locked || !idea.Status.TakesVotes() || r.campaign != "" {
 			return nil
 		}
 		var (
