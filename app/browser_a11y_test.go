@@ -80,14 +80,17 @@ type a11yRole struct {
 // a11yFixture is a community with something on every page: the demo data,
 // and an idea with comments, a status answer, followers and a report.
 type a11yFixture struct {
-	srv      *apptest.Server
-	roles    []a11yRole
-	idea     *models.Idea
-	entry    *models.ChangelogEntry
-	member   *models.User
-	webhook  *models.Webhook
-	signInAt string // the path of a sign-in link's page
-	unsubAt  string // the path of an unsubscribe link's page
+	srv     *apptest.Server
+	roles   []a11yRole
+	idea    *models.Idea
+	entry   *models.ChangelogEntry
+	member  *models.User
+	webhook *models.Webhook
+	// voting is a campaign of points in its voting phase; taking takes ideas,
+	// with questions.
+	voting, taking *models.Campaign
+	signInAt       string // the path of a sign-in link's page
+	unsubAt        string // the path of an unsubscribe link's page
 }
 
 func newA11yFixture(t *testing.T) *a11yFixture {
@@ -149,6 +152,32 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 	if f.webhook, err = srv.Store.CreateWebhook(ctx, ada, models.NewWebhook{URL: "http://127.0.0.1:9/samen", Events: []string{models.EventIdeaMerged}}); err != nil {
 		t.Fatal(err)
 	}
+	campaign := func(title string, budget int, phases ...models.Phase) *models.Campaign {
+		brief := "Tell us how **you** lock your bike."
+		questions := []models.QuestionInput{
+			{Kind: models.QuestionChoice, Prompt: "Where do you park?", Choices: []string{"Street", "Shed"}, Required: true},
+			{Kind: models.QuestionNumber, Prompt: "How many locks do you carry?"},
+			{Kind: models.QuestionText, Prompt: "Anything else?"},
+		}
+		c, err := srv.Store.CreateCampaign(ctx, ada, models.CampaignInput{Title: &title, Brief: &brief, Budget: &budget, Questions: &questions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range phases {
+			if c, err = srv.Store.MoveCampaign(ctx, c.ID, ada, p); err != nil {
+				t.Fatal(err)
+			}
+			if p == models.PhaseSubmission {
+				if _, err := srv.Store.CreateIdea(ctx, mona, models.NewIdea{Title: "A lock that knows my phone", Campaign: c.Slug,
+					Answers: map[int]string{1: "Shed", 2: "2"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return c
+	}
+	f.voting = campaign("How should the next lock work?", 10, models.PhaseSubmission, models.PhaseVoting)
+	f.taking = campaign("What should the next bell sound like?", 0, models.PhaseSubmission)
 
 	f.roles = []a11yRole{{name: "visitor", standing: models.Visitor}}
 	for _, r := range []struct {
@@ -208,6 +237,10 @@ func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 		return []string{strings.Replace(route, ":id", fmt.Sprint(f.member.ID), 1)}, true
 	case "/changelog/:id", "/admin/changelog/:id":
 		return []string{strings.Replace(route, ":id", fmt.Sprint(f.entry.ID), 1)}, true
+	case "/campaigns/:slug", "/admin/campaigns/:slug":
+		return []string{strings.Replace(route, ":slug", f.voting.Slug, 1), strings.Replace(route, ":slug", f.taking.Slug, 1)}, true
+	case "/ideas/new":
+		return []string{route, route + "?campaign=" + f.taking.Slug}, true
 	case "/admin/webhooks/:id":
 		return []string{fmt.Sprintf("/admin/webhooks/%d", f.webhook.ID)}, true
 	case "/auth/email/:token":

@@ -111,13 +111,7 @@ func TestChangelogThroughTheAPI(t *testing.T) {
 			{`{"title":"Ship a draft","ship":true}`, "ship"},
 			{`{"title":"Nul\u0000byte"}`, "title"},
 		} {
-			r := apiCall(team, http.MethodPost, "/changelog", bad.body)
-			wantAPIError(t, r, http.StatusUnprocessableEntity, "invalid")
-			var e apiError
-			_ = json.Unmarshal(r.Body, &e)
-			if e.Error.Fields[bad.field] == "" {
-				t.Fatalf("%s: fields %v, want %q named", bad.body, e.Error.Fields, bad.field)
-			}
+			wantInvalidField(t, apiCall(team, http.MethodPost, "/changelog", bad.body), bad.field)
 		}
 		wantAPIError(t, apiCall(team, http.MethodPost, "/changelog", `{"title":`), http.StatusBadRequest, "malformed")
 		wantStatus(t, apiCall(team, http.MethodPost, "/changelog", ""), http.StatusUnsupportedMediaType)

@@ -93,6 +93,16 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 			}
 		}
 
+		// A campaign open for ideas, to read, change and move.
+		campaignTitle := "Permission round"
+		campaign, err := srv.Store.CreateCampaign(ctx, writer, models.CampaignInput{Title: &campaignTitle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Store.MoveCampaign(ctx, campaign.ID, writer, models.PhaseSubmission); err != nil {
+			t.Fatal(err)
+		}
+
 		roles := map[models.Standing]models.Role{
 			models.Member: models.RoleMember, models.Suspended: models.RoleMember, models.Banned: models.RoleMember,
 			models.Moderator: models.RoleModerator, models.Team: models.RoleTeam, models.Admin: models.RoleAdmin,
@@ -189,6 +199,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(ottoComment.ID)
 			case name == "id" && moderates:
 				return itoa(ottoIdea.ID)
+			case name == "slug" && (strings.HasPrefix(path, "/campaigns/") || strings.HasPrefix(path, "/admin/campaigns/")):
+				return campaign.Slug
 			case name == "slug" && strings.HasPrefix(path, "/statuses/") && rt.Method == http.MethodDelete:
 				return "doomed-api-status"
 			case name == "slug" && strings.HasPrefix(path, "/admin/statuses/") && doomed:

@@ -47,7 +47,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		prefs    = &handlers.Preferences{Deps: d, Me: me}
 		unsub    = &handlers.Unsubscribe{Deps: d}
 		delivery = &handlers.Deliveries{Deps: d}
+		campAPI  = &handlers.CampaignsAPI{Deps: d}
 		live     = s.live
+
+		campaigns = &handlers.Campaigns{Deps: d}
 	)
 	r := &table{app: app, s: s}
 	const (
@@ -62,6 +65,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		notifications, follow           = models.ActReadNotifications, models.ActFollow
 		branding                        = models.ActManageBranding
 		deliveries                      = models.ActReadDeliveries
+		campaigning                     = models.ActManageCampaigns
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -109,6 +113,9 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/changelog", read, entries.List)
 	r.get("/changelog/:id", read, entries.Show)
 	r.get("/roadmap", read, s.visitorPages, roadmap.Show)
+	r.get("/campaigns", read, campaigns.List)
+	r.get("/campaigns/:slug", read, campaigns.Show)
+	r.post("/campaigns/:slug/points", vote, campaigns.Spend)
 	r.get("/statuses.css", read, statuses.Stylesheet)
 	r.get("/moderation", read, mod.PublicLog)
 	// Images in ideas and comments: served to those who may read their post.
@@ -194,6 +201,11 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/admin/webhooks/:id/delete", webhooks, hooks.Delete)
 	r.post("/admin/webhooks/:id/deliveries/:d/retry", webhooks, hooks.Redeliver)
 	r.get("/admin/deliveries", deliveries, delivery.List)
+	r.get("/admin/campaigns", campaigning, campaigns.Admin)
+	r.post("/admin/campaigns", campaigning, campaigns.Create)
+	r.get("/admin/campaigns/:slug", campaigning, campaigns.Edit)
+	r.post("/admin/campaigns/:slug", campaigning, campaigns.Update)
+	r.post("/admin/campaigns/:slug/phase", campaigning, campaigns.Move)
 
 	const api = "/api/v1"
 	r.post(api+"/images", comment, images.Upload)
@@ -254,6 +266,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post(api+"/webhooks/:id/enable", webhooks, hookAPI.Enable)
 	r.get(api+"/webhooks/:id/deliveries", webhooks, hookAPI.Deliveries)
 	r.post(api+"/webhooks/:id/deliveries/:d/retry", webhooks, hookAPI.Redeliver)
+	r.get(api+"/campaigns", read, campAPI.List)
+	r.post(api+"/campaigns", models.ActManageCampaigns, campAPI.Create)
+	r.get(api+"/campaigns/:slug", read, campAPI.Show)
+	r.patch(api+"/campaigns/:slug", models.ActManageCampaigns, campAPI.Update)
+	r.put(api+"/campaigns/:slug/phase", models.ActManageCampaigns, campAPI.Move)
+	r.put(api+"/ideas/:id/points", vote, campAPI.Spend)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

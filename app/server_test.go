@@ -91,6 +91,18 @@ func wantAPIError(t *testing.T, r *apptest.Response, status int, code string) {
 	}
 }
 
+// wantInvalidField checks an API answer is 422 with the JSON error shape,
+// naming field among what is wrong.
+func wantInvalidField(t *testing.T, r *apptest.Response, field string) {
+	t.Helper()
+	wantAPIError(t, r, http.StatusUnprocessableEntity, "invalid")
+	var e apiError
+	_ = json.Unmarshal(r.Body, &e)
+	if e.Error.Fields[field] == "" {
+		t.Fatalf("%s %s: fields %v, want %q named", r.Request.Method, r.Request.URL, e.Error.Fields, field)
+	}
+}
+
 func TestHomePageInEnglishAndDutch(t *testing.T) {
 	each(t, func(t *testing.T, dialect string) {
 		srv := apptest.New(t, dialect)

@@ -203,6 +203,10 @@ type ideaInput struct {
 	Tags     *[]string `json:"tags"`
 	// Images are ids of the caller's uploads (POST /api/v1/images) to attach.
 	Images *[]int64 `json:"images"`
+	// Campaign is the slug of the campaign the idea is submitted to;
+	// Answers answer its questions, by their position ("1" to "5").
+	Campaign *string            `json:"campaign"`
+	Answers  *map[string]string `json:"answers"`
 
 	// The team records an idea for a customer met on another channel.
 	OnBehalfOf *customerInput `json:"on_behalf_of"`
@@ -224,9 +228,19 @@ func (h *IdeasAPI) Create(c *fiber.Ctx) error {
 		return err
 	}
 	user := h.ViewerOf(c).User
-	n := models.NewIdea{Title: orEmpty(in.Title), Body: orEmpty(in.Body), Category: orEmpty(in.Category)}
+	n := models.NewIdea{Title: orEmpty(in.Title), Body: orEmpty(in.Body), Category: orEmpty(in.Category), Campaign: orEmpty(in.Campaign)}
 	if in.Images != nil {
 		n.Images = *in.Images
+	}
+	if in.Answers != nil {
+		n.Answers = make(map[int]string, len(*in.Answers))
+		for key, answer := range *in.Answers {
+			pos, err := strconv.Atoi(key)
+			if err != nil || pos < 1 || pos > models.MaxCampaignQuestions {
+				return models.ValidationErrors{"answers": fmt.Sprintf("must be keyed by the questions' positions, 1 to %d", models.MaxCampaignQuestions)}
+			}
+			n.Answers[pos] = answer
+		}
 	}
 	var (
 		idea *models.Idea
@@ -269,6 +283,9 @@ func (h *IdeasAPI) Update(c *fiber.Ctx) error {
 	var in ideaInput
 	if err := readJSON(c, &in); err != nil {
 		return err
+	}
+	if in.Campaign != nil || in.Answers != nil {
+		return models.ValidationErrors{"campaign": "an idea's campaign and answers are given when it is posted, and stay"}
 	}
 	up := models.IdeaUpdate{Title: in.Title, Body: in.Body, Category: in.Category, Tags: in.Tags, Images: in.Images}
 	idea, err := h.Store.UpdateIdea(c.UserContext(), id, h.ViewerOf(c).User, up)

@@ -13,6 +13,7 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"samen/models"
+	"samen/views"
 )
 
 // Ideas are the pages of the board: the list, one idea, proposing, voting,
@@ -156,11 +157,63 @@ type formPage struct {
 	Customer webcareForm
 	// Images attach pictures to the idea.
 	Images imageForm
+	// CampaignSlug names the campaign the idea is submitted to, if any;
+	// Campaign is that campaign, with the questions the idea answers, and
+	// Answers are the answers typed, by the questions' positions.
+	CampaignSlug string
+	Campaign     *models.Campaign
+	Answers      map[int]string
 }
 
-// New shows the form to propose an idea.
+// CategoryChoices are the categories the idea may go in: the campaign's,
+// when it names some.
+func (p formPage) CategoryChoices() []models.Category {
+	if p.Campaign != nil && len(p.Campaign.Categories) > 0 {
+		return p.Campaign.Categories
+	}
+	return p.Categories
+}
+
+// answerProblem says what is wrong with an answer: Message in words, and
+// Detail as the model put it.
+type answerProblem struct{ Message, Detail string }
+
+// AnswerProblem is what is wrong with the answer to a question; nil when
+// nothing is.
+func (p formPage) AnswerProblem(q models.CampaignQuestion) *answerProblem {
+	detail := p.Errors[fmt.Sprintf("answers.%d", q.Position)]
+	switch {
+	case detail == "":
+		return nil
+	case strings.TrimSpace(p.Answers[q.Position]) == "":
+		return &answerProblem{Message: views.T(p.L, "campaigns.form.answer_required")}
+	}
+	return &answerProblem{Message: views.T(p.L, "campaigns.form.answer_invalid"), Detail: detail}
+}
+
+// New shows the form to propose an idea; ?campaign= submits it to a
+// campaign, and the form asks the campaign's questions.
 func (h *Ideas) New(c *fiber.Ctx) error {
-	return h.renderForm(c, formPage{Title: c.Query("title")}, fiber.StatusOK)
+	data := formPage{Title: c.Query("title"), CampaignSlug: c.Query("campaign")}
+	if data.CampaignSlug != "" {
+		var err error
+		if data.Campaign, err = h.Store.Campaign(c.UserContext(), data.CampaignSlug, h.ViewerOf(c).User); err != nil {
+			return err
+		}
+	}
+	return h.renderForm(c, data, fiber.StatusOK)
+}
+
+// readAnswers reads the answers to a campaign's questions: answer_1 to
+// answer_5, the empty ones left out.
+func readAnswers(c *fiber.Ctx) map[int]string {
+	answers := map[int]string{}
+	for pos := 1; pos <= models.MaxCampaignQuestions; pos++ {
+		if a := c.FormValue(fmt.Sprintf("answer_%d", pos)); strings.TrimSpace(a) != "" {
+			answers[pos] = a
+		}
+	}
+	return answers
 }
 
 func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
@@ -173,6 +226,13 @@ func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
 	if data.Categories, err = h.Store.Categories(c.UserContext()); err != nil {
 		return err
 	}
+	if data.CampaignSlug != "" && data.Campaign == nil {
+		// A campaign that is not found shows as the form's error on "campaign".
+		data.Campaign, err = h.Store.Campaign(c.UserContext(), data.CampaignSlug, data.User)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
 	return c.Status(status).Render("ideas/new", data)
 }
 
@@ -181,12 +241,17 @@ func (h *Ideas) renderForm(c *fiber.Ctx, data formPage, status int) error {
 // those instead.
 func (h *Ideas) Create(c *fiber.Ctx) error {
 	v := h.ViewerOf(c)
-	data := formPage{Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category")}
+	data := formPage{Title: c.FormValue("title"), Body: c.FormValue("body"), Category: c.FormValue("category"),
+		CampaignSlug: strings.TrimSpace(c.FormValue("campaign"))}
+	if data.CampaignSlug != "" {
+		data.Answers = readAnswers(c)
+	}
 	var err error
 	if data.Images, err = h.readImages(c, v.User, nil, true); err != nil {
 		return err
 	}
-	n := models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category, Images: data.Images.IDs()}
+	n := models.NewIdea{Title: data.Title, Body: data.Body, Category: data.Category, Images: data.Images.IDs(),
+		Campaign: data.CampaignSlug, Answers: data.Answers}
 	if len(data.Images.Problems) > 0 {
 		return h.renderForm(c, data, fiber.StatusUnprocessableEntity)
 	}
@@ -202,7 +267,8 @@ func (h *Ideas) Create(c *fiber.Ctx) error {
 		}
 		return h.renderForm(c, data, fiber.StatusOK)
 	}
-	if c.FormValue("customer_email") != "" {
+	// The form offers no customer with a campaign: its ideas come from members.
+	if c.FormValue("customer_email") != "" && data.CampaignSlug == "" {
 		data.Customer = h.readWebcareForm(c)
 		return h.createForCustomer(c, data)
 	}

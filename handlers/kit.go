@@ -57,6 +57,7 @@ type navLink struct{ href, nav, label string }
 var mainMenu = []navLink{
 	{"/", "home", "nav.home"},
 	{"/roadmap", "roadmap", "nav.roadmap"},
+	{"/campaigns", "campaigns", "nav.campaigns"},
 	{"/search", "search", "nav.search"},
 	{"/changelog", "changelog", "nav.changelog"},
 }
@@ -69,6 +70,7 @@ type staffItem struct {
 
 var staffItems = []staffItem{
 	{models.ActTriage, navLink{"/admin/triage", "triage", "nav.triage"}},
+	{models.ActManageCampaigns, navLink{"/admin/campaigns", "campaigns-admin", "nav.campaigns_admin"}},
 	{models.ActModerate, navLink{"/mod", "mod", "nav.mod"}},
 	{models.ActReadAnalytics, navLink{"/admin/analytics", "analytics", "nav.analytics"}},
 	{models.ActManageSettings, navLink{"/admin/categories", "categories", "nav.admin"}},

@@ -132,6 +132,8 @@ type IdeaAnswer struct {
 	IdeaID     int64
 	QuestionID int64
 	Answer     string
+	// Position is the question's, when read with it.
+	Position int `gorm:"->"`
 }
 
 type campaignCategory struct {
@@ -660,12 +662,28 @@ func (s *Store) PointsOf(ctx context.Context, c *Campaign, member *User) (*Point
 // order of the questions.
 func (s *Store) IdeaAnswers(ctx context.Context, ideaID int64) ([]IdeaAnswer, error) {
 	var answers []IdeaAnswer
-	err := s.db.WithContext(ctx).Joins("JOIN campaign_questions q ON q.id = idea_answers.question_id").
+	err := s.db.WithContext(ctx).Select("idea_answers.*, q.position").Joins("JOIN campaign_questions q ON q.id = idea_answers.question_id").
 		Where("idea_answers.idea_id = ?", ideaID).Order("q.position").Find(&answers).Error
 	if err != nil {
 		return nil, fmt.Errorf("read answers: %w", err)
 	}
 	return answers, nil
+}
+
+// CampaignAnswers reads the answers of every idea of a campaign, by idea,
+// in the order of the questions: one statement for the whole campaign.
+func (s *Store) CampaignAnswers(ctx context.Context, c *Campaign) (map[int64][]IdeaAnswer, error) {
+	var answers []IdeaAnswer
+	err := s.db.WithContext(ctx).Select("idea_answers.*, q.position").Joins("JOIN campaign_questions q ON q.id = idea_answers.question_id").
+		Where("q.campaign_id = ?", c.ID).Order("idea_answers.idea_id, q.position").Find(&answers).Error
+	if err != nil {
+		return nil, fmt.Errorf("read the campaign's answers: %w", err)
+	}
+	byIdea := map[int64][]IdeaAnswer{}
+	for _, a := range answers {
+		byIdea[a.IdeaID] = append(byIdea[a.IdeaID], a)
+	}
+	return byIdea, nil
 }
 
 // CampaignEntry is an idea of a campaign as its page lists it: with its
