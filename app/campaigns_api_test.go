@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -35,19 +36,22 @@ type campaignJSON struct {
 	History []struct {
 		Phase string `json:"phase"`
 	} `json:"history"`
-	URL   string `json:"url"`
-	Ideas []struct {
-		ID      int64 `json:"id"`
-		Tally   *int  `json:"tally"`
-		Mine    int   `json:"mine"`
-		Answers []struct {
-			Position int    `json:"position"`
-			Answer   string `json:"answer"`
-		} `json:"answers"`
-	} `json:"ideas"`
+	URL    string             `json:"url"`
+	Ideas  []campaignIdeaJSON `json:"ideas"`
 	Points *struct {
 		Budget, Spent, Left int
 	} `json:"points"`
+}
+
+// campaignIdeaJSON is an idea of a campaign as the API lists it.
+type campaignIdeaJSON struct {
+	ID      int64 `json:"id"`
+	Tally   *int  `json:"tally"`
+	Mine    int   `json:"mine"`
+	Answers []struct {
+		Position int    `json:"position"`
+		Answer   string `json:"answer"`
+	} `json:"answers"`
 }
 
 var campaignKeys = []string{"brief", "brief_html", "budget", "categories", "history", "id", "ideas", "max_per_idea", "next_phase",
@@ -141,6 +145,11 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 			created := apiJSON[struct{ ID int64 }](t, idea(c, fmt.Sprintf("Lock idea number %d", i), `{"1":"Street","2":"2"}`), http.StatusCreated)
 			ideas = append(ideas, created.ID)
 		}
+		// The team records a customer's idea for the campaign, answers and all.
+		recorded := apiJSON[struct{ ID int64 }](t, apiCall(team, http.MethodPost, "/ideas", fmt.Sprintf(`{"title":"A lock for the school run",
+			"campaign":%q,"answers":{"1":"Shed"},"on_behalf_of":{"email":"carla@example.com","name":"Carla"},"source":"email"}`, draft.Slug)), http.StatusCreated)
+		wantInvalidField(t, apiCall(team, http.MethodPost, "/ideas", fmt.Sprintf(`{"title":"A lock without answers",
+			"campaign":%q,"on_behalf_of":{"email":"carla@example.com","name":"Carla"},"source":"email"}`, draft.Slug)), "answers.1")
 		first := fmt.Sprintf("/ideas/%d", ideas[0])
 		wantAPIError(t, apiCall(member, http.MethodPatch, first, `{"campaign":"other"}`), http.StatusUnprocessableEntity, "invalid")
 		wantAPIError(t, apiCall(other, http.MethodPut, first+"/points", `{"points":1}`), http.StatusConflict, "conflict")
@@ -185,8 +194,14 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 			t.Fatalf("%d requests refused, want the 5 for the fourth idea", refused)
 		}
 		seen := apiCampaign(t, apiCall(member, http.MethodGet, path, ""), http.StatusOK, "points")
+		if len(seen.Ideas) != 5 || !slices.ContainsFunc(seen.Ideas, func(i campaignIdeaJSON) bool { return i.ID == recorded.ID && len(i.Answers) == 1 }) {
+			t.Fatalf("the campaign's ideas %+v, want the customer's %d among them", seen.Ideas, recorded.ID)
+		}
 		mine := 0
 		for _, i := range seen.Ideas {
+			if i.ID == recorded.ID {
+				continue
+			}
 			mine += i.Mine
 			if i.Tally == nil || i.Mine > 3 {
 				t.Fatalf("an idea as Anna sees it: %+v", i)
@@ -197,6 +212,23 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 		}
 		if seen.Points == nil || seen.Points.Spent != mine || mine != 9 || seen.Points.Left != 1 {
 			t.Fatalf("Anna's points %+v, the ideas say %d", seen.Points, mine)
+		}
+		// The idea's page names its campaign and answers, and offers no vote
+		// where the campaign takes points; nor does the board.
+		stored, err := srv.Store.Idea(context.Background(), ideas[0], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		browser := srv.SignedIn(bram)
+		page := browser.Get(fmt.Sprintf("/ideas/%d/%s", stored.ID, stored.Slug))
+		wantStatus(t, page, http.StatusOK)
+		wantCount(t, page, `.idea-campaign a[href="/campaigns/`+draft.Slug+`"]`, 2)
+		wantText(t, page, ".campaign-answers dd", "Street")
+		wantCount(t, page, ".vote-button[disabled]", 1)
+		board := browser.Get("/?sort=new")
+		wantStatus(t, board, http.StatusOK)
+		if n := board.Doc.Find(".vote-button[disabled]").Length(); n != 5 {
+			t.Fatalf("%d disabled vote buttons on the board, want the campaign's 5", n)
 		}
 		if visitorView := apiCampaign(t, apiCall(visitor, http.MethodGet, path, ""), http.StatusOK); visitorView.Points != nil {
 			t.Fatalf("a visitor has points: %+v", visitorView.Points)

@@ -310,7 +310,9 @@ func ideaPath(i *models.Idea) string { return fmt.Sprintf("/ideas/%d/%s", i.ID, 
 
 type showPage struct {
 	Layout
-	Idea     *models.Idea
+	Idea *models.Idea
+	// Campaign is the campaign the idea was submitted to, with its answers.
+	Campaign *ideaCampaign
 	Comments []models.Comment
 	History  []models.StatusChange
 	Voters   []models.User
@@ -473,6 +475,22 @@ func (h *Ideas) Show(c *fiber.Ctx) error {
 	return h.renderShow(c, idea, "", nil, "", fiber.StatusOK)
 }
 
+// ideaCampaign is an idea's campaign and its answers, for the idea's page.
+type ideaCampaign struct {
+	Campaign *models.Campaign
+	Answers  []models.IdeaAnswer
+}
+
+// Prompt is the question an answer answers.
+func (c *ideaCampaign) Prompt(a models.IdeaAnswer) string {
+	for _, q := range c.Campaign.Questions {
+		if q.ID == a.QuestionID {
+			return q.Prompt
+		}
+	}
+	return ""
+}
+
 func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, errs models.ValidationErrors, notice string, status int, adjust ...func(*showPage)) error {
 	ctx := c.UserContext()
 	data := showPage{Layout: h.layout(c, "", "home"), Idea: idea, CommentBody: commentBody, Errors: errs, Notice: notice}
@@ -483,7 +501,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	data.Share = h.ideaShare(c, data.Layout, idea)
 	data.now = h.Store.Now()
 	data.CanStatus = h.Store.Can(data.User, models.ActSetStatus)
-	data.CanVote = idea.Status.TakesVotes() && !idea.Locked
+	data.CanVote = idea.TakesVotes()
 	data.CanEdit = idea.EditableBy(data.User, data.now)
 	data.CanModerate = idea.ModerableBy(data.User, data.now)
 	data.CanReadHidden = h.Store.Can(data.User, models.ActReadHidden)
@@ -501,6 +519,15 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	}
 	if data.ShippedIn, err = h.Store.ShippedIn(ctx, idea.ID); err != nil {
 		return err
+	}
+	if idea.CampaignID != nil {
+		campaign, answers, err := h.Store.IdeaCampaign(ctx, idea, data.User)
+		switch {
+		case err == nil:
+			data.Campaign = &ideaCampaign{Campaign: campaign, Answers: answers}
+		case !errors.Is(err, models.ErrNotFound): // a draft's idea is the team's to see
+			return err
+		}
 	}
 	if data.CanStatus {
 		if data.Statuses, err = h.Store.Statuses(ctx); err != nil {

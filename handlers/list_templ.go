@@ -1554,7 +1554,7 @@ func voteForm(v ideaView, k kit) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if !v.Idea.Status.TakesVotes() || v.Idea.Locked {
+			if !v.Idea.TakesVotes() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 123, " disabled")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -89,6 +89,9 @@ func (c *Campaign) Hidden() bool { return c.Sealed && c.RevealedAt == nil }
 // Budgeted reports whether members spend points rather than vote.
 func (c *Campaign) Budgeted() bool { return c.Budget > 0 }
 
+// TakesVotes reports whether the campaign's ideas take plain votes now.
+func (c *Campaign) TakesVotes() bool { return campaignGate(c) == "" }
+
 // Open reports whether the campaign takes new ideas.
 func (c *Campaign) Open() bool { return c.Phase == PhaseSubmission }
 
@@ -465,11 +468,59 @@ func campaignGate(c *Campaign) string {
 	return ""
 }
 
+// gateCampaignVotes marks the ideas whose campaign takes no plain vote now:
+// one statement when any idea of the list is in a campaign, none otherwise.
+func (s *Store) gateCampaignVotes(ctx context.Context, ideas []*Idea) error {
+	var ids []int64
+	for _, idea := range ideas {
+		if idea.CampaignID != nil && !slices.Contains(ids, *idea.CampaignID) {
+			ids = append(ids, *idea.CampaignID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var campaigns []Campaign
+	if err := s.db.WithContext(ctx).Select("id", "phase", "budget").Where("id IN ?", ids).Find(&campaigns).Error; err != nil {
+		return fmt.Errorf("campaigns of ideas: %w", err)
+	}
+	for _, idea := range ideas {
+		for _, c := range campaigns {
+			if idea.CampaignID != nil && *idea.CampaignID == c.ID {
+				idea.CampaignClosed = !c.TakesVotes()
+			}
+		}
+	}
+	return nil
+}
+
 // Campaign loads a campaign by its slug with its categories, questions and
 // history. A draft is for those who manage campaigns alone.
 func (s *Store) Campaign(ctx context.Context, slug string, viewer *User) (*Campaign, error) {
+	return s.loadCampaign(ctx, s.db.WithContext(ctx).Where("slug = ?", slug), viewer)
+}
+
+// IdeaCampaign loads the campaign an idea was submitted to, as Campaign
+// does, with the idea's answers to its questions.
+func (s *Store) IdeaCampaign(ctx context.Context, idea *Idea, viewer *User) (*Campaign, []IdeaAnswer, error) {
+	if idea.CampaignID == nil {
+		return nil, nil, ErrNotFound
+	}
+	c, err := s.loadCampaign(ctx, s.db.WithContext(ctx).Where("id = ?", *idea.CampaignID), viewer)
+	if err != nil {
+		return nil, nil, err
+	}
+	answers, err := s.IdeaAnswers(ctx, idea.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, answers, nil
+}
+
+// loadCampaign loads the campaign q finds, with its parts.
+func (s *Store) loadCampaign(ctx context.Context, q *gorm.DB, viewer *User) (*Campaign, error) {
 	var c Campaign
-	if err := first(s.db.WithContext(ctx).Where("slug = ?", slug), &c); err != nil {
+	if err := first(q, &c); err != nil {
 		return nil, err
 	}
 	if c.Phase == PhaseDraft && !s.Can(viewer, ActManageCampaigns) {
@@ -559,6 +610,25 @@ func (s *Store) checkSubmission(ctx context.Context, n NewIdea, category *int64,
 		}
 	}
 	return c, answers, nil
+}
+
+// idOrNil is the campaign's id, nil for no campaign.
+func (c *Campaign) idOrNil() *int64 {
+	if c == nil {
+		return nil
+	}
+	return &c.ID
+}
+
+// saveAnswers stores a new idea's answers to its campaign's questions.
+func saveAnswers(tx *gorm.DB, ideaID int64, answers []IdeaAnswer) error {
+	for _, a := range answers {
+		a.IdeaID = ideaID
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrOverBudget: the points asked for pass the member's budget in the

@@ -79,6 +79,9 @@ type Idea struct {
 	// Tags and Voted are filled in by the queries that list or load ideas.
 	Tags  []Tag `gorm:"-"`
 	Voted bool  `gorm:"-"`
+	// CampaignClosed says the idea's campaign takes no plain vote now
+	// (see campaignGate); filled in with the tags.
+	CampaignClosed bool `gorm:"-"`
 	// Images are the pictures attached to the idea, loaded with one idea
 	// (Store.Idea) or a list (Store.LoadImages).
 	Images []Image `gorm:"-"`
@@ -360,9 +363,7 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 	now := s.Now()
 	idea := s.newIdea(title, body, category, status, now)
 	idea.AuthorID = author.ID
-	if campaign != nil {
-		idea.CampaignID = &campaign.ID
-	}
+	idea.CampaignID = campaign.idOrNil()
 	if idea.State, err = s.screen(ctx, author, brakeIdeas, 0, body, string(idea.BodyHTML)); err != nil {
 		return nil, err
 	}
@@ -376,11 +377,8 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		if err := attachImages(tx, n.Images, author.ID, "idea_id", idea.ID); err != nil {
 			return err
 		}
-		for _, a := range answers {
-			a.IdeaID = idea.ID
-			if err := tx.Create(&a).Error; err != nil {
-				return err
-			}
+		if err := saveAnswers(tx, idea.ID, answers); err != nil {
+			return err
 		}
 		if err := s.ideaEvents(tx, idea); err != nil {
 			return err
@@ -516,6 +514,11 @@ func (i *Idea) Excerpt() string {
 }
 
 // VisibleTo reports whether the viewer may see the idea at all at now.
+// TakesVotes reports whether the idea takes a plain vote now: its status
+// takes votes, it is not locked, and its campaign, if any, is voting
+// without a budget.
+func (i *Idea) TakesVotes() bool { return i.Status.TakesVotes() && !i.Locked && !i.CampaignClosed }
+
 func (i *Idea) VisibleTo(viewer *User, now time.Time) bool {
 	return mayRead(viewer, now, i.State, i.AuthorID)
 }
@@ -545,6 +548,9 @@ func (s *Store) ideaQuery(ctx context.Context) *gorm.DB {
 func (s *Store) fillIdeas(ctx context.Context, ideas []*Idea, viewer *User) error {
 	if len(ideas) == 0 {
 		return nil
+	}
+	if err := s.gateCampaignVotes(ctx, ideas); err != nil {
+		return err
 	}
 	ids := make([]int64, len(ideas))
 	byID := make(map[int64]*Idea, len(ideas))

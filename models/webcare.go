@@ -112,6 +112,10 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 	if err := checkImageCount(n.Images); err != nil {
 		errs["images"] = err.(ValidationErrors)["images"]
 	}
+	campaign, answers, err := s.checkSubmission(ctx, n, category, errs)
+	if err != nil {
+		return nil, err
+	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -122,6 +126,7 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 	now := s.Now()
 	idea := s.newIdea(title, body, category, status, now)
 	idea.Source, idea.SourceURL = w.Source, w.SourceURL
+	idea.CampaignID = campaign.idOrNil()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		author, err := customer(tx, w)
 		if err != nil {
@@ -135,6 +140,9 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 			return err
 		}
 		if err := attachImagesFor(tx, n.Images, actor.ID, author.ID, "idea_id", idea.ID); err != nil {
+			return err
+		}
+		if err := saveAnswers(tx, idea.ID, answers); err != nil {
 			return err
 		}
 		if err := s.ideaEvents(tx, idea); err != nil {
