@@ -89,8 +89,10 @@ type a11yFixture struct {
 	// voting is a campaign of points in its voting phase; taking takes ideas,
 	// with questions.
 	voting, taking *models.Campaign
-	signInAt       string // the path of a sign-in link's page
-	unsubAt        string // the path of an unsubscribe link's page
+	// reviewed is in review, with a decision drafted.
+	reviewed *models.Campaign
+	signInAt string // the path of a sign-in link's page
+	unsubAt  string // the path of an unsubscribe link's page
 }
 
 func newA11yFixture(t *testing.T) *a11yFixture {
@@ -178,6 +180,14 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 	}
 	f.voting = campaign("How should the next lock work?", 10, models.PhaseSubmission, models.PhaseVoting)
 	f.taking = campaign("What should the next bell sound like?", 0, models.PhaseSubmission)
+	f.reviewed = campaign("Which light next?", 0, models.PhaseSubmission, models.PhaseVoting, models.PhaseReview)
+	entries, err := srv.Store.CampaignIdeas(ctx, f.reviewed, ada)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("the reviewed campaign's ideas: %v", err)
+	}
+	if err := srv.Store.SetCampaignResult(ctx, ada, f.reviewed, entries[0].Idea.ID, models.DecisionChosen, "We build **this** one."); err != nil {
+		t.Fatal(err)
+	}
 
 	f.roles = []a11yRole{{name: "visitor", standing: models.Visitor}}
 	for _, r := range []struct {
@@ -238,7 +248,11 @@ func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 	case "/changelog/:id", "/admin/changelog/:id":
 		return []string{strings.Replace(route, ":id", fmt.Sprint(f.entry.ID), 1)}, true
 	case "/campaigns/:slug", "/admin/campaigns/:slug":
-		return []string{strings.Replace(route, ":slug", f.voting.Slug, 1), strings.Replace(route, ":slug", f.taking.Slug, 1)}, true
+		var paths []string
+		for _, c := range []*models.Campaign{f.voting, f.taking, f.reviewed} {
+			paths = append(paths, strings.Replace(route, ":slug", c.Slug, 1))
+		}
+		return paths, true
 	case "/ideas/new":
 		return []string{route, route + "?campaign=" + f.taking.Slug}, true
 	case "/admin/webhooks/:id":

@@ -55,7 +55,7 @@ type campaignIdeaJSON struct {
 }
 
 var campaignKeys = []string{"brief", "brief_html", "budget", "categories", "history", "id", "ideas", "max_per_idea", "next_phase",
-	"phase", "questions", "revealed_at", "sealed", "slug", "submission_closes_at", "submission_opens_at", "title", "url",
+	"phase", "questions", "results", "revealed_at", "sealed", "slug", "submission_closes_at", "submission_opens_at", "title", "url",
 	"voting_closes_at", "voting_opens_at"}
 
 func apiCampaign(t *testing.T, r *apptest.Response, status int, keys ...string) campaignJSON {
@@ -100,6 +100,7 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 			{`{"title":"Bad slug","slug":"Not A Slug"}`, "slug"},
 			{`{"title":"No such category","categories":["nope"]}`, "categories"},
 			{`{"title":"Nul\u0000byte"}`, "title"},
+			{`{"title":"Sealed","sealed":true}`, "sealed"},
 		} {
 			wantInvalidField(t, apiCall(team, http.MethodPost, "/campaigns", bad.body), bad.field)
 		}
@@ -238,5 +239,36 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 		}
 		wantAPIError(t, apiCall(team, http.MethodPatch, path, `{"budget":20}`), http.StatusUnprocessableEntity, "invalid")
 		wantAPIError(t, apiCall(team, http.MethodGet, "/campaigns/nope", ""), http.StatusNotFound, "not_found")
+
+		// Results: drafted in review for the team's eyes, public once published.
+		decide := func(id int64, body string) *apptest.Response {
+			return apiCall(team, http.MethodPut, fmt.Sprintf("%s/results/%d", path, id), body)
+		}
+		wantAPIError(t, decide(ideas[1], `{"decision":"chosen","answer":"Yes."}`), http.StatusConflict, "conflict")
+		apiCampaign(t, apiCall(team, http.MethodPut, path+"/phase", `{"phase":"review"}`), http.StatusOK, "points")
+		wantAPIError(t, apiCall(member, http.MethodPut, fmt.Sprintf("%s/results/%d", path, ideas[1]), `{"decision":"chosen","answer":"Yes."}`), http.StatusForbidden, "forbidden")
+		wantInvalidField(t, decide(ideas[1], `{"answer":"Yes."}`), "decision")
+		wantInvalidField(t, decide(ideas[1], `{"decision":"maybe","answer":"Yes."}`), "decision")
+		wantInvalidField(t, decide(ideas[1], `{"decision":"chosen"}`), "answer")
+		wantInvalidField(t, decide(ideas[1], `{"decision":"chosen","answer":12}`), "answer")
+		decided := apiJSON[struct {
+			Results []struct {
+				IdeaID     int64  `json:"idea_id"`
+				Decision   string `json:"decision"`
+				AnswerHTML string `json:"answer_html"`
+			}
+		}](t, decide(ideas[1], `{"decision":"chosen","answer":"We build **this** one."}`), http.StatusOK)
+		if len(decided.Results) != 1 || decided.Results[0].IdeaID != ideas[1] || decided.Results[0].AnswerHTML != "<p>We build <strong>this</strong> one.</p>\n" {
+			t.Fatalf("results %+v", decided.Results)
+		}
+		decide(ideas[2], `{"decision":"declined","answer":"Not now."}`)
+		wantStatus(t, apiCall(team, http.MethodDelete, fmt.Sprintf("%s/results/%d", path, ideas[2]), ""), http.StatusNoContent)
+		if r := apiJSON[struct{ Results []json.RawMessage }](t, apiCall(member, http.MethodGet, path, ""), http.StatusOK); len(r.Results) != 0 {
+			t.Fatalf("a member reads the draft results: %s", r.Results)
+		}
+		apiCampaign(t, apiCall(team, http.MethodPut, path+"/phase", `{"phase":"results"}`), http.StatusOK, "points")
+		if r := apiJSON[struct{ Results []json.RawMessage }](t, apiCall(visitor, http.MethodGet, path, ""), http.StatusOK); len(r.Results) != 1 {
+			t.Fatalf("a visitor reads %d results, want 1", len(r.Results))
+		}
 	})
 }

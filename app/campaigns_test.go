@@ -440,3 +440,61 @@ func mustID(t *testing.T, s string) int64 {
 	}
 	return id
 }
+
+// TestCampaignResultsOnItsPage: in review the team decides on ideas through
+// the form on the campaign's page, a draft nobody else reads; a decision
+// without its answer is refused; the results phase shows the decisions to
+// everyone, chosen ideas first.
+func TestCampaignResultsOnItsPage(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		annaUser := srv.User("Anna", "anna@example.com", models.RoleMember)
+		team, anna, visitor := srv.SignedIn(tess), srv.SignedIn(annaUser), srv.Client()
+		title := "Which bell next?"
+		c, err := srv.Store.CreateCampaign(ctx, tess, models.CampaignInput{Title: &title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Store.MoveCampaign(ctx, c.ID, tess, models.PhaseSubmission); err != nil {
+			t.Fatal(err)
+		}
+		var ideas []*models.Idea
+		for _, t2 := range []string{"A bell that sings", "A bell that rings twice"} {
+			idea, err := srv.Store.CreateIdea(ctx, annaUser, models.NewIdea{Title: t2, Campaign: c.Slug})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ideas = append(ideas, idea)
+		}
+		path := "/campaigns/" + c.Slug
+		moveCampaign(t, team, c.Slug, models.PhaseVoting)
+		wantCount(t, team.Get(path), "form.decide-form", 0)
+		moveCampaign(t, team, c.Slug, models.PhaseReview)
+
+		r := team.Get(path)
+		wantCount(t, r, "form.decide-form", 2)
+		wantCount(t, anna.Get(path), "form.decide-form, .campaign-results", 0)
+		r = team.PostForm(path+"/results", url.Values{"idea": {itoa(ideas[0].ID)}, "decision": {models.DecisionChosen}, "answer": {"  "}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, `.spend-problem[role="alert"]`, 1)
+		for i, d := range []string{models.DecisionDeclined, models.DecisionChosen} {
+			r = team.PostForm(path+"/results", url.Values{"idea": {itoa(ideas[i].ID)}, "decision": {d}, "answer": {"Because **" + d + "**."}})
+			wantConfirmed(t, team, r, "The decision is saved.")
+		}
+		r = team.Get(path)
+		wantCount(t, r, ".campaign-results .hint", 1)
+		wantCount(t, r, `#decision-`+itoa(ideas[1].ID)+` option[value="chosen"][selected]`, 1)
+		wantCount(t, anna.Get(path), ".campaign-results", 0)
+
+		moveCampaign(t, team, c.Slug, models.PhaseResults)
+		r = visitor.Get(path)
+		wantCount(t, r, ".campaign-result", 2)
+		wantText(t, r, ".campaign-result:first-child .decision", "Chosen")
+		wantText(t, r, ".campaign-result:first-child .markdown strong", "chosen")
+		wantCount(t, r, ".campaign-results .hint", 0)
+		r = anna.PostForm(path+"/results", url.Values{"idea": {itoa(ideas[0].ID)}, "decision": {models.DecisionChosen}, "answer": {"Me!"}})
+		wantStatus(t, r, http.StatusForbidden)
+	})
+}

@@ -227,6 +227,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return "999999" // a delivery that is not there: 404 past authorization, and nothing dialled
 			case name != "id":
 				t.Fatalf("%s %s: the test does not know the parameter %q; teach it a value", rt.Method, rt.Path, name)
+			case strings.HasPrefix(path, "/campaigns/"):
+				return itoa(f.idea.ID) // an idea of no campaign: 422 past authorization
 			case strings.HasPrefix(path, "/mod/members/"):
 				return itoa(otto.ID)
 			case strings.HasPrefix(path, "/members/"):

@@ -206,6 +206,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/admin/campaigns/:slug", campaigning, campaigns.Edit)
 	r.post("/admin/campaigns/:slug", campaigning, campaigns.Update)
 	r.post("/admin/campaigns/:slug/phase", campaigning, campaigns.Move)
+	r.post("/campaigns/:slug/results", campaigning, campaigns.Decide)
 
 	const api = "/api/v1"
 	r.post(api+"/images", comment, images.Upload)
@@ -267,10 +268,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/webhooks/:id/deliveries", webhooks, hookAPI.Deliveries)
 	r.post(api+"/webhooks/:id/deliveries/:d/retry", webhooks, hookAPI.Redeliver)
 	r.get(api+"/campaigns", read, campAPI.List)
-	r.post(api+"/campaigns", models.ActManageCampaigns, campAPI.Create)
+	r.post(api+"/campaigns", campaigning, campAPI.Create)
 	r.get(api+"/campaigns/:slug", read, campAPI.Show)
-	r.patch(api+"/campaigns/:slug", models.ActManageCampaigns, campAPI.Update)
-	r.put(api+"/campaigns/:slug/phase", models.ActManageCampaigns, campAPI.Move)
+	r.patch(api+"/campaigns/:slug", campaigning, campAPI.Update)
+	r.put(api+"/campaigns/:slug/phase", campaigning, campAPI.Move)
+	r.put(api+"/campaigns/:slug/results/:id", campaigning, campAPI.Decide)
+	r.delete(api+"/campaigns/:slug/results/:id", campaigning, campAPI.Undecide)
 	r.put(api+"/ideas/:id/points", vote, campAPI.Spend)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })

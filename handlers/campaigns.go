@@ -66,7 +66,24 @@ type campaignShowPage struct {
 	// Problem says why points were not spent, and on which idea.
 	Problem     string
 	ProblemIdea int64
+	// Results are the team's decisions the viewer may read; CanDecide
+	// offers the team the form for each idea, in review and results.
+	Results   []models.CampaignResult
+	CanDecide bool
 }
+
+// ResultOf is the team's decision on an idea, if any.
+func (p campaignShowPage) ResultOf(id int64) *models.CampaignResult {
+	for i := range p.Results {
+		if p.Results[i].IdeaID == id {
+			return &p.Results[i]
+		}
+	}
+	return nil
+}
+
+// Decisions are the decisions the team chooses from.
+func (p campaignShowPage) Decisions() []string { return models.Decisions }
 
 // Card is the campaign, ready for the partials.
 func (p campaignShowPage) Card() campaignCard { return campaignCard{p.Campaign, p.L} }
@@ -115,6 +132,10 @@ func (h *Campaigns) renderShow(c *fiber.Ctx, camp *models.Campaign, problem stri
 	}
 	data.CanPropose = h.Store.Can(v.User, models.ActPropose)
 	data.CanManage = h.Store.Can(v.User, models.ActManageCampaigns)
+	if data.Results, err = h.Store.CampaignResults(c.UserContext(), camp, v.User); err != nil {
+		return err
+	}
+	data.CanDecide = data.CanManage && (camp.Phase == models.PhaseReview || camp.Phase == models.PhaseResults)
 	return c.Status(status).Render("campaigns/show", data)
 }
 
@@ -500,6 +521,32 @@ func (h *Campaigns) Move(c *fiber.Ctx) error {
 		return h.renderEdit(c, camp, campaignFormOf(camp), nil, views.T(v.L, "campaigns.move.conflict", "Phase", phase), fiber.StatusConflict)
 	case errors.As(err, &invalid):
 		return h.renderEdit(c, camp, campaignFormOf(camp), nil, views.T(v.L, "campaigns.move.invalid"), fiber.StatusUnprocessableEntity)
+	}
+	return err
+}
+
+// Decide records the team's decision on one idea of the campaign from the
+// form on its page; an empty decision takes the idea off the shortlist. A
+// refusal shows the page again with the reason.
+func (h *Campaigns) Decide(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	camp, err := h.Store.Campaign(c.UserContext(), c.Params("slug"), v.User)
+	if err != nil {
+		return err
+	}
+	ideaID, err := strconv.ParseInt(c.FormValue("idea"), 10, 64)
+	if err != nil || ideaID < 1 {
+		return h.renderShow(c, camp, views.T(v.L, "campaigns.points.no_idea"), 0, fiber.StatusUnprocessableEntity)
+	}
+	err = h.Store.SetCampaignResult(c.UserContext(), v.User, camp, ideaID, c.FormValue("decision"), c.FormValue("answer"))
+	var invalid models.ValidationErrors
+	switch {
+	case err == nil:
+		return h.redirectWithFlash(c, fmt.Sprintf("/campaigns/%s#idea-%d", camp.Slug, ideaID), "result_saved")
+	case errors.As(err, &invalid) && invalid["answer"] != "":
+		return h.renderShow(c, camp, views.T(v.L, "campaigns.result.answer_needed"), ideaID, fiber.StatusUnprocessableEntity)
+	case errors.As(err, &invalid):
+		return h.renderShow(c, camp, views.T(v.L, "campaigns.result.invalid"), ideaID, fiber.StatusUnprocessableEntity)
 	}
 	return err
 }

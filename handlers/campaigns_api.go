@@ -36,6 +36,20 @@ type APICampaign struct {
 	URL                string             `json:"url"`
 	Ideas              *[]APICampaignIdea `json:"ideas,omitempty"`
 	Points             *APICampaignPoints `json:"points,omitempty"`
+	// Results are the team's decisions: public in the results phase, the
+	// team's draft in review.
+	Results *[]APICampaignResult `json:"results,omitempty"`
+}
+
+// APICampaignResult is the team's decision on one idea of a campaign.
+type APICampaignResult struct {
+	IdeaID     int64     `json:"idea_id"`
+	Title      string    `json:"title"`
+	URL        string    `json:"url"`
+	Decision   string    `json:"decision"`
+	Answer     string    `json:"answer"`
+	AnswerHTML string    `json:"answer_html"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // APICampaignAsk is a question every idea of a campaign answers.
@@ -128,6 +142,16 @@ func (h *CampaignsAPI) showCampaign(c *fiber.Ctx, camp *models.Campaign, user *m
 		}
 	}
 	out.Ideas = &ideas
+	decided, err := h.Store.CampaignResults(c.UserContext(), camp, user)
+	if err != nil {
+		return err
+	}
+	results := make([]APICampaignResult, len(decided))
+	for i, r := range decided {
+		results[i] = APICampaignResult{IdeaID: r.IdeaID, Title: r.Idea.Title, URL: h.BaseURL + ideaPath(r.Idea), Decision: r.Decision,
+			Answer: r.Answer, AnswerHTML: string(r.AnswerHTML), UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	out.Results = &results
 	if camp.Budgeted() && user != nil {
 		p, err := h.Store.PointsOf(c.UserContext(), camp, user)
 		if err != nil {
@@ -152,6 +176,9 @@ type campaignInput struct {
 	MaxPerIdea         *int               `json:"max_per_idea"`
 	Categories         *[]string          `json:"categories"`
 	Questions          *[]campaignAskJSON `json:"questions"`
+	// Sealed is refused for now: an idea's votes still show beyond its
+	// campaign's page (see docs/campaigns.md).
+	Sealed *bool `json:"sealed"`
 }
 
 type campaignAskJSON struct {
@@ -169,6 +196,9 @@ func (in campaignInput) model(errs models.ValidationErrors) models.CampaignInput
 		SubmissionClosesAt: jsonTime(in.SubmissionClosesAt, "submission_closes_at", errs),
 		VotingOpensAt:      jsonTime(in.VotingOpensAt, "voting_opens_at", errs),
 		VotingClosesAt:     jsonTime(in.VotingClosesAt, "voting_closes_at", errs),
+	}
+	if in.Sealed != nil && *in.Sealed {
+		errs["sealed"] = "is not offered yet: a sealed campaign's votes would still show on the idea board"
 	}
 	if in.Questions != nil {
 		qs := make([]models.QuestionInput, len(*in.Questions))
@@ -322,4 +352,53 @@ func (d *Deps) apiCampaign(camp *models.Campaign) APICampaign {
 		out.History[i] = APICampaignPhase{Phase: ph.Phase, At: ph.CreatedAt.UTC()}
 	}
 	return out
+}
+
+// Decide answers PUT /campaigns/:slug/results/:id {"decision","answer"}:
+// the team's decision on an idea of the campaign, in its review or results
+// phase (409 before), with the campaign as the answer.
+func (h *CampaignsAPI) Decide(c *fiber.Ctx) error {
+	user := h.ViewerOf(c).User
+	camp, ideaID, err := h.campaignAndIdea(c, user)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Decision *string `json:"decision"`
+		Answer   *string `json:"answer"`
+	}
+	if err := readJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Decision == nil || *in.Decision == "" {
+		return models.ValidationErrors{"decision": "is required: chosen, considered or declined"}
+	}
+	if err := h.Store.SetCampaignResult(c.UserContext(), user, camp, ideaID, *in.Decision, orEmpty(in.Answer)); err != nil {
+		return err
+	}
+	return h.showCampaign(c, camp, user, fiber.StatusOK)
+}
+
+// Undecide answers DELETE /campaigns/:slug/results/:id: the idea leaves the
+// shortlist (204).
+func (h *CampaignsAPI) Undecide(c *fiber.Ctx) error {
+	user := h.ViewerOf(c).User
+	camp, ideaID, err := h.campaignAndIdea(c, user)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.SetCampaignResult(c.UserContext(), user, camp, ideaID, "", ""); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// campaignAndIdea reads the campaign and the idea a route names.
+func (h *CampaignsAPI) campaignAndIdea(c *fiber.Ctx, user *models.User) (*models.Campaign, int64, error) {
+	ideaID, err := pathID(c, "id")
+	if err != nil {
+		return nil, 0, err
+	}
+	camp, err := h.Store.Campaign(c.UserContext(), c.Params("slug"), user)
+	return camp, ideaID, err
 }

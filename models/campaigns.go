@@ -844,3 +844,109 @@ func shuffleKey(seed uint64, id int64) uint64 {
 	z = (z ^ z>>27) * 0x94d049bb133111eb
 	return z ^ z>>31
 }
+
+// The team's decisions on a campaign's shortlisted ideas.
+const (
+	DecisionChosen     = "chosen"
+	DecisionConsidered = "considered"
+	DecisionDeclined   = "declined"
+)
+
+// Decisions lists the decisions, in the order results show them.
+var Decisions = []string{DecisionChosen, DecisionConsidered, DecisionDeclined}
+
+// CampaignResult is the team's decision on one idea of a campaign, with its
+// answer in Markdown: drafted in the review phase, public in the results.
+type CampaignResult struct {
+	CampaignID int64
+	IdeaID     int64
+	Decision   string
+	Answer     string
+	AnswerHTML template.HTML `gorm:"column:answer_html"`
+	UpdatedAt  time.Time
+
+	Idea *Idea `gorm:"-"`
+}
+
+// ResultsPublic reports whether a campaign's results are for everyone: in its
+// results phase. Before, in review, the team drafts them.
+func (c *Campaign) ResultsPublic() bool { return c.Phase == PhaseResults }
+
+// SetCampaignResult records the team's decision on an idea of a campaign in
+// its review or results phase; an empty decision takes the idea off the
+// shortlist.
+func (s *Store) SetCampaignResult(ctx context.Context, actor *User, c *Campaign, ideaID int64, decision, answer string) error {
+	if !s.Can(actor, ActManageCampaigns) {
+		return ErrForbidden
+	}
+	if c.Phase != PhaseReview && c.Phase != PhaseResults {
+		return conflict("results are written once voting has closed, in the review and results phases")
+	}
+	var idea Idea
+	if err := first(s.db.WithContext(ctx).Select("id", "campaign_id", "state", "merged_into").Where("id = ?", ideaID), &idea); err != nil {
+		return err
+	}
+	if idea.CampaignID == nil || *idea.CampaignID != c.ID || idea.State != StatePublished {
+		return ValidationErrors{"idea": "is not a published idea of this campaign"}
+	}
+	if decision == "" {
+		err := s.db.WithContext(ctx).Where("campaign_id = ? AND idea_id = ?", c.ID, ideaID).Delete(&CampaignResult{}).Error
+		if err != nil {
+			return fmt.Errorf("take an idea off the shortlist: %w", err)
+		}
+		return nil
+	}
+	errs := ValidationErrors{}
+	if !slices.Contains(Decisions, decision) {
+		errs["decision"] = "must be chosen, considered or declined"
+	}
+	answer = checkBody(answer, "answer", errs)
+	if answer == "" && errs["answer"] == "" {
+		errs["answer"] = "is required: tell the community why"
+	}
+	if err := errs.orNil(); err != nil {
+		return err
+	}
+	r := CampaignResult{CampaignID: c.ID, IdeaID: ideaID, Decision: decision, Answer: answer,
+		AnswerHTML: s.md.render(answer), UpdatedAt: s.Now()}
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO campaign_results (campaign_id, idea_id, decision, answer, answer_html, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, idea_id) DO UPDATE SET decision = excluded.decision,
+		answer = excluded.answer, answer_html = excluded.answer_html, updated_at = excluded.updated_at`,
+		r.CampaignID, r.IdeaID, r.Decision, r.Answer, string(r.AnswerHTML), r.UpdatedAt).Error
+	if err != nil {
+		return fmt.Errorf("record a campaign result: %w", err)
+	}
+	return nil
+}
+
+// CampaignResults reads a campaign's results, chosen ideas first, then
+// those considered, then those declined: for everyone in the results phase,
+// and for the team while it drafts them in review. Others get none.
+func (s *Store) CampaignResults(ctx context.Context, c *Campaign, viewer *User) ([]CampaignResult, error) {
+	if !c.ResultsPublic() && !s.Can(viewer, ActManageCampaigns) {
+		return nil, nil
+	}
+	var results []CampaignResult
+	if err := s.db.WithContext(ctx).Where("campaign_id = ?", c.ID).Order("idea_id").Find(&results).Error; err != nil {
+		return nil, fmt.Errorf("read campaign results: %w", err)
+	}
+	ids := make([]int64, len(results))
+	for i, r := range results {
+		ids[i] = r.IdeaID
+	}
+	ideas, err := s.ideasFor(ctx, ids, viewer)
+	if err != nil {
+		return nil, err
+	}
+	shown := results[:0]
+	for _, r := range results {
+		if i := slices.IndexFunc(ideas, func(idea *Idea) bool { return idea.ID == r.IdeaID }); i >= 0 {
+			r.Idea = ideas[i]
+			shown = append(shown, r)
+		}
+	}
+	slices.SortStableFunc(shown, func(a, b CampaignResult) int {
+		return cmp.Compare(slices.Index(Decisions, a.Decision), slices.Index(Decisions, b.Decision))
+	})
+	return shown, nil
+}

@@ -479,3 +479,64 @@ func TestCampaignVotesOnlyWhileVoting(t *testing.T) {
 		refused("on a campaign of points", models.ReasonCampaignPoints)
 	})
 }
+
+// TestCampaignResults: the team drafts its decisions in the review phase,
+// seen by the team alone; the results phase publishes them, chosen ideas
+// first; a decision needs its answer, and only the campaign's ideas take one.
+func TestCampaignResults(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		tess, m, c, ideas := budgetRound(t, s, 0, 3)
+		anna := m[0]
+		other, err := s.CreateIdea(ctx, anna, models.NewIdea{Title: "An idea of no campaign"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetCampaignResult(ctx, tess, c, ideas[0].ID, models.DecisionChosen, "Yes."); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("a result while voting: %v", err)
+		}
+		if c, err = s.MoveCampaign(ctx, c.ID, tess, models.PhaseReview); err != nil {
+			t.Fatal(err)
+		}
+		var invalid models.ValidationErrors
+		for _, bad := range []struct {
+			idea             int64
+			decision, answer string
+			field            string
+		}{
+			{ideas[0].ID, "maybe", "Hm.", "decision"},
+			{ideas[0].ID, models.DecisionChosen, "  ", "answer"},
+			{other.ID, models.DecisionChosen, "Yes.", "idea"},
+		} {
+			if err := s.SetCampaignResult(ctx, tess, c, bad.idea, bad.decision, bad.answer); !errors.As(err, &invalid) || invalid[bad.field] == "" {
+				t.Fatalf("%+v: %v", bad, err)
+			}
+		}
+		if err := s.SetCampaignResult(ctx, anna, c, ideas[0].ID, models.DecisionChosen, "Yes."); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a member decided: %v", err)
+		}
+		for i, d := range []string{models.DecisionDeclined, models.DecisionChosen, models.DecisionConsidered} {
+			if err := s.SetCampaignResult(ctx, tess, c, ideas[i].ID, d, "Because **"+d+"**."); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SetCampaignResult(ctx, tess, c, ideas[2].ID, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.CampaignResults(ctx, c, anna); err != nil || len(got) != 0 {
+			t.Fatalf("a member read draft results: %d %v", len(got), err)
+		}
+		drafted, err := s.CampaignResults(ctx, c, tess)
+		if err != nil || len(drafted) != 2 {
+			t.Fatalf("the team's draft: %d %v", len(drafted), err)
+		}
+		if c, err = s.MoveCampaign(ctx, c.ID, tess, models.PhaseResults); err != nil {
+			t.Fatal(err)
+		}
+		public, err := s.CampaignResults(ctx, c, nil)
+		if err != nil || len(public) != 2 || public[0].Decision != models.DecisionChosen || public[0].Idea.ID != ideas[1].ID ||
+			public[1].Decision != models.DecisionDeclined || public[0].AnswerHTML != "<p>Because <strong>chosen</strong>.</p>\n" {
+			t.Fatalf("published results %+v %v", public, err)
+		}
+	})
+}
