@@ -400,11 +400,13 @@ func (s *Store) saveCampaign(ctx context.Context, c *Campaign, actor *User, in C
 		}
 		return nil
 	})
-	if err != nil {
-		var v ValidationErrors
-		if errors.As(err, &v) {
-			return v
-		}
+	var v ValidationErrors
+	switch {
+	case errors.As(err, &v):
+		return v
+	case errors.Is(err, gorm.ErrDuplicatedKey): // another campaign took the slug meanwhile
+		return ValidationErrors{"slug": "is taken by another campaign"}
+	case err != nil:
 		return fmt.Errorf("save campaign: %w", err)
 	}
 	return nil

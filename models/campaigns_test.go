@@ -540,3 +540,39 @@ func TestCampaignResults(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignSlugTakenAtOnce: ten campaigns of one title drafted at once
+// make one campaign; the others are told the slug is taken, never an
+// error of the database.
+func TestCampaignSlugTakenAtOnce(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		tess, _ := campaignPeople(t, s)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		made, taken := 0, 0
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				title := "One round only"
+				_, err := s.CreateCampaign(ctx, tess, models.CampaignInput{Title: &title})
+				var invalid models.ValidationErrors
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					made++
+				case errors.As(err, &invalid) && invalid["slug"] != "":
+					taken++
+				default:
+					t.Errorf("a draft of the same title: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if made != 1 || taken != 9 {
+			t.Fatalf("%d made, %d told the slug is taken", made, taken)
+		}
+	})
+}
