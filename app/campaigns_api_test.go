@@ -100,7 +100,6 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 			{`{"title":"Bad slug","slug":"Not A Slug"}`, "slug"},
 			{`{"title":"No such category","categories":["nope"]}`, "categories"},
 			{`{"title":"Nul\u0000byte"}`, "title"},
-			{`{"title":"Sealed","sealed":true}`, "sealed"},
 		} {
 			wantInvalidField(t, apiCall(team, http.MethodPost, "/campaigns", bad.body), bad.field)
 		}

@@ -67,7 +67,7 @@ func TestCampaignPages(t *testing.T) {
 		wantCount(t, r, `td.empty a.next-step[href="#new-campaign-title"]`, 1)
 		wantCount(t, r, `form.campaign-form[action="/admin/campaigns"] input[type="checkbox"][name="categories"]`, len(cats))
 		wantCount(t, r, `form.campaign-form select[name="question_5_kind"] option`, 3)
-		wantCount(t, r, `form.campaign-form [name="sealed"]`, 0)
+		wantCount(t, r, `form.campaign-form input[type="checkbox"][name="sealed"]`, 1)
 		wantStatus(t, anna.Get("/admin/campaigns"), http.StatusForbidden)
 		wantStatus(t, anna.PostForm("/admin/campaigns", campaignForm(url.Values{"title": {"Not mine"}})), http.StatusForbidden)
 		wantCount(t, anna.Get("/campaigns"), `.staff-menu a[href="/admin/campaigns"]`, 0)

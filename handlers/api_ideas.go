@@ -31,16 +31,18 @@ type APIAuthor struct {
 
 // APIIdea is an idea in the JSON API.
 type APIIdea struct {
-	ID         int64     `json:"id"`
-	Title      string    `json:"title"`
-	Slug       string    `json:"slug"`
-	Body       string    `json:"body"`
-	BodyHTML   string    `json:"body_html"`
-	Status     string    `json:"status"`
-	Category   *string   `json:"category"`
-	Tags       []string  `json:"tags"`
-	Author     APIAuthor `json:"author"`
-	Votes      int       `json:"votes"`
+	ID       int64     `json:"id"`
+	Title    string    `json:"title"`
+	Slug     string    `json:"slug"`
+	Body     string    `json:"body"`
+	BodyHTML string    `json:"body_html"`
+	Status   string    `json:"status"`
+	Category *string   `json:"category"`
+	Tags     []string  `json:"tags"`
+	Author   APIAuthor `json:"author"`
+	// Votes is null while the idea's campaign is sealed (see Sealed).
+	Votes      *int      `json:"votes"`
+	Sealed     bool      `json:"sealed,omitempty"`
 	Comments   int       `json:"comments"`
 	Voted      bool      `json:"voted"`
 	Locked     bool      `json:"locked"`
@@ -83,7 +85,17 @@ type APIIdeaPage struct {
 // APIVote is the caller's vote on an idea after voting or withdrawing.
 type APIVote struct {
 	Voted bool `json:"voted"`
-	Votes int  `json:"votes"`
+	// Votes is the idea's count after the vote; null while its campaign
+	// is sealed.
+	Votes *int `json:"votes"`
+}
+
+// apiVote shapes the answer to a vote cast or withdrawn.
+func apiVote(voted bool, votes int) APIVote {
+	if votes == models.SealedVotes {
+		return APIVote{Voted: voted}
+	}
+	return APIVote{Voted: voted, Votes: &votes}
 }
 
 // APIComment is a comment in the JSON API; replies carry their thread's
@@ -328,7 +340,7 @@ func (h *IdeasAPI) changeVote(c *fiber.Ctx, vote bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(APIVote{Voted: vote, Votes: votes})
+	return c.JSON(apiVote(vote, votes))
 }
 
 type customerVoteInput struct {
@@ -353,7 +365,7 @@ func (h *IdeasAPI) VoteFor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(APIVote{Voted: true, Votes: votes})
+	return c.JSON(apiVote(true, votes))
 }
 
 // Comments answers GET /ideas/:id/comments: the whole discussion, flat and
@@ -483,7 +495,7 @@ func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 	out := APIIdea{
 		ID: i.ID, Title: i.Title, Slug: i.Slug, Body: i.Body, BodyHTML: string(i.BodyHTML),
 		Status: i.Status.Slug, Tags: make([]string, len(i.Tags)), Author: apiAuthor(&i.Author),
-		Votes: i.Votes, Comments: i.Comments, Voted: i.Voted, Locked: i.Locked, Pinned: i.Pinned,
+		Votes: &i.Votes, Sealed: i.Sealed, Comments: i.Comments, Voted: i.Voted, Locked: i.Locked, Pinned: i.Pinned,
 		MergedInto: i.MergedInto, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
 		URL: d.BaseURL + ideaPath(i), Source: i.Source, Images: d.apiImages(i.Images),
 	}
@@ -493,6 +505,9 @@ func (d *Deps) apiIdea(i *models.Idea, viewer *models.User) APIIdea {
 			link = &i.SourceURL
 		}
 		out.SourceURL = &link
+	}
+	if i.Sealed {
+		out.Votes = nil
 	}
 	if i.Category != nil {
 		out.Category = &i.Category.Slug

@@ -196,6 +196,8 @@ type campaignForm struct {
 	// datetime-local field holds them, in UTC.
 	Dates              map[string]string
 	Budget, MaxPerIdea string
+	// Sealed hides the counts until voting closes.
+	Sealed bool
 	// Categories are the slugs ticked.
 	Categories []string
 	// Questions are every slot of the form, MaxCampaignQuestions of them.
@@ -233,7 +235,7 @@ const dateLayout = "2006-01-02T15:04"
 func campaignFormOf(camp *models.Campaign) campaignForm {
 	form := campaignForm{
 		Title: camp.Title, Slug: camp.Slug, Brief: camp.Brief, Dates: map[string]string{},
-		Budget: strconv.Itoa(camp.Budget), MaxPerIdea: strconv.Itoa(camp.MaxPerIdea),
+		Budget: strconv.Itoa(camp.Budget), MaxPerIdea: strconv.Itoa(camp.MaxPerIdea), Sealed: camp.Sealed,
 	}
 	for i, at := range []*time.Time{camp.SubmissionOpensAt, camp.SubmissionClosesAt, camp.VotingOpensAt, camp.VotingClosesAt} {
 		if at != nil {
@@ -278,12 +280,12 @@ func (h *Campaigns) readForm(c *fiber.Ctx, withQuestions bool) (campaignForm, mo
 		Title: c.FormValue("title"), Slug: strings.TrimSpace(c.FormValue("slug")), Brief: c.FormValue("brief"),
 		Dates:  map[string]string{},
 		Budget: strings.TrimSpace(c.FormValue("budget")), MaxPerIdea: strings.TrimSpace(c.FormValue("max_per_idea")),
-		Categories: formValues(c, "categories"),
+		Categories: formValues(c, "categories"), Sealed: c.FormValue("sealed") != "",
 	}
 	if form.Categories == nil {
 		form.Categories = []string{}
 	}
-	in := models.CampaignInput{Title: &form.Title, Brief: &form.Brief, Categories: &form.Categories}
+	in := models.CampaignInput{Title: &form.Title, Brief: &form.Brief, Categories: &form.Categories, Sealed: &form.Sealed}
 	if form.Slug != "" {
 		in.Slug = &form.Slug
 	}
@@ -403,7 +405,7 @@ func (p campaignEditPage) ErrorList() []fieldError {
 		list = append(list, fieldError{field, label, msg})
 	}
 	order := append([]string{"title", "slug", "brief", "dates"}, campaignDates...)
-	order = append(order, "budget", "max_per_idea", "categories", "questions")
+	order = append(order, "budget", "max_per_idea", "sealed", "categories", "questions")
 	rank := func(field string) int {
 		if i := slices.Index(order, field); i >= 0 {
 			return i

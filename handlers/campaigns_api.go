@@ -176,9 +176,7 @@ type campaignInput struct {
 	MaxPerIdea         *int               `json:"max_per_idea"`
 	Categories         *[]string          `json:"categories"`
 	Questions          *[]campaignAskJSON `json:"questions"`
-	// Sealed is refused for now: an idea's votes still show beyond its
-	// campaign's page (see docs/campaigns.md).
-	Sealed *bool `json:"sealed"`
+	Sealed             *bool              `json:"sealed"`
 }
 
 type campaignAskJSON struct {
@@ -191,14 +189,11 @@ type campaignAskJSON struct {
 // model reads the input into the models' terms, with what is malformed in errs.
 func (in campaignInput) model(errs models.ValidationErrors) models.CampaignInput {
 	out := models.CampaignInput{Title: in.Title, Slug: in.Slug, Brief: in.Brief, Budget: in.Budget,
-		MaxPerIdea: in.MaxPerIdea, Categories: in.Categories,
+		MaxPerIdea: in.MaxPerIdea, Categories: in.Categories, Sealed: in.Sealed,
 		SubmissionOpensAt:  jsonTime(in.SubmissionOpensAt, "submission_opens_at", errs),
 		SubmissionClosesAt: jsonTime(in.SubmissionClosesAt, "submission_closes_at", errs),
 		VotingOpensAt:      jsonTime(in.VotingOpensAt, "voting_opens_at", errs),
 		VotingClosesAt:     jsonTime(in.VotingClosesAt, "voting_closes_at", errs),
-	}
-	if in.Sealed != nil && *in.Sealed {
-		errs["sealed"] = "is not offered yet: a sealed campaign's votes would still show on the idea board"
 	}
 	if in.Questions != nil {
 		qs := make([]models.QuestionInput, len(*in.Questions))

@@ -514,8 +514,10 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	if data.History, err = h.Store.StatusHistory(ctx, idea.ID); err != nil {
 		return err
 	}
-	if data.Voters, data.OtherVoters, err = h.Store.Voters(ctx, idea.ID, data.User, 30); err != nil {
-		return err
+	if !idea.Sealed { // who voted would tell how many
+		if data.Voters, data.OtherVoters, err = h.Store.Voters(ctx, idea.ID, data.User, 30); err != nil {
+			return err
+		}
 	}
 	if data.ShippedIn, err = h.Store.ShippedIn(ctx, idea.ID); err != nil {
 		return err

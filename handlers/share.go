@@ -183,11 +183,14 @@ func (d *Deps) pageShare(c *fiber.Ctx, l Layout, path, titleID, leadID string) *
 }
 
 func ideaCard(brand ShareBrand, idea *models.Idea, lang string, l *i18n.Localizer) views.Card {
+	votes := views.T(l, "ideas.votes", "Count", idea.Votes)
+	if idea.Sealed {
+		votes = views.T(l, "ideas.sealed_hint")
+	}
 	return views.Card{
 		Brand: brand.Name, Colour: brand.Colour, Logo: brand.Logo,
 		Kicker: views.T(l, "share.kicker_idea"), Title: idea.Title,
-		Votes:  views.T(l, "ideas.votes", "Count", idea.Votes),
-		Status: idea.Status.NameIn(lang), StatusC: parseColour(idea.Status.Colour),
+		Votes: votes, Status: idea.Status.NameIn(lang), StatusC: parseColour(idea.Status.Colour),
 	}
 }
 

@@ -442,6 +442,11 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, actor *User, to Phas
 		if res.RowsAffected == 0 {
 			return conflict("the campaign moved meanwhile")
 		}
+		if _, revealed := set["revealed_at"]; revealed {
+			if err := revealVotes(tx, c.ID); err != nil {
+				return err
+			}
+		}
 		return tx.Create(&CampaignPhase{CampaignID: c.ID, Phase: to, ActorID: &actor.ID, CreatedAt: now}).Error
 	})
 	if err != nil {
@@ -455,6 +460,17 @@ func orNone(p Phase) string {
 		return "no other phase"
 	}
 	return string(p)
+}
+
+// revealVotes gives the ideas of a sealed campaign, at its reveal, the
+// counts and the trending order their votes earned: while it was sealed,
+// votes were recorded but counted nowhere.
+func revealVotes(tx *gorm.DB, campaignID int64) error {
+	err := tx.Exec("UPDATE ideas SET votes = (SELECT count(*) FROM votes WHERE votes.idea_id = ideas.id) WHERE campaign_id = ?", campaignID).Error
+	if err != nil {
+		return fmt.Errorf("count the votes of campaign %d: %w", campaignID, err)
+	}
+	return recomputeTrend(tx, "campaign_id = ?", campaignID)
 }
 
 // campaignGate says why an idea of campaign c takes no plain vote now, as
@@ -483,13 +499,13 @@ func (s *Store) gateCampaignVotes(ctx context.Context, ideas []*Idea) error {
 		return nil
 	}
 	var campaigns []Campaign
-	if err := s.db.WithContext(ctx).Select("id", "phase", "budget").Where("id IN ?", ids).Find(&campaigns).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("id", "phase", "budget", "sealed", "revealed_at").Where("id IN ?", ids).Find(&campaigns).Error; err != nil {
 		return fmt.Errorf("campaigns of ideas: %w", err)
 	}
 	for _, idea := range ideas {
 		for _, c := range campaigns {
 			if idea.CampaignID != nil && *idea.CampaignID == c.ID {
-				idea.CampaignClosed = !c.TakesVotes()
+				idea.CampaignClosed, idea.Sealed = !c.TakesVotes(), c.Hidden()
 			}
 		}
 	}

@@ -196,6 +196,86 @@ func TestSealedCampaignRevealsWhenVotingCloses(t *testing.T) {
 	})
 }
 
+// TestSealedVotesCountedAtTheReveal: while a sealed campaign votes, its
+// ideas' votes are recorded but counted nowhere (their counter, their place
+// in the top and trending orders, the answer to the vote), and the reveal
+// counts them all at once.
+func TestSealedVotesCountedAtTheReveal(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		tess, m := campaignPeople(t, s, "Anna", "Bram", "Cas", "Dirk")
+		title, sealed := "Sealed plain votes", true
+		c, err := s.CreateCampaign(ctx, tess, models.CampaignInput{Title: &title, Sealed: &sealed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err = s.MoveCampaign(ctx, c.ID, tess, models.PhaseSubmission); err != nil {
+			t.Fatal(err)
+		}
+		// The favourite is older: an order by votes that leaked would put it first.
+		favourite, err := s.CreateIdea(ctx, m[0], models.NewIdea{Title: "The favourite of the round", Campaign: c.Slug})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := s.CreateIdea(ctx, m[1], models.NewIdea{Title: "The other idea of the round", Campaign: c.Slug})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err = s.MoveCampaign(ctx, c.ID, tess, models.PhaseVoting); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*models.User{m[1], m[2], m[3]} {
+			if voted, n, err := s.VoteAs(ctx, favourite.ID, u); err != nil || !voted || n != models.SealedVotes {
+				t.Fatalf("a sealed vote: %v %d %v", voted, n, err)
+			}
+		}
+		if _, n, err := s.VoteAs(ctx, other.ID, m[2]); err != nil || n != models.SealedVotes {
+			t.Fatalf("a sealed vote: %d %v", n, err)
+		}
+		if withdrawn, n, err := s.Unvote(ctx, other.ID, m[2].ID); err != nil || !withdrawn || n != models.SealedVotes {
+			t.Fatalf("a sealed vote withdrawn: %v %d %v", withdrawn, n, err)
+		}
+		got, err := s.Idea(ctx, favourite.ID, m[1])
+		if err != nil || got.Votes != 1 || !got.Sealed || !got.Voted {
+			t.Fatalf("the favourite while sealed: votes %d sealed %v voted %v, %v", got.Votes, got.Sealed, got.Voted, err)
+		}
+		order := func(sort string) []int64 {
+			t.Helper()
+			page, err := s.ListIdeas(ctx, models.ListOptions{Sort: sort}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, i := range page.Ideas {
+				ids = append(ids, i.ID)
+			}
+			return ids
+		}
+		for _, sort := range []string{models.SortTop, models.SortHot} {
+			if ids := order(sort); len(ids) != 2 || ids[0] != other.ID {
+				t.Fatalf("%s order while sealed: %v, want the newer idea %d first", sort, ids, other.ID)
+			}
+		}
+
+		if _, err = s.MoveCampaign(ctx, c.ID, tess, models.PhaseReview); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []struct {
+			idea  *models.Idea
+			votes int
+		}{{favourite, 4}, {other, 1}} {
+			if got, err := s.Idea(ctx, want.idea.ID, nil); err != nil || got.Votes != want.votes || got.Sealed {
+				t.Fatalf("idea %d after the reveal: votes %d sealed %v, want %d: %v", want.idea.ID, got.Votes, got.Sealed, want.votes, err)
+			}
+		}
+		for _, sort := range []string{models.SortTop, models.SortHot} {
+			if ids := order(sort); len(ids) != 2 || ids[0] != favourite.ID {
+				t.Fatalf("%s order after the reveal: %v, want the favourite %d first", sort, ids, favourite.ID)
+			}
+		}
+	})
+}
+
 // budgetRound opens a campaign with a budget of 10 points, at most maxPer
 // on one idea, with ideas in it, and moves it to voting.
 func budgetRound(t *testing.T, s *models.Store, maxPer, ideas int) (*models.User, []*models.User, *models.Campaign, []*models.Idea) {

@@ -25,6 +25,7 @@ type exportRow struct {
 	Status    string
 	Category  *string
 	Votes     int
+	Sealed    bool // its campaign hides the count: the cell stays empty
 	Comments  int
 	Author    *string
 	Assignee  *string
@@ -58,8 +59,10 @@ func (s *Store) ExportIdeas(ctx context.Context, viewer *User, baseURL string, w
 		q := s.db.WithContext(ctx).Table("ideas").
 			Select(`ideas.id, ideas.title, ideas.slug, statuses.slug AS status, categories.slug AS category,
 				ideas.votes, ideas.comments, authors.name AS author, assignees.name AS assignee,
-				ideas.impact, ideas.effort, ideas.source, ideas.created_at`).
+				ideas.impact, ideas.effort, ideas.source, ideas.created_at,
+				COALESCE(campaigns.sealed AND campaigns.revealed_at IS NULL, FALSE) AS sealed`).
 			Joins("JOIN statuses ON statuses.id = ideas.status_id").
+			Joins("LEFT JOIN campaigns ON campaigns.id = ideas.campaign_id").
 			Joins("LEFT JOIN categories ON categories.id = ideas.category_id").
 			Joins("LEFT JOIN users AS authors ON authors.id = ideas.author_id").
 			Joins("LEFT JOIN users AS assignees ON assignees.id = ideas.assignee_id").
@@ -128,14 +131,17 @@ func (s *Store) exportTags(ctx context.Context, rows []exportRow) (map[int64][]s
 
 // cells is the row's line of the export.
 func (r exportRow) cells(baseURL string, tags []string) []string {
-	score := ""
-	if v := (&Idea{Votes: r.Votes, Impact: r.Impact, Effort: r.Effort}).Score(); v != nil {
+	score, votes := "", ""
+	if v := (&Idea{Votes: r.Votes, Impact: r.Impact, Effort: r.Effort}).Score(); v != nil && !r.Sealed {
 		score = strconv.FormatFloat(*v, 'f', -1, 64)
+	}
+	if !r.Sealed {
+		votes = strconv.Itoa(r.Votes)
 	}
 	return []string{
 		strconv.FormatInt(r.ID, 10), csvCell(r.Title), fmt.Sprintf("%s/ideas/%d/%s", baseURL, r.ID, r.Slug),
 		csvCell(r.Status), csvCell(deref(r.Category)), csvCell(strings.Join(tags, ", ")),
-		strconv.Itoa(r.Votes), strconv.Itoa(r.Comments), csvCell(deref(r.Author)), csvCell(deref(r.Assignee)),
+		votes, strconv.Itoa(r.Comments), csvCell(deref(r.Author)), csvCell(deref(r.Assignee)),
 		optionalNumber(r.Impact), optionalNumber(r.Effort), score, csvCell(r.Source),
 		r.CreatedAt.UTC().Format(time.RFC3339),
 	}

@@ -82,6 +82,10 @@ type Idea struct {
 	// CampaignClosed says the idea's campaign takes no plain vote now
 	// (see campaignGate); filled in with the tags.
 	CampaignClosed bool `gorm:"-"`
+	// Sealed says the idea's campaign hides its counts until voting
+	// closes: its Votes (and its place in an order by votes) stay as they
+	// were when it was submitted, and no page or answer shows them.
+	Sealed bool `gorm:"-"`
 	// Images are the pictures attached to the idea, loaded with one idea
 	// (Store.Idea) or a list (Store.LoadImages).
 	Images []Image `gorm:"-"`

@@ -21,8 +21,13 @@ type Vote struct {
 	CreatedAt time.Time
 }
 
+// SealedVotes is the count Vote, VoteAs and Unvote return for an idea of a
+// sealed campaign, whose votes are counted only when voting closes.
+const SealedVotes = -1
+
 // Vote records user's vote for an idea, once, and returns the idea's vote
-// count. It reports whether a new vote was cast. The counter changes in the
+// count (SealedVotes while its campaign is sealed). It reports whether a
+// new vote was cast. The counter changes in the
 // same transaction as the row, so under any concurrency it equals the rows.
 func (s *Store) Vote(ctx context.Context, ideaID, userID int64) (bool, int, error) {
 	return s.changeVote(ctx, ideaID, userID, true, 0, SourceWeb)
@@ -90,6 +95,9 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 	if err != nil {
 		return false, 0, fmt.Errorf("vote on idea %d: %w", ideaID, err)
 	}
+	if r.sealed { // recorded, but counted nowhere until the reveal
+		return r.changed, SealedVotes, nil
+	}
 	if r.changed {
 		s.tellVotes(ctx, ideaID)
 	}
@@ -101,6 +109,7 @@ type voteResult struct {
 	merged, locked  bool
 	kind            string // the idea's status kind
 	campaign        string // why the idea's campaign takes no vote now (see campaignGate), or empty
+	sealed          bool   // the idea's campaign hides its counts: the counter stays as it was
 	braked, changed bool
 	votes           int // the idea's counter afterwards
 }
@@ -118,7 +127,8 @@ type voteResult struct {
 const voteStatement = `WITH target AS (
 		SELECT i.id, i.votes, i.merged_into IS NOT NULL AS merged, i.locked, s.kind,
 			CASE WHEN c.id IS NULL THEN '' WHEN c.budget > 0 THEN 'campaign-points'
-				WHEN c.phase <> 'voting' THEN 'campaign-closed' ELSE '' END AS campaign
+				WHEN c.phase <> 'voting' THEN 'campaign-closed' ELSE '' END AS campaign,
+			COALESCE(c.sealed AND c.revealed_at IS NULL, FALSE) AS sealed
 		FROM ideas i JOIN statuses s ON s.id = i.status_id LEFT JOIN campaigns c ON c.id = i.campaign_id
 		WHERE i.id = @idea AND i.state = 'published'),
 	open AS (
@@ -128,13 +138,13 @@ const voteStatement = `WITH target AS (
 	changed AS (%s),
 	counted AS (
 		UPDATE ideas SET votes = votes + @delta, hot = %s
-		WHERE id IN (SELECT idea_id FROM changed) RETURNING votes),
+		WHERE id IN (SELECT idea_id FROM changed) AND NOT (SELECT sealed FROM target) RETURNING votes),
 	followed AS (
 		INSERT INTO subscriptions (idea_id, user_id, following, created_at)
 		SELECT c.idea_id, u.id, TRUE, @now FROM changed c JOIN users u ON u.id = @user AND u.auto_subscribe
 		WHERE @delta > 0
 		ON CONFLICT DO NOTHING RETURNING idea_id)
-	SELECT t.merged, t.locked, t.kind, t.campaign, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
+	SELECT t.merged, t.locked, t.kind, t.campaign, t.sealed, @limit > 0 AND (SELECT n FROM recent) >= @limit AS braked,
 		EXISTS (SELECT 1 FROM changed) AS changed, COALESCE((SELECT votes FROM counted), t.votes) AS votes,
 		(SELECT count(*) FROM followed) AS followed
 	FROM target t`
@@ -178,14 +188,14 @@ func (s *Store) changeVoteAtOnce(ctx context.Context, ideaID, userID int64, vote
 		var followed int
 		// tellVotes tells the instances, after the statement.
 		row := db.Set(toldKey, true).Raw(query, args...).Row()
-		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.campaign, &r.braked, &r.changed, &r.votes, &followed)
+		err := row.Scan(&r.merged, &r.locked, &r.kind, &r.campaign, &r.sealed, &r.braked, &r.changed, &r.votes, &followed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil || !r.changed || !hooked {
 			return err
 		}
-		return s.publish(db, voteEvent(ideaID, userID, vote, r.votes))
+		return s.publish(db, voteEvent(ideaID, userID, vote, r.votes, r.sealed))
 	}
 	if !hooked {
 		// The statement is its own transaction: one round trip in all.
@@ -202,9 +212,13 @@ func voteArgs(ideaID, userID int64, now time.Time, limit, delta int, source stri
 		sql.Named("source", source), sql.Named("trend", trendAt(now))}
 }
 
-// voteEvent is the webhook event of a vote cast (vote) or withdrawn.
-func voteEvent(ideaID, userID int64, vote bool, votes int) WebhookEvent {
-	ev := WebhookEvent{Type: EventVoteCreated, IdeaID: ideaID, Vote: &WebhookVote{UserID: userID, Votes: votes}}
+// voteEvent is the webhook event of a vote cast (vote) or withdrawn; an
+// idea of a sealed campaign has no count to tell.
+func voteEvent(ideaID, userID int64, vote bool, votes int, sealed bool) WebhookEvent {
+	ev := WebhookEvent{Type: EventVoteCreated, IdeaID: ideaID, Vote: &WebhookVote{UserID: userID, Votes: &votes}}
+	if sealed {
+		ev.Vote.Votes = nil
+	}
 	if !vote {
 		ev.Type = EventVoteDeleted
 	}
@@ -223,10 +237,10 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		r = voteResult{merged: idea.MergedInto != nil, locked: idea.Locked, kind: idea.Status.Kind, votes: idea.Votes}
 		if idea.CampaignID != nil {
 			var c Campaign
-			if err := first(tx.Select("id", "phase", "budget").Where("id = ?", *idea.CampaignID), &c); err != nil {
+			if err := first(tx.Select("id", "phase", "budget", "sealed", "revealed_at").Where("id = ?", *idea.CampaignID), &c); err != nil {
 				return err
 			}
-			r.campaign = campaignGate(&c)
+			r.campaign, r.sealed = campaignGate(&c), c.Hidden()
 		}
 		now := s.Now()
 		if vote && limit > 0 {
@@ -257,10 +271,13 @@ func (s *Store) changeVoteInSteps(ctx context.Context, ideaID, userID int64, vot
 		if r.changed = res.RowsAffected == 1; !r.changed {
 			return nil
 		}
+		if r.sealed { // the counter and the order wait for the reveal
+			return s.publish(tx, voteEvent(ideaID, userID, vote, r.votes, true))
+		}
 		if err := tx.Raw("UPDATE ideas SET votes = votes + ? WHERE id = ? RETURNING votes", delta, ideaID).Scan(&r.votes).Error; err != nil {
 			return err
 		}
-		if err := s.publish(tx, voteEvent(ideaID, userID, vote, r.votes)); err != nil {
+		if err := s.publish(tx, voteEvent(ideaID, userID, vote, r.votes, false)); err != nil {
 			return err
 		}
 		hot, ok := addTrend(idea.Hot, now), true

@@ -120,7 +120,9 @@ type WebhookEvent struct {
 // WebhookVote is a vote event's data: who voted and the idea's count after.
 type WebhookVote struct {
 	UserID int64 `json:"user_id"`
-	Votes  int   `json:"votes"`
+	// Votes is the idea's count after the vote; null while its campaign
+	// is sealed.
+	Votes *int `json:"votes"`
 }
 
 // WebhookData builds an event's "data" as a visitor would see it. ok is

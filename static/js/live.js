@@ -26,7 +26,7 @@
   function onVotes(event) {
     var d = data(event);
     var vote = d && document.getElementById("vote-" + d.idea);
-    var count = vote && vote.querySelector(".vote-count");
+    var count = vote && vote.querySelector(".vote-count:not(.sealed)");
     if (count) {
       count.textContent = String(d.votes);
       count.setAttribute("aria-label", d.label);
