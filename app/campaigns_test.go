@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"samen/app/apptest"
 	"samen/models"
@@ -497,4 +498,103 @@ func TestCampaignResultsOnItsPage(t *testing.T) {
 		r = anna.PostForm(path+"/results", url.Values{"idea": {itoa(ideas[0].ID)}, "decision": {models.DecisionChosen}, "answer": {"Me!"}})
 		wantStatus(t, r, http.StatusForbidden)
 	})
+}
+
+// TestCampaignFollowers: a member follows a campaign with its button or the
+// API, and hears of each phase it enters, in the inbox with a link to the
+// campaign; who stopped following hears nothing more.
+func TestCampaignFollowers(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		ctx := context.Background()
+		tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
+		bramUser := srv.User("Bram", "bram@example.com", models.RoleMember)
+		annaUser := srv.User("Anna", "anna@example.com", models.RoleMember)
+		bram, anna, visitor := srv.SignedIn(bramUser), srv.SignedIn(annaUser), srv.Client()
+		title := "Which colours next spring"
+		c, err := srv.Store.CreateCampaign(ctx, tess, models.CampaignInput{Title: &title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Store.MoveCampaign(ctx, c.ID, tess, models.PhaseSubmission); err != nil {
+			t.Fatal(err)
+		}
+		page := "/campaigns/" + c.Slug
+
+		wantCount(t, visitor.Get(page), "form.campaign-follow", 0)
+		r := bram.Get(page)
+		wantCount(t, r, `form.campaign-follow[action="`+page+`/follow"] button[aria-pressed="false"]`, 1)
+		r = bram.PostForm(page+"/follow", nil)
+		wantStatus(t, r, http.StatusSeeOther)
+		if r.Header.Get("Location") != page {
+			t.Fatalf("after following: %s", r.Header.Get("Location"))
+		}
+		r = bram.Get(page)
+		wantCount(t, r, `form.campaign-follow[action="`+page+`/unfollow"] button[aria-pressed="true"]`, 1)
+		wantText(t, r, ".flash", "You follow this campaign now: you will hear of each phase it enters.")
+		var sub struct {
+			Subscribed *bool `json:"subscribed"`
+		}
+		sub = apiJSON[struct {
+			Subscribed *bool `json:"subscribed"`
+		}](t, apiCall(bram, http.MethodGet, "/campaigns/"+c.Slug+"/subscription", ""), http.StatusOK)
+		if sub.Subscribed == nil || !*sub.Subscribed {
+			t.Fatalf("subscription: %v", sub.Subscribed)
+		}
+		wantAPIError(t, apiCall(bram, http.MethodPut, "/campaigns/"+c.Slug+"/subscription", `{}`), http.StatusUnprocessableEntity, "invalid")
+		wantAPIError(t, apiCall(bram, http.MethodGet, "/campaigns/no-such-round/subscription", ""), http.StatusNotFound, "not_found")
+		anna.Get("/") // the page gives the CSRF token the API call carries
+		wantStatus(t, apiCall(anna, http.MethodPut, "/campaigns/"+c.Slug+"/subscription", `{"subscribed":true}`), http.StatusOK)
+
+		// The team opens the voting: Bram hears of it, with a link to the campaign.
+		moveCampaign(t, srv.SignedIn(tess), c.Slug, models.PhaseVoting)
+		// (He may have heard of its submission too, when its fan-out ran
+		// after he followed: the followers are who follow when it runs.)
+		notice := waitNotice(t, bram, "“Which colours next spring” is open for voting")
+		if notice.Kind != models.NotifyCampaignPhase || !strings.HasSuffix(notice.URL, page) {
+			t.Fatalf("the notice: %+v", notice)
+		}
+		r = bram.Get("/me/notifications")
+		wantCount(t, r, `a[href="/me/notifications/`+itoa(notice.ID)+`"]`, 1)
+		if r = bram.Get("/me/notifications/" + itoa(notice.ID)); r.Header.Get("Location") != page {
+			t.Fatalf("opening the notice leads to %q", r.Header.Get("Location"))
+		}
+
+		// Stopped following: the next phase reaches him no more.
+		sub = apiJSON[struct {
+			Subscribed *bool `json:"subscribed"`
+		}](t, apiCall(bram, http.MethodPut, "/campaigns/"+c.Slug+"/subscription", `{"subscribed":false}`), http.StatusOK)
+		if sub.Subscribed == nil || *sub.Subscribed {
+			t.Fatalf("unsubscribed: %v", sub.Subscribed)
+		}
+		if _, err := srv.Store.MoveCampaign(ctx, c.ID, tess, models.PhaseReview); err != nil {
+			t.Fatal(err)
+		}
+		// Anna, who still follows, hears of it: its fan-out is done.
+		waitNotice(t, anna, "“Which colours next spring” closed its voting: the team reviews the ideas")
+		for _, it := range apiJSON[inboxJSON](t, apiCall(bram, http.MethodGet, "/notifications", ""), http.StatusOK).items(t) {
+			if strings.Contains(it.Text, "closed its voting") {
+				t.Fatalf("Bram heard after he stopped following: %+v", it)
+			}
+		}
+	})
+}
+
+// waitNotice waits (bounded) until one of the member's notifications says
+// text, and returns that one.
+func waitNotice(t *testing.T, c *apptest.Client, text string) notificationJSON {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		items := apiJSON[inboxJSON](t, apiCall(c, http.MethodGet, "/notifications", ""), http.StatusOK).items(t)
+		for _, it := range items {
+			if it.Text == text {
+				return it
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no notification says %q: %+v", text, items)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -116,6 +116,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/campaigns", read, campaigns.List)
 	r.get("/campaigns/:slug", read, campaigns.Show)
 	r.post("/campaigns/:slug/points", vote, campaigns.Spend)
+	r.post("/campaigns/:slug/follow", follow, campaigns.Follow)
+	r.post("/campaigns/:slug/unfollow", follow, campaigns.Unfollow)
 	r.get("/statuses.css", read, statuses.Stylesheet)
 	r.get("/moderation", read, mod.PublicLog)
 	// Images in ideas and comments: served to those who may read their post.
@@ -274,6 +276,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.put(api+"/campaigns/:slug/phase", campaigning, campAPI.Move)
 	r.put(api+"/campaigns/:slug/results/:id", campaigning, campAPI.Decide)
 	r.delete(api+"/campaigns/:slug/results/:id", campaigning, campAPI.Undecide)
+	r.get(api+"/campaigns/:slug/subscription", follow, campAPI.Subscription)
+	r.put(api+"/campaigns/:slug/subscription", follow, campAPI.SetSubscription)
 	r.put(api+"/ideas/:id/points", vote, campAPI.Spend)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })

@@ -70,6 +70,9 @@ type campaignShowPage struct {
 	// offers the team the form for each idea, in review and results.
 	Results   []models.CampaignResult
 	CanDecide bool
+	// CanFollow offers a member the button that follows the campaign;
+	// Following is whether they do.
+	CanFollow, Following bool
 }
 
 // ResultOf is the team's decision on an idea, if any.
@@ -136,7 +139,29 @@ func (h *Campaigns) renderShow(c *fiber.Ctx, camp *models.Campaign, problem stri
 		return err
 	}
 	data.CanDecide = data.CanManage && (camp.Phase == models.PhaseReview || camp.Phase == models.PhaseResults)
+	if data.CanFollow = h.Store.Can(v.User, models.ActFollow); data.CanFollow {
+		if data.Following, err = h.Store.FollowsCampaign(c.UserContext(), camp.ID, v.User.ID); err != nil {
+			return err
+		}
+	}
 	return c.Status(status).Render("campaigns/show", data)
+}
+
+// Follow and Unfollow make the member hear of each phase the campaign
+// enters, or stop.
+func (h *Campaigns) Follow(c *fiber.Ctx) error   { return h.follow(c, true) }
+func (h *Campaigns) Unfollow(c *fiber.Ctx) error { return h.follow(c, false) }
+
+func (h *Campaigns) follow(c *fiber.Ctx, follow bool) error {
+	v := h.ViewerOf(c)
+	camp, err := h.Store.Campaign(c.UserContext(), c.Params("slug"), v.User)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.FollowCampaign(c.UserContext(), camp, v.User, follow); err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, "/campaigns/"+camp.Slug, map[bool]string{true: "campaign_followed", false: "campaign_unfollowed"}[follow])
 }
 
 // Spend sets the points the member gives one idea of a budgeted campaign.

@@ -15,13 +15,16 @@ type CampaignsAPI struct{ *Deps }
 
 // APICampaign is a campaign in the JSON API.
 type APICampaign struct {
-	ID                 int64              `json:"id"`
-	Slug               string             `json:"slug"`
-	Title              string             `json:"title"`
-	Brief              string             `json:"brief"`
-	BriefHTML          string             `json:"brief_html"`
-	Phase              models.Phase       `json:"phase"`
-	NextPhase          *models.Phase      `json:"next_phase"`
+	ID        int64         `json:"id"`
+	Slug      string        `json:"slug"`
+	Title     string        `json:"title"`
+	Brief     string        `json:"brief"`
+	BriefHTML string        `json:"brief_html"`
+	Phase     models.Phase  `json:"phase"`
+	NextPhase *models.Phase `json:"next_phase"`
+	// NextMoveAt is when the campaign moves to its next phase by itself,
+	// on one of its dates; null when the team moves it.
+	NextMoveAt         *time.Time         `json:"next_move_at"`
 	SubmissionOpensAt  *time.Time         `json:"submission_opens_at"`
 	SubmissionClosesAt *time.Time         `json:"submission_closes_at"`
 	VotingOpensAt      *time.Time         `json:"voting_opens_at"`
@@ -330,6 +333,7 @@ func (d *Deps) apiCampaign(camp *models.Campaign) APICampaign {
 		VotingOpensAt: utc(camp.VotingOpensAt), VotingClosesAt: utc(camp.VotingClosesAt), RevealedAt: utc(camp.RevealedAt),
 		Categories: make([]string, len(camp.Categories)), Questions: make([]APICampaignAsk, len(camp.Questions)),
 		History: make([]APICampaignPhase, len(camp.History)), URL: d.BaseURL + "/campaigns/" + camp.Slug,
+		NextMoveAt: utc(camp.NextMoveAt()),
 	}
 	if next := camp.Phase.Next(); next != "" {
 		out.NextPhase = &next
@@ -396,4 +400,36 @@ func (h *CampaignsAPI) campaignAndIdea(c *fiber.Ctx, user *models.User) (*models
 	}
 	camp, err := h.Store.Campaign(c.UserContext(), c.Params("slug"), user)
 	return camp, ideaID, err
+}
+
+// Subscription answers GET /campaigns/:slug/subscription: whether the
+// member follows the campaign.
+func (h *CampaignsAPI) Subscription(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	camp, err := h.Store.Campaign(c.UserContext(), c.Params("slug"), v.User)
+	if err != nil {
+		return err
+	}
+	following, err := h.Store.FollowsCampaign(c.UserContext(), camp.ID, v.User.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(APISubscription{Subscribed: following})
+}
+
+// SetSubscription answers PUT /campaigns/:slug/subscription {"subscribed":bool}.
+func (h *CampaignsAPI) SetSubscription(c *fiber.Ctx) error {
+	v := h.ViewerOf(c)
+	camp, err := h.Store.Campaign(c.UserContext(), c.Params("slug"), v.User)
+	if err != nil {
+		return err
+	}
+	subscribed, err := readSubscription(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.FollowCampaign(c.UserContext(), camp, v.User, subscribed); err != nil {
+		return err
+	}
+	return c.JSON(APISubscription{Subscribed: subscribed})
 }

@@ -89,6 +89,11 @@ func notificationText(l *i18n.Localizer, lang string, statuses []models.Status, 
 		d.Outcome = it.Detail
 	case models.NotifyContentHidden:
 		d.Reason = it.Detail
+	case models.NotifyCampaignPhase:
+		d.Phase = views.T(l, "campaigns.announce."+it.Detail)
+		if it.Campaign != nil {
+			d.Campaign = it.Campaign.Title
+		}
 	}
 	return views.NotificationText(l, it.Kind, d)
 }
@@ -101,6 +106,8 @@ func notificationPath(it models.InboxItem) string {
 	visible := it.Idea != nil && it.Idea.Visible
 	idea := func() string { return fmt.Sprintf("/ideas/%d/%s", it.Idea.ID, it.Idea.Slug) }
 	switch {
+	case it.Campaign != nil:
+		return "/campaigns/" + it.Campaign.Slug
 	case it.Kind == models.NotifyChangelog && it.EntryID != nil:
 		return fmt.Sprintf("/changelog/%d", *it.EntryID)
 	case visible && it.CommentID != nil:

@@ -77,6 +77,10 @@ type Campaign struct {
 
 	Categories []Category         `gorm:"-"`
 	Questions  []CampaignQuestion `gorm:"-"`
+	// SubmissionOver says the submission's closing date has passed, as
+	// the campaign was loaded: it takes no more ideas, though the phase
+	// moves on only when voting opens.
+	SubmissionOver bool `gorm:"-"`
 	// History is every phase the campaign entered, oldest first.
 	History []CampaignPhase `gorm:"-"`
 	Image   *Image          `gorm:"-"`
@@ -92,8 +96,9 @@ func (c *Campaign) Budgeted() bool { return c.Budget > 0 }
 // TakesVotes reports whether the campaign's ideas take plain votes now.
 func (c *Campaign) TakesVotes() bool { return campaignGate(c) == "" }
 
-// Open reports whether the campaign takes new ideas.
-func (c *Campaign) Open() bool { return c.Phase == PhaseSubmission }
+// Open reports whether the campaign takes new ideas: in its submission
+// phase, until the submission's closing date.
+func (c *Campaign) Open() bool { return c.Phase == PhaseSubmission && !c.SubmissionOver }
 
 // Voting reports whether the campaign takes votes or points.
 func (c *Campaign) Voting() bool { return c.Phase == PhaseVoting }
@@ -414,7 +419,8 @@ func (s *Store) saveCampaign(ctx context.Context, c *Campaign, actor *User, in C
 
 // MoveCampaign moves a campaign to its next phase (to must be that phase:
 // two people pressing the same button move it once). Leaving the voting
-// phase reveals a sealed campaign's counts.
+// phase reveals a sealed campaign's counts; the campaign's followers hear
+// of every move.
 func (s *Store) MoveCampaign(ctx context.Context, id int64, actor *User, to Phase) (*Campaign, error) {
 	if !s.Can(actor, ActManageCampaigns) {
 		return nil, ErrForbidden
@@ -427,27 +433,7 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, actor *User, to Phas
 		if !slices.Contains(Phases, to) {
 			return ValidationErrors{"phase": "must be one of draft, submission, voting, review, results"}
 		}
-		if c.Phase.next() != to {
-			return conflict(fmt.Sprintf("the campaign is in its %s phase: it moves to %s next", c.Phase, orNone(c.Phase.next())))
-		}
-		now := s.Now()
-		set := map[string]any{"phase": to, "updated_at": now}
-		if c.Phase == PhaseVoting && c.Sealed {
-			set["revealed_at"] = now
-		}
-		res := tx.Model(&Campaign{}).Where("id = ? AND phase = ?", c.ID, c.Phase).Updates(set)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return conflict("the campaign moved meanwhile")
-		}
-		if _, revealed := set["revealed_at"]; revealed {
-			if err := revealVotes(tx, c.ID); err != nil {
-				return err
-			}
-		}
-		return tx.Create(&CampaignPhase{CampaignID: c.ID, Phase: to, ActorID: &actor.ID, CreatedAt: now}).Error
+		return s.moveCampaign(tx, &c, &actor.ID, to)
 	})
 	if err != nil {
 		return nil, err
@@ -455,6 +441,38 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, actor *User, to Phas
 	return s.Campaign(ctx, c.Slug, actor)
 }
 
+// moveCampaign moves c to its next phase, to, in tx: conditionally, so
+// that of two moves at once one fails with a conflict; actor is nil for a
+// move on the campaign's dates.
+func (s *Store) moveCampaign(tx *gorm.DB, c *Campaign, actor *int64, to Phase) error {
+	if c.Phase.next() != to {
+		return conflict(fmt.Sprintf("the campaign is in its %s phase: it moves to %s next", c.Phase, orNone(c.Phase.next())))
+	}
+	now := s.Now()
+	set := map[string]any{"phase": to, "updated_at": now}
+	if c.Phase == PhaseVoting && c.Sealed {
+		set["revealed_at"] = now
+	}
+	res := tx.Model(&Campaign{}).Where("id = ? AND phase = ?", c.ID, c.Phase).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return conflict("the campaign moved meanwhile")
+	}
+	if _, revealed := set["revealed_at"]; revealed {
+		if err := revealVotes(tx, c.ID); err != nil {
+			return err
+		}
+	}
+	if err := tx.Create(&CampaignPhase{CampaignID: c.ID, Phase: to, ActorID: actor, CreatedAt: now}).Error; err != nil {
+		return err
+	}
+	c.Phase = to
+	return s.emit(tx, Event{Kind: NotifyCampaignPhase, CampaignID: &c.ID, ActorID: actor, Detail: string(to)})
+}
+
+// orNone names a phase, or says there is none.
 func orNone(p Phase) string {
 	if p == "" {
 		return "no other phase"
@@ -544,6 +562,7 @@ func (s *Store) loadCampaign(ctx context.Context, q *gorm.DB, viewer *User) (*Ca
 	if c.Phase == PhaseDraft && !s.Can(viewer, ActManageCampaigns) {
 		return nil, ErrNotFound
 	}
+	c.SubmissionOver = c.SubmissionClosesAt != nil && !s.Now().Before(*c.SubmissionClosesAt)
 	db := s.db.WithContext(ctx)
 	if err := db.Joins("JOIN campaign_categories cc ON cc.category_id = categories.id AND cc.campaign_id = ?", c.ID).
 		Order("categories.position, categories.id").Find(&c.Categories).Error; err != nil {
@@ -710,6 +729,9 @@ func (s *Store) SpendPoints(ctx context.Context, member *User, ideaID int64, poi
 		}
 		if err := tx.Exec(`UPDATE campaign_budgets SET spent = ? WHERE campaign_id = ? AND user_id = ?`,
 			spent-had+points, c.ID, member.ID).Error; err != nil {
+			return err
+		}
+		if err := s.followCampaign(tx, c.ID, member.ID); err != nil {
 			return err
 		}
 		if points == 0 {

@@ -384,6 +384,11 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		if err := saveAnswers(tx, idea.ID, answers); err != nil {
 			return err
 		}
+		if idea.CampaignID != nil {
+			if err := s.followCampaign(tx, *idea.CampaignID, author.ID); err != nil {
+				return err
+			}
+		}
 		if err := s.ideaEvents(tx, idea); err != nil {
 			return err
 		}

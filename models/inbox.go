@@ -47,6 +47,9 @@ type InboxItem struct {
 	EntryTitle string
 	// Category is the idea's category, its slug and names only; nil for none.
 	Category *Category
+	// Campaign is the campaign a campaign_phase speaks of (its slug and
+	// title); nil for none, or a campaign gone back to the team's drafts.
+	Campaign *Campaign
 	// ActorID and ActorName are who acted; a moderator's decision names nobody.
 	ActorID   *int64
 	ActorName string
@@ -91,6 +94,10 @@ type inboxRow struct {
 	CategorySlug   *string
 	CategoryName   *string
 	CategoryNameNL *string
+	CampaignID     *int64
+	CampaignSlug   *string
+	CampaignTitle  *string
+	CampaignPhase  *string
 }
 
 // anonymousKinds are decisions of moderators, which never name them, and
@@ -151,12 +158,14 @@ func inboxQuery(extra string, limit, offset int) string {
 	return `SELECT n.id, n.kind, n.idea_id, n.comment_id, n.entry_id, n.actor_id, n.detail, n.read_at, n.created_at,
 		i.title AS idea_title, i.slug AS idea_slug, i.state AS idea_state, i.author_id AS idea_author_id,
 		a.name AS actor_name, ce.title AS entry_title, ce.published_at AS entry_published, c.slug AS category_slug,
-		c.name AS category_name, c.name_nl AS category_name_nl
+		c.name AS category_name, c.name_nl AS category_name_nl,
+		n.campaign_id, cp.slug AS campaign_slug, cp.title AS campaign_title, cp.phase AS campaign_phase
 		FROM notifications n
 		LEFT JOIN ideas i ON i.id = n.idea_id
 		LEFT JOIN users a ON a.id = n.actor_id
 		LEFT JOIN changelog_entries ce ON ce.id = n.entry_id
 		LEFT JOIN categories c ON c.id = i.category_id
+		LEFT JOIN campaigns cp ON cp.id = n.campaign_id
 		WHERE n.user_id = ?` + extra + fmt.Sprintf(` ORDER BY n.id DESC LIMIT %d OFFSET %d`, limit, offset)
 }
 
@@ -176,6 +185,9 @@ func (r inboxRow) item(reader *User, now time.Time) InboxItem {
 	}
 	if r.EntryID != nil && r.EntryPublished != nil && r.EntryTitle != nil {
 		it.EntryID, it.EntryTitle = r.EntryID, *r.EntryTitle
+	}
+	if r.CampaignID != nil && r.CampaignSlug != nil && *r.CampaignPhase != string(PhaseDraft) {
+		it.Campaign = &Campaign{ID: *r.CampaignID, Slug: *r.CampaignSlug, Title: *r.CampaignTitle}
 	}
 	if r.ActorID != nil && r.ActorName != nil && !anonymousKinds[r.Kind] {
 		it.ActorID, it.ActorName = r.ActorID, *r.ActorName

@@ -65,6 +65,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &deleteBlobsWorker{store: s})
 	river.AddWorker(workers, &orphanImagesWorker{store: s})
 	river.AddWorker(workers, &forgetStatisticsWorker{store: s})
+	river.AddWorker(workers, &advanceCampaignsWorker{store: s})
 	addMailWorkers(workers, s)
 
 	var driver riverdriver.Driver[*sql.Tx]
@@ -102,6 +103,12 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return OrphanImagesArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "delete_orphan_images"},
+			),
+			// A campaign's dates move it within a minute of their time.
+			river.NewPeriodicJob(
+				river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return AdvanceCampaignsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "advance_campaigns"},
 			),
 		}, mailPeriodicJobs()...),
 	})

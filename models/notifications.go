@@ -15,11 +15,12 @@ const (
 	NotifyReportOutcome = "report_outcome" // a moderator decided on my report
 	NotifyContentHidden = "content_hidden" // a moderator hid what I wrote, with the reason
 	NotifyNewIdea       = "new_idea"       // a new idea in a category I follow
+	NotifyCampaignPhase = "campaign_phase" // a campaign I follow entered a phase
 )
 
 // NotificationKinds lists every kind, in the order preference forms show them.
 var NotificationKinds = []string{NotifyStatusChanged, NotifyTeamAnswer, NotifyReply, NotifyMention,
-	NotifyMerged, NotifyChangelog, NotifyNewIdea, NotifyReportOutcome, NotifyContentHidden}
+	NotifyMerged, NotifyChangelog, NotifyNewIdea, NotifyCampaignPhase, NotifyReportOutcome, NotifyContentHidden}
 
 // Event is something that happened which members may hear of. It is written
 // in the same transaction as the change that causes it; a job fans it out
@@ -32,6 +33,7 @@ type Event struct {
 	OtherIdeaID *int64 // a merge: the idea merged into
 	CommentID   *int64
 	EntryID     *int64
+	CampaignID  *int64 // a campaign's phase: its followers hear
 	ActorID     *int64
 	RecipientID *int64
 	// Detail is what the kind needs besides: the new status's slug, a
@@ -43,16 +45,17 @@ type Event struct {
 
 // Notification is one member's copy of an event.
 type Notification struct {
-	ID        int64
-	UserID    int64
-	EventID   int64
-	Kind      string
-	IdeaID    *int64
-	CommentID *int64
-	EntryID   *int64
-	ActorID   *int64
-	Detail    string
-	ReadAt    *time.Time
+	ID         int64
+	UserID     int64
+	EventID    int64
+	Kind       string
+	IdeaID     *int64
+	CommentID  *int64
+	EntryID    *int64
+	CampaignID *int64
+	ActorID    *int64
+	Detail     string
+	ReadAt     *time.Time
 	// EmailedAt is set once an email carried the notification, or once the
 	// member's preferences mean none will.
 	EmailedAt *time.Time

@@ -24,6 +24,7 @@ import (
 //   - an idea's subscribers: status_changed, team_answer, merged (both
 //     ideas' subscribers), changelog;
 //   - a category's subscribers: new_idea;
+//   - a campaign's followers: campaign_phase;
 //   - one member: reply (the comment replied to), mention, report_outcome
 //     (each reporter), content_hidden (the author).
 //
@@ -96,7 +97,7 @@ func (s *Store) fanOutNotifications(ctx context.Context, eventID int64) error {
 		return nil
 	}
 	n := Notification{EventID: e.ID, Kind: e.Kind, IdeaID: e.IdeaID, CommentID: e.CommentID, EntryID: e.EntryID,
-		ActorID: e.ActorID, Detail: e.Detail, CreatedAt: e.CreatedAt}
+		CampaignID: e.CampaignID, ActorID: e.ActorID, Detail: e.Detail, CreatedAt: e.CreatedAt}
 	if e.Kind == NotifyMerged {
 		// Both ideas' followers land on the idea merged into, and read the
 		// title of the one merged away.
@@ -176,6 +177,9 @@ func (s *Store) audience(ctx context.Context, e *Event) (*gorm.DB, error) {
 	q := s.db.WithContext(ctx).Model(&User{}).Where("users.banned_at IS NULL")
 	if e.ActorID != nil {
 		q = q.Where("users.id <> ?", *e.ActorID)
+	}
+	if e.Kind == NotifyCampaignPhase {
+		return s.campaignAudience(ctx, q, e)
 	}
 	var idea Idea
 	if e.IdeaID != nil {

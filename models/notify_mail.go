@@ -710,20 +710,21 @@ type mailIdea struct {
 
 // mailRefs are what a set of notifications speaks of, loaded at once.
 type mailRefs struct {
-	ideas    map[int64]*mailIdea
-	actors   map[int64]string
-	comments map[int64]*Comment
-	entries  map[int64]string
-	answers  map[int64]string // notification id -> the team's note with its status change
-	statuses map[string]*Status
-	cats     map[int64]Category
+	ideas     map[int64]*mailIdea
+	actors    map[int64]string
+	comments  map[int64]*Comment
+	entries   map[int64]string
+	answers   map[int64]string // notification id -> the team's note with its status change
+	statuses  map[string]*Status
+	cats      map[int64]Category
+	campaigns map[int64]*Campaign // slug, title and phase
 }
 
 func (s *Store) loadMailRefs(ctx context.Context, db *gorm.DB, notifs []Notification) (*mailRefs, error) {
 	ref := &mailRefs{ideas: map[int64]*mailIdea{}, actors: map[int64]string{},
 		comments: map[int64]*Comment{}, entries: map[int64]string{}, answers: map[int64]string{},
-		statuses: map[string]*Status{}, cats: map[int64]Category{}}
-	var ideaIDs, actorIDs, commentIDs, entryIDs []int64
+		statuses: map[string]*Status{}, cats: map[int64]Category{}, campaigns: map[int64]*Campaign{}}
+	var ideaIDs, actorIDs, commentIDs, entryIDs, campaignIDs []int64
 	for _, n := range notifs {
 		if n.IdeaID != nil {
 			ideaIDs = append(ideaIDs, *n.IdeaID)
@@ -736,6 +737,18 @@ func (s *Store) loadMailRefs(ctx context.Context, db *gorm.DB, notifs []Notifica
 		}
 		if n.EntryID != nil {
 			entryIDs = append(entryIDs, *n.EntryID)
+		}
+		if n.CampaignID != nil {
+			campaignIDs = append(campaignIDs, *n.CampaignID)
+		}
+	}
+	if len(campaignIDs) > 0 {
+		var rows []*Campaign
+		if err := db.Select("id, slug, title, phase").Where("id IN ?", uniq(campaignIDs)).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, c := range rows {
+			ref.campaigns[c.ID] = c
 		}
 	}
 	if len(ideaIDs) > 0 {
@@ -836,6 +849,14 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 		if n.Kind == NotifyChangelog {
 			url = s.mail.baseURL + "/changelog/" + strconv.FormatInt(*n.EntryID, 10)
 		}
+	}
+	if n.CampaignID != nil {
+		c := ref.campaigns[*n.CampaignID]
+		if c == nil || c.Phase == PhaseDraft {
+			return views.MailItem{}, false
+		}
+		d.Campaign, d.Phase = c.Title, views.T(l, "campaigns.announce."+n.Detail)
+		url = s.mail.baseURL + "/campaigns/" + c.Slug
 	}
 	switch n.Kind {
 	case NotifyStatusChanged:

@@ -145,6 +145,11 @@ func (s *Store) CreateIdeaFor(ctx context.Context, actor *User, n NewIdea, w Web
 		if err := saveAnswers(tx, idea.ID, answers); err != nil {
 			return err
 		}
+		if idea.CampaignID != nil {
+			if err := s.followCampaign(tx, *idea.CampaignID, author.ID); err != nil {
+				return err
+			}
+		}
 		if err := s.ideaEvents(tx, idea); err != nil {
 			return err
 		}

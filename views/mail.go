@@ -102,5 +102,5 @@ func MailSubject(mail Mail) string {
 // of kind: the idea's title and what happened.
 func MailItemSubject(l *i18n.Localizer, kind string, d NotificationData) string {
 	return T(l, "email.subject."+kind, "Idea", d.Idea, "Status", d.Status, "Other", d.Other,
-		"Entry", d.Entry, "Category", d.Category)
+		"Entry", d.Entry, "Category", d.Category, "Campaign", d.Campaign, "Phase", d.Phase)
 }

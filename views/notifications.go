@@ -14,6 +14,8 @@ type NotificationData struct {
 	Category string
 	Reason   string
 	Outcome  string // a report's outcome: dismissed, hidden, suspended or banned
+	Campaign string // a campaign's title
+	Phase    string // the phase a campaign entered, in words
 }
 
 // NotificationText is the one line a notification of kind says, in the
@@ -28,5 +30,6 @@ func NotificationText(l *i18n.Localizer, kind string, d NotificationData) string
 		outcome = T(l, "notification.outcome."+d.Outcome)
 	}
 	return T(l, "notification."+kind, "Actor", actor, "Idea", d.Idea, "Other", d.Other, "Status", d.Status,
-		"Entry", d.Entry, "Category", d.Category, "Reason", d.Reason, "Outcome", outcome)
+		"Entry", d.Entry, "Category", d.Category, "Reason", d.Reason, "Outcome", outcome,
+		"Campaign", d.Campaign, "Phase", d.Phase)
 }
