@@ -54,7 +54,7 @@ type campaignIdeaJSON struct {
 	} `json:"answers"`
 }
 
-var campaignKeys = []string{"brief", "brief_html", "budget", "categories", "history", "id", "ideas", "max_per_idea", "next_move_at", "next_phase",
+var campaignKeys = []string{"brief", "brief_html", "budget", "categories", "history", "id", "ideas", "image", "max_per_idea", "next_move_at", "next_phase",
 	"phase", "questions", "results", "revealed_at", "sealed", "slug", "submission_closes_at", "submission_opens_at", "title", "url",
 	"voting_closes_at", "voting_opens_at"}
 

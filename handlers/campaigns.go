@@ -223,6 +223,9 @@ type campaignForm struct {
 	Budget, MaxPerIdea string
 	// Sealed hides the counts until voting closes.
 	Sealed bool
+	// ImageID is an upload of an earlier try of the form, carried along
+	// so that a refused form need not send its file again.
+	ImageID string
 	// Categories are the slugs ticked.
 	Categories []string
 	// Questions are every slot of the form, MaxCampaignQuestions of them.
@@ -248,6 +251,46 @@ func (f campaignForm) DateFields() []dateField {
 		fields[i] = dateField{name, f.Dates[name]}
 	}
 	return fields
+}
+
+// readImage reads the brief's picture from the editor's form: a new file
+// (uploaded at once, and carried in the form should the rest be refused),
+// one such upload carried from an earlier try, or the box that removes it.
+func (h *Campaigns) readImage(c *fiber.Ctx, form *campaignForm, in *models.CampaignInput, errs models.ValidationErrors) {
+	form.ImageID = strings.TrimSpace(c.FormValue("image_id"))
+	if fh, err := c.FormFile("image"); err == nil && fh.Size > 0 {
+		data, err := readUpload(fh)
+		var img *models.Image
+		if err == nil {
+			img, err = h.Store.UploadImage(c.UserContext(), h.ViewerOf(c).User, models.NewImage{Data: data, Alt: c.FormValue("image_alt")})
+		}
+		var invalid models.ValidationErrors
+		switch {
+		case errors.As(err, &invalid):
+			for _, msg := range invalid {
+				errs["image"] = msg
+			}
+			return
+		case err != nil:
+			errs["image"] = err.Error()
+			return
+		}
+		form.ImageID = strconv.FormatInt(img.ID, 10)
+	}
+	switch {
+	case c.FormValue("remove_image") != "":
+		var none *int64
+		in.ImageID = &none
+	case form.ImageID != "":
+		id, err := strconv.ParseInt(form.ImageID, 10, 64)
+		if err != nil || id < 1 {
+			errs["image"] = views.T(h.ViewerOf(c).L, "campaigns.invalid_number")
+			form.ImageID = ""
+			return
+		}
+		image := &id
+		in.ImageID = &image
+	}
 }
 
 // Ticked reports whether a category is ticked.
@@ -325,6 +368,7 @@ func (h *Campaigns) readForm(c *fiber.Ctx, withQuestions bool) (campaignForm, mo
 		moments[i] = at
 	}
 	in.SubmissionOpensAt, in.SubmissionClosesAt, in.VotingOpensAt, in.VotingClosesAt = &moments[0], &moments[1], &moments[2], &moments[3]
+	h.readImage(c, &form, &in, errs)
 	for _, n := range []struct {
 		field, value string
 		to           **int
@@ -384,6 +428,14 @@ type campaignEditPage struct {
 	Errors     models.ValidationErrors
 	// Notice says why the campaign did not move to its next phase.
 	Notice string
+}
+
+// CurrentImage is the brief's picture as saved, nil for none.
+func (p campaignEditPage) CurrentImage() *models.Image {
+	if p.Campaign == nil {
+		return nil
+	}
+	return p.Campaign.Image
 }
 
 // QuestionsFixed reports whether the questions can no longer change: the

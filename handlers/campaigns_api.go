@@ -24,7 +24,9 @@ type APICampaign struct {
 	NextPhase *models.Phase `json:"next_phase"`
 	// NextMoveAt is when the campaign moves to its next phase by itself,
 	// on one of its dates; null when the team moves it.
-	NextMoveAt         *time.Time         `json:"next_move_at"`
+	NextMoveAt *time.Time `json:"next_move_at"`
+	// Image is the picture above the brief, null for none.
+	Image              *APIImage          `json:"image"`
 	SubmissionOpensAt  *time.Time         `json:"submission_opens_at"`
 	SubmissionClosesAt *time.Time         `json:"submission_closes_at"`
 	VotingOpensAt      *time.Time         `json:"voting_opens_at"`
@@ -180,6 +182,9 @@ type campaignInput struct {
 	Categories         *[]string          `json:"categories"`
 	Questions          *[]campaignAskJSON `json:"questions"`
 	Sealed             *bool              `json:"sealed"`
+	// Image is the id of an upload of the caller's (POST /images) to show
+	// above the brief; null removes the picture.
+	Image json.RawMessage `json:"image"`
 }
 
 type campaignAskJSON struct {
@@ -197,6 +202,14 @@ func (in campaignInput) model(errs models.ValidationErrors) models.CampaignInput
 		SubmissionClosesAt: jsonTime(in.SubmissionClosesAt, "submission_closes_at", errs),
 		VotingOpensAt:      jsonTime(in.VotingOpensAt, "voting_opens_at", errs),
 		VotingClosesAt:     jsonTime(in.VotingClosesAt, "voting_closes_at", errs),
+	}
+	if len(in.Image) > 0 {
+		var id *int64
+		if err := json.Unmarshal(in.Image, &id); err != nil || (id != nil && *id < 1) {
+			errs["image"] = "must be the id of an image you uploaded, or null"
+		} else {
+			out.ImageID = &id
+		}
 	}
 	if in.Questions != nil {
 		qs := make([]models.QuestionInput, len(*in.Questions))
@@ -337,6 +350,10 @@ func (d *Deps) apiCampaign(camp *models.Campaign) APICampaign {
 	}
 	if next := camp.Phase.Next(); next != "" {
 		out.NextPhase = &next
+	}
+	if camp.Image != nil {
+		img := d.apiImage(camp.Image)
+		out.Image = &img
 	}
 	for i, cat := range camp.Categories {
 		out.Categories[i] = cat.Slug

@@ -248,7 +248,16 @@ func (s *Store) saveCampaign(ctx context.Context, c *Campaign, actor *User, in C
 		c.Brief = checkBody(*in.Brief, "brief", errs)
 		c.BriefHTML = s.md.render(c.Brief)
 	}
-	if in.ImageID != nil {
+	oldImage := c.ImageID
+	if in.ImageID != nil && !sameID(*in.ImageID, c.ImageID) {
+		if id := *in.ImageID; id != nil {
+			// An upload of the actor's waiting to be posted (see UploadImage).
+			if waiting, err := s.WaitingImages(ctx, actor.ID, []int64{*id}); err != nil {
+				return err
+			} else if len(waiting) == 0 {
+				errs["image"] = "must be an image you uploaded and did not post yet"
+			}
+		}
 		c.ImageID = *in.ImageID
 	}
 	for _, d := range []struct {
@@ -390,6 +399,11 @@ func (s *Store) saveCampaign(ctx context.Context, c *Campaign, actor *User, in C
 				if err := tx.Create(&campaignCategory{CampaignID: c.ID, CategoryID: id}).Error; err != nil {
 					return err
 				}
+			}
+		}
+		if oldImage != nil && !sameID(oldImage, c.ImageID) {
+			if err := s.dropImages(ctx, tx, "id = ?", *oldImage); err != nil {
+				return err
 			}
 		}
 		if in.Questions != nil {
@@ -564,6 +578,14 @@ func (s *Store) loadCampaign(ctx context.Context, q *gorm.DB, viewer *User) (*Ca
 	}
 	c.SubmissionOver = c.SubmissionClosesAt != nil && !s.Now().Before(*c.SubmissionClosesAt)
 	db := s.db.WithContext(ctx)
+	if c.ImageID != nil {
+		var img Image
+		if err := first(db.Where("id = ?", *c.ImageID), &img); err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("campaign image: %w", err)
+		} else if err == nil {
+			c.Image = &img
+		}
+	}
 	if err := db.Joins("JOIN campaign_categories cc ON cc.category_id = categories.id AND cc.campaign_id = ?", c.ID).
 		Order("categories.position, categories.id").Find(&c.Categories).Error; err != nil {
 		return nil, fmt.Errorf("campaign categories: %w", err)

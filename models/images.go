@@ -105,7 +105,7 @@ func (s *Store) UploadImage(ctx context.Context, owner *User, n NewImage) (*Imag
 	}
 	var waiting int64
 	err = s.db.WithContext(ctx).Model(&Image{}).
-		Where("user_id = ? AND idea_id IS NULL AND comment_id IS NULL", owner.ID).Count(&waiting).Error
+		Where("user_id = ? AND "+unattached, owner.ID).Count(&waiting).Error
 	if err != nil {
 		return nil, fmt.Errorf("count waiting images: %w", err)
 	}
@@ -153,6 +153,10 @@ func (s *Store) UploadImage(ctx context.Context, owner *User, n NewImage) (*Imag
 	return img, nil
 }
 
+// unattached is the condition of an upload that waits to be posted: in no
+// idea, no comment, and no campaign's brief.
+const unattached = "idea_id IS NULL AND comment_id IS NULL AND id NOT IN (SELECT image_id FROM campaigns WHERE image_id IS NOT NULL)"
+
 // randomKey is 128 random bits in hex: nothing about an image follows from it.
 func randomKey() string {
 	b := make([]byte, 16)
@@ -167,7 +171,7 @@ func (s *Store) WaitingImages(ctx context.Context, ownerID int64, ids []int64) (
 		return nil, nil
 	}
 	var list []Image
-	err := s.db.WithContext(ctx).Where("id IN ? AND user_id = ? AND idea_id IS NULL AND comment_id IS NULL", ids, ownerID).
+	err := s.db.WithContext(ctx).Where("id IN ? AND user_id = ? AND "+unattached, ids, ownerID).
 		Order("id").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("load waiting images: %w", err)
@@ -194,7 +198,7 @@ func attachImagesFor(tx *gorm.DB, ids []int64, uploaderID, authorID int64, colum
 	if len(ids) > MaxImagesPerPost {
 		return ValidationErrors{"images": fmt.Sprintf("at most %d images", MaxImagesPerPost)}
 	}
-	res := tx.Model(&Image{}).Where("id IN ? AND user_id = ? AND idea_id IS NULL AND comment_id IS NULL", ids, uploaderID).
+	res := tx.Model(&Image{}).Where("id IN ? AND user_id = ? AND "+unattached, ids, uploaderID).
 		Updates(map[string]any{column: postID, "user_id": authorID})
 	if res.Error != nil {
 		return fmt.Errorf("attach images: %w", res.Error)
@@ -339,6 +343,17 @@ func (s *Store) ImageFile(ctx context.Context, key string, viewer *User) (img *I
 	now := s.Now()
 	notFound := fmt.Errorf("load image: %w", ErrNotFound)
 	if !img.Attached() {
+		// A campaign's picture: seen by whoever may read the campaign.
+		var c Campaign
+		err := first(s.db.WithContext(ctx).Select("id", "phase").Where("image_id = ?", img.ID), &c)
+		switch {
+		case err == nil && (c.Phase != PhaseDraft || s.Can(viewer, ActManageCampaigns)):
+			return img, blobKey, c.Phase != PhaseDraft, nil
+		case err == nil:
+			return nil, "", false, notFound
+		case !errors.Is(err, ErrNotFound):
+			return nil, "", false, fmt.Errorf("load image: %w", err)
+		}
 		if viewer == nil || viewer.ID != img.UserID {
 			return nil, "", false, notFound
 		}
@@ -488,7 +503,7 @@ func (s *Store) DeleteOrphanImages(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var count int64
-		where := "idea_id IS NULL AND comment_id IS NULL AND created_at < ?"
+		where := unattached + " AND created_at < ?"
 		cutoff := s.Now().Add(-OrphanImageAge)
 		if err := tx.Model(&Image{}).Where(where, cutoff).Count(&count).Error; err != nil {
 			return err
