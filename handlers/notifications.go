@@ -103,6 +103,8 @@ func notificationPath(it models.InboxItem) string {
 	switch {
 	case it.Kind == models.NotifyChangelog && it.EntryID != nil:
 		return fmt.Sprintf("/changelog/%d", *it.EntryID)
+	case visible && (it.Kind == models.NotifyRoundInvite || it.Kind == models.NotifyRoundReminder):
+		return fmt.Sprintf("/ideas/%d/rounds/%s", it.Idea.ID, it.Detail)
 	case visible && it.CommentID != nil:
 		return fmt.Sprintf("%s#comment-%d", idea(), *it.CommentID)
 	case visible:

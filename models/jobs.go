@@ -66,6 +66,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &orphanImagesWorker{store: s})
 	river.AddWorker(workers, &forgetStatisticsWorker{store: s})
 	addMailWorkers(workers, s)
+	river.AddWorker(workers, &roundCheckWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -103,7 +104,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				func() (river.JobArgs, *river.InsertOpts) { return OrphanImagesArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "delete_orphan_images"},
 			),
-		}, mailPeriodicJobs()...),
+		}, append(mailPeriodicJobs(), roundPeriodicJobs()...)...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up jobs: %w", err)
