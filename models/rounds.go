@@ -142,8 +142,20 @@ type AskInput struct {
 	Required bool
 }
 
+// Reasons a round refuses a change (ConflictError).
+const (
+	// ReasonRoundNotPlanned: rounds open on ideas planned or in progress.
+	ReasonRoundNotPlanned = "round-not-planned"
+	// ReasonRoundNoVoters: the idea has nobody to ask.
+	ReasonRoundNoVoters = "round-no-voters"
+	// ReasonRoundClosed: the round takes no answers, and closes once.
+	ReasonRoundClosed = "round-closed"
+	// ReasonNotInvited: the member was not drawn for the round.
+	ReasonNotInvited = "round-not-invited"
+)
+
 // ErrNotInvited: the member was not drawn for the round. It is an ErrConflict.
-var ErrNotInvited error = conflict("you were not invited to this round")
+var ErrNotInvited error = &ConflictError{Reason: ReasonNotInvited}
 
 // OpenRound opens a feedback round on an idea that is planned or in
 // progress, draws its participants among the idea's voters (all, or a
@@ -158,7 +170,7 @@ func (s *Store) OpenRound(ctx context.Context, actor *User, ideaID int64, in Rou
 		return nil, err
 	}
 	if idea.Status.Kind != KindPlanned && idea.Status.Kind != KindActive {
-		return nil, conflict("a feedback round opens only on an idea that is planned or in progress")
+		return nil, &ConflictError{Reason: ReasonRoundNotPlanned}
 	}
 	now := s.Now()
 	errs := ValidationErrors{}
@@ -208,7 +220,7 @@ func (s *Store) OpenRound(ctx context.Context, actor *User, ideaID int64, in Rou
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return conflict("the idea has no voters to ask")
+			return &ConflictError{Reason: ReasonRoundNoVoters}
 		}
 		return s.emit(tx, Event{Kind: NotifyRoundInvite, IdeaID: &idea.ID, ActorID: &actor.ID, Detail: strconv.FormatInt(r.ID, 10)})
 	})
@@ -434,7 +446,7 @@ func (s *Store) Respond(ctx context.Context, user *User, roundID int64, answers 
 	}
 	switch {
 	case !r.Open():
-		return nil, conflict("the round is closed")
+		return nil, &ConflictError{Reason: ReasonRoundClosed}
 	case !r.Invited:
 		return nil, ErrNotInvited
 	}
@@ -475,7 +487,7 @@ func (s *Store) Respond(ctx context.Context, user *User, roundID int64, answers 
 			return err
 		}
 		if open == 0 {
-			return conflict("the round is closed")
+			return &ConflictError{Reason: ReasonRoundClosed}
 		}
 		var id int64
 		err := tx.Raw(`INSERT INTO round_responses (round_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -524,7 +536,7 @@ func (s *Store) CloseRound(ctx context.Context, actor *User, roundID int64) (*Ro
 		return nil, fmt.Errorf("close round %d: %w", r.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return nil, conflict("the round is closed already")
+		return nil, &ConflictError{Reason: ReasonRoundClosed}
 	}
 	return s.Round(ctx, r.ID, actor)
 }
