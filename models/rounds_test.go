@@ -251,6 +251,14 @@ func TestRespondToRound(t *testing.T) {
 		if mine.Responses != 1 || mine.Mine == nil || mine.Mine.Answers[2] != "yes" || mine.SummaryVisible() {
 			t.Fatalf("the participant's round %+v", mine)
 		}
+		// The member's export holds their answers.
+		export, err := s.ExportOf(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := export.RoundAnswers; len(got) != 2 || got[0].Answer != "5" || got[1].Prompt != "Would you use it daily?" || got[1].RoundTitle != "Try the prototype" {
+			t.Fatalf("exported answers %+v", got)
+		}
 		if _, err := s.RoundSummary(ctx, mine); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("a participant reads the summary of an open round: %v", err)
 		}
