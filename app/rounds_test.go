@@ -133,9 +133,11 @@ func TestRoundPages(t *testing.T) {
 			t.Fatalf("the invitation leads to %d %q, want %s", r.StatusCode, r.Header.Get("Location"), path)
 		}
 
-		// On the idea's page, the invitation is for the participants.
-		wantCount(t, anna.Get(ideaPath), fmt.Sprintf(`.idea-rounds li.round-invite a.round-link[href="%s"]`, path), 1)
+		// On the idea's page, the invitation is for the participants: a
+		// page without it, rendered for Cato, is not shared with Bram.
 		wantCount(t, cato.Get(ideaPath), ".idea-rounds", 0)
+		wantCount(t, bram.Get(ideaPath), fmt.Sprintf(`.idea-rounds li.round-invite a.round-link[href="%s"]`, path), 1)
+		wantCount(t, anna.Get(ideaPath), fmt.Sprintf(`.idea-rounds li.round-invite a.round-link[href="%s"]`, path), 1)
 		wantCount(t, visitor.Get(ideaPath), ".idea-rounds", 0)
 		// An open round is not there for anyone else.
 		wantStatus(t, cato.Get(path), http.StatusNotFound)

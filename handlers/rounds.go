@@ -149,6 +149,12 @@ func (h *Rounds) Respond(c *fiber.Ctx) error {
 	return err
 }
 
+// trimmed is a form value without surrounding spaces, copied: Fiber
+// reuses the buffer it points into.
+func trimmed(c *fiber.Ctx, name string) string {
+	return strings.Clone(strings.TrimSpace(c.FormValue(name)))
+}
+
 // Close closes the round before its date: the team's button.
 func (h *Rounds) Close(c *fiber.Ctx) error {
 	idea, r, err := h.loadRound(c)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -309,9 +308,4 @@ func (h *RoundsAPI) Responses(c *fiber.Ctx) error {
 		out.Responses[i] = apiRoundResponse(&list[i], true)
 	}
 	return c.JSON(out)
-}
-
-// trimmed is a form value without surrounding spaces, copied.
-func trimmed(c *fiber.Ctx, name string) string {
-	return strings.Clone(strings.TrimSpace(c.FormValue(name)))
 }
