@@ -106,19 +106,22 @@ func TestRoundPages(t *testing.T) {
 		wantCount(t, page, fmt.Sprintf(`form.close-round[action="%s/close"]`, path), 1)
 
 		// The voters hear of it by email and in the inbox, which leads to the round.
-		const invitation = "“A lock that opens by phone”: the team asks for your feedback"
+		// (Anna's may come in one email with the status change of her idea.)
+		invitation := map[string]string{}
 		for _, who := range []string{"anna@example.com", "bram@example.com"} {
-			var text string
-			for deadline := time.Now().Add(20 * time.Second); text == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			for deadline := time.Now().Add(20 * time.Second); invitation[who] == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 				for _, mail := range sink.To(who) {
-					if mail.Subject == invitation {
-						text = mail.Text
+					if strings.Contains(mail.Text, srv.URL+path) && strings.Contains(mail.Text, "Tess asks for your feedback on “A lock that opens by phone”") {
+						invitation[who] = mail.Subject
 					}
 				}
 			}
-			if !strings.Contains(text, srv.URL+path) {
-				t.Errorf("%s's invitation: %q", who, text)
+			if invitation[who] == "" {
+				t.Errorf("no invitation to %s with a link to the round", who)
 			}
+		}
+		if got := invitation["bram@example.com"]; got != "“A lock that opens by phone”: the team asks for your feedback" {
+			t.Errorf("Bram's invitation: %q", got)
 		}
 		if got := len(sink.To("cato@example.com")) + len(sink.To("tess@example.com")); got != 0 {
 			t.Errorf("%d invitations to members who did not vote", got)
@@ -196,6 +199,9 @@ func TestRoundPages(t *testing.T) {
 		wantCount(t, r, "form.round-form", 0)
 		wantText(t, r, `.my-answers dd[data-position="2"]`, "Yes")
 		wantText(t, r, `.summary-question[data-kind="yesno"] dd.no`, "1")
+		// The participants hear that the summary is there.
+		waitFannedOut(t, srv)
+		wantCount(t, anna.Get("/me/notifications"), `li.notification[data-kind="round_closed"]`, 1)
 		// Anyone else sees that it took place, not what was said.
 		r = cato.Get(path)
 		wantStatus(t, r, http.StatusOK)

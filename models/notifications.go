@@ -17,11 +17,12 @@ const (
 	NotifyNewIdea       = "new_idea"       // a new idea in a category I follow
 	NotifyRoundInvite   = "round_invite"   // the team asks me, a voter, for feedback in a round
 	NotifyRoundReminder = "round_reminder" // a round I have not answered closes in a day
+	NotifyRoundClosed   = "round_closed"   // a round I was asked in closed: its summary is there
 )
 
 // NotificationKinds lists every kind, in the order preference forms show them.
 var NotificationKinds = []string{NotifyStatusChanged, NotifyTeamAnswer, NotifyReply, NotifyMention,
-	NotifyMerged, NotifyChangelog, NotifyNewIdea, NotifyRoundInvite, NotifyRoundReminder, NotifyReportOutcome, NotifyContentHidden}
+	NotifyMerged, NotifyChangelog, NotifyNewIdea, NotifyRoundInvite, NotifyRoundReminder, NotifyRoundClosed, NotifyReportOutcome, NotifyContentHidden}
 
 // Event is something that happened which members may hear of. It is written
 // in the same transaction as the change that causes it; a job fans it out

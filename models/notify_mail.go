@@ -851,7 +851,7 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 		d.Reason = n.Detail
 	case NotifyReportOutcome:
 		d.Outcome = n.Detail
-	case NotifyRoundInvite, NotifyRoundReminder:
+	case NotifyRoundInvite, NotifyRoundReminder, NotifyRoundClosed:
 		if n.IdeaID != nil {
 			url = s.mail.baseURL + "/ideas/" + strconv.FormatInt(*n.IdeaID, 10) + "/rounds/" + n.Detail
 		}

@@ -530,15 +530,36 @@ func (s *Store) CloseRound(ctx context.Context, actor *User, roundID int64) (*Ro
 		return nil, err
 	}
 	now := s.Now()
-	res := s.db.WithContext(ctx).Model(&Round{}).Where("id = ? AND status = ? AND closes_at > ?", r.ID, RoundOpen, now).
-		Updates(map[string]any{"status": RoundClosed, "closed_at": now})
-	if res.Error != nil {
-		return nil, fmt.Errorf("close round %d: %w", r.ID, res.Error)
+	closed, err := s.closeRound(ctx, r, now, &actor.ID)
+	if err != nil {
+		return nil, err
 	}
-	if res.RowsAffected == 0 {
+	if !closed {
 		return nil, &ConflictError{Reason: ReasonRoundClosed}
 	}
 	return s.Round(ctx, r.ID, actor)
+}
+
+// closeRound stores an open round as closed at at (now for the team, its
+// closing date for the clock), and tells its participants that the summary
+// is there, in one transaction. It reports false when the round was closed
+// already: by the team, by another instance, or by the clock (a round past
+// its date closes at its date, not when the team presses the button).
+func (s *Store) closeRound(ctx context.Context, r *Round, at time.Time, actorID *int64) (bool, error) {
+	closed := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Round{}).Where("id = ? AND status = ? AND closes_at >= ?", r.ID, RoundOpen, at).
+			Updates(map[string]any{"status": RoundClosed, "closed_at": at})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		closed = true
+		return s.emit(tx, Event{Kind: NotifyRoundClosed, IdeaID: &r.IdeaID, ActorID: actorID, Detail: strconv.FormatInt(r.ID, 10)})
+	})
+	if err != nil {
+		return false, fmt.Errorf("close round %d: %w", r.ID, err)
+	}
+	return closed, nil
 }
 
 // QuestionSummary sums up the answers to one question.
@@ -633,13 +654,17 @@ func roundPeriodicJobs() []*river.PeriodicJob {
 func (s *Store) CheckRounds(ctx context.Context) error {
 	now := s.Now()
 	db := s.db.WithContext(ctx)
-	err := db.Model(&Round{}).Where("status = ? AND closes_at <= ?", RoundOpen, now).
-		Updates(map[string]any{"status": RoundClosed, "closed_at": gorm.Expr("closes_at")}).Error
-	if err != nil {
-		return fmt.Errorf("close rounds: %w", err)
+	var overdue []Round
+	if err := db.Select("id", "idea_id", "closes_at").Where("status = ? AND closes_at <= ?", RoundOpen, now).Find(&overdue).Error; err != nil {
+		return fmt.Errorf("rounds to close: %w", err)
+	}
+	for i := range overdue {
+		if _, err := s.closeRound(ctx, &overdue[i], overdue[i].ClosesAt, nil); err != nil {
+			return err
+		}
 	}
 	var due []Round
-	err = db.Select("id", "idea_id").Where("status = ? AND reminded_at IS NULL AND closes_at <= ? AND created_at <= ?",
+	err := db.Select("id", "idea_id").Where("status = ? AND reminded_at IS NULL AND closes_at <= ? AND created_at <= ?",
 		RoundOpen, now.Add(RoundReminderBefore), now.Add(-roundReminderAfter)).Find(&due).Error
 	if err != nil {
 		return fmt.Errorf("rounds to remind of: %w", err)
@@ -659,9 +684,9 @@ func (s *Store) CheckRounds(ctx context.Context) error {
 	return nil
 }
 
-// roundAudience narrows the audience of a round's invitation or reminder
-// to its participants (who have not answered, for a reminder), while the
-// round is open.
+// roundAudience narrows the audience of a round's event to its
+// participants: an invitation or a reminder (to those who have not
+// answered) while the round is open, its closing once it is closed.
 func (s *Store) roundAudience(ctx context.Context, q *gorm.DB, e *Event) (*gorm.DB, error) {
 	id, err := strconv.ParseInt(e.Detail, 10, 64)
 	if err != nil {
@@ -671,7 +696,8 @@ func (s *Store) roundAudience(ctx context.Context, q *gorm.DB, e *Event) (*gorm.
 	if err := first(s.db.WithContext(ctx).Where("id = ?", id), &r); err != nil {
 		return nil, ignoreNotFound(err)
 	}
-	if r.closedBy(s.Now()); !r.Open() {
+	// An invitation or reminder of a round closed since tells nobody.
+	if r.closedBy(s.Now()); !r.Open() && e.Kind != NotifyRoundClosed {
 		return nil, nil
 	}
 	q = q.Where("users.id IN (SELECT user_id FROM round_participants WHERE round_id = ?)", r.ID)

@@ -277,6 +277,9 @@ func TestRespondToRound(t *testing.T) {
 		if _, err := s.CloseRound(ctx, f.team, r.ID); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("closed twice: %v", err)
 		}
+		if got := notified(t, s, models.NotifyRoundClosed); len(got) != 2 {
+			t.Fatalf("told of the closing: %v, want the two participants", got)
+		}
 		if _, err := s.Respond(ctx, in, r.ID, map[int]string{1: "1"}); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("a response to a closed round: %v", err)
 		}
@@ -409,6 +412,12 @@ func TestRoundInvitationsAndReminders(t *testing.T) {
 		}
 		if got := notified(t, s, models.NotifyRoundReminder); len(got) != 3 {
 			t.Fatalf("reminders after closing: %v", got)
+		}
+		// Closing tells every participant, the summary being there; once.
+		at(74 * time.Hour)
+		s.SetClock(nil)
+		if got, want := notified(t, s, models.NotifyRoundClosed), []string{"Anna+", "Voter 1+", "Voter 2+", "Voter 3+"}; !slices.Equal(got, want) {
+			t.Fatalf("told of the closing %v, want %v", got, want)
 		}
 	})
 }
