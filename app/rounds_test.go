@@ -313,6 +313,7 @@ func TestRoundsAPI(t *testing.T) {
 		if list := apiJSON[struct{ Rounds []apiRound }](t, apiCall(team, http.MethodGet, create, ""), http.StatusOK); len(list.Rounds) != 1 {
 			t.Fatalf("the team lists %+v", list)
 		}
+		wantAPIError(t, apiCall(team, http.MethodGet, "/ideas/999999/rounds", ""), http.StatusNotFound, "not_found")
 
 		// Answers: validated, by question position; changed at will while open.
 		respond := path + "/response"

@@ -532,7 +532,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 			return err
 		}
 	}
-	if data.Rounds.Rounds, err = h.Store.IdeaRounds(ctx, idea.ID, data.User); err != nil {
+	if data.Rounds.Rounds, err = h.Store.IdeaRounds(ctx, idea, data.User); err != nil {
 		return err
 	}
 	data.Rounds.CanOpen = h.Store.Can(data.User, models.ActManageRounds) &&

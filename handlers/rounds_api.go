@@ -149,7 +149,12 @@ func (h *RoundsAPI) List(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rounds, err := h.Store.IdeaRounds(c.UserContext(), id, h.ViewerOf(c).User)
+	user := h.ViewerOf(c).User
+	idea, err := h.Store.Idea(c.UserContext(), id, user)
+	if err != nil {
+		return err
+	}
+	rounds, err := h.Store.IdeaRounds(c.UserContext(), idea, user)
 	if err != nil {
 		return err
 	}

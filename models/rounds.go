@@ -288,14 +288,12 @@ func (s *Store) Round(ctx context.Context, id int64, viewer *User) (*Round, erro
 	return &r, nil
 }
 
-// IdeaRounds lists the rounds on an idea that viewer may see, the newest first.
-func (s *Store) IdeaRounds(ctx context.Context, ideaID int64, viewer *User) ([]*Round, error) {
-	if _, err := s.Idea(ctx, ideaID, viewer); err != nil {
-		return nil, err
-	}
+// IdeaRounds lists the rounds on an idea that viewer may see, the newest
+// first; the idea is one loaded for viewer (see Idea).
+func (s *Store) IdeaRounds(ctx context.Context, idea *Idea, viewer *User) ([]*Round, error) {
 	var all []*Round
-	if err := s.db.WithContext(ctx).Where("idea_id = ?", ideaID).Order("id DESC").Find(&all).Error; err != nil {
-		return nil, fmt.Errorf("rounds of idea %d: %w", ideaID, err)
+	if err := s.db.WithContext(ctx).Where("idea_id = ?", idea.ID).Order("id DESC").Find(&all).Error; err != nil {
+		return nil, fmt.Errorf("rounds of idea %d: %w", idea.ID, err)
 	}
 	if err := s.fillRounds(ctx, all, viewer); err != nil {
 		return nil, err

@@ -291,7 +291,7 @@ func TestRespondToRound(t *testing.T) {
 		if err != nil || other.Questions != nil || other.SummaryVisible() || other.Responses != 1 {
 			t.Fatalf("a voter not drawn after closing: %+v %v", other, err)
 		}
-		list, err := s.IdeaRounds(ctx, f.idea.ID, nil)
+		list, err := s.IdeaRounds(ctx, f.idea, nil)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("a visitor's rounds: %v %v", list, err)
 		}
