@@ -91,8 +91,10 @@ type a11yFixture struct {
 	voting, taking *models.Campaign
 	// reviewed is in review, with a decision drafted.
 	reviewed *models.Campaign
-	signInAt string // the path of a sign-in link's page
-	unsubAt  string // the path of an unsubscribe link's page
+	// openRound asks Anna (a voter) on the idea; closedRound has her answers.
+	openRound, closedRound *models.Round
+	signInAt               string // the path of a sign-in link's page
+	unsubAt                string // the path of an unsubscribe link's page
 }
 
 func newA11yFixture(t *testing.T) *a11yFixture {
@@ -189,6 +191,28 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 		t.Fatal(err)
 	}
 
+	round := func(title string) *models.Round {
+		closes := srv.Store.Now().Add(72 * time.Hour)
+		r, err := srv.Store.OpenRound(ctx, ada, idea.ID, models.RoundInput{Title: title, Intro: "Ride the **new** bell for a week.", ClosesAt: &closes,
+			Questions: []models.AskInput{
+				{Kind: models.AskRating, Prompt: "How loud is it?", Required: true},
+				{Kind: models.AskYesNo, Prompt: "Would you keep it?"},
+				{Kind: models.AskText, Prompt: "Anything else?"},
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	f.openRound = round("The prototype bell")
+	f.closedRound = round("The first prototype")
+	if _, err := srv.Store.Respond(ctx, anna, f.closedRound.ID, map[int]string{1: "4", 2: "yes", 3: "Loud enough."}); err != nil {
+		t.Fatal(err)
+	}
+	if f.closedRound, err = srv.Store.CloseRound(ctx, ada, f.closedRound.ID); err != nil {
+		t.Fatal(err)
+	}
+
 	f.roles = []a11yRole{{name: "visitor", standing: models.Visitor}}
 	for _, r := range []struct {
 		name string
@@ -255,6 +279,15 @@ func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 		return paths, true
 	case "/ideas/new":
 		return []string{route, route + "?campaign=" + f.taking.Slug}, true
+	case "/ideas/:id/rounds/new":
+		return []string{fmt.Sprintf("/ideas/%d/rounds/new", f.idea.ID)}, true
+	case "/ideas/:id/rounds/:round":
+		paths := []string{fmt.Sprintf("/ideas/%d/rounds/%d", f.idea.ID, f.closedRound.ID)}
+		if role.user == f.member || role.standing.Allows(models.ActManageRounds) {
+			// An open round is for its participants and the team alone.
+			paths = append(paths, fmt.Sprintf("/ideas/%d/rounds/%d", f.idea.ID, f.openRound.ID))
+		}
+		return paths, true
 	case "/admin/webhooks/:id":
 		return []string{fmt.Sprintf("/admin/webhooks/%d", f.webhook.ID)}, true
 	case "/auth/email/:token":

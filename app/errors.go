@@ -46,6 +46,11 @@ var conflictMessages = map[string]string{
 
 	models.ReasonStatusInUse: "Ideas are in this status: name the status to move them to (move_to).",
 	models.ReasonLastOpen:    "New ideas start in a status of kind open; the last one cannot be deleted.",
+
+	models.ReasonRoundNotPlanned: "A feedback round opens only on an idea that is planned or in progress.",
+	models.ReasonRoundNoVoters:   "The idea has no voters to ask.",
+	models.ReasonRoundClosed:     "The round is closed: it takes no answers, and closes only once.",
+	models.ReasonNotInvited:      "You were not invited to this round: it asks a sample of the idea's voters.",
 }
 
 // statusOf maps an error to its HTTP status.

@@ -103,6 +103,18 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A feedback round open on a planned idea, Otto its one participant.
+		roundIdea := mustIdea(t, srv, otto, "Otto's planned idea for a round")
+		if _, err := srv.Store.SetStatus(ctx, roundIdea.ID, writer, "planned", "Soon."); err != nil {
+			t.Fatal(err)
+		}
+		roundCloses := srv.Store.Now().Add(72 * time.Hour)
+		round, err := srv.Store.OpenRound(ctx, writer, roundIdea.ID, models.RoundInput{Title: "Permission feedback", ClosesAt: &roundCloses,
+			Questions: []models.AskInput{{Kind: models.AskRating, Prompt: "How was it?"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		roles := map[models.Standing]models.Role{
 			models.Member: models.RoleMember, models.Suspended: models.RoleMember, models.Banned: models.RoleMember,
 			models.Moderator: models.RoleModerator, models.Team: models.RoleTeam, models.Admin: models.RoleAdmin,
@@ -201,6 +213,10 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				return itoa(ottoIdea.ID)
 			case name == "slug" && (strings.HasPrefix(path, "/campaigns/") || strings.HasPrefix(path, "/admin/campaigns/")):
 				return campaign.Slug
+			case name == "round", name == "id" && strings.HasPrefix(path, "/rounds/"):
+				return itoa(round.ID)
+			case name == "id" && strings.HasPrefix(path, "/ideas/") && strings.Contains(path, "/rounds"):
+				return itoa(round.IdeaID)
 			case name == "slug" && strings.HasPrefix(path, "/statuses/") && rt.Method == http.MethodDelete:
 				return "doomed-api-status"
 			case name == "slug" && strings.HasPrefix(path, "/admin/statuses/") && doomed:

@@ -48,6 +48,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		unsub    = &handlers.Unsubscribe{Deps: d}
 		delivery = &handlers.Deliveries{Deps: d}
 		campAPI  = &handlers.CampaignsAPI{Deps: d}
+		rounds   = &handlers.Rounds{Deps: d}
+		roundAPI = &handlers.RoundsAPI{Deps: d}
 		live     = s.live
 
 		campaigns = &handlers.Campaigns{Deps: d}
@@ -66,6 +68,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		branding                        = models.ActManageBranding
 		deliveries                      = models.ActReadDeliveries
 		campaigning                     = models.ActManageCampaigns
+		rounding                        = models.ActManageRounds
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -96,6 +99,13 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/delete", propose, ideas.Delete)
 	r.post("/ideas/:id/comments/:comment/edit", comment, ideas.EditComment)
 	r.post("/ideas/:id/comments/:comment/delete", comment, ideas.DeleteComment)
+	// Feedback rounds (docs/rounds.md): the team opens and closes them,
+	// participants answer; the page shows each what they may read.
+	r.get("/ideas/:id/rounds/new", rounding, rounds.New)
+	r.post("/ideas/:id/rounds", rounding, rounds.Create)
+	r.get("/ideas/:id/rounds/:round", read, rounds.Show)
+	r.post("/ideas/:id/rounds/:round", vote, rounds.Respond)
+	r.post("/ideas/:id/rounds/:round/close", rounding, rounds.Close)
 	r.post("/ideas/:id/moderation", moderate, mod.Idea)
 	r.post("/ideas/:id/merge", moderate, mod.Merge)
 	r.post("/ideas/:id/unmerge", moderate, mod.Unmerge)
@@ -279,6 +289,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/campaigns/:slug/subscription", follow, campAPI.Subscription)
 	r.put(api+"/campaigns/:slug/subscription", follow, campAPI.SetSubscription)
 	r.put(api+"/ideas/:id/points", vote, campAPI.Spend)
+	r.get(api+"/ideas/:id/rounds", read, roundAPI.List)
+	r.post(api+"/ideas/:id/rounds", rounding, roundAPI.Create)
+	r.get(api+"/rounds/:id", read, roundAPI.Show)
+	r.put(api+"/rounds/:id/response", vote, roundAPI.Respond)
+	r.put(api+"/rounds/:id/close", rounding, roundAPI.Close)
+	r.get(api+"/rounds/:id/responses", rounding, roundAPI.Responses)
 
 	app.Use(func(*fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -313,6 +313,9 @@ type showPage struct {
 	Idea *models.Idea
 	// Campaign is the campaign the idea was submitted to, with its answers.
 	Campaign *ideaCampaign
+	// Rounds are the idea's feedback rounds the viewer may see, and the
+	// team's link to open one.
+	Rounds   ideaRounds
 	Comments []models.Comment
 	History  []models.StatusChange
 	Voters   []models.User
@@ -531,6 +534,17 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 			return err
 		}
 	}
+	if data.Rounds.Rounds, err = h.Store.IdeaRounds(ctx, idea, data.User); err != nil {
+		return err
+	}
+	data.Rounds.CanOpen = h.Store.Can(data.User, models.ActManageRounds) &&
+		(idea.Status.Kind == models.KindPlanned || idea.Status.Kind == models.KindActive)
+	// An open round invites some members and not others: the page is
+	// rendered for each.
+	inviting, err := h.Store.HasOpenRound(ctx, idea.ID)
+	if err != nil {
+		return err
+	}
 	if data.CanStatus {
 		if data.Statuses, err = h.Store.Statuses(ctx); err != nil {
 			return err
@@ -553,7 +567,7 @@ func (h *Ideas) renderShow(c *fiber.Ctx, idea *models.Idea, commentBody string, 
 	for _, f := range adjust {
 		f(&data)
 	}
-	if data.Shared != "" && status == fiber.StatusOK && len(adjust) == 0 && commentBody == "" && errs == nil && notice == "" {
+	if data.Shared != "" && !inviting && status == fiber.StatusOK && len(adjust) == 0 && commentBody == "" && errs == nil && notice == "" {
 		ids := []int64{idea.ID}
 		for _, m := range data.MergedFrom {
 			ids = append(ids, m.ID)

@@ -110,6 +110,8 @@ func notificationPath(it models.InboxItem) string {
 		return "/campaigns/" + it.Campaign.Slug
 	case it.Kind == models.NotifyChangelog && it.EntryID != nil:
 		return fmt.Sprintf("/changelog/%d", *it.EntryID)
+	case visible && (it.Kind == models.NotifyRoundInvite || it.Kind == models.NotifyRoundReminder || it.Kind == models.NotifyRoundClosed):
+		return fmt.Sprintf("/ideas/%d/rounds/%s", it.Idea.ID, it.Detail)
 	case visible && it.CommentID != nil:
 		return fmt.Sprintf("%s#comment-%d", idea(), *it.CommentID)
 	case visible:

@@ -67,6 +67,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 	river.AddWorker(workers, &forgetStatisticsWorker{store: s})
 	river.AddWorker(workers, &advanceCampaignsWorker{store: s})
 	addMailWorkers(workers, s)
+	river.AddWorker(workers, &roundCheckWorker{store: s})
 
 	var driver riverdriver.Driver[*sql.Tx]
 	if s.dialect == Postgres {
@@ -110,7 +111,7 @@ func newJobs(s *Store) (*river.Client[*sql.Tx], error) {
 				func() (river.JobArgs, *river.InsertOpts) { return AdvanceCampaignsArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "advance_campaigns"},
 			),
-		}, mailPeriodicJobs()...),
+		}, append(mailPeriodicJobs(), roundPeriodicJobs()...)...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up jobs: %w", err)

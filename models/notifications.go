@@ -16,11 +16,15 @@ const (
 	NotifyContentHidden = "content_hidden" // a moderator hid what I wrote, with the reason
 	NotifyNewIdea       = "new_idea"       // a new idea in a category I follow
 	NotifyCampaignPhase = "campaign_phase" // a campaign I follow entered a phase
+	NotifyRoundInvite   = "round_invite"   // the team asks me, a voter, for feedback in a round
+	NotifyRoundReminder = "round_reminder" // a round I have not answered closes in a day
+	NotifyRoundClosed   = "round_closed"   // a round I was asked in closed: its summary is there
 )
 
 // NotificationKinds lists every kind, in the order preference forms show them.
 var NotificationKinds = []string{NotifyStatusChanged, NotifyTeamAnswer, NotifyReply, NotifyMention,
-	NotifyMerged, NotifyChangelog, NotifyNewIdea, NotifyCampaignPhase, NotifyReportOutcome, NotifyContentHidden}
+	NotifyMerged, NotifyChangelog, NotifyNewIdea, NotifyCampaignPhase, NotifyRoundInvite, NotifyRoundReminder, NotifyRoundClosed,
+	NotifyReportOutcome, NotifyContentHidden}
 
 // Event is something that happened which members may hear of. It is written
 // in the same transaction as the change that causes it; a job fans it out
@@ -37,7 +41,7 @@ type Event struct {
 	ActorID     *int64
 	RecipientID *int64
 	// Detail is what the kind needs besides: the new status's slug, a
-	// report's outcome, a moderator's reason.
+	// report's outcome, a moderator's reason, a feedback round's id.
 	Detail      string
 	CreatedAt   time.Time
 	FannedOutAt *time.Time

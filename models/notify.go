@@ -25,6 +25,8 @@ import (
 //     ideas' subscribers), changelog;
 //   - a category's subscribers: new_idea;
 //   - a campaign's followers: campaign_phase;
+//   - a feedback round's participants: round_invite, round_closed, and
+//     round_reminder those who have not answered;
 //   - one member: reply (the comment replied to), mention, report_outcome
 //     (each reporter), content_hidden (the author).
 //
@@ -206,6 +208,8 @@ func (s *Store) audience(ctx context.Context, e *Event) (*gorm.DB, error) {
 		q = q.Where("users.id NOT IN (SELECT recipient_id FROM events WHERE comment_id = ? AND recipient_id IS NOT NULL)", c.ID)
 	}
 	switch e.Kind {
+	case NotifyRoundInvite, NotifyRoundReminder, NotifyRoundClosed:
+		return s.roundAudience(ctx, q, e)
 	case NotifyNewIdea:
 		if idea.CategoryID == nil {
 			return nil, nil

@@ -872,6 +872,10 @@ func (ref *mailRefs) item(s *Store, l *i18n.Localizer, r *recipient, n Notificat
 		d.Reason = n.Detail
 	case NotifyReportOutcome:
 		d.Outcome = n.Detail
+	case NotifyRoundInvite, NotifyRoundReminder, NotifyRoundClosed:
+		if n.IdeaID != nil {
+			url = s.mail.baseURL + "/ideas/" + strconv.FormatInt(*n.IdeaID, 10) + "/rounds/" + n.Detail
+		}
 	}
 	item := views.MailItem{Text: views.NotificationText(l, n.Kind, d), Subject: views.MailItemSubject(l, n.Kind, d), URL: url,
 		At: views.DateTime(l, n.CreatedAt)}

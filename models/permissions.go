@@ -69,6 +69,9 @@ const (
 	// ActManageCampaigns: draft campaigns, change them, move them through
 	// their phases and publish their results.
 	ActManageCampaigns Action = "campaigns.manage"
+	// ActManageRounds: open feedback rounds on planned and active ideas,
+	// close them, and read every response and summary (see docs/rounds.md).
+	ActManageRounds Action = "rounds.manage"
 )
 
 // Standing is who someone is to the permission table: a role, or what
@@ -132,6 +135,7 @@ var permissions = map[Action][]Standing{
 	ActExportIdeas:       {Team, Admin},
 	ActReadAnalytics:     {Team, Admin},
 	ActManageCampaigns:   {Team, Admin},
+	ActManageRounds:      {Team, Admin},
 
 	ActManageCategories: {Admin},
 	ActManageStatuses:   {Admin},
@@ -247,6 +251,7 @@ var Actions = []Action{
 	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport, ActReadNotifications, ActFollow,
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics, ActManageCampaigns,
+	ActManageRounds,
 	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
 	ActManageBranding, ActReadDeliveries,
 }

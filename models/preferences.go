@@ -54,13 +54,15 @@ type PreferencesChange struct {
 }
 
 // DefaultMailMode is the email mode of a kind the member never chose a mode
-// for: instant for replies and mentions, and for status changes of ideas
-// they proposed; the digest for everything else, status changes of ideas
+// for: instant for replies and mentions, for a feedback round's invitation
+// and reminder (they speak to the member and wait for an answer), and for
+// status changes of ideas they proposed; the digest for everything else, status changes of ideas
 // they only follow included. A mode the member sets for status_changed
 // applies to every idea, their own and those they follow.
 func DefaultMailMode(kind string, ownIdea bool) string {
 	switch {
-	case kind == NotifyReply, kind == NotifyMention, kind == NotifyStatusChanged && ownIdea:
+	case kind == NotifyReply, kind == NotifyMention, kind == NotifyRoundInvite, kind == NotifyRoundReminder,
+		kind == NotifyStatusChanged && ownIdea:
 		return MailInstant
 	}
 	return MailDigest

@@ -37,6 +37,7 @@ type Export struct {
 	Subscriptions ExportSubscriptions  `json:"subscriptions"`
 	Notifications []ExportNotification `json:"notifications"`
 	Images        []ExportImage        `json:"images"`
+	RoundAnswers  []ExportRoundAnswer  `json:"round_answers"`
 	Truncated     []string             `json:"truncated,omitempty"`
 }
 
@@ -52,6 +53,17 @@ type ExportImage struct {
 	Height      int       `json:"height"`
 	URL         string    `json:"url"`
 	CreatedAt   time.Time `json:"created_at"`
+}
+
+// ExportRoundAnswer is one of the member's answers in a feedback round.
+type ExportRoundAnswer struct {
+	RoundID    int64     `json:"round_id"`
+	RoundTitle string    `json:"round_title"`
+	IdeaID     int64     `json:"idea_id"`
+	Position   int       `json:"position"`
+	Prompt     string    `json:"prompt"`
+	Answer     string    `json:"answer"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // ExportProfile is the member's own account.
@@ -316,6 +328,13 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 					ContentType: img.ContentType, Width: img.Width, Height: img.Height, URL: img.Path(), CreatedAt: img.CreatedAt})
 			}
 			return len(rows), err
+		}},
+		{"round_answers", func() (int, error) {
+			err := db.Table("round_answers a").Select("r.id AS round_id, r.title AS round_title, r.idea_id, q.position, q.prompt, a.answer, p.updated_at").
+				Joins("JOIN round_responses p ON p.id = a.response_id").Joins("JOIN rounds r ON r.id = p.round_id").
+				Joins("JOIN round_questions q ON q.id = a.question_id").Where("p.user_id = ?", u.ID).
+				Order("r.id, q.position").Limit(ExportLimit).Scan(&out.RoundAnswers).Error
+			return len(out.RoundAnswers), err
 		}},
 	}
 	for _, step := range steps {
