@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"samen/models"
 	"samen/models/modelstest"
@@ -653,6 +655,38 @@ func TestCampaignSlugTakenAtOnce(t *testing.T) {
 		wg.Wait()
 		if made != 1 || taken != 9 {
 			t.Fatalf("%d made, %d told the slug is taken", made, taken)
+		}
+	})
+}
+
+// TestRoundAsksThoseWhoGavePoints: a round on an idea of a campaign of
+// points asks the members who gave it points, with its voters.
+func TestRoundAsksThoseWhoGavePoints(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		tess, members, c, ideas := budgetRound(t, s, 3, 2)
+		anna, bram := members[0], members[1]
+		if _, err := s.SpendPoints(ctx, anna, ideas[0].ID, 3); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SpendPoints(ctx, bram, ideas[1].ID, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.MoveCampaign(ctx, c.ID, tess, models.PhaseReview); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetStatus(ctx, ideas[0].ID, tess, "planned", "We build it."); err != nil {
+			t.Fatal(err)
+		}
+		closes := s.Now().Add(72 * time.Hour)
+		r, err := s.OpenRound(ctx, tess, ideas[0].ID, models.RoundInput{Title: "Try the winner", ClosesAt: &closes,
+			Questions: []models.AskInput{{Kind: models.AskYesNo, Prompt: "Does it work for you?"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := participants(t, s, r.ID)
+		if len(got) != 2 || !slices.Contains(got, anna.ID) || !slices.Contains(got, ideas[0].AuthorID) || slices.Contains(got, bram.ID) {
+			t.Fatalf("asked %v: want Anna (%d), who gave points, and the author (%d), not Bram (%d)", got, anna.ID, ideas[0].AuthorID, bram.ID)
 		}
 	})
 }

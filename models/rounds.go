@@ -205,12 +205,14 @@ func (s *Store) OpenRound(ctx context.Context, actor *User, ideaID int64, in Rou
 		if err := tx.Create(&questions).Error; err != nil {
 			return err
 		}
-		// The voters who may still hear of it, the opener left out; a
-		// sample is drawn in the database, uniformly.
+		// The voters who may still hear of it (with those who gave it
+		// points in a campaign), the opener left out; a sample is drawn in
+		// the database, uniformly.
 		draw := `INSERT INTO round_participants (round_id, user_id, invited_at)
-			SELECT ?, v.user_id, ? FROM votes v JOIN users u ON u.id = v.user_id
-			WHERE v.idea_id = ? AND v.user_id <> ? AND u.banned_at IS NULL AND u.deleted_at IS NULL`
-		args := []any{r.ID, now, idea.ID, actor.ID}
+			SELECT ?, u.id, ? FROM users u
+			WHERE u.id IN (SELECT user_id FROM votes WHERE idea_id = ? UNION SELECT user_id FROM campaign_points WHERE idea_id = ?)
+				AND u.id <> ? AND u.banned_at IS NULL AND u.deleted_at IS NULL`
+		args := []any{r.ID, now, idea.ID, idea.ID, actor.ID}
 		if r.SampleSize != nil {
 			draw += " ORDER BY random() LIMIT ?"
 			args = append(args, *r.SampleSize)
