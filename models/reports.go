@@ -357,10 +357,6 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 			return err
 		}
 	}
-	settings, err := s.Settings(ctx)
-	if err != nil {
-		return err
-	}
 	now := s.Now()
 	until := d.Until
 	if d.Action == DecideSuspend {
@@ -393,9 +389,12 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 				err = show(unhideAction)
 			}
 		case DecideApprove:
-			err = s.approve(tx, item, settings.TrustAfter, now)
+			err = s.approve(tx, item, now)
 			if err == nil {
 				err = show(AuditApprove)
+			}
+			if err == nil {
+				err = s.promote(tx, author.ID)
 			}
 		default:
 			action := hideAction
