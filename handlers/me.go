@@ -24,6 +24,7 @@ type mePage struct {
 	Sessions   []models.Session
 	Tokens     []models.APIToken
 	Reports    []models.Report // the member's reports and what became of them
+	Trust      *models.TrustProgress
 	Suspended  bool
 	Now        time.Time
 	NewToken   string // shown once, right after it was made
@@ -82,6 +83,9 @@ func (h *Me) renderPage(c *fiber.Ctx, data *mePage) error {
 		return err
 	}
 	if data.Prefs, err = h.Store.Preferences(ctx, user.ID); err != nil {
+		return err
+	}
+	if data.Trust, err = h.Store.TrustProgress(ctx, user); err != nil {
 		return err
 	}
 	data.MailKinds, data.MailModes, data.DigestPeriods = models.NotificationKinds, models.MailModes, models.DigestPeriods

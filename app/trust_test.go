@@ -1,0 +1,104 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"samen/app/apptest"
+	"samen/models"
+)
+
+// TestTrustLevelOnTheMemberPages: an admin sets the thresholds on the
+// settings page (a threshold below the level under it is a 422 naming the
+// field); a member sees their level and what the next one needs on /me as
+// the days pass, a moderator sees it on the member's page, and a suspension
+// shows as a level change and a wait.
+func TestTrustLevelOnTheMemberPages(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		base := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		day := 0
+		srv.Store.SetClock(func() time.Time { return base.Add(time.Duration(day) * 24 * time.Hour) })
+		t.Cleanup(func() { srv.Store.SetClock(nil) })
+
+		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
+		form := url.Values{}
+		for k, v := range models.DefaultSettings.Form() {
+			form.Set(k, v)
+		}
+		r := admin.Get("/admin/settings")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "#setting-trust2_days", 1)
+		form.Set("trust1_days", "2")
+		form.Set("trust1_posts", "1")
+		form.Set("trust1_votes", "1")
+		form.Set("trust2_days", "1") // below level 1's
+		r = admin.PostForm("/admin/settings", form)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, "#error-trust2_days", 1)
+		if r.Doc.Find("#setting-trust2_days").AttrOr("value", "") != "1" {
+			t.Fatal("the settings form lost what the admin typed")
+		}
+		form.Set("trust2_days", "two")
+		wantStatus(t, admin.PostForm("/admin/settings", form), http.StatusUnprocessableEntity)
+		form.Set("trust2_days", "3")
+		wantStatus(t, admin.PostForm("/admin/settings", form), http.StatusSeeOther)
+
+		anna := srv.User("Anna", "anna@example.com", models.RoleMember)
+		page := srv.SignedIn(anna)
+		r = page.Get("/me")
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, ".trust-level .current-level", "Level 0: New")
+		wantText(t, r, ".trust-level .next-level", "To reach level 1 (Basic):")
+		wantText(t, r, `.trust-step[data-key="days_active"]`, "Days signed in: 1 of 2")
+		wantCount(t, r, ".trust-step.met", 1) // no sanction to wait out
+		if _, err := srv.Store.CreateIdea(t.Context(), anna, models.NewIdea{Title: "Mudguards that stay quiet"}); err != nil {
+			t.Fatal(err)
+		}
+		r = page.Get("/me")
+		wantCount(t, r, ".trust-step.met", 3)
+		wantCount(t, r, ".trust-change", 0)
+
+		day++
+		r = page.Get("/me")
+		wantText(t, r, ".trust-level .current-level", "Level 1: Basic")
+		wantText(t, r, ".trust-level .next-level", "To reach level 2 (Member):")
+		wantCount(t, r, ".trust-change", 1)
+		wantCount(t, r, `.trust-change[data-to="1"]`, 1)
+
+		mod := srv.User("Mo", "mo@example.com", models.RoleModerator)
+		modPage := srv.SignedIn(mod)
+		memberURL := "/mod/members/" + strconv.FormatInt(anna.ID, 10)
+		r = modPage.Get(memberURL)
+		wantStatus(t, r, http.StatusOK)
+		wantText(t, r, ".badge.trust-level", "Trust level 1: Basic")
+
+		r = modPage.PostForm(memberURL+"/sanction", url.Values{"action": {"suspend"}, "reason": {"Heated thread"},
+			"until": {base.Add(4 * 24 * time.Hour).Format("2006-01-02")}, "confirm": {"1"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("suspend: %d %.300s", r.StatusCode, r.Body)
+		}
+		r = modPage.Get(memberURL)
+		wantText(t, r, ".badge.trust-level", "Trust level 0: New")
+		r = page.Get("/me")
+		wantText(t, r, ".trust-level .current-level", "Level 0: New")
+		wantCount(t, r, ".trust-blocked", 1)
+		wantCount(t, r, `.trust-change[data-to="0"]`, 1)
+
+		// A moderator's own page says their role decides.
+		r = modPage.Get("/me")
+		wantCount(t, r, ".trust-level .next-level", 0)
+		wantCount(t, r, ".trust-step", 0)
+
+		// In Dutch.
+		if err := srv.Store.SetLocale(t.Context(), anna.ID, "nl"); err != nil {
+			t.Fatal(err)
+		}
+		r = page.Get("/me")
+		wantText(t, r, ".trust-level h2", "Vertrouwensniveau")
+		wantText(t, r, ".trust-level .current-level", "Niveau 0: Nieuw")
+	})
+}
