@@ -48,6 +48,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		unsub    = &handlers.Unsubscribe{Deps: d}
 		delivery = &handlers.Deliveries{Deps: d}
 		campAPI  = &handlers.CampaignsAPI{Deps: d}
+		suggest  = &handlers.Suggestions{Deps: d}
 		live     = s.live
 
 		campaigns = &handlers.Campaigns{Deps: d}
@@ -66,6 +67,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		branding                        = models.ActManageBranding
 		deliveries                      = models.ActReadDeliveries
 		campaigning                     = models.ActManageCampaigns
+		suggesting, reviewing           = models.ActSuggest, models.ActReviewSuggestions
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -173,6 +175,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/mod/members/:id", manage, mod.Member)
 	r.post("/mod/members/:id/sanction", manage, mod.Sanction)
 	r.get("/mod/audit", audit, mod.Audit)
+	r.get("/mod/suggestions", reviewing, suggest.Queue)
+	r.post("/mod/suggestions/:id", reviewing, suggest.Decide)
+	r.get("/suggestions", suggesting, suggest.New)
+	r.post("/suggestions", suggesting, suggest.Create)
 
 	r.get("/admin/triage", triaging, triage.Inbox)
 	r.post("/admin/triage", triaging, triage.Act)

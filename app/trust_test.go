@@ -102,3 +102,71 @@ func TestTrustLevelOnTheMemberPages(t *testing.T) {
 		wantText(t, r, ".trust-level .current-level", "Niveau 0: Nieuw")
 	})
 }
+
+// TestSuggestionFlow: a member of the suggesting level suggests a tag and a
+// category through the form; one below it is told the level; moderators
+// accept the tag, admins the category, and the member sees what became of both.
+func TestSuggestionFlow(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		otto := srv.User("Otto", "otto@example.com", models.RoleMember)
+		idea := mustIdea(t, srv, otto, "Bells that ring twice")
+		rik := srv.User("Rik", "rik@example.com", models.RoleMember)
+		execSQL(t, srv, "UPDATE users SET trust_level = ?, trusted = ? WHERE id = ?", 2, true, rik.ID)
+		page := srv.SignedIn(rik)
+
+		newbie := srv.SignedIn(srv.User("Nico", "nico@example.com", models.RoleMember))
+		r := newbie.Get("/suggestions")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, ".suggest-locked", 1)
+		wantCount(t, r, "form.suggestion-form", 0)
+		wantStatus(t, newbie.PostForm("/suggestions", url.Values{"kind": {"category"}, "name": {"Locks"}}), http.StatusForbidden)
+
+		r = page.Get("/me")
+		wantCount(t, r, "a.suggest-link", 1)
+		r = page.Get("/suggestions?idea=" + strconv.FormatInt(idea.ID, 10))
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, `form.suggestion-form input[name="kind"][value="tag"][checked]`, 1)
+		r = page.PostForm("/suggestions", url.Values{"kind": {"tag"}, "name": {"bells"}, "idea_id": {"abc"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, "#error-idea_id", 1)
+		if r.Doc.Find("#suggestion-name").AttrOr("value", "") != "bells" {
+			t.Fatal("the form lost what the member typed")
+		}
+		r = page.PostForm("/suggestions", url.Values{"kind": {"category"}, "name": {"Features"}})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantCount(t, r, "#error-name", 1)
+		r = page.PostForm("/suggestions", url.Values{"kind": {"tag"}, "name": {"Bells"}, "idea_id": {strconv.FormatInt(idea.ID, 10)}, "note": {"about bells"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		wantStatus(t, page.PostForm("/suggestions", url.Values{"kind": {"category"}, "name": {"Accessories"}}), http.StatusSeeOther)
+		r = page.Get("/suggestions")
+		wantCount(t, r, `.my-suggestion[data-state="pending"]`, 2)
+
+		mod := srv.SignedIn(srv.User("Mo", "mo@example.com", models.RoleModerator))
+		r = mod.Get("/mod/suggestions")
+		wantStatus(t, r, http.StatusOK)
+		wantCount(t, r, "li.suggestion", 2)
+		wantCount(t, r, `li.suggestion[data-kind="category"] button[value="accept"]`, 0)
+		tagID := r.Doc.Find(`li.suggestion[data-kind="tag"]`).AttrOr("data-id", "")
+		catID := r.Doc.Find(`li.suggestion[data-kind="category"]`).AttrOr("data-id", "")
+		wantStatus(t, mod.PostForm("/mod/suggestions/"+tagID, url.Values{"decision": {"maybe"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, mod.PostForm("/mod/suggestions/"+catID, url.Values{"decision": {"accept"}}), http.StatusForbidden)
+		wantStatus(t, mod.PostForm("/mod/suggestions/"+tagID, url.Values{"decision": {"accept"}}), http.StatusSeeOther)
+		wantStatus(t, mod.PostForm("/mod/suggestions/"+tagID, url.Values{"decision": {"reject"}}), http.StatusConflict)
+		got, err := srv.Store.Idea(t.Context(), idea.ID, nil)
+		if err != nil || len(got.Tags) != 1 || got.Tags[0].Slug != "bells" {
+			t.Fatalf("the idea's tags: %+v %v", got, err)
+		}
+
+		admin := srv.SignedIn(srv.User("Ada", "ada@example.com", models.RoleAdmin))
+		r = admin.Get("/mod/suggestions")
+		wantCount(t, r, `li.suggestion[data-kind="category"] button[value="accept"]`, 1)
+		wantStatus(t, admin.PostForm("/mod/suggestions/"+catID, url.Values{"decision": {"accept"}, "answer": {"Welcome"}}), http.StatusSeeOther)
+		if c, err := srv.Store.CategoryBySlug(t.Context(), "accessories"); err != nil || c.Name != "Accessories" {
+			t.Fatalf("the category: %+v %v", c, err)
+		}
+		r = page.Get("/suggestions")
+		wantCount(t, r, `.my-suggestion[data-state="accepted"]`, 2)
+		wantText(t, r, `.my-suggestion q`, "Welcome")
+	})
+}

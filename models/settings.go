@@ -35,6 +35,8 @@ type Settings struct {
 	Trust [TrustEarned + 1]TrustThreshold
 	// TrustSkipPremoderation: members at this level or higher skip pre-moderation.
 	TrustSkipPremoderation int
+	// TrustSuggestLevel: members at this level or higher may suggest categories and tags.
+	TrustSuggestLevel int
 	// TrustBrakes: the hourly limits of members at levels 2 and 3, in percent
 	// of the limits below (indexes 2 and 3).
 	TrustBrakes [TrustEarned + 1]int
@@ -62,7 +64,7 @@ var DefaultSettings = Settings{
 		TrustMember:  {DaysActive: 15, Posts: 10, Votes: 20, CleanDays: 30},
 		TrustRegular: {DaysActive: 50, Posts: 30, Votes: 100, CleanDays: 90},
 	},
-	TrustSkipPremoderation: TrustBasic, TrustBrakes: [TrustEarned + 1]int{TrustMember: 200, TrustRegular: 300},
+	TrustSkipPremoderation: TrustBasic, TrustSuggestLevel: TrustMember, TrustBrakes: [TrustEarned + 1]int{TrustMember: 200, TrustRegular: 300},
 	IdeasPerHour: 10, CommentsPerHour: 60, VotesPerHour: 300, ReportsPerHour: 20,
 	NewMemberLinks: 2, DuplicateMinutes: 10, NotificationRetentionDays: 90,
 }
@@ -92,6 +94,7 @@ var settingFields = []struct {
 	{"trust3_votes", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustRegular].Votes }},
 	{"trust3_clean_days", 0, maxCleanDays, func(s *Settings) *int { return &s.Trust[TrustRegular].CleanDays }},
 	{"trust_skip_premoderation", TrustBasic, TrustLeader, func(s *Settings) *int { return &s.TrustSkipPremoderation }},
+	{"trust_suggest_level", TrustBasic, TrustLeader, func(s *Settings) *int { return &s.TrustSuggestLevel }},
 	{"trust2_brakes_percent", 100, 1000, func(s *Settings) *int { return &s.TrustBrakes[TrustMember] }},
 	{"trust3_brakes_percent", 100, 1000, func(s *Settings) *int { return &s.TrustBrakes[TrustRegular] }},
 	{"ideas_per_hour", 1, 10000, func(s *Settings) *int { return &s.IdeasPerHour }},

@@ -275,3 +275,79 @@ func TestTrustLevelSkipsPremoderationAndStretchesTheBrakes(t *testing.T) {
 		}
 	})
 }
+
+func TestSuggestionsFromTheTrustLevel(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		admin, mod := member(t, s, "Ada", models.RoleAdmin), member(t, s, "Mo", models.RoleModerator)
+		newbie, regular := member(t, s, "Nico", models.RoleMember), member(t, s, "Rik", models.RoleMember)
+		s.Gorm().Exec("UPDATE users SET trust_level = 2, trusted = TRUE WHERE id = ?", regular.ID)
+		regular, _ = s.UserByID(ctx, regular.ID)
+		i := idea(t, s, newbie, "Lights that switch on by themselves", "")
+
+		if _, err := s.Suggest(ctx, newbie, models.NewSuggestion{Kind: models.SuggestTag, Name: "lights", IdeaID: i.ID}); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a level 0 member suggests: %v", err)
+		}
+		var verrs models.ValidationErrors
+		for _, bad := range []models.NewSuggestion{
+			{Kind: "colour", Name: "red"},
+			{Kind: models.SuggestTag, Name: "lights", IdeaID: 999999},
+			{Kind: models.SuggestCategory, Name: "Features"},
+			{Kind: models.SuggestCategory, Name: ""},
+		} {
+			if _, err := s.Suggest(ctx, regular, bad); !errors.As(err, &verrs) {
+				t.Errorf("%+v: %v", bad, err)
+			}
+		}
+		tag, err := s.Suggest(ctx, regular, models.NewSuggestion{Kind: models.SuggestTag, Name: "Lights", IdeaID: i.ID, Note: "it is about lights"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, err := s.Suggest(ctx, regular, models.NewSuggestion{Kind: models.SuggestCategory, Name: "Accessories"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PendingSuggestions(ctx, regular); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a member reads the suggestion queue: %v", err)
+		}
+		list, err := s.PendingSuggestions(ctx, mod)
+		if err != nil || len(list) != 2 || list[0].User.Name != "Rik" || list[0].Idea == nil || list[0].Idea.Title != i.Title {
+			t.Fatalf("the queue: %+v %v", list, err)
+		}
+		// A moderator accepts the tag but may not create a category; an admin may.
+		if _, err := s.DecideSuggestion(ctx, mod, tag.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Idea(ctx, i.ID, nil); len(got.Tags) != 1 || got.Tags[0].Slug != "lights" {
+			t.Fatalf("tags after accepting: %+v", got.Tags)
+		}
+		if _, err := s.DecideSuggestion(ctx, mod, tag.ID, false, ""); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("deciding twice: %v", err)
+		}
+		if _, err := s.DecideSuggestion(ctx, mod, cat.ID, true, ""); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a moderator creates a category: %v", err)
+		}
+		if _, err := s.DecideSuggestion(ctx, admin, cat.ID, true, "Good one"); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.CategoryBySlug(ctx, "accessories"); err != nil || c.Name != "Accessories" {
+			t.Fatalf("the accepted category: %+v %v", c, err)
+		}
+		mine, err := s.SuggestionsBy(ctx, regular.ID)
+		if err != nil || len(mine) != 2 || mine[0].State != models.SuggestionAccepted || mine[0].Answer != "Good one" {
+			t.Fatalf("the member's suggestions: %+v %v", mine, err)
+		}
+		// The level is a setting.
+		values := models.DefaultSettings.Form()
+		values["trust_suggest_level"] = "3"
+		if _, err := s.SaveSettings(ctx, admin, values, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Suggest(ctx, regular, models.NewSuggestion{Kind: models.SuggestCategory, Name: "Locks"}); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("level 2 below a level 3 setting: %v", err)
+		}
+		if _, err := s.Suggest(ctx, mod, models.NewSuggestion{Kind: models.SuggestCategory, Name: "Locks"}); err != nil {
+			t.Fatalf("staff suggest: %v", err)
+		}
+	})
+}

@@ -19,7 +19,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials errors me auth ideas members admin mod changelog roadmap triage unsubscribe campaigns
+//go:embed layouts partials errors me auth ideas members admin mod changelog roadmap triage unsubscribe campaigns suggestions
 var FS embed.FS
 
 //go:embed locales

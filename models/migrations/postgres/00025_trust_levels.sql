@@ -26,7 +26,27 @@ CREATE INDEX trust_changes_user ON trust_changes (user_id, id);
 INSERT INTO trust_changes (user_id, from_level, to_level, reason, created_at)
     SELECT id, 0, 1, 'approvals', updated_at FROM users WHERE trusted;
 
+-- Categories and tags members of a trust level suggest; moderators accept
+-- (a tag on its idea; a category, admins) or reject them.
+CREATE TABLE suggestions (
+    id         BIGSERIAL PRIMARY KEY,
+    kind       TEXT     NOT NULL CHECK (kind IN ('category', 'tag')),
+    name       TEXT     NOT NULL,
+    note       TEXT     NOT NULL DEFAULT '',
+    idea_id    BIGINT      REFERENCES ideas (id) ON DELETE CASCADE,
+    user_id    BIGINT      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    state      TEXT     NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'accepted', 'rejected')),
+    decided_by BIGINT      REFERENCES users (id) ON DELETE SET NULL,
+    decided_at TIMESTAMPTZ,
+    answer     TEXT     NOT NULL DEFAULT '',
+    created_at TIMESTAMPTZ NOT NULL,
+    CHECK ((kind = 'tag') = (idea_id IS NOT NULL))
+);
+CREATE INDEX suggestions_state ON suggestions (state, id);
+CREATE INDEX suggestions_user ON suggestions (user_id, id);
+
 -- +goose Down
+DROP TABLE suggestions;
 DROP TABLE trust_changes;
 ALTER TABLE users DROP COLUMN sanctioned_until;
 ALTER TABLE users DROP COLUMN last_active_at;
