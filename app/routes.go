@@ -49,6 +49,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		delivery = &handlers.Deliveries{Deps: d}
 		campAPI  = &handlers.CampaignsAPI{Deps: d}
 		suggest  = &handlers.Suggestions{Deps: d}
+		suggAPI  = &handlers.SuggestionsAPI{Deps: d}
 		live     = s.live
 
 		campaigns = &handlers.Campaigns{Deps: d}
@@ -261,6 +262,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/mod/members/:id", manage, modAPI.Member)
 	r.post(api+"/mod/members/:id/sanction", manage, modAPI.Sanction)
 	r.get(api+"/mod/audit", audit, modAPI.Audit)
+	r.get(api+"/mod/suggestions", reviewing, suggAPI.Pending)
+	r.post(api+"/mod/suggestions/:id", reviewing, suggAPI.Decide)
+	r.get(api+"/suggestions", suggesting, suggAPI.Mine)
+	r.post(api+"/suggestions", suggesting, suggAPI.Create)
 	r.get(api+"/changelog", read, entryAPI.List)
 	r.post(api+"/changelog", changelog, entryAPI.Create)
 	r.get(api+"/changelog/:id", read, entryAPI.Show)

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -168,5 +169,49 @@ func TestSuggestionFlow(t *testing.T) {
 		r = page.Get("/suggestions")
 		wantCount(t, r, `.my-suggestion[data-state="accepted"]`, 2)
 		wantText(t, r, `.my-suggestion q`, "Welcome")
+	})
+}
+
+// TestSuggestionsAPI: the same flow through /api/v1.
+func TestSuggestionsAPI(t *testing.T) {
+	each(t, func(t *testing.T, dialect string) {
+		srv := apptest.New(t, dialect, "SAMEN_RATE_LIMITS=off")
+		otto := srv.User("Otto", "otto@example.com", models.RoleMember)
+		idea := mustIdea(t, srv, otto, "Bells that ring twice")
+		rik := srv.User("Rik", "rik@example.com", models.RoleMember)
+		execSQL(t, srv, "UPDATE users SET trust_level = ?, trusted = ? WHERE id = ?", 2, true, rik.ID)
+		member, newbie := bearerClient(t, srv, rik), bearerClient(t, srv, otto)
+		body := fmt.Sprintf(`{"kind":"tag","name":"Bells","idea_id":%d,"note":"about bells"}`, idea.ID)
+		wantAPIError(t, apiCall(newbie, http.MethodPost, "/suggestions", body), http.StatusForbidden, "forbidden")
+		wantAPIError(t, apiCall(member, http.MethodPost, "/suggestions", `{"kind":"colour","name":"red"}`), http.StatusUnprocessableEntity, "invalid")
+		r := apiCall(member, http.MethodPost, "/suggestions", body)
+		wantStatus(t, r, http.StatusCreated)
+		made := decodeJSON[struct {
+			ID     int64  `json:"id"`
+			State  string `json:"state"`
+			IdeaID *int64 `json:"idea_id"`
+		}](t, r)
+		if made.State != "pending" || made.IdeaID == nil || *made.IdeaID != idea.ID {
+			t.Fatalf("made: %+v", made)
+		}
+		wantAPIError(t, apiCall(member, http.MethodGet, "/mod/suggestions", ""), http.StatusForbidden, "forbidden")
+		mod := bearerClient(t, srv, srv.User("Mo", "mo@example.com", models.RoleModerator))
+		type list struct {
+			Suggestions []struct {
+				ID    int64  `json:"id"`
+				State string `json:"state"`
+			} `json:"suggestions"`
+		}
+		if got := decodeJSON[list](t, apiCall(mod, http.MethodGet, "/mod/suggestions", "")); len(got.Suggestions) != 1 || got.Suggestions[0].ID != made.ID {
+			t.Fatalf("pending: %+v", got)
+		}
+		path := "/mod/suggestions/" + strconv.FormatInt(made.ID, 10)
+		wantAPIError(t, apiCall(mod, http.MethodPost, path, `{"decision":"perhaps"}`), http.StatusUnprocessableEntity, "invalid")
+		r = apiCall(mod, http.MethodPost, path, `{"decision":"reject","answer":"We have a tag for sounds"}`)
+		wantStatus(t, r, http.StatusOK)
+		wantAPIError(t, apiCall(mod, http.MethodPost, path, `{"decision":"accept"}`), http.StatusConflict, "conflict")
+		if got := decodeJSON[list](t, apiCall(member, http.MethodGet, "/suggestions", "")); len(got.Suggestions) != 1 || got.Suggestions[0].State != "rejected" {
+			t.Fatalf("mine: %+v", got)
+		}
 	})
 }

@@ -357,6 +357,10 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 			return err
 		}
 	}
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
 	now := s.Now()
 	until := d.Until
 	if d.Action == DecideSuspend {
@@ -394,7 +398,7 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 				err = show(AuditApprove)
 			}
 			if err == nil {
-				err = s.promote(tx, author.ID)
+				err = s.promote(tx, settings, author.ID)
 			}
 		default:
 			action := hideAction

@@ -135,20 +135,17 @@ func setLevel(tx *gorm.DB, userID int64, from, to int, reason string, actor *Use
 	return tx.Create(&change).Error
 }
 
-// promote raises a member to the level their figures qualify for, if it is
-// higher than theirs; levels are never lowered here (only sanctions do), and
-// a leader stays a leader. db may be a transaction.
-func (s *Store) promote(db *gorm.DB, userID int64) error {
+// promote raises a member to the level their figures qualify for under
+// settings, if it is higher than theirs; levels are never lowered here (only
+// sanctions do), and a leader stays a leader. db may be a transaction: the
+// settings are read before it (on SQLite it holds the one connection).
+func (s *Store) promote(db *gorm.DB, settings Settings, userID int64) error {
 	var u User
 	if err := first(db.Where("id = ?", userID), &u); err != nil {
 		return fmt.Errorf("load user %d: %w", userID, err)
 	}
 	if !rated(&u) || u.TrustLevel >= TrustEarned {
 		return nil
-	}
-	settings, err := s.Settings(db.Statement.Context)
-	if err != nil {
-		return err
 	}
 	figures, err := trustFigures(db, &u)
 	if err != nil {
@@ -169,14 +166,18 @@ func (s *Store) promoteAfter(ctx context.Context, u *User) {
 	if !rated(u) || u.TrustLevel >= TrustEarned {
 		return
 	}
-	if err := s.promote(s.db.WithContext(ctx), u.ID); err != nil {
+	if err := s.Promote(ctx, u.ID); err != nil {
 		s.log.Warn("trust level not updated", slog.Int64("user", u.ID), slog.Any("error", err))
 	}
 }
 
-// Promote recomputes a member's level now, as the daily job does.
+// Promote raises a member to the level they qualify for now, if higher.
 func (s *Store) Promote(ctx context.Context, userID int64) error {
-	return s.promote(s.db.WithContext(ctx), userID)
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	return s.promote(s.db.WithContext(ctx), settings, userID)
 }
 
 // demote is what a sanction does to a member's level, in the sanction's
