@@ -213,8 +213,11 @@ func liftSanction(tx *gorm.DB, userID int64, now time.Time) error {
 
 // countActiveDay counts the day of now as one on which the member was active,
 // once a day (UTC), and promotes them when the day is what they lacked. It
-// reports whether the day was new.
+// reports whether the day was new. The count is written quietly, as a
+// session's last use is: another instance that keeps the member's older
+// row tries again, and its conditional update changes nothing.
 func (s *Store) countActiveDay(ctx context.Context, u *User) (bool, error) {
+	ctx = onPrimary(ctx) // bookkeeping: the member's next reads may still go to a replica
 	now := s.Now()
 	day := now.UTC().Truncate(24 * time.Hour)
 	if u.LastActiveAt != nil && !u.LastActiveAt.Before(day) {
