@@ -69,6 +69,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		deliveries                      = models.ActReadDeliveries
 		campaigning                     = models.ActManageCampaigns
 		suggesting, reviewing           = models.ActSuggest, models.ActReviewSuggestions
+		granting                        = models.ActGrantTrust
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -175,6 +176,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/mod/members", manage, mod.Members)
 	r.get("/mod/members/:id", manage, mod.Member)
 	r.post("/mod/members/:id/sanction", manage, mod.Sanction)
+	r.post("/mod/members/:id/trust", granting, mod.Trust)
 	r.get("/mod/audit", audit, mod.Audit)
 	r.get("/mod/suggestions", reviewing, suggest.Queue)
 	r.post("/mod/suggestions/:id", reviewing, suggest.Decide)

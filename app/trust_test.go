@@ -89,6 +89,23 @@ func TestTrustLevelOnTheMemberPages(t *testing.T) {
 		wantCount(t, r, ".trust-blocked", 1)
 		wantCount(t, r, `.trust-change[data-to="0"]`, 1)
 
+		// Only admins make leaders, from the member's page; a suspended member is none.
+		wantCount(t, r, "form[action$=\"/trust\"]", 0)
+		r = admin.Get(memberURL)
+		wantCount(t, r, `form[action$="/trust"] button[value="grant"]`, 0)
+		wantStatus(t, admin.PostForm(memberURL+"/trust", url.Values{"action": {"grant"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, admin.PostForm(memberURL+"/sanction", url.Values{"action": {"lift"}, "reason": {"Calmer now"}}), http.StatusSeeOther)
+		r = admin.Get(memberURL)
+		wantCount(t, r, `form[action$="/trust"] button[value="grant"]`, 1)
+		wantStatus(t, modPage.PostForm(memberURL+"/trust", url.Values{"action": {"grant"}}), http.StatusForbidden)
+		wantStatus(t, admin.PostForm(memberURL+"/trust", url.Values{"action": {"grant"}}), http.StatusSeeOther)
+		r = admin.Get(memberURL)
+		wantText(t, r, ".badge.trust-level", "Trust level 4: Leader")
+		wantCount(t, r, `form[action$="/trust"] button[value="revoke"]`, 1)
+		r = page.Get("/me")
+		wantText(t, r, ".trust-level .current-level", "Level 4: Leader")
+		wantCount(t, r, `.trust-change[data-to="4"]`, 1)
+
 		// A moderator's own page says their role decides.
 		r = modPage.Get("/me")
 		wantCount(t, r, ".trust-level .next-level", 0)
@@ -100,7 +117,7 @@ func TestTrustLevelOnTheMemberPages(t *testing.T) {
 		}
 		r = page.Get("/me")
 		wantText(t, r, ".trust-level h2", "Vertrouwensniveau")
-		wantText(t, r, ".trust-level .current-level", "Niveau 0: Nieuw")
+		wantText(t, r, ".trust-level .current-level", "Niveau 4: Voortrekker")
 	})
 }
 

@@ -72,6 +72,8 @@ const (
 	// ActReviewSuggestions: accept or reject suggested tags and categories
 	// (creating a category also needs ActManageCategories).
 	ActReviewSuggestions Action = "suggestions.review"
+	// ActGrantTrust: make a member a leader (trust level 4) or take it back.
+	ActGrantTrust Action = "trust.grant"
 	// ActManageCampaigns: draft campaigns, change them, move them through
 	// their phases and publish their results.
 	ActManageCampaigns Action = "campaigns.manage"
@@ -148,6 +150,7 @@ var permissions = map[Action][]Standing{
 	ActManageWebhooks:   {Admin},
 	ActManageBranding:   {Admin},
 	ActReadDeliveries:   {Admin},
+	ActGrantTrust:       {Admin},
 }
 
 // Allows reports whether someone of this standing may take action a.
@@ -257,7 +260,7 @@ var Actions = []Action{
 	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActReviewSuggestions, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics, ActManageCampaigns,
 	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
-	ActManageBranding, ActReadDeliveries,
+	ActManageBranding, ActReadDeliveries, ActGrantTrust,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

@@ -27,6 +27,8 @@ const (
 	TrustReasonApprovals = "approvals" // the trusted flag, before levels
 	TrustReasonSuspended = "suspended"
 	TrustReasonBanned    = "banned"
+	TrustReasonGranted   = "granted" // an admin made the member a leader
+	TrustReasonRevoked   = "revoked" // an admin took the leader level back
 )
 
 // TrustThreshold is what a level asks of a member: every figure at least
@@ -203,6 +205,47 @@ func demote(tx *gorm.DB, actor *User, userID int64, until time.Time, reason stri
 		return fmt.Errorf("demote user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// SetLeader makes a member a leader (level 4), which only admins do, or
+// takes it back: the member returns to the level their figures earn now.
+// Staff and members who are suspended or banned are no leaders (422).
+func (s *Store) SetLeader(ctx context.Context, admin *User, userID int64, leader bool) (*User, error) {
+	if !s.Can(admin, ActGrantTrust) {
+		return nil, ErrForbidden
+	}
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.actOn(admin, ActGrantTrust, u); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if leader && (!rated(u) || u.Suspended(now)) {
+		return nil, ValidationErrors{"level": "only a member in good standing can be made a leader"}
+	}
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		switch {
+		case leader && u.TrustLevel != TrustLeader:
+			return setLevel(tx, u.ID, u.TrustLevel, TrustLeader, TrustReasonGranted, admin, now)
+		case !leader && u.TrustLevel == TrustLeader:
+			figures, err := trustFigures(tx, u)
+			if err != nil {
+				return err
+			}
+			return setLevel(tx, u.ID, TrustLeader, QualifiedLevel(figures, settings, now), TrustReasonRevoked, admin, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set leader level of user %d: %w", userID, err)
+	}
+	return s.UserByID(ctx, userID)
 }
 
 // liftSanction ends the sanction window's wait from now when a sanction

@@ -351,3 +351,52 @@ func TestSuggestionsFromTheTrustLevel(t *testing.T) {
 		}
 	})
 }
+
+func TestLeadersAreMadeByAdmins(t *testing.T) {
+	modelstest.Dialects(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		admin, mod := member(t, s, "Ada", models.RoleAdmin), member(t, s, "Mo", models.RoleModerator)
+		anna := member(t, s, "Anna", models.RoleMember)
+		s.Gorm().Exec("UPDATE users SET trust_level = 1, trusted = TRUE WHERE id = ?", anna.ID)
+		if _, err := s.SetLeader(ctx, mod, anna.ID, true); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a moderator makes a leader: %v", err)
+		}
+		var verrs models.ValidationErrors
+		if _, err := s.SetLeader(ctx, admin, mod.ID, true); !errors.As(err, &verrs) {
+			t.Fatalf("a moderator made a leader: %v", err)
+		}
+		u, err := s.SetLeader(ctx, admin, anna.ID, true)
+		if err != nil || u.TrustLevel != models.TrustLeader || !u.Trusted {
+			t.Fatalf("granted: %+v %v", u, err)
+		}
+		// Activity does not move a leader; taking it back returns her to what she earns (0 here).
+		if err := s.Promote(ctx, anna.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := level(t, s, anna); got != models.TrustLeader {
+			t.Fatalf("a leader's level after a recount: %d", got)
+		}
+		if u, err = s.SetLeader(ctx, admin, anna.ID, false); err != nil || u.TrustLevel != models.TrustNew || u.Trusted {
+			t.Fatalf("revoked: %+v %v", u, err)
+		}
+		progress, _ := s.TrustProgress(ctx, anna)
+		if len(progress.Changes) != 2 || progress.Changes[0].Reason != models.TrustReasonRevoked || progress.Changes[1].Reason != models.TrustReasonGranted ||
+			progress.Changes[1].ActorID == nil || *progress.Changes[1].ActorID != admin.ID {
+			t.Fatalf("changes: %+v", progress.Changes)
+		}
+		// A suspension ends the leader level like any other.
+		if _, err := s.SetLeader(ctx, admin, anna.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Sanction(ctx, mod, anna.ID, models.Sanction{Action: models.DecideSuspend, Until: s.Now().Add(time.Hour), Reason: "heat"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := level(t, s, anna); got != models.TrustNew {
+			t.Fatalf("a suspended leader's level: %d", got)
+		}
+		anna, _ = s.UserByID(ctx, anna.ID)
+		if _, err := s.SetLeader(ctx, admin, anna.ID, true); !errors.As(err, &verrs) {
+			t.Fatalf("a suspended member made a leader: %v", err)
+		}
+	})
+}
