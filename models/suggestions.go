@@ -75,7 +75,7 @@ func (s *Store) Suggest(ctx context.Context, u *User, n NewSuggestion) (*Suggest
 	}
 	errs := ValidationErrors{}
 	n.Name = strings.Join(strings.Fields(n.Name), " ")
-	n.Note = validateReason(n.Note, false, ValidationErrors{})
+	n.Note = strings.TrimSpace(n.Note)
 	if !validText(n.Note) || utf8.RuneCountInString(n.Note) > MaxReasonLength {
 		errs["note"] = fmt.Sprintf("must be valid text of at most %d characters", MaxReasonLength)
 	}
@@ -156,9 +156,11 @@ func (s *Store) SuggestionsBy(ctx context.Context, userID int64) ([]Suggestion, 
 }
 
 // DecideSuggestion accepts or rejects a pending suggestion, with an
-// optional answer. Accepting a tag adds it to its idea (as moderators tag
-// ideas); accepting a category creates it, which only those who manage
-// categories may. A suggestion decided already is a conflict.
+// optional answer. Accepting a tag adds it to its idea, recorded as
+// moderators' tag changes are; accepting a category creates it, which only
+// those who manage categories may, recorded as their category saves are.
+// Both happen in the transaction that settles the suggestion. A suggestion
+// decided already is a conflict.
 func (s *Store) DecideSuggestion(ctx context.Context, actor *User, id int64, accept bool, answer string) (*Suggestion, error) {
 	if !s.Can(actor, ActReviewSuggestions) {
 		return nil, ErrForbidden
@@ -175,15 +177,19 @@ func (s *Store) DecideSuggestion(ctx context.Context, actor *User, id int64, acc
 	if sg.State != SuggestionPending {
 		return nil, fmt.Errorf("decide suggestion %d: %w", id, conflict("this suggestion was decided already"))
 	}
-	if accept && sg.Kind == SuggestCategory && !s.Can(actor, ActManageCategories) {
-		return nil, ErrForbidden
-	}
+	now := s.Now()
+	var category *Category
 	if accept && sg.Kind == SuggestCategory {
-		if _, err := s.SaveCategory(ctx, 0, CategoryInput{Name: sg.Name}); err != nil {
+		if !s.Can(actor, ActManageCategories) {
+			return nil, ErrForbidden
+		}
+		in := CategoryInput{Name: sg.Name}
+		if err := in.validate(); err != nil {
 			return nil, err
 		}
+		category = &Category{Slug: in.Slug, Name: in.Name, CreatedAt: now}
+		defer s.forgetCatalog()
 	}
-	now := s.Now()
 	state := map[bool]string{true: SuggestionAccepted, false: SuggestionRejected}[accept]
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&Suggestion{}).Where("id = ? AND state = ?", id, SuggestionPending).
@@ -194,32 +200,48 @@ func (s *Store) DecideSuggestion(ctx context.Context, actor *User, id int64, acc
 		if res.RowsAffected == 0 {
 			return conflict("this suggestion was decided already")
 		}
-		if !accept || sg.Kind != SuggestTag {
-			return nil
+		switch {
+		case category != nil:
+			err := tx.Create(category).Error
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ValidationErrors{"name": "is a category already"}
+			}
+			if err != nil {
+				return err
+			}
+			return record(tx, now, Audit{Actor: actor, Action: AuditCategory, TargetType: TargetCategory, TargetID: category.ID, Reason: category.Slug})
+		case accept && sg.Kind == SuggestTag:
+			return s.addTag(tx, actor, *sg.IdeaID, sg.Name, now)
 		}
-		var idea Idea
-		if err := first(tx.Select("id, author_id").Where("id = ?", *sg.IdeaID), &idea); err != nil {
-			return err
-		}
-		var names []string
-		err := tx.Raw("SELECT tags.name FROM tags JOIN idea_tags ON idea_tags.tag_id = tags.id WHERE idea_tags.idea_id = ? ORDER BY tags.name", idea.ID).
-			Scan(&names).Error
-		if err != nil {
-			return err
-		}
-		names = normalizeTags(append(names, sg.Name), errs)
-		if err := errs.orNil(); err != nil {
-			return err
-		}
-		if err := setTags(tx, idea.ID, names, now); err != nil {
-			return err
-		}
-		return record(tx, now, Audit{Actor: actor, Action: AuditIdeaTags, TargetType: TargetIdea, TargetID: idea.ID,
-			Subject: &idea.AuthorID, Reason: strings.Join(names, ", ")})
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("decide suggestion %d: %w", id, err)
 	}
 	sg.State, sg.DecidedBy, sg.DecidedAt, sg.Answer = state, &actor.ID, &now, answer
 	return &sg, nil
+}
+
+// addTag adds a tag to an idea's tags, in tx, and records it as a tag change.
+func (s *Store) addTag(tx *gorm.DB, actor *User, ideaID int64, name string, now time.Time) error {
+	var idea Idea
+	if err := first(tx.Select("id, author_id").Where("id = ?", ideaID), &idea); err != nil {
+		return err
+	}
+	var names []string
+	err := tx.Raw("SELECT tags.name FROM tags JOIN idea_tags ON idea_tags.tag_id = tags.id WHERE idea_tags.idea_id = ? ORDER BY tags.name", idea.ID).
+		Scan(&names).Error
+	if err != nil {
+		return err
+	}
+	errs := ValidationErrors{}
+	names = normalizeTags(append(names, name), errs)
+	if err := errs.orNil(); err != nil {
+		return err
+	}
+	if err := setTags(tx, idea.ID, names, now); err != nil {
+		return err
+	}
+	return record(tx, now, Audit{Actor: actor, Action: AuditIdeaTags, TargetType: TargetIdea, TargetID: idea.ID,
+		Subject: &idea.AuthorID, Reason: strings.Join(names, ", ")})
 }

@@ -333,6 +333,11 @@ func TestSuggestionsFromTheTrustLevel(t *testing.T) {
 		if c, err := s.CategoryBySlug(ctx, "accessories"); err != nil || c.Name != "Accessories" {
 			t.Fatalf("the accepted category: %+v %v", c, err)
 		}
+		for _, action := range []string{models.AuditIdeaTags, models.AuditCategory} {
+			if entries, _, err := s.AuditLog(ctx, models.AuditFilter{Action: action, Page: 1}); err != nil || len(entries) != 1 {
+				t.Fatalf("audit log of %s: %+v %v", action, entries, err)
+			}
+		}
 		mine, err := s.SuggestionsBy(ctx, regular.ID)
 		if err != nil || len(mine) != 2 || mine[0].State != models.SuggestionAccepted || mine[0].Answer != "Good one" {
 			t.Fatalf("the member's suggestions: %+v %v", mine, err)
