@@ -230,5 +230,18 @@ func TestSuggestionsAPI(t *testing.T) {
 		if got := decodeJSON[list](t, apiCall(member, http.MethodGet, "/suggestions", "")); len(got.Suggestions) != 1 || got.Suggestions[0].State != "rejected" {
 			t.Fatalf("mine: %+v", got)
 		}
+		// The member's export holds their level and suggestions.
+		export := decodeJSON[struct {
+			Profile struct {
+				TrustLevel int `json:"trust_level"`
+			} `json:"profile"`
+			Suggestions []struct {
+				Name  string `json:"name"`
+				State string `json:"state"`
+			} `json:"suggestions"`
+		}](t, apiCall(member, http.MethodGet, "/me/export", ""))
+		if export.Profile.TrustLevel != 2 || len(export.Suggestions) != 1 || export.Suggestions[0].Name != "Bells" || export.Suggestions[0].State != "rejected" {
+			t.Fatalf("export: %+v", export)
+		}
 	})
 }
