@@ -77,6 +77,8 @@ func TestTrustLevelOnTheMemberPages(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		wantText(t, r, ".badge.trust-level", "Trust level 1: Basic")
 
+		r = modPage.Get("/mod/members?q=anna")
+		wantText(t, r, ".member-row .trust-level", "Level 1: Basic")
 		r = modPage.PostForm(memberURL+"/sanction", url.Values{"action": {"suspend"}, "reason": {"Heated thread"},
 			"until": {base.Add(4 * 24 * time.Hour).Format("2006-01-02")}, "confirm": {"1"}})
 		if r.StatusCode != http.StatusSeeOther {
