@@ -9,7 +9,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// Trust levels (see docs/trust.md). Members rise through the first four by
+// Trust levels (see docs/trust.md). Members rise from new to regular by
 // what they do; a leader is made by an admin.
 const (
 	TrustNew     = 0
