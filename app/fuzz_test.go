@@ -68,6 +68,8 @@ var fuzzWrites = []fuzzWrite{
 	{"POST", "/mod/members/{member}/sanction", true},
 	{"POST", "/lang", true},
 	{"POST", "/theme", true},
+	{"POST", "/api/v1/suggestions", false},
+	{"POST", "/suggestions", true},
 }
 
 // FuzzWrites sends any body to every write, as JSON to the API and as a form
@@ -110,6 +112,10 @@ func FuzzWrites(f *testing.F) {
 		{36, "name=" + strings.Repeat("%F0%9F%98%80", 100)},
 		{38, "lang=xx"},
 		{39, "theme=../../etc"},
+		{40, `{"kind":"tag","name":"lights","idea_id":-1}`},
+		{40, `{"kind":"category","name":"\u0000","note":7}`},
+		{41, "kind=tag&name=lights&idea_id=99999999999999999999"},
+		{41, "kind=category&name=" + strings.Repeat("x", 300)},
 	}
 	for _, s := range seeds {
 		f.Add(uint8(s.route), s.body)

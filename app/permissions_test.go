@@ -115,6 +115,12 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A tag suggested for Otto's idea, for the moderators' decision.
+		suggestion, err := srv.Store.Suggest(ctx, writer, models.NewSuggestion{Kind: models.SuggestTag, Name: "bells", IdeaID: ottoIdea.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		roles := map[models.Standing]models.Role{
 			models.Member: models.RoleMember, models.Suspended: models.RoleMember, models.Banned: models.RoleMember,
 			models.Moderator: models.RoleModerator, models.Team: models.RoleTeam, models.Admin: models.RoleAdmin,
@@ -134,6 +140,10 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 			u := srv.User(name, string(st)+"@example.com", roles[st])
 			if st == models.Admin {
 				admin = u
+			}
+			if st == models.Member {
+				// Suggesting takes a trust level as well as the standing.
+				execSQL(t, srv, "UPDATE users SET trust_level = ?, trusted = ? WHERE id = ?", models.DefaultSettings.TrustSuggestLevel, true, u.ID)
 			}
 			f.user = u
 			f.idea = mustIdea(t, srv, u, name+"'s own idea for the test")
@@ -245,6 +255,8 @@ func TestEveryRouteFollowsThePermissionTable(t *testing.T) {
 				t.Fatalf("%s %s: the test does not know the parameter %q; teach it a value", rt.Method, rt.Path, name)
 			case strings.HasPrefix(path, "/campaigns/"):
 				return itoa(f.idea.ID) // an idea of no campaign: 422 past authorization
+			case strings.HasPrefix(path, "/mod/suggestions/"):
+				return itoa(suggestion.ID)
 			case strings.HasPrefix(path, "/mod/members/"):
 				return itoa(otto.ID)
 			case strings.HasPrefix(path, "/members/"):

@@ -50,6 +50,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		campAPI  = &handlers.CampaignsAPI{Deps: d}
 		rounds   = &handlers.Rounds{Deps: d}
 		roundAPI = &handlers.RoundsAPI{Deps: d}
+		suggest  = &handlers.Suggestions{Deps: d}
+		suggAPI  = &handlers.SuggestionsAPI{Deps: d}
 		live     = s.live
 
 		campaigns = &handlers.Campaigns{Deps: d}
@@ -69,6 +71,8 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 		deliveries                      = models.ActReadDeliveries
 		campaigning                     = models.ActManageCampaigns
 		rounding                        = models.ActManageRounds
+		suggesting, reviewing           = models.ActSuggest, models.ActReviewSuggestions
+		granting                        = models.ActGrantTrust
 	)
 
 	// Served before sessions and rate limits: no database work, no cookies.
@@ -184,7 +188,12 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get("/mod/members", manage, mod.Members)
 	r.get("/mod/members/:id", manage, mod.Member)
 	r.post("/mod/members/:id/sanction", manage, mod.Sanction)
+	r.post("/mod/members/:id/trust", granting, mod.Trust)
 	r.get("/mod/audit", audit, mod.Audit)
+	r.get("/mod/suggestions", reviewing, suggest.Queue)
+	r.post("/mod/suggestions/:id", reviewing, suggest.Decide)
+	r.get("/suggestions", suggesting, suggest.New)
+	r.post("/suggestions", suggesting, suggest.Create)
 
 	r.get("/admin/triage", triaging, triage.Inbox)
 	r.post("/admin/triage", triaging, triage.Act)
@@ -267,6 +276,10 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/mod/members/:id", manage, modAPI.Member)
 	r.post(api+"/mod/members/:id/sanction", manage, modAPI.Sanction)
 	r.get(api+"/mod/audit", audit, modAPI.Audit)
+	r.get(api+"/mod/suggestions", reviewing, suggAPI.Pending)
+	r.post(api+"/mod/suggestions/:id", reviewing, suggAPI.Decide)
+	r.get(api+"/suggestions", suggesting, suggAPI.Mine)
+	r.post(api+"/suggestions", suggesting, suggAPI.Create)
 	r.get(api+"/changelog", read, entryAPI.List)
 	r.post(api+"/changelog", changelog, entryAPI.Create)
 	r.get(api+"/changelog/:id", read, entryAPI.Show)

@@ -24,6 +24,9 @@ type mePage struct {
 	Sessions   []models.Session
 	Tokens     []models.APIToken
 	Reports    []models.Report // the member's reports and what became of them
+	Trust      *models.TrustProgress
+	// MaySuggest offers the form that suggests categories and tags.
+	MaySuggest bool
 	Suspended  bool
 	Now        time.Time
 	NewToken   string // shown once, right after it was made
@@ -84,6 +87,14 @@ func (h *Me) renderPage(c *fiber.Ctx, data *mePage) error {
 	if data.Prefs, err = h.Store.Preferences(ctx, user.ID); err != nil {
 		return err
 	}
+	if data.Trust, err = h.Store.TrustProgress(ctx, user); err != nil {
+		return err
+	}
+	settings, err := h.Store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	data.MaySuggest = models.MaySuggest(user, settings, h.Store.Now())
 	data.MailKinds, data.MailModes, data.DigestPeriods = models.NotificationKinds, models.MailModes, models.DigestPeriods
 	data.Now = h.Store.Now()
 	data.Suspended = user.Suspended(data.Now)

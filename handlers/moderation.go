@@ -207,6 +207,8 @@ type memberHistoryPage struct {
 	Until time.Time
 	// CanSanction offers to suspend, ban or lift: only on members of a lower role.
 	CanSanction bool
+	// CanGrantTrust offers to make the member a leader (trust level 4) or take it back.
+	CanGrantTrust bool
 }
 
 // Member shows a member's history with the forms to suspend, ban or lift.
@@ -226,10 +228,28 @@ func (h *Moderation) Member(c *fiber.Ctx) error {
 	data.Title = history.Member.Name
 	data.Standing = models.StandingOf(history.Member, h.Store.Now())
 	data.CanSanction = models.MayActOn(data.User, h.Store.Now(), models.ActManageMembers, history.Member)
+	data.CanGrantTrust = models.MayActOn(data.User, h.Store.Now(), models.ActGrantTrust, history.Member) &&
+		history.Member.Role == models.RoleMember && data.Standing == models.Member
 	if until := history.Member.SuspendedUntil; until != nil {
 		data.Until = *until
 	}
 	return c.Render("mod/member", data)
+}
+
+// Trust makes a member a leader (trust level 4) or takes it back.
+func (h *Moderation) Trust(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	action := c.FormValue("action")
+	if action != "grant" && action != "revoke" {
+		return models.ValidationErrors{"action": "must be grant or revoke"}
+	}
+	if _, err := h.Store.SetLeader(c.UserContext(), h.ViewerOf(c).User, id, action == "grant"); err != nil {
+		return err
+	}
+	return h.redirectWithFlash(c, fmt.Sprintf("/mod/members/%d", id), "trust_saved")
 }
 
 // Sanction suspends, bans or lifts either.

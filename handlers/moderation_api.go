@@ -55,6 +55,7 @@ type APIMember struct {
 	SuspendedUntil *time.Time `json:"suspended_until"`
 	BannedAt       *time.Time `json:"banned_at"`
 	Trusted        bool       `json:"trusted"`
+	TrustLevel     int        `json:"trust_level"`
 	Note           string     `json:"moderation_note"`
 	CreatedAt      time.Time  `json:"created_at"`
 }
@@ -62,7 +63,7 @@ type APIMember struct {
 func (d *Deps) apiMember(u *models.User) APIMember {
 	return APIMember{ID: u.ID, Name: u.Name, Email: orEmpty(u.Email), Role: string(u.Role),
 		Standing: string(models.StandingOf(u, d.Store.Now())), SuspendedUntil: utc(u.SuspendedUntil), BannedAt: utc(u.BannedAt),
-		Trusted: u.Trusted, Note: u.ModerationNote, CreatedAt: u.CreatedAt.UTC()}
+		Trusted: u.Trusted, TrustLevel: u.TrustLevel, Note: u.ModerationNote, CreatedAt: u.CreatedAt.UTC()}
 }
 
 func utc(t *time.Time) *time.Time {

@@ -34,8 +34,14 @@ var (
 	brakeReports  = brakeKind{"reports", "reports", "reporter_id", func(s Settings) int { return s.ReportsPerHour }}
 )
 
+// hourly is a brake's limit for u: the setting, stretched by u's trust level.
+func (b brakeKind) hourly(settings Settings, u *User) int {
+	return b.limit(settings) * settings.brakePercent(u.TrustLevel) / 100
+}
+
 // brake refuses another post, vote or report from a member who has made
-// the hourly maximum already. Moderators and up are not limited.
+// the hourly maximum for their trust level already. Moderators and up are
+// not limited.
 func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 	if u.Staff(s.Now()) {
 		return nil
@@ -44,12 +50,16 @@ func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 	if err != nil {
 		return err
 	}
-	limit := b.limit(settings)
+	return s.brakeAt(ctx, u.ID, b, b.hourly(settings, u))
+}
+
+// brakeAt is brake with the member's limit known.
+func (s *Store) brakeAt(ctx context.Context, userID int64, b brakeKind, limit int) error {
 	since := s.Now().Add(-time.Hour)
-	q := s.db.WithContext(ctx).Table(b.table).Where(b.userColumn+" = ? AND created_at > ?", u.ID, since)
+	q := s.db.WithContext(ctx).Table(b.table).Where(b.userColumn+" = ? AND created_at > ?", userID, since)
 	var n int64
 	if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-		return fmt.Errorf("count %s of user %d: %w", b.what, u.ID, err)
+		return fmt.Errorf("count %s of user %d: %w", b.what, userID, err)
 	}
 	if n < int64(limit) {
 		return nil
@@ -57,7 +67,7 @@ func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 	// Another is allowed once the oldest of the last limit entries is an hour old.
 	var oldest []time.Time
 	if err := q.Order("created_at DESC").Offset(limit-1).Limit(1).Pluck("created_at", &oldest).Error; err != nil {
-		return fmt.Errorf("count %s of user %d: %w", b.what, u.ID, err)
+		return fmt.Errorf("count %s of user %d: %w", b.what, userID, err)
 	}
 	retry := time.Minute
 	if len(oldest) == 1 {
@@ -67,11 +77,12 @@ func (s *Store) brake(ctx context.Context, u *User, b brakeKind) error {
 }
 
 // screen applies the brakes to what a member writes, in the one place new
-// posts and edits both go through: fewer links for members not trusted yet,
+// posts and edits both go through: fewer links for members at trust level 0,
 // no repeat of a text just posted, the hourly limit (on new posts), and
 // pre-moderation. own is the post being edited, 0 for a new one; html is the
 // rendered text, where links are counted. It gives the state the text takes:
-// pending while its writer is pre-moderated, else published. Moderators and
+// pending while its writer is pre-moderated, else published. A writer who
+// reaches a level by what they post is promoted by the caller once it is stored. Moderators and
 // up are not braked.
 func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, body string, html string) (string, error) {
 	if u.Staff(s.Now()) {
@@ -82,7 +93,7 @@ func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, bod
 		return "", err
 	}
 	// Mentions link to members' profiles here, not elsewhere: they are not counted.
-	if links := strings.Count(html, "<a ") - strings.Count(html, `class="mention"`); !u.Trusted && links > settings.NewMemberLinks {
+	if links := strings.Count(html, "<a ") - strings.Count(html, `class="mention"`); u.TrustLevel < TrustBasic && links > settings.NewMemberLinks {
 		return "", ValidationErrors{"body": fmt.Sprintf("may hold at most %d links until your first posts are approved or you are trusted", settings.NewMemberLinks)}
 	}
 	if settings.DuplicateMinutes > 0 && body != "" {
@@ -110,15 +121,15 @@ func (s *Store) screen(ctx context.Context, u *User, b brakeKind, own int64, bod
 
 // premoderated reports whether a new or edited post of u waits for a
 // moderator's approval: while the community pre-moderates the first N posts,
-// those of members who are not trusted do until N of their posts are
-// published. Posts awaiting review, rejected or hidden ones do not count, so
+// those of members below the trust level that skips it do until N of their
+// posts are published. Posts awaiting review, rejected or hidden ones do not count, so
 // every one of the first N is seen by a moderator.
 func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
-	if u.Staff(s.Now()) || u.Trusted {
+	if u.Staff(s.Now()) {
 		return false, nil
 	}
 	settings, err := s.Settings(ctx)
-	if err != nil || settings.PremoderateFirst == 0 {
+	if err != nil || settings.PremoderateFirst == 0 || u.TrustLevel >= settings.TrustSkipPremoderation {
 		return false, err
 	}
 	var posts int64
@@ -131,13 +142,11 @@ func (s *Store) premoderated(ctx context.Context, u *User) (bool, error) {
 }
 
 // approve publishes a pending item's side effects (a comment now counts on
-// its idea) and credits its author, who becomes trusted after enough approvals.
-func (s *Store) approve(tx *gorm.DB, item *QueueItem, trustAfter int, now time.Time) error {
+// its idea) and credits its author; the caller promotes the author once the
+// item is published (see promote).
+func (s *Store) approve(tx *gorm.DB, item *QueueItem, now time.Time) error {
 	author := item.Author()
-	err := tx.Model(&User{}).Where("id = ?", author.ID).Updates(map[string]any{
-		"approvals": gorm.Expr("approvals + 1"),
-		"trusted":   gorm.Expr("trusted OR approvals + 1 >= ?", trustAfter),
-	}).Error
+	err := tx.Model(&User{}).Where("id = ?", author.ID).Update("approvals", gorm.Expr("approvals + 1")).Error
 	if err != nil {
 		return err
 	}

@@ -397,6 +397,9 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 	if err != nil {
 		return nil, fmt.Errorf("create idea: %w", err)
 	}
+	if idea.State == StatePublished {
+		s.promoteAfter(ctx, author)
+	}
 	return s.Idea(ctx, idea.ID, author)
 }
 

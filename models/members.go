@@ -28,6 +28,9 @@ func suspend(tx *gorm.DB, actor *User, userID int64, until time.Time, reason str
 	if err != nil {
 		return err
 	}
+	if err := demote(tx, actor, userID, until, TrustReasonSuspended, now); err != nil {
+		return err
+	}
 	return record(tx, now, Audit{Actor: actor, Action: AuditSuspend, TargetType: TargetMember, TargetID: userID, Subject: &userID,
 		Reason: strings.TrimSpace("until " + until.UTC().Format("2006-01-02 15:04 UTC") + ". " + reason)})
 }
@@ -41,6 +44,9 @@ func ban(tx *gorm.DB, actor *User, userID int64, reason string, now time.Time) e
 		return err
 	}
 	if err := tx.Exec("DELETE FROM sessions WHERE user_id = ?", userID).Error; err != nil {
+		return err
+	}
+	if err := demote(tx, actor, userID, now, TrustReasonBanned, now); err != nil {
 		return err
 	}
 	return record(tx, now, Audit{Actor: actor, Action: AuditBan, TargetType: TargetMember, TargetID: userID, Subject: &userID, Reason: reason})
@@ -58,7 +64,8 @@ const SanctionLift = "lift"
 
 // Sanction suspends a member until a date (they may read, but not post,
 // vote, comment or report), bans them (their sessions end and sign-in is
-// refused), or lifts either. It returns the member as they now stand.
+// refused), or lifts either. A suspension or ban drops a member to trust
+// level 0 (see demote). It returns the member as they now stand.
 func (s *Store) Sanction(ctx context.Context, moderator *User, userID int64, sn Sanction) (*User, error) {
 	if !s.Can(moderator, ActManageMembers) {
 		return nil, ErrForbidden
@@ -92,6 +99,9 @@ func (s *Store) Sanction(ctx context.Context, moderator *User, userID int64, sn 
 		}
 		err := tx.Model(&User{}).Where("id = ?", userID).
 			Updates(map[string]any{"banned_at": nil, "suspended_until": nil, "moderation_note": "", "updated_at": now}).Error
+		if err == nil {
+			err = liftSanction(tx, userID, now)
+		}
 		if err != nil {
 			return err
 		}

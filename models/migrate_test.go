@@ -157,3 +157,55 @@ func TestCategoryNamesMigration(t *testing.T) {
 		})
 	}
 }
+
+// TestTrustLevelsMigration: migration 00025 starts trusted members at level
+// 1 with a recorded change, others at 0, and goes down and up again.
+func TestTrustLevelsMigration(t *testing.T) {
+	for _, dialect := range []string{models.SQLite, models.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := modelstest.Reopen(t, modelstest.URL(t, dialect))
+			if err := s.MigrateTo(ctx, 24); err != nil {
+				t.Fatal(err)
+			}
+			db := s.Gorm().WithContext(ctx)
+			now := time.Now()
+			for _, u := range []struct {
+				name    string
+				trusted bool
+			}{{"Tess", true}, {"Nico", false}} {
+				err := db.Exec("INSERT INTO users (name, role, approvals, trusted, created_at, updated_at) VALUES (?, 'member', 3, ?, ?, ?)", u.name, u.trusted, now, now).Error
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for round := range 2 {
+				if err := s.MigrateTo(ctx, 25); err != nil {
+					t.Fatal(err)
+				}
+				var rows []struct {
+					Name       string
+					TrustLevel int
+					Trusted    bool
+					Changes    int
+				}
+				err := db.Raw(`SELECT name, trust_level, trusted, (SELECT COUNT(*) FROM trust_changes WHERE user_id = users.id AND to_level = 1) AS changes
+					FROM users ORDER BY name`).Scan(&rows).Error
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) != 2 || rows[0].Name != "Nico" || rows[0].TrustLevel != 0 || rows[0].Changes != 0 ||
+					rows[1].TrustLevel != 1 || !rows[1].Trusted || rows[1].Changes != 1 {
+					t.Fatalf("round %d: %+v", round, rows)
+				}
+				if err := s.MigrateDownTo(ctx, 24); err != nil {
+					t.Fatal(err)
+				}
+				var trusted int
+				if err := db.Raw("SELECT COUNT(*) FROM users WHERE trusted").Scan(&trusted).Error; err != nil || trusted != 1 {
+					t.Fatalf("round %d: after going down, %d trusted (%v)", round, trusted, err)
+				}
+			}
+		})
+	}
+}

@@ -66,6 +66,14 @@ const (
 	ActManageBranding Action = "branding.manage"
 	// ActReadDeliveries: see the email deliveries that are stuck or failing.
 	ActReadDeliveries Action = "deliveries.read"
+	// ActSuggest: suggest a new category, or a tag for an idea; members only
+	// from the trust level the settings name (see MaySuggest).
+	ActSuggest Action = "suggest"
+	// ActReviewSuggestions: accept or reject suggested tags and categories
+	// (creating a category also needs ActManageCategories).
+	ActReviewSuggestions Action = "suggestions.review"
+	// ActGrantTrust: make a member a leader (trust level 4) or take it back.
+	ActGrantTrust Action = "trust.grant"
 	// ActManageCampaigns: draft campaigns, change them, move them through
 	// their phases and publish their results.
 	ActManageCampaigns Action = "campaigns.manage"
@@ -114,6 +122,7 @@ var permissions = map[Action][]Standing{
 	ActComment: {Member, Moderator, Team, Admin},
 	ActVote:    {Member, Moderator, Team, Admin},
 	ActReport:  {Member, Moderator, Team, Admin},
+	ActSuggest: {Member, Moderator, Team, Admin},
 
 	// A suspended member still hears what became of ideas and of their
 	// reports, and why a moderator hid what they wrote.
@@ -125,6 +134,8 @@ var permissions = map[Action][]Standing{
 	ActReadInternal:  {Team, Admin},
 	ActManageMembers: {Moderator, Team, Admin},
 	ActReadAudit:     {Moderator, Team, Admin},
+
+	ActReviewSuggestions: {Moderator, Team, Admin},
 
 	ActTagIdeas:       {Moderator, Team, Admin},
 	ActSetStatus:      {Team, Admin},
@@ -143,6 +154,7 @@ var permissions = map[Action][]Standing{
 	ActManageWebhooks:   {Admin},
 	ActManageBranding:   {Admin},
 	ActReadDeliveries:   {Admin},
+	ActGrantTrust:       {Admin},
 }
 
 // Allows reports whether someone of this standing may take action a.
@@ -248,12 +260,12 @@ func PermissionTable(actions []Action) string {
 
 // Actions lists every action, in the order of the permission table's rows.
 var Actions = []Action{
-	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport, ActReadNotifications, ActFollow,
-	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActTagIdeas, ActReadInternal, ActSetStatus,
+	ActRead, ActAccount, ActPropose, ActComment, ActVote, ActReport, ActSuggest, ActReadNotifications, ActFollow,
+	ActModerate, ActReadHidden, ActManageMembers, ActReadAudit, ActReviewSuggestions, ActTagIdeas, ActReadInternal, ActSetStatus,
 	ActWriteChangelog, ActTriage, ActRecordForCustomer, ActExportIdeas, ActReadAnalytics, ActManageCampaigns,
 	ActManageRounds,
 	ActManageCategories, ActManageStatuses, ActManageSettings, ActManageWebhooks,
-	ActManageBranding, ActReadDeliveries,
+	ActManageBranding, ActReadDeliveries, ActGrantTrust,
 }
 
 // mayRead is the one rule for who reads an idea or a comment: published

@@ -34,6 +34,8 @@ type Export struct {
 	Comments      []ExportComment      `json:"comments"`
 	Votes         []ExportVote         `json:"votes"`
 	Reports       []ExportReport       `json:"reports"`
+	TrustChanges  []ExportTrustChange  `json:"trust_changes"`
+	Suggestions   []ExportSuggestion   `json:"suggestions"`
 	Subscriptions ExportSubscriptions  `json:"subscriptions"`
 	Notifications []ExportNotification `json:"notifications"`
 	Images        []ExportImage        `json:"images"`
@@ -79,6 +81,27 @@ type ExportProfile struct {
 	SuspendedUntil  *time.Time `json:"suspended_until"`
 	BannedAt        *time.Time `json:"banned_at"`
 	ModerationNote  string     `json:"moderation_note"`
+	TrustLevel      int        `json:"trust_level"`
+	DaysActive      int        `json:"days_active"`
+}
+
+// ExportTrustChange is a change of the member's trust level.
+type ExportTrustChange struct {
+	FromLevel int       `json:"from_level"`
+	ToLevel   int       `json:"to_level"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExportSuggestion is a category or tag the member suggested.
+type ExportSuggestion struct {
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	Note      string    `json:"note"`
+	IdeaID    *int64    `json:"idea_id"`
+	State     string    `json:"state"`
+	Answer    string    `json:"answer"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ExportPreferences are the member's choices.
@@ -216,7 +239,7 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 		ShowVotes     bool
 	}
 	err := db.Table("users").Select("id, name, email, email_verified, avatar_url, role, created_at, first_signed_in_at, "+
-		"suspended_until, banned_at, moderation_note, locale, auto_subscribe, email_digest, email_prefs, show_votes").
+		"suspended_until, banned_at, moderation_note, trust_level, days_active, locale, auto_subscribe, email_digest, email_prefs, show_votes").
 		Where("id = ?", u.ID).Take(&prof).Error
 	if err != nil {
 		return nil, fmt.Errorf("export user %d: %w", u.ID, err)
@@ -292,6 +315,16 @@ func (s *Store) ExportOf(ctx context.Context, u *User) (*Export, error) {
 			err := db.Table("reports").Select("id, target_type, target_id, reason, note, created_at, resolved_at, outcome").
 				Where("reporter_id = ?", u.ID).Order("id").Limit(ExportLimit).Scan(&out.Reports).Error
 			return len(out.Reports), err
+		}},
+		{"trust_changes", func() (int, error) {
+			err := db.Table("trust_changes").Select("from_level, to_level, reason, created_at").
+				Where("user_id = ?", u.ID).Order("id").Limit(ExportLimit).Scan(&out.TrustChanges).Error
+			return len(out.TrustChanges), err
+		}},
+		{"suggestions", func() (int, error) {
+			err := db.Table("suggestions").Select("kind, name, note, idea_id, state, answer, created_at").
+				Where("user_id = ?", u.ID).Order("id").Limit(ExportLimit).Scan(&out.Suggestions).Error
+			return len(out.Suggestions), err
 		}},
 		{"subscriptions.ideas", func() (int, error) {
 			var rows []struct {
@@ -396,6 +429,7 @@ func (s *Store) DeleteAccount(ctx context.Context, u *User, confirm string) erro
 			{"category_subscriptions", "user_id = ?"},
 			{"notifications", "user_id = ?"},
 			{"events", "recipient_id = ?"},
+			{"suggestions", "user_id = ?"},
 		} {
 			if err := tx.Exec("DELETE FROM "+del.table+" WHERE "+del.where, u.ID).Error; err != nil {
 				return fmt.Errorf("delete %s: %w", del.table, err)

@@ -393,9 +393,12 @@ func (s *Store) Decide(ctx context.Context, moderator *User, target string, id i
 				err = show(unhideAction)
 			}
 		case DecideApprove:
-			err = s.approve(tx, item, settings.TrustAfter, now)
+			err = s.approve(tx, item, now)
 			if err == nil {
 				err = show(AuditApprove)
+			}
+			if err == nil {
+				err = s.promote(tx, settings, author.ID)
 			}
 		default:
 			action := hideAction

@@ -88,6 +88,13 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 		touched := sess
 		s.credentials.replace(key, &touched)
 	}
+	// A signed-in day counts towards the member's trust level, once.
+	if counted, err := s.countActiveDay(ctx, &sess.User); err != nil {
+		return nil, err
+	} else if counted {
+		touched := sess
+		s.credentials.replace(key, &touched)
+	}
 	return &sess, nil
 }
 

@@ -27,8 +27,19 @@ type Settings struct {
 	// PremoderateFirst: the first this many ideas and comments of members who are
 	// not trusted wait for a moderator's approval (0: off).
 	PremoderateFirst int
-	// TrustAfter: approvals that make a member trusted.
+	// TrustAfter: approvals of a member's pre-moderated posts that make them
+	// basic (trust level 1, trusted) at once, whatever Trust[1] asks.
 	TrustAfter int
+	// Trust holds what each trust level asks, at indexes 1 (basic) to 3
+	// (regular); see docs/trust.md.
+	Trust [TrustEarned + 1]TrustThreshold
+	// TrustSkipPremoderation: members at this level or higher skip pre-moderation.
+	TrustSkipPremoderation int
+	// TrustSuggestLevel: members at this level or higher may suggest categories and tags.
+	TrustSuggestLevel int
+	// TrustBrakes: the hourly limits of members at levels 2 and 3, in percent
+	// of the limits below (indexes 2 and 3).
+	TrustBrakes [TrustEarned + 1]int
 	// Per member and hour; moderators and up are not limited.
 	IdeasPerHour    int
 	CommentsPerHour int
@@ -48,6 +59,12 @@ type Settings struct {
 // DefaultSettings are the settings of a new community.
 var DefaultSettings = Settings{
 	ReportThreshold: 3, NewAccountDays: 7, NewAccountReportWeight: 25, PremoderateFirst: 0, TrustAfter: 3,
+	Trust: [TrustEarned + 1]TrustThreshold{
+		TrustBasic:   {DaysActive: 2, Posts: 3, Votes: 3, CleanDays: 7},
+		TrustMember:  {DaysActive: 15, Posts: 10, Votes: 20, CleanDays: 30},
+		TrustRegular: {DaysActive: 50, Posts: 30, Votes: 100, CleanDays: 90},
+	},
+	TrustSkipPremoderation: TrustBasic, TrustSuggestLevel: TrustMember, TrustBrakes: [TrustEarned + 1]int{TrustMember: 200, TrustRegular: 300},
 	IdeasPerHour: 10, CommentsPerHour: 60, VotesPerHour: 300, ReportsPerHour: 20,
 	NewMemberLinks: 2, DuplicateMinutes: 10, NotificationRetentionDays: 90,
 }
@@ -64,6 +81,22 @@ var settingFields = []struct {
 	{"new_account_report_weight", 0, 100, func(s *Settings) *int { return &s.NewAccountReportWeight }},
 	{"premoderate_first", 0, 100, func(s *Settings) *int { return &s.PremoderateFirst }},
 	{"trust_after", 1, 100, func(s *Settings) *int { return &s.TrustAfter }},
+	{"trust1_days", 0, 3650, func(s *Settings) *int { return &s.Trust[TrustBasic].DaysActive }},
+	{"trust1_posts", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustBasic].Posts }},
+	{"trust1_votes", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustBasic].Votes }},
+	{"trust1_clean_days", 0, maxCleanDays, func(s *Settings) *int { return &s.Trust[TrustBasic].CleanDays }},
+	{"trust2_days", 0, 3650, func(s *Settings) *int { return &s.Trust[TrustMember].DaysActive }},
+	{"trust2_posts", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustMember].Posts }},
+	{"trust2_votes", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustMember].Votes }},
+	{"trust2_clean_days", 0, maxCleanDays, func(s *Settings) *int { return &s.Trust[TrustMember].CleanDays }},
+	{"trust3_days", 0, 3650, func(s *Settings) *int { return &s.Trust[TrustRegular].DaysActive }},
+	{"trust3_posts", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustRegular].Posts }},
+	{"trust3_votes", 0, 100000, func(s *Settings) *int { return &s.Trust[TrustRegular].Votes }},
+	{"trust3_clean_days", 0, maxCleanDays, func(s *Settings) *int { return &s.Trust[TrustRegular].CleanDays }},
+	{"trust_skip_premoderation", TrustBasic, TrustLeader, func(s *Settings) *int { return &s.TrustSkipPremoderation }},
+	{"trust_suggest_level", TrustBasic, TrustLeader, func(s *Settings) *int { return &s.TrustSuggestLevel }},
+	{"trust2_brakes_percent", 100, 1000, func(s *Settings) *int { return &s.TrustBrakes[TrustMember] }},
+	{"trust3_brakes_percent", 100, 1000, func(s *Settings) *int { return &s.TrustBrakes[TrustRegular] }},
 	{"ideas_per_hour", 1, 10000, func(s *Settings) *int { return &s.IdeasPerHour }},
 	{"comments_per_hour", 1, 10000, func(s *Settings) *int { return &s.CommentsPerHour }},
 	{"votes_per_hour", 1, 100000, func(s *Settings) *int { return &s.VotesPerHour }},
@@ -133,6 +166,7 @@ func (s *Store) SaveSettings(ctx context.Context, actor *User, values map[string
 		}
 		*f.Field(&st) = n
 	}
+	st.validateTrust(errs)
 	if err := errs.orNil(); err != nil {
 		return Settings{}, err
 	}

@@ -58,8 +58,18 @@ type User struct {
 	ModerationNote string
 	// Approvals counts the member's pre-moderated posts a moderator approved.
 	Approvals int
-	// Trusted members skip pre-moderation and may post more links.
+	// Trusted members (TrustLevel 1 and up) may post more links and are not
+	// counted as new accounts; the flag follows TrustLevel.
 	Trusted bool
+	// TrustLevel is the member's trust level (see trust.go), 0 to TrustLeader.
+	TrustLevel int
+	// DaysActive counts the days (UTC) on which the member was signed in;
+	// LastActiveAt is the moment the last of them was counted.
+	DaysActive   int
+	LastActiveAt *time.Time
+	// SanctionedUntil is when the member's last suspension or ban ended or
+	// ends: no level is earned again for a while after it.
+	SanctionedUntil *time.Time
 	// FirstSignedInAt is when the user first signed in (nil: not yet).
 	FirstSignedInAt *time.Time
 	// DeletedAt is when the member deleted their account (see DeleteAccount).

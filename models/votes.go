@@ -42,9 +42,13 @@ func (s *Store) VoteAs(ctx context.Context, ideaID int64, u *User) (bool, int, e
 		if err != nil {
 			return false, 0, err
 		}
-		limit = brakeVotes.limit(settings)
+		limit = brakeVotes.hourly(settings, u)
 	}
-	return s.changeVote(ctx, ideaID, u.ID, true, limit, SourceWeb)
+	cast, votes, err := s.changeVote(ctx, ideaID, u.ID, true, limit, SourceWeb)
+	if err == nil && cast {
+		s.promoteAfter(ctx, u)
+	}
+	return cast, votes, err
 }
 
 // Unvote withdraws user's vote, if any, and returns the idea's vote count.
@@ -67,7 +71,7 @@ func (s *Store) changeVote(ctx context.Context, ideaID, userID int64, vote bool,
 	}
 	if err == nil && r.braked {
 		// Past the limit: the brake says when the next vote is allowed.
-		err = s.brake(ctx, &User{ID: userID}, brakeVotes)
+		err = s.brakeAt(ctx, userID, brakeVotes, limit)
 		if err == nil { // the oldest vote of the hour aged out meanwhile
 			return s.changeVote(ctx, ideaID, userID, vote, limit, source)
 		}

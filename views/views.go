@@ -19,7 +19,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials errors me auth ideas members admin mod changelog roadmap triage unsubscribe campaigns rounds
+//go:embed layouts partials errors me auth ideas members admin mod changelog roadmap triage unsubscribe campaigns rounds suggestions
 var FS embed.FS
 
 //go:embed locales
