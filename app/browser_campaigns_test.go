@@ -23,7 +23,11 @@ import (
 // JavaScript, one of them refused past the most one idea takes, and nobody
 // sees a tally nor an order by points; the move to review reveals the
 // tallies, the winner first; the team decides on two ideas and publishes
-// the results, which a visitor reads with the chosen idea first.
+// the results, which a visitor reads with the chosen idea first. Then a
+// prototype round for the winner collects feedback from its voters: the
+// team plans it and opens a round, two of those asked answer (one refused
+// first without the required rating), the team reads the responses and the
+// summary and closes the round, and a participant reads the summary.
 func TestBrowserCampaignRound(t *testing.T) {
 	srv := apptest.New(t, models.SQLite)
 	tess := srv.User("Tess", "tess@example.com", models.RoleTeam)
@@ -363,5 +367,314 @@ func TestBrowserCampaignRound(t *testing.T) {
 	}
 	screenshot(t, tab, "results")
 
-	// The prototype round for the winner follows here once rounds land.
+	// 6. A prototype round for the winner collects feedback from its
+	// voters: the team plans the idea and opens a round with a rating, a
+	// yes/no and a free-text question; it asks those who voted for the
+	// idea or gave it points (Anna, Bram, Cas; not Tess, who opens it).
+	// Two of them answer with the form that needs no JavaScript, one of
+	// them refused first without the required rating; the team reads the
+	// responses and the summary and closes the round, after which a
+	// participant reads the summary and a visitor only that it took place.
+	const (
+		planNote   = "A prototype rides next spring: we want to hear how it feels."
+		roundTitle = "Ride the phone lock for a week"
+		ratingQ    = "How easy was it to unlock?"
+		yesnoQ     = "Would you use it every day?"
+		textQ      = "What should we change?"
+	)
+	signInBrowser(t, tab, srv, tess)
+	open("/ideas/" + ideaB)
+	wantText("article.idea h1", subs[1].title)
+	ideaPath := step(t, tab, "read the idea's address", chromedp.Evaluate[string](`location.pathname`))
+	if n := count("a.open-round"); n != 0 {
+		t.Fatal("the team is offered a round on an idea that is not planned nor in progress")
+	}
+	// The idea's page has the team's status form: Tess plans the idea there.
+	step(t, tab, "choose planned", chromedp.SetValue(chromedp.CSS("select#new-status"), "planned"))
+	step(t, tab, "write the team's answer", chromedp.SendKeys(chromedp.CSS("textarea#status-note"), planNote))
+	resp = clickAndWait(t, tab, "section.set-status form button[type=submit]")
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, ideaPath) {
+		t.Fatalf("setting the status: %d %s", resp.Status, resp.URL)
+	}
+	wantFlash(t, tab, "The status and answer are saved.")
+	wantText(".idea-header .status", "Planned")
+	wantText(".team-answer .markdown", planNote)
+
+	// The team opens the round from the idea's page.
+	newPath := "/ideas/" + ideaB + "/rounds/new"
+	resp = clickAndWait(t, tab, `.idea-rounds a.open-round[href="`+newPath+`"]`)
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, newPath) {
+		t.Fatalf("the form to open a round answered %d %s", resp.Status, resp.URL)
+	}
+	wantText("h1", "Open a feedback round")
+	if n := count(".round-problem"); n != 0 {
+		t.Fatalf("the form to open a round shows %d problems on a planned idea", n)
+	}
+	if n := count("form.round-open-form fieldset.question"); n != models.MaxRoundQuestions {
+		t.Fatalf("the form offers %d question slots, want %d", n, models.MaxRoundQuestions)
+	}
+	closes := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Minute)
+	step(t, tab, "type the round's title", chromedp.SendKeys(chromedp.CSS("input#round-title"), roundTitle))
+	step(t, tab, "type the introduction", chromedp.SendKeys(chromedp.CSS("textarea#round-intro"),
+		"Ride the prototype for a **week**, then tell us how it went."))
+	step(t, tab, "set the closing date", chromedp.SetValue(chromedp.CSS("input#round-closes-at"), closes.Format("2006-01-02T15:04")))
+	if got := step(t, tab, "read the sample size", chromedp.Value(chromedp.CSS("input#round-sample-size"))); got != "" {
+		t.Fatalf("the sample size starts at %q, want empty (every voter)", got)
+	}
+	if got := step(t, tab, "read the first kind", chromedp.Value(chromedp.CSS("select#question-1-kind"))); got != models.AskRating {
+		t.Fatalf("the first question's kind starts at %q, want a rating", got)
+	}
+	step(t, tab, "ask for a rating", chromedp.SendKeys(chromedp.CSS("input#question-1-prompt"), ratingQ))
+	step(t, tab, "require the rating", chromedp.Click(chromedp.CSS(`#question-1 input[type="checkbox"][name="question_1_required"]`)))
+	step(t, tab, "choose yes or no", chromedp.SetValue(chromedp.CSS("select#question-2-kind"), models.AskYesNo))
+	step(t, tab, "ask yes or no", chromedp.SendKeys(chromedp.CSS("input#question-2-prompt"), yesnoQ))
+	step(t, tab, "choose free text", chromedp.SetValue(chromedp.CSS("select#question-3-kind"), models.AskText))
+	step(t, tab, "ask for words", chromedp.SendKeys(chromedp.CSS("input#question-3-prompt"), textQ))
+	screenshot(t, tab, "round-form")
+	resp = clickAndWait(t, tab, "form.round-open-form .form-actions button.primary")
+	roundPath := strings.TrimPrefix(resp.URL, srv.URL)
+	if m := roundURL.FindStringSubmatch(roundPath); resp.Status != http.StatusOK || m == nil || m[1] != ideaB {
+		t.Fatalf("opening the round led to %d %s", resp.Status, resp.URL)
+	}
+	wantFlash(t, tab, "The round is open and the voters are invited.")
+	wantText("article.round h1", roundTitle)
+	wantText(".round-meta .round-status", "Open")
+	wantText(".round-intro strong", "week")
+	// Anna and Cas gave the idea points, Bram wrote it (and so voted for it).
+	wantText(".round-counts", "0 of 3 invited answered")
+	if at := step(t, tab, "read the closing date", chromedp.AttributeValue(chromedp.CSS(".round-meta time"), "datetime")); at.Value != closes.Format(time.RFC3339) {
+		t.Fatalf("the round closes at %q, want %q (the date typed, in UTC)", at.Value, closes.Format(time.RFC3339))
+	}
+	if n := count("form.round-form"); n != 0 {
+		t.Fatal("the team member who opened the round is offered its questionnaire")
+	}
+	wantText("table.responses td.empty", "No responses yet.")
+	if n := count(`form.close-round[action="` + roundPath + `/close"]`); n != 1 {
+		t.Fatal("the team is not offered to close the round")
+	}
+	screenshot(t, tab, "round-opened")
+
+	// Two participants find the invitation on the idea's page and answer.
+	type feedback struct {
+		member              *models.User
+		rating, yesno, text string
+	}
+	answers := []feedback{
+		{anna, "4", "yes", "It opened before I reached the bike."},
+		{cas, "2", "no", "It stayed shut when my phone was flat."},
+	}
+	invite := `.idea-rounds li.round-invite[data-round][data-status="open"]`
+	submit := "form.round-form .form-actions button[type=submit]"
+	for i, f := range answers {
+		who := f.member.Name
+		signInBrowser(t, tab, srv, f.member)
+		open(ideaPath)
+		wantText(invite+` a.round-link[href="`+roundPath+`"]`, roundTitle)
+		if got := text(invite); !strings.HasPrefix(got, "The team asks for your feedback:") {
+			t.Fatalf("%s's invitation reads %q", who, got)
+		}
+		wantText(invite+" .round-counts", fmt.Sprintf("%d of 3 invited answered", i))
+		if n := count("a.open-round, section.set-status"); n != 0 {
+			t.Fatalf("%s is offered the team's forms", who)
+		}
+		if i == 0 {
+			screenshot(t, tab, "round-invite")
+		}
+		resp := clickAndWait(t, tab, invite+" a.round-link")
+		if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, roundPath) {
+			t.Fatalf("%s followed the invitation to %d %s", who, resp.Status, resp.URL)
+		}
+		wantText("article.round h1", roundTitle)
+		if n := count(`form.round-form[method="post"][action="` + roundPath + `"] fieldset.round-question`); n != 3 {
+			t.Fatalf("%s's questionnaire asks %d questions, want 3", who, n)
+		}
+		if n := count(`#answer-1 input[type="radio"][name="answer_1"]`); n != 5 {
+			t.Fatalf("the rating offers %d choices, want 5", n)
+		}
+		if n := count(`#answer-2 input[type="radio"][name="answer_2"]`); n != 2 {
+			t.Fatalf("yes or no offers %d choices, want 2", n)
+		}
+		wantText("#answer-1-legend", "1. "+ratingQ+" (required)")
+		wantText("#answer-2-legend", "2. "+yesnoQ)
+		wantText("#answer-3-legend", "3. "+textQ)
+		wantText(submit, "Send my answers")
+		if n := count(".round-summary, table.responses, form.close-round, .questionnaire p.answered"); n != 0 {
+			t.Fatalf("before answering %s sees the summary, the responses, the team's button or a thank-you", who)
+		}
+
+		step(t, tab, "answer "+f.yesno, chromedp.Click(chromedp.CSS(`input[name="answer_2"][value="`+f.yesno+`"]`)))
+		step(t, tab, "type the words", chromedp.SendKeys(chromedp.CSS("textarea#answer-3-text[name=answer_3]"), f.text))
+		if i == 0 {
+			// Without the required rating: if the browser refuses the form
+			// itself, that is the refusal; the page is checked without it.
+			blocked := step(t, tab, "check the form", chromedp.Evaluate[bool](
+				`!document.querySelector("form.round-form").checkValidity()`))
+			if blocked {
+				missing := step(t, tab, "check the rating", chromedp.Evaluate[bool](
+					`document.querySelector('input[name="answer_1"]').validity.valueMissing`))
+				if !missing {
+					t.Fatal("the browser refuses the questionnaire for another reason than the missing rating")
+				}
+				t.Log("the browser refuses the questionnaire without the required rating; sending it unchecked")
+				step(t, tab, "send the form unchecked", chromedp.Evaluate[bool](
+					`document.querySelector("form.round-form").noValidate = true`))
+			}
+			expectStatus(tab, srv.URL+roundPath, http.StatusUnprocessableEntity)
+			resp := clickAndWait(t, tab, submit)
+			if resp.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("answers without the required rating answered %d, want 422", resp.Status)
+			}
+			wantFlash(t, tab, "Some answers need another look: see the notes below.")
+			// The reason stands in the question's fieldset, which its
+			// legend names and which points to it.
+			wantText("fieldset#answer-1 p.field-error#answer-1-error", "is required")
+			if d := step(t, tab, "read the question's description", chromedp.AttributeValue(chromedp.CSS("fieldset#answer-1"), "aria-describedby")); d.Value != "answer-1-error" {
+				t.Fatalf("the refused question is described by %q, want its error", d.Value)
+			}
+			wantText("#answer-1-legend", "1. "+ratingQ+" (required)")
+			if n := count(".field-error"); n != 1 {
+				t.Fatalf("the refusal marks %d questions, want the rating alone", n)
+			}
+			// The answers as sent are kept.
+			if n := count(`input[name="answer_2"][value="` + f.yesno + `"]:checked`); n != 1 {
+				t.Fatal("the refusal lost the yes/no answer")
+			}
+			if v := step(t, tab, "read the kept words", chromedp.Value(chromedp.CSS("textarea#answer-3-text"))); v != f.text {
+				t.Fatalf("the refusal kept the words %q, want %q", v, f.text)
+			}
+			if n := count(`input[name="answer_1"]:checked`); n != 0 {
+				t.Fatal("the refusal shows a rating nobody gave")
+			}
+			wantText(".round-counts", "0 of 3 invited answered")
+			screenshot(t, tab, "round-refused")
+		}
+		step(t, tab, "rate "+f.rating, chromedp.Click(chromedp.CSS(`input[name="answer_1"][value="`+f.rating+`"]`)))
+		resp = clickAndWait(t, tab, submit)
+		if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, roundPath) {
+			t.Fatalf("%s's answers: %d %s", who, resp.Status, resp.URL)
+		}
+		wantFlash(t, tab, "Your answers are saved. Thank you!")
+		wantText(".questionnaire p.answered", "Thank you for answering. You may change your answers until the round closes.")
+		saved := step(t, tab, "read the saved answers", chromedp.Evaluate[[]string](`[
+			(document.querySelector('input[name="answer_1"]:checked') || {}).value || "",
+			(document.querySelector('input[name="answer_2"]:checked') || {}).value || "",
+			document.querySelector("textarea#answer-3-text").value]`))
+		if want := []string{f.rating, f.yesno, f.text}; !slices.Equal(saved, want) {
+			t.Fatalf("%s's saved answers read %q, want %q", who, saved, want)
+		}
+		wantText(submit, "Save my answers")
+		wantText(".round-counts", fmt.Sprintf("%d of 3 invited answered", i+1))
+		if n := count(".round-summary, table.responses, .field-error"); n != 0 {
+			t.Fatalf("while the round is open %s sees the summary, the responses or an error", who)
+		}
+		screenshot(t, tab, "round-answered-"+strings.ToLower(who))
+		open(ideaPath)
+		if got := text(invite); !strings.HasPrefix(got, "You answered:") {
+			t.Fatalf("after answering %s's invitation reads %q", who, got)
+		}
+	}
+
+	// The team reads both responses and the summary, then closes the round.
+	signInBrowser(t, tab, srv, tess)
+	open(ideaPath)
+	teamItem := `.idea-rounds li.round-item[data-status="open"]`
+	wantText(teamItem+" .round-counts", "2 of 3 invited answered")
+	if n := count(invite); n != 0 {
+		t.Fatal("the team member who was not asked sees an invitation")
+	}
+	resp = clickAndWait(t, tab, teamItem+` a.round-link[href="`+roundPath+`"]`)
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, roundPath) {
+		t.Fatalf("the team's round answered %d %s", resp.Status, resp.URL)
+	}
+	wantText(".round-counts", "2 of 3 invited answered")
+	responses := step(t, tab, "read the responses", chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("table.responses tr.response")).map(tr =>
+			[tr.dataset.user].concat(Array.from(tr.querySelectorAll("th, td")).slice(0, 4).map(c => c.textContent.trim())).join(" | "))`))
+	wantResponses := []string{
+		fmt.Sprintf("%d | Anna | 4 | Yes | %s", anna.ID, answers[0].text),
+		fmt.Sprintf("%d | Cas | 2 | No | %s", cas.ID, answers[1].text),
+	}
+	if !slices.Equal(responses, wantResponses) {
+		t.Fatalf("the team reads the responses %q, want %q", responses, wantResponses)
+	}
+	wantSummary := func(who string) {
+		t.Helper()
+		rating := `.round-summary .summary-question[data-position="1"][data-kind="rating"]`
+		wantText(rating+" .summary-count", "2 answers")
+		wantText(rating+" .summary-average", "3.00")
+		ratings := step(t, tab, "read the ratings", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('`+rating+
+			` table.summary-ratings tbody tr')).map(tr => tr.dataset.rating + ":" + tr.querySelector("td").textContent.trim())`))
+		if want := []string{"1:0", "2:1", "3:0", "4:1", "5:0"}; !slices.Equal(ratings, want) {
+			t.Fatalf("%s reads the ratings %q, want %q", who, ratings, want)
+		}
+		yesno := `.round-summary .summary-question[data-position="2"][data-kind="yesno"]`
+		wantText(yesno+" .summary-count", "2 answers")
+		wantText(yesno+" dd.yes", "1")
+		wantText(yesno+" dd.no", "1")
+		texts := step(t, tab, "read the words", chromedp.Evaluate[[]string](
+			`Array.from(document.querySelectorAll('.round-summary .summary-question[data-position="3"][data-kind="text"] .summary-texts li')).map(li => li.textContent.trim())`))
+		if want := []string{answers[0].text, answers[1].text}; !slices.Equal(texts, want) {
+			t.Fatalf("%s reads the free-text answers %q, want %q in the order they came", who, texts, want)
+		}
+		summary := text(".round-summary")
+		if strings.Contains(summary, "Anna") || strings.Contains(summary, "Cas") {
+			t.Fatalf("the summary %s reads names the participants: %q", who, summary)
+		}
+	}
+	wantSummary("the team")
+	screenshot(t, tab, "round-team")
+	wantText("form.close-round button[type=submit]", "Close the round now")
+	resp = clickAndWait(t, tab, "form.close-round button[type=submit]")
+	if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, roundPath) {
+		t.Fatalf("closing the round: %d %s", resp.Status, resp.URL)
+	}
+	wantFlash(t, tab, "The round is closed.")
+	wantText(".round-meta .round-status", "Closed")
+	if st := step(t, tab, "read the round's status", chromedp.AttributeValue(chromedp.CSS("article.round"), "data-status")); st.Value != "closed" {
+		t.Fatalf("the closed round's page says %q", st.Value)
+	}
+	if n := count("form.close-round"); n != 0 {
+		t.Fatal("a closed round still offers to close it")
+	}
+	if n := count("table.responses tr.response"); n != 2 {
+		t.Fatalf("after closing the team reads %d responses, want 2", n)
+	}
+	screenshot(t, tab, "round-closed")
+
+	// A participant now reads the summary with their answers, and no form.
+	signInBrowser(t, tab, srv, cas)
+	open(roundPath)
+	wantText(".round-meta .round-status", "Closed")
+	if n := count("form.round-form, form.close-round, table.responses"); n != 0 {
+		t.Fatal("after closing a participant is offered the questionnaire or reads the team's view")
+	}
+	mine := step(t, tab, "read my answers", chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll(".my-answers dd")).map(dd => dd.dataset.position + ":" + dd.textContent.trim())`))
+	if want := []string{"1:2", "2:No", "3:" + answers[1].text}; !slices.Equal(mine, want) {
+		t.Fatalf("Cas reads their answers %q, want %q", mine, want)
+	}
+	wantSummary("Cas")
+	screenshot(t, tab, "round-summary")
+	open(ideaPath)
+	wantText(`.idea-rounds li.round-item[data-status="closed"] a.round-link[href="`+roundPath+`"]`, roundTitle)
+	if n := count(invite); n != 0 {
+		t.Fatal("a closed round is still an invitation")
+	}
+	// Bram was asked and did not answer: he reads the summary too.
+	signInBrowser(t, tab, srv, bram)
+	open(roundPath)
+	if n := count(".round-summary .summary-question"); n != 3 {
+		t.Fatalf("Bram, asked, reads %d questions of the summary, want 3", n)
+	}
+	if n := count(".my-answers, form.round-form"); n != 0 {
+		t.Fatal("Bram, who did not answer, sees answers or a form")
+	}
+	// A visitor reads that it took place, not what was said.
+	signOut()
+	open(roundPath)
+	wantText(".round-counts", "2 of 3 invited answered")
+	wantText(".summary-private", "The summary of this round is for the team and the members who were invited.")
+	if n := count(".round-summary, .my-answers, form.round-form, table.responses"); n != 0 {
+		t.Fatal("a visitor reads the round's answers")
+	}
 }

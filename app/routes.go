@@ -105,6 +105,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.post("/ideas/:id/comments/:comment/delete", comment, ideas.DeleteComment)
 	// Feedback rounds (docs/rounds.md): the team opens and closes them,
 	// participants answer; the page shows each what they may read.
+	r.get("/ideas/:id/history", read, ideas.History)
 	r.get("/ideas/:id/rounds/new", rounding, rounds.New)
 	r.post("/ideas/:id/rounds", rounding, rounds.Create)
 	r.get("/ideas/:id/rounds/:round", read, rounds.Show)
@@ -240,6 +241,7 @@ func (s *server) routes(app *fiber.App, assets *static.Assets) {
 	r.get(api+"/ideas", read, s.visitorAnswers, s.memberPages(ideaAPI.List))
 	r.post(api+"/ideas", propose, ideaAPI.Create)
 	r.get(api+"/ideas/:id", read, s.visitorAnswers, s.memberPages(ideaAPI.Show))
+	r.get(api+"/ideas/:id/history", read, ideaAPI.History)
 	r.patch(api+"/ideas/:id", propose, ideaAPI.Update)
 	r.delete(api+"/ideas/:id", propose, ideaAPI.Delete)
 	r.post(api+"/ideas/:id/vote", vote, ideaAPI.Vote)
