@@ -74,6 +74,28 @@ func TestCompiledPagesMatchTheTemplates(t *testing.T) {
 		if _, err := srv.Store.SetStatus(ctx, other.ID, admin, "shipped", ""); err != nil {
 			t.Fatal(err)
 		}
+		// Ideas of campaigns while they vote: one sealed, one of points.
+		campaignIdea := func(title string, in models.CampaignInput) *models.Idea {
+			t.Helper()
+			in.Title = &title
+			camp, err := srv.Store.CreateCampaign(ctx, admin, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := srv.Store.MoveCampaign(ctx, camp.ID, admin, models.PhaseSubmission); err != nil {
+				t.Fatal(err)
+			}
+			i, err := srv.Store.CreateIdea(ctx, member, models.NewIdea{Title: "An idea for " + title, Body: "In " + title, Campaign: camp.Slug})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := srv.Store.MoveCampaign(ctx, camp.ID, admin, models.PhaseVoting); err != nil {
+				t.Fatal(err)
+			}
+			return i
+		}
+		sealed := campaignIdea("a sealed round", models.CampaignInput{Sealed: ptrTo(true)})
+		pointed := campaignIdea("a round of points", models.CampaignInput{Budget: ptrTo(5)})
 		for _, v := range []struct {
 			client *apptest.Client
 			idea   *models.Idea
@@ -83,7 +105,13 @@ func TestCompiledPagesMatchTheTemplates(t *testing.T) {
 			{c, other, "/?mine=1"},
 			{srv.Client(), idea, "/?sort=new"},
 			{srv.Client(), other, "/?sort=new"},
+			{c, sealed, "/?sort=new"},
+			{srv.Client(), pointed, "/?sort=new"},
+			{c, pointed, "/?sort=new"},
 		} {
+			if v.idea == pointed { // points are given on the campaign's page
+				wantCount(t, v.client.Get(v.list), "#vote-"+itoa(pointed.ID)+` a.points-link[href$="#idea-`+itoa(pointed.ID)+`"]`, 1)
+			}
 			home := v.client.Get(v.list)
 			path := "/ideas/" + itoa(v.idea.ID) + "/" + v.idea.Slug
 			page := v.client.Get(path)

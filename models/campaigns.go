@@ -531,13 +531,16 @@ func (s *Store) gateCampaignVotes(ctx context.Context, ideas []*Idea) error {
 		return nil
 	}
 	var campaigns []Campaign
-	if err := s.db.WithContext(ctx).Select("id", "phase", "budget", "sealed", "revealed_at").Where("id IN ?", ids).Find(&campaigns).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("id", "slug", "phase", "budget", "sealed", "revealed_at").Where("id IN ?", ids).Find(&campaigns).Error; err != nil {
 		return fmt.Errorf("campaigns of ideas: %w", err)
 	}
 	for _, idea := range ideas {
 		for _, c := range campaigns {
 			if idea.CampaignID != nil && *idea.CampaignID == c.ID {
 				idea.CampaignClosed, idea.Sealed = !c.TakesVotes(), c.Hidden()
+				if c.Budgeted() {
+					idea.PointsIn = c.Slug
+				}
 			}
 		}
 	}

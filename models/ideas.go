@@ -86,6 +86,9 @@ type Idea struct {
 	// closes: its Votes (and its place in an order by votes) stay as they
 	// were when it was submitted, and no page or answer shows them.
 	Sealed bool `gorm:"-"`
+	// PointsIn is the slug of the idea's campaign when that campaign gives
+	// points rather than votes: the idea takes them on its page.
+	PointsIn string `gorm:"-"`
 	// Images are the pictures attached to the idea, loaded with one idea
 	// (Store.Idea) or a list (Store.LoadImages).
 	Images []Image `gorm:"-"`
