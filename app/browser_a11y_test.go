@@ -128,6 +128,11 @@ func newA11yFixture(t *testing.T) *a11yFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An edit, for the history's words deleted and inserted.
+	edited := strings.Replace(idea.Body, "A **louder** bell", "A **louder** bell with two tones", 1)
+	if idea, err = srv.Store.UpdateIdea(ctx, idea.ID, anna, models.IdeaUpdate{Body: &edited}); err != nil {
+		t.Fatal(err)
+	}
 	f.idea = idea
 	comment, err := srv.Store.CreateComment(ctx, idea.ID, mona, models.NewComment{Body: "Good point, @Anna. Which model do you ride?"})
 	if err != nil {
@@ -279,6 +284,8 @@ func (f *a11yFixture) paths(route string, role a11yRole) ([]string, bool) {
 		return paths, true
 	case "/ideas/new":
 		return []string{route, route + "?campaign=" + f.taking.Slug}, true
+	case "/ideas/:id/history":
+		return []string{fmt.Sprintf("/ideas/%d/history", f.idea.ID)}, true
 	case "/ideas/:id/rounds/new":
 		return []string{fmt.Sprintf("/ideas/%d/rounds/new", f.idea.ID)}, true
 	case "/ideas/:id/rounds/:round":

@@ -146,10 +146,17 @@ func (s *Store) promote(db *gorm.DB, settings Settings, userID int64) error {
 	if err := first(db.Where("id = ?", userID), &u); err != nil {
 		return fmt.Errorf("load user %d: %w", userID, err)
 	}
-	if !rated(&u) || u.TrustLevel >= TrustEarned {
+	return s.promoteUser(db, settings, &u)
+}
+
+// promoteUser is promote for a member already loaded: their level changes
+// only from the level u says (see setLevel), so a copy a moment old does
+// no harm.
+func (s *Store) promoteUser(db *gorm.DB, settings Settings, u *User) error {
+	if !rated(u) || u.TrustLevel >= TrustEarned {
 		return nil
 	}
-	figures, err := trustFigures(db, &u)
+	figures, err := trustFigures(db, u)
 	if err != nil {
 		return err
 	}
@@ -277,7 +284,17 @@ func (s *Store) countActiveDay(ctx context.Context, u *User) (bool, error) {
 	}
 	u.DaysActive++
 	u.LastActiveAt = &now
-	s.promoteAfter(ctx, u)
+	// The session's member is fresh enough to promote from (see
+	// promoteUser): a member's first page of the day reads nothing more.
+	if rated(u) && u.TrustLevel < TrustEarned {
+		settings, err := s.Settings(ctx)
+		if err == nil {
+			err = s.promoteUser(s.db.WithContext(ctx), settings, u)
+		}
+		if err != nil {
+			s.log.Warn("trust level not updated", slog.Int64("user", u.ID), slog.Any("error", err))
+		}
+	}
 	return true, nil
 }
 
