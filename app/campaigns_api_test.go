@@ -85,7 +85,7 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 		team, member, other, visitor := bearerClient(t, srv, tess), bearerClient(t, srv, anna), bearerClient(t, srv, bram), srv.Client()
 
 		body := `{"title":"How should the next lock work?","brief":"Tell us **how** you park.","budget":10,"max_per_idea":3,
-			"voting_opens_at":"2027-03-01T09:00:00+01:00","categories":[],
+			"voting_opens_at":"2099-03-01T09:00:00+01:00","categories":[],
 			"questions":[{"kind":"choice","prompt":"Where do you park?","choices":["Street","Shed"],"required":true},
 				{"kind":"number","prompt":"How many locks?"}]}`
 		wantAPIError(t, apiCall(visitor, http.MethodPost, "/campaigns", body), http.StatusUnauthorized, "unauthorized")
@@ -93,7 +93,7 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 		for _, bad := range []struct{ body, field string }{
 			{`{"brief":"no title"}`, "title"},
 			{`{"title":"Bad date","voting_opens_at":"tomorrow"}`, "voting_opens_at"},
-			{`{"title":"Bad order","voting_opens_at":"2027-03-02T00:00:00Z","voting_closes_at":"2027-03-01T00:00:00Z"}`, "dates"},
+			{`{"title":"Bad order","voting_opens_at":"2099-03-02T00:00:00Z","voting_closes_at":"2099-03-01T00:00:00Z"}`, "dates"},
 			{`{"title":"Bad budget","budget":-1}`, "budget"},
 			{`{"title":"Budget as text","budget":"ten"}`, "budget"},
 			{`{"title":"Bad kind","questions":[{"kind":"essay","prompt":"Why?"}]}`, "questions.1"},
@@ -108,7 +108,7 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 		draft := apiCampaign(t, apiCall(team, http.MethodPost, "/campaigns", body), http.StatusCreated, "points")
 		if draft.Slug != "how-should-the-next-lock-work" || draft.Phase != "draft" || draft.NextPhase == nil || *draft.NextPhase != "submission" ||
 			draft.BriefHTML != "<p>Tell us <strong>how</strong> you park.</p>\n" || len(draft.Questions) != 2 || !draft.Questions[0].Required ||
-			draft.Questions[1].Choices == nil || draft.VotingOpen == nil || *draft.VotingOpen != "2027-03-01T08:00:00Z" ||
+			draft.Questions[1].Choices == nil || draft.VotingOpen == nil || *draft.VotingOpen != "2099-03-01T08:00:00Z" ||
 			draft.URL != srv.URL+"/campaigns/"+draft.Slug || draft.Points == nil || draft.Points.Left != 10 {
 			t.Fatalf("draft %+v", draft)
 		}
@@ -224,11 +224,14 @@ func TestCampaignsThroughTheAPI(t *testing.T) {
 		wantStatus(t, page, http.StatusOK)
 		wantCount(t, page, `.idea-campaign a[href="/campaigns/`+draft.Slug+`"]`, 2)
 		wantText(t, page, ".campaign-answers dd", "Street")
-		wantCount(t, page, ".vote-button[disabled]", 1)
+		// A campaign of points: its ideas lead to their place on the
+		// campaign's page instead of a vote button.
+		wantCount(t, page, `.vote a.points-link[href="/campaigns/`+draft.Slug+`#idea-`+itoa(stored.ID)+`"]`, 1)
+		wantCount(t, page, ".vote-button[disabled], form[action$=\"/vote\"]", 0)
 		board := browser.Get("/?sort=new")
 		wantStatus(t, board, http.StatusOK)
-		if n := board.Doc.Find(".vote-button[disabled]").Length(); n != 5 {
-			t.Fatalf("%d disabled vote buttons on the board, want the campaign's 5", n)
+		if n := board.Doc.Find(".vote a.points-link").Length(); n != 5 {
+			t.Fatalf("%d links to give points on the board, want the campaign's 5", n)
 		}
 		if visitorView := apiCampaign(t, apiCall(visitor, http.MethodGet, path, ""), http.StatusOK); visitorView.Points != nil {
 			t.Fatalf("a visitor has points: %+v", visitorView.Points)

@@ -85,7 +85,7 @@ func TestCampaignPages(t *testing.T) {
 		r = team.PostForm("/admin/campaigns", campaignForm(url.Values{"title": {"Lock talk"}, "budget": {"lots"}}))
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantCount(t, r, `#campaign-budget[aria-invalid="true"]`, 1)
-		r = team.PostForm("/admin/campaigns", campaignForm(url.Values{"title": {"Lock talk"}, "voting_opens_at": {"2030-05-01T09:00"}, "voting_closes_at": {"2030-04-01T09:00"}}))
+		r = team.PostForm("/admin/campaigns", campaignForm(url.Values{"title": {"Lock talk"}, "voting_opens_at": {"2099-05-01T09:00"}, "voting_closes_at": {"2099-04-01T09:00"}}))
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantCount(t, r, `#campaign-dates-error`, 1)
 		// A choice with one choice, in the second slot of the form, the first left empty.
@@ -107,7 +107,7 @@ func TestCampaignPages(t *testing.T) {
 		title := `How should the next <b>lock</b> work?`
 		r = team.PostForm("/admin/campaigns", campaignForm(url.Values{
 			"title": {title}, "slug": {"next-lock"}, "brief": {"Tell us **everything**."},
-			"submission_opens_at": {"2030-05-01T09:00"}, "voting_closes_at": {"2030-06-30T17:00"},
+			"submission_opens_at": {"2099-05-01T09:00"}, "voting_closes_at": {"2099-06-30T17:00"},
 			"budget": {"10"}, "max_per_idea": {"6"}, "categories": {cats[0].Slug},
 			"question_1_kind": {models.QuestionChoice}, "question_1_prompt": {"Where do you park?"}, "question_1_choices": {"Street\r\nShed\r\n"}, "question_1_required": {"1"},
 			"question_3_kind": {models.QuestionNumber}, "question_3_prompt": {"How many locks do you carry?"},
@@ -128,7 +128,7 @@ func TestCampaignPages(t *testing.T) {
 		}
 		wantText(t, r, "#question-1-choices", "Street\nShed")
 		wantCount(t, r, `#question-1 input[name="question_1_required"][checked]`, 1)
-		if v, _ := r.Doc.Find("#campaign-submission_opens_at").Attr("value"); v != "2030-05-01T09:00" {
+		if v, _ := r.Doc.Find("#campaign-submission_opens_at").Attr("value"); v != "2099-05-01T09:00" {
 			t.Fatalf("the date reads %q", v)
 		}
 		wantCount(t, team.Get("/admin/campaigns"), `tr.campaign-row.draft a.edit-campaign[href="/admin/campaigns/next-lock"]`, 1)
@@ -304,7 +304,7 @@ func TestCampaignPages(t *testing.T) {
 		wantCount(t, r, `#campaign-budget[readonly][value="10"]`, 1)
 		wantCount(t, r, `#campaign-max-per-idea[readonly][value="6"]`, 1)
 		r = team.PostForm("/admin/campaigns/next-lock", campaignForm(url.Values{"title": {"The next lock"}, "slug": {"next-lock"},
-			"brief": {"Tell us **everything**."}, "submission_opens_at": {"2030-05-01T09:00"}, "voting_closes_at": {"2030-06-30T17:00"},
+			"brief": {"Tell us **everything**."}, "submission_opens_at": {"2099-05-01T09:00"}, "voting_closes_at": {"2099-06-30T17:00"},
 			"budget": {"10"}, "max_per_idea": {"6"}, "categories": {cats[0].Slug}}))
 		r = wantConfirmed(t, team, r, "The campaign is saved.")
 		if v, _ := r.Doc.Find("#campaign-title").Attr("value"); v != "The next lock" {
