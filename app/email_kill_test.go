@@ -31,7 +31,10 @@ func TestEmailSurvivesAKill(t *testing.T) {
 				db = modelstest.URL(t, models.Postgres)
 			}
 			sink := modelstest.NewSMTPSink(t)
-			env := []string{"SAMEN_SMTP_URL=" + sink.URL, "SAMEN_MAIL_FROM=ideas@example.com", "SAMEN_MAIL_DELAY=3s", "SAMEN_RATE_LIMITS=off"}
+			// The emails wait 15 s before they go: the window in which the
+			// test sees them scheduled and kills. With 3 s, CI's load once
+			// kept the test from looking until they had gone.
+			env := []string{"SAMEN_SMTP_URL=" + sink.URL, "SAMEN_MAIL_FROM=ideas@example.com", "SAMEN_MAIL_DELAY=15s", "SAMEN_RATE_LIMITS=off"}
 
 			first := startSamen(t, db, env...)
 			first.waitReady(t)
@@ -101,7 +104,7 @@ func TestEmailSurvivesAKill(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 			arrived := time.Since(killedAt).Round(100 * time.Millisecond)
-			time.Sleep(4 * time.Second) // a duplicate would come within the delay
+			time.Sleep(16 * time.Second) // a duplicate would come within the delay
 			lost, duplicates := 0, 0
 			for _, addr := range []string{"anna@example.com", "bart@example.com"} {
 				switch n := len(sink.To(addr)); {
