@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"samen/handlers"
 	"samen/models"
@@ -128,29 +129,33 @@ func (s *server) serveShared(c *fiber.Ctx, v *handlers.Viewer, page cachedPage) 
 			return err
 		}
 	}
-	token := []byte(v.CSRF)
-	out := make([]byte, 0, page.shared.size+len(account)+64*len(token))
-	put := func(text [][]byte) {
-		for i, t := range text {
-			if i > 0 {
-				out = append(out, token...)
-			}
-			out = append(out, t...)
-		}
-	}
+	token, resp := []byte(v.CSRF), c.Response()
+	resp.ResetBody()
 	for _, p := range page.shared.pieces {
 		switch {
 		case p.kind == views.PartAccount:
-			out = append(out, account...)
+			resp.AppendBody(account)
 		case p.kind == views.PartVote && parts.Voted[p.id], p.kind == views.PartFollow && parts.Following[p.id]:
-			put(p.yes)
+			appendJoined(resp, p.yes, token)
 		case p.kind != "":
-			put(p.no)
+			appendJoined(resp, p.no, token)
 		default:
-			put(p.text)
+			appendJoined(resp, p.text, token)
 		}
 	}
 	c.Status(fiber.StatusOK)
 	c.Set(fiber.HeaderContentType, page.contentType)
-	return c.Send(out)
+	return nil
+}
+
+// appendJoined appends parts to resp's body with token between them. The
+// body is the response's pooled buffer, used again by later responses: a
+// page served from its kept parts allocates no page-sized text of its own.
+func appendJoined(resp *fasthttp.Response, parts [][]byte, token []byte) {
+	for i, part := range parts {
+		if i > 0 {
+			resp.AppendBody(token)
+		}
+		resp.AppendBody(part)
+	}
 }

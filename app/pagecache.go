@@ -172,7 +172,9 @@ func (s *server) visitorPages(c *fiber.Ctx) error {
 	page, ok, release := s.pages.lookup(key, s.store.Writes)
 	if ok {
 		c.Set(fiber.HeaderContentType, page.contentType)
-		return c.Send(bytes.Join(page.parts, []byte(v.CSRF)))
+		c.Response().ResetBody()
+		appendJoined(c.Response(), page.parts, []byte(v.CSRF))
+		return nil
 	}
 	if release != nil {
 		defer release()

@@ -258,6 +258,13 @@ func run(ctx context.Context) error {
 	r.commit = gitDescribe(ctx, p.root)
 
 	env := []string{"PATH=" + os.Getenv("PATH"), "DATABASE_URL=" + cfg.databaseURL}
+	// Go's runtime settings a run tries on Samen (not on the ceiling).
+	var tried []string
+	for _, name := range []string{"GOGC", "GOMEMLIMIT", "GODEBUG"} {
+		if v, ok := os.LookupEnv(name); ok {
+			tried = append(tried, name+"="+v)
+		}
+	}
 	if _, err := runTool(ctx, p, env, samenBin, "migrate"); err != nil {
 		return err
 	}
@@ -288,7 +295,7 @@ func run(ctx context.Context) error {
 	ceilingAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+1)
 	pprofAddr := fmt.Sprintf("127.0.0.1:%d", cfg.port+2)
 	samenEnv := func(addr, pprof string) []string {
-		return append(slices.Clone(env), "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_RATE_LIMITS=off",
+		return append(slices.Concat(env, tried), "SAMEN_ENV=production", "SAMEN_MAIL_LOG=allow-insecure", "SAMEN_RATE_LIMITS=off",
 			"SAMEN_ADDR="+addr, "SAMEN_BASE_URL=http://"+addr, "SAMEN_PPROF_ADDR="+pprof)
 	}
 	samen, err := startServer(ctx, "samen", samenBin, filepath.Join(p.out, "samen.log"), samenAddr, samenEnv(samenAddr, pprofAddr))
