@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -175,9 +176,27 @@ func (s *Store) promoteAfter(ctx context.Context, u *User) {
 	if !rated(u) || u.TrustLevel >= TrustEarned {
 		return
 	}
-	if err := s.Promote(ctx, u.ID); err != nil {
+	settings, err := s.Settings(ctx)
+	if err == nil && !mayRise(u, settings, s.Now()) {
+		return
+	}
+	if err == nil {
+		err = s.promote(s.db.WithContext(ctx), settings, u.ID)
+	}
+	if err != nil {
 		s.log.Warn("trust level not updated", slog.Int64("user", u.ID), slog.Any("error", err))
 	}
+}
+
+// mayRise reports whether u could qualify for a level above theirs with any
+// number of posts and votes: the days, approvals and sanctions on u's row
+// decide it. When they cannot, counting what u did is no use (on a vote that
+// is two statements of three). The row is fresh: every write to users makes
+// the session's copy of it out of date, on every instance.
+func mayRise(u *User, st Settings, now time.Time) bool {
+	most := TrustFigures{DaysActive: u.DaysActive, Posts: math.MaxInt, Votes: math.MaxInt, Approvals: u.Approvals,
+		SanctionedUntil: u.SanctionedUntil}
+	return QualifiedLevel(most, st, now) > u.TrustLevel
 }
 
 // Promote raises a member to the level they qualify for now, if higher.
