@@ -57,8 +57,8 @@ func measureExport(ctx context.Context, db *database, samenURL, pprofAddr string
 		return 0
 	}
 	rss := func() int64 {
-		r, _, _ := memory(pid)
-		return r
+		m, _ := memory(pid)
+		return m.rss
 	}
 	if _, _, err := request(ctx, http.MethodGet, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", http.Header{}); err != nil {
 		return nil, fmt.Errorf("export: collect Samen's garbage: %w", err)

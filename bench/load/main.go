@@ -347,7 +347,7 @@ func run(ctx context.Context) error {
 	if r.counters, err = db.counterMismatches(ctx); err != nil {
 		return err
 	}
-	r.rss, r.hwm, err = memory(samen.cmd.Process.Pid)
+	r.memory, err = memory(samen.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}

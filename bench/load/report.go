@@ -24,7 +24,7 @@ type report struct {
 	fixtures        *fixtures
 	results         []*result
 	counters        int64 // ideas whose vote counter differs from their rows
-	rss, hwm        int64
+	memory          residence // Samen's, after the run
 	weight          weight
 	export          *exportResult // the CSV export, streamed after the team's endpoints
 }
@@ -106,8 +106,9 @@ func (r *report) markdown() string {
 			num(r.counters), num(d.Ideas), yesNo(r.counters == 0))
 	}
 	w("| no error responses (non-2xx or socket errors, every endpoint, both servers) | %s | %s |\n", num(errorsSeen), yesNo(errorsSeen == 0))
-	w("| Samen's resident memory after the whole run < 64 MB | %s MB (VmRSS; peak VmHWM %s MB) | %s |\n",
-		num(r.rss>>20), num(r.hwm>>20), yesNo(r.rss < 64<<20))
+	mem := r.memory
+	w("| Samen's resident memory after the whole run < 64 MB | %s MB (VmRSS; peak VmHWM %s MB), of which private %s MB (RssAnon) and the program's file pages %s MB (RssFile) | %s |\n",
+		num(mem.rss>>20), num(mem.hwm>>20), num(mem.anon>>20), num(mem.file>>20), yesNo(mem.rss < 64<<20))
 	packed, unpacked := r.weight.total()
 	w("| home page HTML + CSS + JS, compressed as served, < 60 KB | %s (%s) | %s |\n", kb(packed), r.weight.encoding, yesNo(packed < 60<<10))
 	if r.seed != nil {

@@ -180,18 +180,26 @@ func procField(path, name string) (string, error) {
 	return "", fmt.Errorf("%s: no %s", path, name)
 }
 
-// memory reads a process's resident memory now and at its peak, in bytes.
-func memory(pid int) (rss, hwm int64, err error) {
+// residence is a process's resident memory, in bytes, from /proc/<pid>/status.
+type residence struct {
+	rss, hwm int64 // now and at its peak
+	anon     int64 // private: the Go runtime's heap, stacks and metadata
+	file     int64 // pages of the program's file (and libraries) it has mapped
+}
+
+// memory reads a process's resident memory.
+func memory(pid int) (residence, error) {
 	path := fmt.Sprintf("/proc/%d/status", pid)
-	for name, into := range map[string]*int64{"VmRSS": &rss, "VmHWM": &hwm} {
+	var m residence
+	for name, into := range map[string]*int64{"VmRSS": &m.rss, "VmHWM": &m.hwm, "RssAnon": &m.anon, "RssFile": &m.file} {
 		v, err := procField(path, name)
 		if err != nil {
-			return 0, 0, err
+			return residence{}, err
 		}
 		kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
 		*into = kb << 10
 	}
-	return rss, hwm, nil
+	return m, nil
 }
 
 // cpuTimes are seconds of CPU: per process of interest, and the machine's.
