@@ -23,7 +23,7 @@ type report struct {
 	data            dataFacts
 	fixtures        *fixtures
 	results         []*result
-	counters        int64 // ideas whose vote counter differs from their rows
+	counters        int64     // ideas whose vote counter differs from their rows
 	memory          residence // Samen's, after the run
 	weight          weight
 	export          *exportResult // the CSV export, streamed after the team's endpoints
