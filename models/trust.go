@@ -191,10 +191,17 @@ func (s *Store) promoteAfter(ctx context.Context, u *User) {
 // mayRise reports whether u could qualify for a level above theirs with any
 // number of posts and votes: the days, approvals and sanctions on u's row
 // decide it. When they cannot, counting what u did is no use (on a vote that
-// is two statements of three). The row is fresh: every write to users makes
-// the session's copy of it out of date, on every instance.
+// is two statements of three). The session's copy of the row is fresh but for
+// one thing: every write to users makes it out of date on every instance,
+// except the quiet count of the day's activity (countActiveDay), which a copy
+// kept for credentialsTTL may miss. So unless u shows today counted, u is
+// given today.
 func mayRise(u *User, st Settings, now time.Time) bool {
-	most := TrustFigures{DaysActive: u.DaysActive, Posts: math.MaxInt, Votes: math.MaxInt, Approvals: u.Approvals,
+	days := u.DaysActive
+	if u.LastActiveAt == nil || u.LastActiveAt.Before(now.UTC().Truncate(24*time.Hour)) {
+		days++
+	}
+	most := TrustFigures{DaysActive: days, Posts: math.MaxInt, Votes: math.MaxInt, Approvals: u.Approvals,
 		SanctionedUntil: u.SanctionedUntil}
 	return QualifiedLevel(most, st, now) > u.TrustLevel
 }
