@@ -107,12 +107,19 @@ type packedMembers struct {
 }
 
 func packMembers(ids []uint32) packedMembers {
-	p := packedMembers{deltas: make([]byte, 0, len(ids)+len(ids)/2)}
+	var (
+		size, last uint32
+		one        [binary.MaxVarintLen32]byte
+	)
+	for _, id := range ids { // sized first: kept for long, so not a byte more than needed
+		size += uint32(len(binary.AppendUvarint(one[:0], uint64(id-last))))
+		last = id
+	}
+	p := packedMembers{deltas: make([]byte, 0, size)}
 	for _, id := range ids {
 		p.deltas = binary.AppendUvarint(p.deltas, uint64(id-p.last))
 		p.last = id
 	}
-	p.deltas = slices.Clip(p.deltas)
 	return p
 }
 

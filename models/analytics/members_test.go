@@ -36,8 +36,8 @@ func TestPackedMembersMarkTheirIds(t *testing.T) {
 		if !slices.Equal(got, ids) {
 			t.Errorf("packed %v, marked %v", ids, got)
 		}
-		if len(ids) > 0 && len(p.deltas) > 5*len(ids) {
-			t.Errorf("%v: %d bytes packed", ids, len(p.deltas))
+		if len(ids) > 0 && len(p.deltas) > 5*len(ids) || cap(p.deltas) != len(p.deltas) {
+			t.Errorf("%v: %d bytes packed in %d", ids, len(p.deltas), cap(p.deltas))
 		}
 	}
 }
