@@ -194,13 +194,18 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 	if err != nil {
 		return nil, err
 	}
-	catalog := fmt.Sprint(statuses, categories)
+	cat := catalog{statuses: statuses, categories: categories} // the store gives copies
+	writes := s.Writes()                                       // before anything is read, so a write meanwhile counts as after
 	if m != nil {
-		f, err := q.fingerprint(ctx, r)
-		if err != nil {
-			return nil, err
+		kept, ok := m.report(r, nil, cat, writes, now)
+		if !ok {
+			f, err := q.fingerprint(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			kept, ok = m.report(r, &f, cat, writes, now)
 		}
-		if kept, ok := m.report(r, f, catalog, now); ok {
+		if ok {
 			kept.Unanswered = nil
 			if list {
 				if kept.Unanswered, err = q.unansweredList(ctx, r, old); err != nil {
@@ -358,7 +363,7 @@ func compute(ctx context.Context, s *models.Store, viewer *models.User, r Range,
 				until = next
 			}
 		}
-		m.keep(r, keptReport{fingerprint: whole, catalog: catalog, until: until, report: rep})
+		m.keep(r, keptReport{fingerprint: whole, catalog: cat, until: until, report: rep, writes: writes, checked: time.Now()})
 	}
 	return rep, nil
 }

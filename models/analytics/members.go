@@ -41,9 +41,31 @@ type Memory struct {
 // keptReport is a report with what it was counted from.
 type keptReport struct {
 	fingerprint fingerprint
-	catalog     string
+	catalog     catalog
 	until       time.Time // the report holds until this moment, included
 	report      *Report
+	// writes is the store's count of writes (models.Store.Writes) when the
+	// fingerprint was last found the same, at checked: until the next write
+	// through any instance, and for recheckAfter at most, the report holds
+	// without reading the fingerprint again.
+	writes  uint64
+	checked time.Time
+}
+
+// recheckAfter bounds how long a report is served on the count of writes
+// alone: it covers writes no instance hears of, such as the command line's
+// on SQLite.
+const recheckAfter = 5 * time.Second
+
+// catalog is the statuses and categories a report was counted with: its
+// figures by status and category hold while they are the same.
+type catalog struct {
+	statuses   []models.Status
+	categories []models.Category
+}
+
+func (c catalog) equal(o catalog) bool {
+	return slices.Equal(c.statuses, o.statuses) && slices.Equal(c.categories, o.categories)
 }
 
 // fingerprint is the number of a range's analytics_days rows and the sum of
@@ -53,15 +75,28 @@ type fingerprint struct{ rows, sum int64 }
 // maxReports bounds the reports a Memory keeps.
 const maxReports = 64
 
-func (m *Memory) report(r Range, f fingerprint, catalog string, now time.Time) (*Report, bool) {
+// report returns the kept report of r if it holds: f is the range's
+// fingerprint read now, or nil to go by the count of writes alone.
+func (m *Memory) report(r Range, f *fingerprint, c catalog, writes uint64, now time.Time) (*Report, bool) {
 	if m == nil {
 		return nil, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k, ok := m.reports[r.key()]
-	if !ok || k.fingerprint != f || k.catalog != catalog || now.After(k.until) {
+	if !ok || !k.catalog.equal(c) || now.After(k.until) {
 		return nil, false
+	}
+	if f == nil {
+		if k.writes != writes || time.Since(k.checked) >= recheckAfter {
+			return nil, false
+		}
+	} else {
+		if k.fingerprint != *f {
+			return nil, false
+		}
+		k.writes, k.checked = writes, time.Now()
+		m.reports[r.key()] = k
 	}
 	return k.report.clone(), true
 }
