@@ -143,7 +143,7 @@ func (s *Store) CreateComment(ctx context.Context, ideaID int64, author *User, n
 	}
 	if c.State == StatePublished {
 		s.announceComment(ctx, ideaID, c.ID, c.Internal)
-		s.promoteAfter(ctx, author)
+		s.promoteAfter(ctx, author, false)
 	}
 	c.User = *author
 	if len(n.Images) > 0 {

@@ -191,6 +191,7 @@ func (s *Store) mergeHistory(ctx context.Context, idea *Idea, viewer *User) ([]H
 		return nil, fmt.Errorf("load merges of idea %d: %w", idea.ID, err)
 	}
 	var out []HistoryEntry
+	var others []int64 // of each entry of out
 	for _, r := range rows {
 		m := mergeNote.FindStringSubmatch(r.Reason)
 		if m == nil {
@@ -208,10 +209,35 @@ func (s *Store) mergeHistory(ctx context.Context, idea *Idea, viewer *User) ([]H
 		default:
 			continue // an unmerge out of this idea is the other idea's
 		}
-		if o, err := s.Idea(ctx, other, viewer); err == nil {
-			e.Other = o
+		out, others = append(out, e), append(others, other)
+	}
+	visible, err := s.ideasVisible(ctx, others, viewer)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range others {
+		out[i].Other = visible[id]
+	}
+	return out, nil
+}
+
+// ideasVisible loads, in one query, the ideas of ids that viewer may see
+// (see Idea), by id: enough to name and link them, without votes, tags or
+// images.
+func (s *Store) ideasVisible(ctx context.Context, ids []int64, viewer *User) (map[int64]*Idea, error) {
+	out := map[int64]*Idea{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ideas []*Idea
+	if err := s.ideaQuery(ctx).Where("ideas.id IN ?", ids).Find(&ideas).Error; err != nil {
+		return nil, fmt.Errorf("load ideas: %w", err)
+	}
+	now := s.Now()
+	for _, idea := range ideas {
+		if idea.VisibleTo(viewer, now) {
+			out[idea.ID] = idea
 		}
-		out = append(out, e)
 	}
 	return out, nil
 }

@@ -185,5 +185,37 @@ func TestIdeaHistoryTimeline(t *testing.T) {
 			entries[1].Other == nil || entries[1].Other.ID != idea.ID {
 			t.Fatalf("the duplicate's timeline: %+v %v", entries, err)
 		}
+
+		// Hidden, the duplicate is still a merge in the idea's timeline,
+		// named to moderators only.
+		hidden := true
+		if _, err := s.ModerateIdea(ctx, dup.ID, mod, models.IdeaModeration{Hidden: &hidden, Reason: "spam"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			viewer *models.User
+			named  bool
+		}{{nil, false}, {anna, false}, {mod, true}} {
+			got, err := s.Idea(ctx, idea.ID, c.viewer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, err := s.IdeaHistory(ctx, got, c.viewer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			merges := 0
+			for _, e := range entries {
+				if e.Kind == models.HistoryMergedFrom {
+					merges++
+					if named := e.Other != nil && e.Other.ID == dup.ID; named != c.named || (e.Other != nil && !named) {
+						t.Fatalf("viewer %v: the hidden duplicate is named %+v", c.viewer, e.Other)
+					}
+				}
+			}
+			if merges != 1 {
+				t.Fatalf("viewer %v: %d merges in %+v", c.viewer, merges, entries)
+			}
+		}
 	})
 }

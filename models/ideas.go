@@ -401,7 +401,7 @@ func (s *Store) CreateIdea(ctx context.Context, author *User, n NewIdea) (*Idea,
 		return nil, fmt.Errorf("create idea: %w", err)
 	}
 	if idea.State == StatePublished {
-		s.promoteAfter(ctx, author)
+		s.promoteAfter(ctx, author, false)
 	}
 	return s.Idea(ctx, idea.ID, author)
 }

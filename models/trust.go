@@ -171,8 +171,9 @@ func (s *Store) promoteUser(db *gorm.DB, settings Settings, u *User) error {
 }
 
 // promoteAfter promotes a member after something they did was stored: a
-// failure is logged, not returned, as what they did stands.
-func (s *Store) promoteAfter(ctx context.Context, u *User) {
+// failure is logged, not returned, as what they did stands. fresh says u was
+// just read or written here, so promoting need not read u again.
+func (s *Store) promoteAfter(ctx context.Context, u *User, fresh bool) {
 	if !rated(u) || u.TrustLevel >= TrustEarned {
 		return
 	}
@@ -181,11 +182,21 @@ func (s *Store) promoteAfter(ctx context.Context, u *User) {
 		return
 	}
 	if err == nil {
-		err = s.promote(s.db.WithContext(ctx), settings, u.ID)
+		if fresh {
+			err = s.promoteUser(s.db.WithContext(ctx), settings, u)
+		} else {
+			err = s.promote(s.db.WithContext(ctx), settings, u.ID)
+		}
 	}
 	if err != nil {
 		s.log.Warn("trust level not updated", slog.Int64("user", u.ID), slog.Any("error", err))
 	}
+}
+
+// countedToday reports whether u's row shows the day of now (UTC) counted
+// as one on which u was active.
+func countedToday(u *User, now time.Time) bool {
+	return u.LastActiveAt != nil && !u.LastActiveAt.Before(now.UTC().Truncate(24*time.Hour))
 }
 
 // mayRise reports whether u could qualify for a level above theirs with any
@@ -198,7 +209,7 @@ func (s *Store) promoteAfter(ctx context.Context, u *User) {
 // given today.
 func mayRise(u *User, st Settings, now time.Time) bool {
 	days := u.DaysActive
-	if u.LastActiveAt == nil || u.LastActiveAt.Before(now.UTC().Truncate(24*time.Hour)) {
+	if !countedToday(u, now) {
 		days++
 	}
 	most := TrustFigures{DaysActive: days, Posts: math.MaxInt, Votes: math.MaxInt, Approvals: u.Approvals,
@@ -295,12 +306,11 @@ func liftSanction(tx *gorm.DB, userID int64, now time.Time) error {
 func (s *Store) countActiveDay(ctx context.Context, u *User) (bool, error) {
 	ctx = onPrimary(ctx) // bookkeeping: the member's next reads may still go to a replica
 	now := s.Now()
-	day := now.UTC().Truncate(24 * time.Hour)
-	if u.LastActiveAt != nil && !u.LastActiveAt.Before(day) {
+	if countedToday(u, now) {
 		return false, nil
 	}
 	res := s.db.WithContext(ctx).Set(quietKey, true).Model(&User{}).
-		Where("id = ? AND (last_active_at IS NULL OR last_active_at < ?)", u.ID, day).
+		Where("id = ? AND (last_active_at IS NULL OR last_active_at < ?)", u.ID, now.UTC().Truncate(24*time.Hour)).
 		Updates(map[string]any{"days_active": gorm.Expr("days_active + 1"), "last_active_at": now})
 	if res.Error != nil {
 		return false, fmt.Errorf("count active day of user %d: %w", u.ID, res.Error)
@@ -312,15 +322,7 @@ func (s *Store) countActiveDay(ctx context.Context, u *User) (bool, error) {
 	u.LastActiveAt = &now
 	// The session's member is fresh enough to promote from (see
 	// promoteUser): a member's first page of the day reads nothing more.
-	if rated(u) && u.TrustLevel < TrustEarned {
-		settings, err := s.Settings(ctx)
-		if err == nil {
-			err = s.promoteUser(s.db.WithContext(ctx), settings, u)
-		}
-		if err != nil {
-			s.log.Warn("trust level not updated", slog.Int64("user", u.ID), slog.Any("error", err))
-		}
-	}
+	s.promoteAfter(ctx, u, true)
 	return true, nil
 }
 

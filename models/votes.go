@@ -46,7 +46,7 @@ func (s *Store) VoteAs(ctx context.Context, ideaID int64, u *User) (bool, int, e
 	}
 	cast, votes, err := s.changeVote(ctx, ideaID, u.ID, true, limit, SourceWeb)
 	if err == nil && cast {
-		s.promoteAfter(ctx, u)
+		s.promoteAfter(ctx, u, false)
 	}
 	return cast, votes, err
 }
