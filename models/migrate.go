@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -161,4 +163,34 @@ func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) 
 func MigrationCount() int {
 	entries, _ := fs.ReadDir(migrations, "migrations/sqlite")
 	return len(entries)
+}
+
+// SchemaID names the schema Migrate makes, the same for both dialects: a
+// digest of Samen's migrations and River's, so that it changes with any of
+// them. Tests keep one migrated database per schema to copy from.
+func SchemaID() string {
+	h := sha256.New()
+	_ = fs.WalkDir(migrations, "migrations", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := migrations.ReadFile(name)
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
+		h.Write(b)
+		return err
+	})
+	for _, versions := range [][]rivermigrate.Migration{riverVersions(riverdatabasesql.New(nil)), riverVersions(riversqlite.New(nil))} {
+		for _, v := range versions {
+			fmt.Fprintf(h, "river %d %d\n%s", v.Version, len(v.SQLUp), v.SQLUp)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func riverVersions[TTx any](driver riverdriver.Driver[TTx]) []rivermigrate.Migration {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil
+	}
+	return m.AllVersions()
 }

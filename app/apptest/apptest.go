@@ -42,7 +42,7 @@ type Server struct {
 // running, and serves it. env holds extra "KEY=value" settings.
 func New(t testing.TB, dialect string, env ...string) *Server {
 	t.Helper()
-	return newOn(t, modelstest.URL(t, dialect), env)
+	return newOn(t, modelstest.MigratedURL(t, dialect), env)
 }
 
 // Twin starts a second Samen on s's database, as a second instance behind

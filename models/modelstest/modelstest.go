@@ -51,7 +51,7 @@ func Open(t testing.TB, dialect string) *models.Store {
 // OpenWith is Open with store options.
 func OpenWith(t testing.TB, dialect string, opts models.Options) *models.Store {
 	t.Helper()
-	return OpenURL(t, URL(t, dialect), opts)
+	return OpenURL(t, MigratedURL(t, dialect), opts)
 }
 
 // OpenURL opens the database at url for t and migrates it (a second store
@@ -79,10 +79,23 @@ func URL(t testing.TB, dialect string) string {
 	if dialect == models.SQLite {
 		return "sqlite:" + filepath.Join(t.TempDir(), "samen.db")
 	}
+	return createDatabase(t, postgresBase(t), "")
+}
+
+// postgresBase is TEST_DATABASE_URL, or skips t.
+func postgresBase(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
 		Skip(t, "PostgreSQL tests skipped: TEST_DATABASE_URL is not set")
 	}
+	return base
+}
+
+// createDatabase creates a database of t's on base's server, with the
+// clauses given (a TEMPLATE), dropped when t ends, and returns its URL.
+func createDatabase(t testing.TB, base, clauses string) string {
+	t.Helper()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("connect to TEST_DATABASE_URL: %v", err)
@@ -92,7 +105,7 @@ func URL(t testing.TB, dialect string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "samen_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+	if _, err := admin.Exec("CREATE DATABASE " + name + clauses); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
