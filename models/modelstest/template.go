@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"samen/models"
 )
@@ -124,8 +125,18 @@ func makePostgresTemplate(base string) (string, error) {
 	if err := migrate(u.String()); err != nil {
 		return "", fmt.Errorf("migrate %s: %w", building, err)
 	}
-	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+name); err != nil {
-		return "", err
+	// The migrating connections have been closed, but their server
+	// processes may take a moment to go, and a database in use cannot be
+	// renamed.
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		_, err := conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+name)
+		if err == nil {
+			break
+		}
+		if wait > 5*time.Second {
+			return "", err
+		}
+		time.Sleep(wait)
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'samen\\_schema\\_%' AND datname <> $1", name)
 	if err != nil {
