@@ -59,7 +59,7 @@ func TestOneGoVersion(t *testing.T) {
 	version := m[1]
 	for file, want := range map[string]string{
 		"Dockerfile": "FROM golang:" + version + "-",
-		"Makefile":   "VULN_GO     := go" + version + "\n",
+		"Makefile":   "TOOLCHAIN_GO := go" + version + "\n",
 		"README.md":  "go.mod asks for Go " + version,
 	} {
 		if !strings.Contains(read(file), want) {
