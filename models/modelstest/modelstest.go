@@ -113,12 +113,21 @@ func createDatabase(t testing.TB, base, clauses string) string {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(base)
+	u, err := databaseURL(base, name)
 	if err != nil {
 		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
 	}
+	return u
+}
+
+// databaseURL is base's URL for the database name on the same server.
+func databaseURL(base, name string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), nil
 }
 
 // Reopen opens an existing database by URL for t, without migrating it.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -40,7 +39,9 @@ func MigratedURL(t testing.TB, dialect string) string {
 	return createDatabase(t, base, " TEMPLATE "+template)
 }
 
-var sqliteOnce = sync.OnceValues(func() ([]byte, error) {
+// sqliteTemplate is the file of a migrated SQLite database, made once per
+// test binary and kept in memory.
+var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
 	dir, err := os.MkdirTemp("", "samen-schema-")
 	if err != nil {
 		return nil, err
@@ -53,10 +54,6 @@ var sqliteOnce = sync.OnceValues(func() ([]byte, error) {
 	// Closing the last connection wrote the write-ahead log into the file.
 	return os.ReadFile(path)
 })
-
-// sqliteTemplate is the file of a migrated SQLite database, made once per
-// test binary and kept in memory.
-func sqliteTemplate() ([]byte, error) { return sqliteOnce() }
 
 // migrate migrates the database at databaseURL and closes it.
 func migrate(databaseURL string) error {
@@ -117,12 +114,11 @@ func makePostgresTemplate(base string) (string, error) {
 			return "", err
 		}
 	}
-	u, err := url.Parse(base)
+	buildingURL, err := databaseURL(base, building)
 	if err != nil {
 		return "", err
 	}
-	u.Path = "/" + building
-	if err := migrate(u.String()); err != nil {
+	if err := migrate(buildingURL); err != nil {
 		return "", fmt.Errorf("migrate %s: %w", building, err)
 	}
 	// The migrating connections have been closed, but their server
